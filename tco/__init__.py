@@ -1,0 +1,1 @@
+"""tco: plan AI accelerator clusters at minimum total cost of ownership."""

@@ -1,0 +1,64 @@
+"""Input problems located by sheet, row and column, collected and raised together.
+
+Every stage that reads or checks user input appends `InputIssue`s to a list
+and raises one `InputError` at the end, so a planner sees every problem in
+one run (DESIGN 3.2), formatted exactly as
+`Sheet 'Chips', row 7, column E (tdp_w): must be > 0, got -300`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    """One problem with the input; `sheet`, `row`, `column` and `key` narrow its place."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        place = []
+        if self.sheet is not None:
+            place.append(f"Sheet '{self.sheet}'")
+        if self.row is not None:
+            place.append(f"row {self.row}")
+        if self.column is not None:
+            col = f"column {self.column}"
+            if self.key is not None:
+                col += f" ({self.key})"
+            place.append(col)
+        elif self.key is not None:
+            place.append(f"({self.key})")
+        if not place:
+            return self.message
+        return f"{', '.join(place)}: {self.message}"
+
+
+class InputError(Exception):
+    """The input cannot be used; carries every issue found (exit code 2)."""
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        super().__init__("\n".join(str(i) for i in issues))
+        self.issues = issues
+
+
+def show_value(value: object) -> str:
+    """Render a user value for an error message: -300.0 -> '-300', text quoted."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return repr(text)

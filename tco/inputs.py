@@ -1,0 +1,327 @@
+"""PlanningInputs: the validated, frozen bundle every later stage sees.
+
+`validate_workbook` turns raw rows into typed rows (per the field table),
+then runs the cross-sheet checks: unique ids, references, kind-specific
+required fields, precision support, memory fit and `Uncertainty` ranges.
+Every problem is collected; one `InputError` carries them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from tco.errors import InputError, InputIssue, show_value
+from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
+from tco.schema.fields import (
+    CHIPS,
+    COOLING,
+    FABRICS,
+    MODELS,
+    SHEETS_BY_NAME,
+    SITE,
+    UNCERTAINTY,
+    WORKLOADS,
+    Sheet,
+)
+from tco.schema.models import CellProblem, build_row, coerce, describe_error, is_blank
+
+#: Bytes per parameter or activation element at each workload precision.
+BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
+
+#: Row models are generated from the field table, so their attributes are the
+#: column keys; static typing sees them as `Any` (see tco.schema.models).
+Row = Any
+
+
+@dataclass(frozen=True)
+class PlanningInputs:
+    """Validated inputs. Mappings are read-only and keyed by id in sheet order."""
+
+    chips: Mapping[str, Row]
+    fabrics: Mapping[str, Row]
+    coolings: Mapping[str, Row]
+    models: Mapping[str, Row]
+    workloads: Mapping[str, Row]
+    site: Row
+    uncertainty: tuple[Row, ...]
+    #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
+    source_rows: Mapping[tuple[str, str], int]
+    source_name: str
+
+    def row_counts(self) -> dict[str, int]:
+        return {
+            "Chips": len(self.chips),
+            "Fabrics": len(self.fabrics),
+            "Cooling": len(self.coolings),
+            "Models": len(self.models),
+            "Workloads": len(self.workloads),
+            "Uncertainty": len(self.uncertainty),
+        }
+
+
+def supports_precision(chip: Row, precision: str) -> bool:
+    """BF16 is universal; FP8/INT8 only where the chip's column is filled."""
+    if precision == "fp8":
+        return chip.fp8_tflops is not None
+    if precision == "int8":
+        return chip.int8_tops is not None
+    return True
+
+
+def allowed_chip_ids(inputs_chips: Mapping[str, Row], workload: Row) -> list[str]:
+    """Available chips a workload may use, in catalog order."""
+    allowed = set(workload.allowed_chips or inputs_chips.keys())
+    return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
+
+
+class _Checker:
+    """Accumulates issues while building typed rows."""
+
+    def __init__(self) -> None:
+        self.issues: list[InputIssue] = []
+
+    def add(self, message: str, table: RawTable | None = None, row: int | None = None,
+            key: str | None = None, sheet: str | None = None) -> None:
+        column = table.column_of(key) if (table is not None and key is not None) else None
+        name = table.name if table is not None else sheet
+        self.issues.append(InputIssue(message, name, row, column, key))
+
+    def typed_rows(self, sheet: Sheet, table: RawTable) -> dict[str, tuple[int, Row]]:
+        """Coerce and validate every row of a table sheet; return id -> (row, model)."""
+        out: dict[str, tuple[int, Row]] = {}
+        for raw in table.rows:
+            values: dict[str, Any] = {}
+            failed: set[str] = set()
+            for field in sheet.fields:
+                value = raw.values.get(field.key)
+                if is_blank(value):
+                    continue
+                try:
+                    values[field.key] = coerce(field, value)
+                except CellProblem as problem:
+                    self.add(str(problem), table, raw.row, field.key)
+                    failed.add(field.key)
+            model, errors = build_row(sheet.name, values)
+            for error in errors:
+                key = str((error.get("loc") or ("?",))[0])
+                if key not in failed:  # already reported as a cell problem
+                    self.add(describe_error(error), table, raw.row, key)
+            if model is None or failed:
+                continue
+            row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
+            if row_id in out:
+                first = out[row_id][0]
+                self.add(f"duplicate id {show_value(row_id)}, first used in row {first}",
+                         table, raw.row, sheet.id_key)
+                continue
+            out[row_id] = (raw.row, model)
+        return out
+
+
+def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
+    """Validate raw sheets into `PlanningInputs`, or raise `InputError` with every issue."""
+    check = _Checker()
+    typed: dict[str, dict[str, tuple[int, Row]]] = {}
+    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, UNCERTAINTY):
+        table = raw.tables.get(sheet.name) or RawTable(sheet.name)
+        typed[sheet.name] = check.typed_rows(sheet, table)
+    site_table = raw.tables.get(SITE.name) or RawTable(SITE.name)
+    site = _site(check, site_table)
+    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS):
+        if not typed[sheet.name] and not any(
+            i.sheet == sheet.name for i in check.issues
+        ):
+            check.add("has no data rows (data starts on row 3)", sheet=sheet.name)
+
+    tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
+    chips = {k: m for k, (_, m) in typed["Chips"].items()}
+    models = {k: m for k, (_, m) in typed["Models"].items()}
+    _check_references(check, tables, typed)
+    _check_models(check, tables["Models"], typed["Models"])
+    _check_workloads(check, tables["Workloads"], typed["Workloads"], chips, models)
+    _check_uncertainty(check, tables, typed, site)
+    if check.issues or site is None:
+        raise InputError(check.issues)
+
+    source_rows = {
+        (sheet, row_id): row
+        for sheet in ("Chips", "Fabrics", "Cooling", "Models", "Workloads")
+        for row_id, (row, _) in typed[sheet].items()
+    }
+    return PlanningInputs(
+        chips=MappingProxyType(chips),
+        fabrics=MappingProxyType({k: m for k, (_, m) in typed["Fabrics"].items()}),
+        coolings=MappingProxyType({k: m for k, (_, m) in typed["Cooling"].items()}),
+        models=MappingProxyType(models),
+        workloads=MappingProxyType({k: m for k, (_, m) in typed["Workloads"].items()}),
+        site=site,
+        uncertainty=tuple(m for _, m in typed["Uncertainty"].values()),
+        source_rows=MappingProxyType(source_rows),
+        source_name=raw.source_name,
+    )
+
+
+def _site(check: _Checker, table: RawTable) -> Row | None:
+    """Site rows are key/value; the reader maps each key's value under `values['value']`."""
+    values: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    bad = False
+    for raw in table.rows:
+        key = str(raw.values.get("key", "")).strip()
+        if key not in SITE.keys:
+            check.issues.append(InputIssue(
+                f"unknown key {show_value(key)}; known keys: {', '.join(SITE.keys)}",
+                SITE.name, raw.row, "A", "key"))
+            bad = True
+            continue
+        if key in rows:
+            check.issues.append(InputIssue(
+                f"duplicate key {show_value(key)}, first used in row {rows[key]}",
+                SITE.name, raw.row, "A", "key"))
+            bad = True
+            continue
+        rows[key] = raw.row
+        value = raw.values.get("value")
+        if is_blank(value):
+            continue
+        try:
+            values[key] = coerce(SITE.field(key), value)
+        except CellProblem as problem:
+            check.issues.append(InputIssue(str(problem), SITE.name, raw.row, "B", key))
+            bad = True
+    model, errors = build_row(SITE.name, values)
+    for error in errors:
+        key = str((error.get("loc") or ("?",))[0])
+        row = rows.get(key)
+        message = describe_error(error)
+        if row is None:
+            message = f"key {key!r} is required (add a row with key {key!r} and its value)"
+        check.issues.append(InputIssue(message, SITE.name, row, "B" if row else None, key))
+    return None if bad else model
+
+
+def _check_references(check: _Checker, tables: dict[str, RawTable],
+                      typed: dict[str, dict[str, tuple[int, Row]]]) -> None:
+    """Every `ref` field names an existing id of the referenced sheet."""
+    for sheet in (FABRICS, WORKLOADS):
+        for row_id, (row, model) in typed[sheet.name].items():
+            del row_id
+            for field in sheet.fields:
+                if field.ref is None:
+                    continue
+                value = getattr(model, field.key)
+                ids = value if isinstance(value, tuple) else ((value,) if value else ())
+                known = typed[field.ref]
+                for ref_id in ids:
+                    if ref_id not in known:
+                        check.add(f"unknown {field.ref} id {show_value(ref_id)}; known: "
+                                  f"{_preview(known)}", tables[sheet.name], row, field.key)
+
+
+def _preview(ids: Mapping[str, Any]) -> str:
+    names = list(ids)
+    text = ", ".join(names[:12])
+    return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
+
+
+def _check_models(check: _Checker, table: RawTable,
+                  models: dict[str, tuple[int, Row]]) -> None:
+    for row, model in models.values():
+        if model.active_params_b > model.params_b:
+            check.add(f"must be <= params_b ({show_value(model.params_b)}), got "
+                      f"{show_value(model.active_params_b)}", table, row, "active_params_b")
+        if model.kv_heads > model.heads:
+            check.add(f"must be <= heads ({model.heads}), got {model.kv_heads}",
+                      table, row, "kv_heads")
+
+
+def _check_workloads(check: _Checker, table: RawTable, workloads: dict[str, tuple[int, Row]],
+                     chips: dict[str, Row], models: dict[str, Row]) -> None:
+    """Kind-specific required fields, precision support and memory fit."""
+    for row, w in workloads.values():
+        if w.kind == "training":
+            if w.target_tokens_per_s is None and (
+                w.train_tokens_b is None or w.deadline_days is None
+            ):
+                check.add("training needs target_tokens_per_s, or train_tokens_b with "
+                          "deadline_days", table, row, "target_tokens_per_s")
+            if w.global_batch_tokens is None:
+                check.add("is required for training (tokens per optimizer step)",
+                          table, row, "global_batch_tokens")
+        else:
+            for key in ("target_tokens_per_s", "avg_input_tokens", "avg_output_tokens",
+                        "max_tpot_ms"):
+                if getattr(w, key) is None:
+                    check.add("is required for inference", table, row, key)
+        candidates = allowed_chip_ids(chips, w)
+        if not candidates:
+            check.add("no allowed chip is available (check allowed_chips and Chips.available)",
+                      table, row, "allowed_chips")
+            continue
+        if not any(supports_precision(chips[c], w.precision) for c in candidates):
+            check.add(f"precision {w.precision} is supported by none of the allowed available "
+                      f"chips ({', '.join(candidates)})", table, row, "precision")
+        model = models.get(w.model_id)
+        if model is None or w.kind != "inference":
+            continue
+        weights_gb = model.params_b * BYTES_PER_VALUE[w.precision]
+        best_gb = max(chips[c].memory_gb * chips[c].scaleup_domain for c in candidates)
+        if weights_gb > best_gb:
+            check.add(f"model {w.model_id} needs {weights_gb:,.0f} GB of weights at "
+                      f"{w.precision}, more than any allowed chip's scale-up domain holds "
+                      f"({best_gb:,.0f} GB)", table, row, "model_id")
+
+
+def _check_uncertainty(check: _Checker, tables: dict[str, RawTable],
+                       typed: dict[str, dict[str, tuple[int, Row]]], site: Row | None) -> None:
+    """Each range points at an existing row and numeric field, with low <= nominal <= high."""
+    table = tables["Uncertainty"]
+    for row, u in typed["Uncertainty"].values():
+        sheet = SHEETS_BY_NAME[u.sheet]
+        if u.low > u.high:
+            check.add(f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
+                      table, row, "low")
+            continue
+        if sheet.name == "Site":
+            if u.row_id not in SITE.keys:
+                check.add(f"unknown Site key {show_value(u.row_id)}", table, row, "row_id")
+                continue
+            field_key, target = u.row_id, site
+            if u.field not in ("value", u.row_id):
+                check.add("for Site rows the field must be 'value'", table, row, "field")
+                continue
+        else:
+            entry = typed[sheet.name].get(u.row_id)
+            if entry is None:
+                check.add(f"no {sheet.name} row with id {show_value(u.row_id)}",
+                          table, row, "row_id")
+                continue
+            field_key, target = u.field, entry[1]
+            if field_key not in sheet.keys or not sheet.field(field_key).is_numeric:
+                check.add(f"{show_value(field_key)} is not a numeric column of {sheet.name}",
+                          table, row, "field")
+                continue
+        if target is None:
+            continue
+        nominal = getattr(target, field_key)
+        if nominal is None:
+            check.add(f"the nominal {sheet.name} value of {field_key} is blank",
+                      table, row, "field")
+        elif not u.low <= nominal <= u.high:
+            check.add(f"nominal {field_key} = {show_value(nominal)} lies outside "
+                      f"[{show_value(u.low)}, {show_value(u.high)}]", table, row, "low")
+
+
+def inputs_from_dicts(sheets: Mapping[str, list[dict[str, Any]]], site: Mapping[str, Any],
+                      source_name: str = "<memory>") -> PlanningInputs:
+    """Validate inputs given as plain dicts (tests, the example builder) like a workbook."""
+    raw = RawWorkbook(source_name=source_name)
+    for name, rows in sheets.items():
+        raw.tables[name] = table_from_dicts(name, list(SHEETS_BY_NAME[name].keys), rows)
+    raw.tables["Site"] = table_from_dicts(
+        "Site", ["key", "value"], [{"key": k, "value": v} for k, v in site.items()]
+    )
+    return validate_workbook(raw)

@@ -1,0 +1,1 @@
+"""Input schema: the field table and the row models generated from it."""

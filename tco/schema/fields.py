@@ -1,0 +1,329 @@
+"""The input field table: the single source of truth for every input sheet.
+
+The pydantic row models (`tco.schema.models`), the Excel template and its
+README sheet (`tco.io.template`), the validator and `docs/inputs.md` are all
+generated from the tables below; nothing restates a field by hand.
+
+Each table sheet has the column keys in row 1, a unit and one-line description
+in row 2 and data from row 3 (DESIGN 3.4). `Site` is a key/value sheet whose
+keys are the fields of `SITE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FieldType = Literal["str", "int", "float", "bool", "enum", "idlist"]
+
+#: First data row of every table sheet (row 1 keys, row 2 units/descriptions).
+FIRST_DATA_ROW = 3
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input column (or one `Site` key).
+
+    `ref` names the sheet whose id column this field must reference, for a
+    single id (`type="str"`) or a comma-separated id list (`type="idlist"`).
+    Numeric bounds: `gt`/`ge` lower, `lt`/`le` upper.
+    """
+
+    key: str
+    type: FieldType
+    unit: str
+    description: str
+    required: bool = True
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    ref: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("int", "float")
+
+    def range_text(self) -> str:
+        """Human-readable allowed range, e.g. '> 0', '0 to 1', 'yes|no'."""
+        if self.type == "bool":
+            return "yes|no"
+        if self.choices:
+            return "|".join(self.choices)
+        parts = []
+        if self.gt is not None:
+            parts.append(f"> {_num(self.gt)}")
+        if self.ge is not None:
+            parts.append(f">= {_num(self.ge)}")
+        if self.lt is not None:
+            parts.append(f"< {_num(self.lt)}")
+        if self.le is not None:
+            parts.append(f"<= {_num(self.le)}")
+        return ", ".join(parts)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One input sheet: a table with an id column, or the key/value `Site` sheet."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    id_key: str | None = None  # None for the key/value sheet
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.name} has no field {key!r}")
+
+
+def _id(key: str, what: str) -> Field:
+    return Field(key, "str", "id", f"Unique id of the {what} (case-sensitive text)")
+
+
+def _source() -> Field:
+    return Field("source", "str", "text", "Where the figures come from", required=False)
+
+
+def _confidence() -> Field:
+    return Field(
+        "confidence",
+        "enum",
+        "-",
+        "high = datasheet/primary paper; medium = reputable report; low = placeholder/estimate",
+        required=False,
+        default="medium",
+        choices=("high", "medium", "low"),
+    )
+
+
+ORIGINS = ("domestic", "import")
+
+CHIPS = Sheet(
+    "Chips",
+    "One row per accelerator SKU: peak throughput, memory, scale-up link, power, prices and "
+    "software maturity.",
+    (
+        _id("chip_id", "chip"),
+        Field("vendor", "str", "text", "Manufacturer"),
+        Field("name", "str", "text", "Product name"),
+        Field("origin", "enum", "-", "domestic (made in China) or import", choices=ORIGINS),
+        Field("available", "bool", "yes|no", "Can be bought for this site", default=True,
+              required=False),
+        Field("max_cards", "int", "cards", "Supply cap on cards of this chip (blank = unlimited)",
+              required=False, ge=0),
+        Field("bf16_tflops", "float", "TFLOP/s", "Dense BF16/FP16 matrix peak (not sparse)", gt=0),
+        Field("fp8_tflops", "float", "TFLOP/s", "Dense FP8 peak (blank = FP8 not supported)",
+              required=False, gt=0),
+        Field("int8_tops", "float", "TOP/s", "Dense INT8 peak (blank = INT8 not supported)",
+              required=False, gt=0),
+        Field("fp32_tflops", "float", "TFLOP/s", "FP32 peak (informational)", required=False,
+              gt=0),
+        Field("memory_gb", "float", "GB", "Device memory per card", gt=0),
+        Field("memory_bw_gbs", "float", "GB/s", "Device memory bandwidth per card", gt=0),
+        Field("scaleup_link", "str", "text", "Scale-up interconnect (NVLink4, HCCS, MLU-Link, "
+              "PCIe4 ...)"),
+        Field("scaleup_bw_gbs", "float", "GB/s", "Scale-up bandwidth per card, one direction",
+              gt=0),
+        Field("scaleup_domain", "int", "cards", "Cards that share the scale-up link", ge=1),
+        Field("cards_per_node", "int", "cards", "Cards in one server (node)", ge=1),
+        Field("nics_per_node", "int", "NICs", "Scale-out ports per node (blank = one per card)",
+              required=False, ge=1),
+        Field("tdp_w", "float", "W", "Board power per card", gt=0),
+        Field("card_price", "float", "currency", "Price of one card", ge=0),
+        Field("node_price", "float", "currency", "Host server without the cards", ge=0),
+        Field("node_power_w", "float", "W", "Host server power without the cards", ge=0),
+        Field("train_mfu", "float", "fraction", "Model-FLOPs utilisation the software stack "
+              "reaches on a well-tuned dense transformer", gt=0, le=1),
+        Field("mem_bw_efficiency", "float", "fraction", "Achieved fraction of memory bandwidth "
+              "in decode", gt=0, le=1),
+        Field("cooling_required", "enum", "-", "any, or liquid when the card cannot be "
+              "air-cooled", default="any", required=False, choices=("any", "liquid")),
+        Field("integrated_nic", "bool", "yes|no", "Scale-out ports are on the chip (no NIC "
+              "cards needed), as on Ascend 910B", default=False, required=False),
+        Field("software_stack", "str", "text", "Software stack (CUDA, CANN, Neuware, ...)"),
+        Field("migration_cost", "float", "currency", "One-off cost to port the workloads to "
+              "this stack", default=0.0, required=False, ge=0),
+        Field("price_confidence", "enum", "-", "Confidence of card_price/node_price (low = "
+              "placeholder)", default="low", required=False, choices=("high", "medium", "low")),
+        _source(),
+        _confidence(),
+    ),
+    id_key="chip_id",
+)
+
+FABRICS = Sheet(
+    "Fabrics",
+    "Scale-out network options: port speed, switch radix, prices and power of switches, NICs, "
+    "optics and cables.",
+    (
+        _id("fabric_id", "fabric"),
+        Field("technology", "enum", "-", "Network technology",
+              choices=("InfiniBand", "RoCEv2", "Ethernet")),
+        Field("origin", "enum", "-", "domestic or import", choices=ORIGINS),
+        Field("port_gbps", "float", "Gbit/s", "Line rate of one endpoint port", gt=0),
+        Field("switch_radix", "int", "ports", "Ports per switch", ge=2),
+        Field("switch_price", "float", "currency", "Price of one switch", ge=0),
+        Field("switch_power_w", "float", "W", "Power of one switch", ge=0),
+        Field("nic_price", "float", "currency", "Price of one NIC port (0 for on-chip ports)",
+              ge=0),
+        Field("nic_power_w", "float", "W", "Power of one NIC", ge=0),
+        Field("optic_price", "float", "currency", "One transceiver; a switch-to-switch link "
+              "needs two", ge=0),
+        Field("cable_price", "float", "currency", "One cable (fibre or DAC)", ge=0),
+        Field("efficiency", "float", "fraction", "Achieved fraction of line rate in "
+              "collectives", gt=0, le=1),
+        Field("latency_us", "float", "us", "Port-to-port latency", ge=0, required=False,
+              default=1.0),
+        Field("oversubscription", "float", "ratio", "Leaf down:up ratio (1 = non-blocking)",
+              ge=1, default=1.0, required=False),
+        Field("compatible_chips", "idlist", "chip ids", "Chips this fabric serves (blank = "
+              "all, else comma-separated chip ids)", required=False, ref="Chips"),
+        _source(),
+        _confidence(),
+    ),
+    id_key="fabric_id",
+)
+
+COOLING = Sheet(
+    "Cooling",
+    "Cooling options: PUE, rack density limit, plant capex and rack price.",
+    (
+        _id("cooling_id", "cooling option"),
+        Field("technology", "enum", "-", "Cooling technology",
+              choices=("air", "cold-plate liquid", "immersion")),
+        Field("pue", "float", "ratio", "Power usage effectiveness (facility kW / IT kW)", ge=1,
+              le=3),
+        Field("max_rack_kw", "float", "kW", "IT power one rack can carry", gt=0),
+        Field("capex_per_kw", "float", "currency/kW", "Cooling plant per kW of IT load", ge=0),
+        Field("rack_price", "float", "currency", "One rack with power distribution", ge=0),
+        Field("nodes_per_rack_max", "int", "nodes", "Physical node slots per rack", ge=1),
+        _source(),
+        _confidence(),
+    ),
+    id_key="cooling_id",
+)
+
+MODELS = Sheet(
+    "Models",
+    "Model architectures: parameters, layers and attention shape for memory and FLOPs.",
+    (
+        _id("model_id", "model"),
+        Field("params_b", "float", "billion", "Total parameters", gt=0),
+        Field("active_params_b", "float", "billion", "Parameters active per token (MoE; = "
+              "params_b for dense)", gt=0),
+        Field("layers", "int", "-", "Transformer layers", ge=1),
+        Field("hidden", "int", "-", "Hidden size", ge=1),
+        Field("heads", "int", "-", "Attention heads", ge=1),
+        Field("kv_heads", "int", "-", "Key/value heads (GQA; = heads for MHA)", ge=1),
+        Field("head_dim", "int", "-", "Dimension of one head", ge=1),
+        Field("kv_bytes_per_token", "float", "bytes", "KV-cache bytes per token override "
+              "(e.g. MLA); blank = 2 x layers x kv_heads x head_dim x bytes", required=False,
+              gt=0),
+        _source(),
+    ),
+    id_key="model_id",
+)
+
+WORKLOADS = Sheet(
+    "Workloads",
+    "Training and inference workloads the cluster must serve, with their targets and SLOs.",
+    (
+        _id("workload_id", "workload"),
+        Field("kind", "enum", "-", "training or inference", choices=("training", "inference")),
+        Field("model_id", "str", "id", "Model architecture (Models.model_id)", ref="Models"),
+        Field("precision", "enum", "-", "Numeric precision", choices=("bf16", "fp8", "int8")),
+        Field("target_tokens_per_s", "float", "tokens/s", "Throughput target (inference: "
+              "output tokens/s; training: alternative to train_tokens_b/deadline_days)",
+              required=False, gt=0),
+        Field("train_tokens_b", "float", "billion tokens", "Training: tokens to train on",
+              required=False, gt=0),
+        Field("deadline_days", "float", "days", "Training: wall-clock days available",
+              required=False, gt=0),
+        Field("seq_len", "int", "tokens", "Sequence length (training) or context limit",
+              ge=1, default=4096, required=False),
+        Field("global_batch_tokens", "float", "tokens", "Training: tokens per optimizer step",
+              required=False, gt=0),
+        Field("avg_input_tokens", "float", "tokens", "Inference: mean prompt length",
+              required=False, gt=0),
+        Field("avg_output_tokens", "float", "tokens", "Inference: mean generated tokens",
+              required=False, gt=0),
+        Field("max_tpot_ms", "float", "ms", "Inference: time-per-output-token limit",
+              required=False, gt=0),
+        Field("max_ttft_ms", "float", "ms", "Inference: time-to-first-token limit",
+              required=False, gt=0),
+        Field("allowed_chips", "idlist", "chip ids", "Chips allowed (blank = any)",
+              required=False, ref="Chips"),
+    ),
+    id_key="workload_id",
+)
+
+SITE = Sheet(
+    "Site",
+    "Site and finance assumptions, one key per row (key, value, unit, description).",
+    (
+        Field("currency", "str", "ISO code", "Currency of every money value", default="USD",
+              required=False),
+        Field("horizon_years", "int", "years", "Planning horizon of the TCO", ge=1, le=30,
+              default=5, required=False),
+        Field("discount_rate", "float", "fraction/yr", "Discount rate for present value",
+              ge=0, lt=1, default=0.08, required=False),
+        Field("electricity_price_per_kwh", "float", "currency/kWh", "Electricity price", ge=0),
+        Field("utilization", "float", "fraction", "Average power draw as a fraction of peak",
+              gt=0, le=1, default=0.8, required=False),
+        Field("facility_capex_per_kw", "float", "currency/kW", "Data-hall build cost per kW of "
+              "facility power", ge=0, default=0.0, required=False),
+        Field("maintenance_rate", "float", "fraction/yr", "Yearly maintenance as a fraction of "
+              "hardware capex", ge=0, le=1, default=0.03, required=False),
+        Field("power_budget_kw", "float", "kW", "Facility power limit (blank = none)",
+              required=False, gt=0),
+        Field("max_racks", "int", "racks", "Rack positions available (blank = none)",
+              required=False, ge=0),
+        Field("capex_budget", "float", "currency", "Capex limit (blank = none)",
+              required=False, gt=0),
+        Field("min_domestic_share", "float", "fraction", "Minimum share of domestic cards",
+              ge=0, le=1, default=0.0, required=False),
+        Field("comm_overlap", "float", "fraction", "Share of data-parallel communication "
+              "hidden behind compute", ge=0, le=1, default=0.5, required=False),
+        Field("memory_headroom", "float", "fraction", "Device memory kept free for activations "
+              "and fragmentation", ge=0, lt=1, default=0.1, required=False),
+        Field("mip_gap", "float", "fraction", "Relative optimality gap at which the solver "
+              "stops", ge=0, le=1, default=1e-4, required=False),
+        Field("time_limit_s", "float", "s", "Solver time limit", gt=0, default=60.0,
+              required=False),
+    ),
+)
+
+UNCERTAINTY = Sheet(
+    "Uncertainty",
+    "Published ranges for numeric inputs; the nominal value stays in its own sheet.",
+    (
+        Field("sheet", "enum", "-", "Sheet of the uncertain value",
+              choices=("Chips", "Fabrics", "Cooling", "Models", "Workloads", "Site")),
+        Field("row_id", "str", "id", "Id of the row (Site: the key)"),
+        Field("field", "str", "column key", "Numeric column of that row (Site: value)"),
+        Field("low", "float", "field unit", "Low end of the range"),
+        Field("high", "float", "field unit", "High end of the range"),
+        Field("distribution", "enum", "-", "Shape of the range", default="uniform",
+              required=False, choices=("uniform", "triangular")),
+        _source(),
+    ),
+)
+
+#: Table sheets in workbook order (Site and Uncertainty last).
+SHEETS: tuple[Sheet, ...] = (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, SITE, UNCERTAINTY)
+SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+#: Columns of the key/value Site sheet.
+SITE_COLUMNS = ("key", "value", "unit", "description")

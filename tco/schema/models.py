@@ -1,0 +1,164 @@
+"""Pydantic row models generated from the field table, and cell coercion.
+
+Why generated: the field table (`tco.schema.fields`) is the single source of
+truth; a hand-written class per sheet would restate it. Each model is frozen
+and forbids extra fields (Calliope style). Attribute names are the column
+keys, so later stages read `chip.tdp_w`, `site.power_budget_kw`.
+
+Coercion happens before pydantic sees a value so that the messages speak the
+planner's language ("must be a number, got '1,000'") rather than pydantic's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from tco.errors import show_value
+from tco.schema.fields import SHEETS, Field, Sheet
+
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+class CellProblem(ValueError):
+    """A cell value that cannot be coerced to its field's type."""
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise CellProblem(f"must be a number, got {show_value(value)}")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        body = text[:-1].strip() if percent else text
+        if not _PLAIN_NUMBER.match(body):
+            if body.lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
+                raise CellProblem(f"must be a finite number, got {show_value(value)}")
+            raise CellProblem(f"must be a number, got {show_value(value)}")
+        number = float(body) / (100.0 if percent else 1.0)
+    else:
+        raise CellProblem(f"must be a number, got {show_value(value)}")
+    if not math.isfinite(number):
+        raise CellProblem(f"must be a finite number, got {show_value(number)}")
+    return number
+
+
+def coerce(field: Field, value: Any) -> Any:
+    """Convert one non-blank cell value to the field's Python type.
+
+    Numbers stored as text are accepted when they are plain ("12", "0.5",
+    "25%"); thousands separators are refused because "1,000" reads as 1.000
+    in locales that use a decimal comma.
+    """
+    if field.type == "float":
+        return _to_float(value)
+    if field.type == "int":
+        number = _to_float(value)
+        if not number.is_integer():
+            raise CellProblem(f"must be a whole number, got {show_value(value)}")
+        return int(number)
+    if field.type == "bool":
+        if isinstance(value, bool):
+            return value
+        text = show_value(value).strip("'\"").strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise CellProblem(f"must be yes or no, got {show_value(value)}")
+    text = _to_text(value)
+    if field.type == "enum":
+        for choice in field.choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise CellProblem(f"must be one of {', '.join(field.choices)}; got {show_value(text)}")
+    if field.type == "idlist":
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    return text
+
+
+def _to_text(value: Any) -> str:
+    """Ids typed as numbers (7, 7.0) become '7'; text is trimmed."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _annotation(field: Field) -> Any:
+    base: Any = {
+        "str": str,
+        "int": int,
+        "float": float,
+        "bool": bool,
+        "enum": str,
+        "idlist": tuple[str, ...],
+    }[field.type]
+    constraint = pydantic.Field(
+        gt=field.gt, ge=field.ge, lt=field.lt, le=field.le, description=field.description
+    )
+    if field.type == "str":
+        constraint = pydantic.Field(min_length=1, description=field.description)
+    annotated = Annotated[base, constraint]
+    if field.required and field.default is None:
+        return annotated
+    return annotated | None
+
+
+def _model_for(sheet: Sheet) -> type[BaseModel]:
+    definitions: dict[str, Any] = {}
+    for field in sheet.fields:
+        if field.required and field.default is None:
+            definitions[field.key] = (_annotation(field), ...)
+        else:
+            definitions[field.key] = (_annotation(field), field.default)
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{sheet.name}Row",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        **definitions,
+    )
+    return model
+
+
+#: One frozen pydantic model per sheet, keyed by sheet name.
+ROW_MODELS: dict[str, type[BaseModel]] = {sheet.name: _model_for(sheet) for sheet in SHEETS}
+
+
+def describe_error(error: Any) -> str:
+    """Turn one pydantic error dict into the planner-facing message."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    got = show_value(error.get("input"))
+    limits = {
+        "greater_than": (">", "gt"),
+        "greater_than_equal": (">=", "ge"),
+        "less_than": ("<", "lt"),
+        "less_than_equal": ("<=", "le"),
+    }
+    if kind in limits:
+        symbol, name = limits[kind]
+        return f"must be {symbol} {show_value(ctx.get(name))}, got {got}"
+    if kind == "missing":
+        return "is required but blank"
+    if kind == "string_too_short":
+        return "is required but blank"
+    return f"{error.get('msg', 'invalid value')}, got {got}"
+
+
+def build_row(sheet_name: str, values: dict[str, Any]) -> tuple[BaseModel | None, list[Any]]:
+    """Validate coerced values; return the model or the pydantic error dicts."""
+    try:
+        return ROW_MODELS[sheet_name](**values), []
+    except ValidationError as exc:
+        return None, list(exc.errors())
