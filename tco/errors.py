@@ -47,6 +47,10 @@ class InputError(Exception):
         super().__init__("\n".join(str(i) for i in issues))
         self.issues = issues
 
+    @classmethod
+    def single(cls, message: str) -> InputError:
+        return cls([InputIssue(message)])
+
 
 def show_value(value: object) -> str:
     """Render a user value for an error message: -300.0 -> '-300', text quoted."""

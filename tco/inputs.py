@@ -83,8 +83,14 @@ class _Checker:
     def __init__(self) -> None:
         self.issues: list[InputIssue] = []
 
-    def add(self, message: str, table: RawTable | None = None, row: int | None = None,
-            key: str | None = None, sheet: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        table: RawTable | None = None,
+        row: int | None = None,
+        key: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
         column = table.column_of(key) if (table is not None and key is not None) else None
         name = table.name if table is not None else sheet
         self.issues.append(InputIssue(message, name, row, column, key))
@@ -114,8 +120,12 @@ class _Checker:
             row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
             if row_id in out:
                 first = out[row_id][0]
-                self.add(f"duplicate id {show_value(row_id)}, first used in row {first}",
-                         table, raw.row, sheet.id_key)
+                self.add(
+                    f"duplicate id {show_value(row_id)}, first used in row {first}",
+                    table,
+                    raw.row,
+                    sheet.id_key,
+                )
                 continue
             out[row_id] = (raw.row, model)
         return out
@@ -131,9 +141,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
     site_table = raw.tables.get(SITE.name) or RawTable(SITE.name)
     site = _site(check, site_table)
     for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS):
-        if not typed[sheet.name] and not any(
-            i.sheet == sheet.name for i in check.issues
-        ):
+        if not typed[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
             check.add("has no data rows (data starts on row 3)", sheet=sheet.name)
 
     tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
@@ -172,15 +180,27 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
     for raw in table.rows:
         key = str(raw.values.get("key", "")).strip()
         if key not in SITE.keys:
-            check.issues.append(InputIssue(
-                f"unknown key {show_value(key)}; known keys: {', '.join(SITE.keys)}",
-                SITE.name, raw.row, "A", "key"))
+            check.issues.append(
+                InputIssue(
+                    f"unknown key {show_value(key)}; known keys: {', '.join(SITE.keys)}",
+                    SITE.name,
+                    raw.row,
+                    "A",
+                    "key",
+                )
+            )
             bad = True
             continue
         if key in rows:
-            check.issues.append(InputIssue(
-                f"duplicate key {show_value(key)}, first used in row {rows[key]}",
-                SITE.name, raw.row, "A", "key"))
+            check.issues.append(
+                InputIssue(
+                    f"duplicate key {show_value(key)}, first used in row {rows[key]}",
+                    SITE.name,
+                    raw.row,
+                    "A",
+                    "key",
+                )
+            )
             bad = True
             continue
         rows[key] = raw.row
@@ -203,8 +223,9 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
     return None if bad else model
 
 
-def _check_references(check: _Checker, tables: dict[str, RawTable],
-                      typed: dict[str, dict[str, tuple[int, Row]]]) -> None:
+def _check_references(
+    check: _Checker, tables: dict[str, RawTable], typed: dict[str, dict[str, tuple[int, Row]]]
+) -> None:
     """Every `ref` field names an existing id of the referenced sheet."""
     for sheet in (FABRICS, WORKLOADS):
         for row_id, (row, model) in typed[sheet.name].items():
@@ -217,8 +238,13 @@ def _check_references(check: _Checker, tables: dict[str, RawTable],
                 known = typed[field.ref]
                 for ref_id in ids:
                     if ref_id not in known:
-                        check.add(f"unknown {field.ref} id {show_value(ref_id)}; known: "
-                                  f"{_preview(known)}", tables[sheet.name], row, field.key)
+                        check.add(
+                            f"unknown {field.ref} id {show_value(ref_id)}; known: "
+                            f"{_preview(known)}",
+                            tables[sheet.name],
+                            row,
+                            field.key,
+                        )
 
 
 def _preview(ids: Mapping[str, Any]) -> str:
@@ -227,63 +253,107 @@ def _preview(ids: Mapping[str, Any]) -> str:
     return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
 
 
-def _check_models(check: _Checker, table: RawTable,
-                  models: dict[str, tuple[int, Row]]) -> None:
+def _check_models(check: _Checker, table: RawTable, models: dict[str, tuple[int, Row]]) -> None:
     for row, model in models.values():
         if model.active_params_b > model.params_b:
-            check.add(f"must be <= params_b ({show_value(model.params_b)}), got "
-                      f"{show_value(model.active_params_b)}", table, row, "active_params_b")
+            check.add(
+                f"must be <= params_b ({show_value(model.params_b)}), got "
+                f"{show_value(model.active_params_b)}",
+                table,
+                row,
+                "active_params_b",
+            )
         if model.kv_heads > model.heads:
-            check.add(f"must be <= heads ({model.heads}), got {model.kv_heads}",
-                      table, row, "kv_heads")
+            check.add(
+                f"must be <= heads ({model.heads}), got {model.kv_heads}", table, row, "kv_heads"
+            )
 
 
-def _check_workloads(check: _Checker, table: RawTable, workloads: dict[str, tuple[int, Row]],
-                     chips: dict[str, Row], models: dict[str, Row]) -> None:
+def _check_workloads(
+    check: _Checker,
+    table: RawTable,
+    workloads: dict[str, tuple[int, Row]],
+    chips: dict[str, Row],
+    models: dict[str, Row],
+) -> None:
     """Kind-specific required fields, precision support and memory fit."""
     for row, w in workloads.values():
         if w.kind == "training":
             if w.target_tokens_per_s is None and (
                 w.train_tokens_b is None or w.deadline_days is None
             ):
-                check.add("training needs target_tokens_per_s, or train_tokens_b with "
-                          "deadline_days", table, row, "target_tokens_per_s")
+                check.add(
+                    "training needs target_tokens_per_s, or train_tokens_b with deadline_days",
+                    table,
+                    row,
+                    "target_tokens_per_s",
+                )
             if w.global_batch_tokens is None:
-                check.add("is required for training (tokens per optimizer step)",
-                          table, row, "global_batch_tokens")
+                check.add(
+                    "is required for training (tokens per optimizer step)",
+                    table,
+                    row,
+                    "global_batch_tokens",
+                )
         else:
-            for key in ("target_tokens_per_s", "avg_input_tokens", "avg_output_tokens",
-                        "max_tpot_ms"):
+            for key in (
+                "target_tokens_per_s",
+                "avg_input_tokens",
+                "avg_output_tokens",
+                "max_tpot_ms",
+            ):
                 if getattr(w, key) is None:
                     check.add("is required for inference", table, row, key)
         candidates = allowed_chip_ids(chips, w)
         if not candidates:
-            check.add("no allowed chip is available (check allowed_chips and Chips.available)",
-                      table, row, "allowed_chips")
+            check.add(
+                "no allowed chip is available (check allowed_chips and Chips.available)",
+                table,
+                row,
+                "allowed_chips",
+            )
             continue
         if not any(supports_precision(chips[c], w.precision) for c in candidates):
-            check.add(f"precision {w.precision} is supported by none of the allowed available "
-                      f"chips ({', '.join(candidates)})", table, row, "precision")
+            check.add(
+                f"precision {w.precision} is supported by none of the allowed available "
+                f"chips ({', '.join(candidates)})",
+                table,
+                row,
+                "precision",
+            )
         model = models.get(w.model_id)
         if model is None or w.kind != "inference":
             continue
         weights_gb = model.params_b * BYTES_PER_VALUE[w.precision]
         best_gb = max(chips[c].memory_gb * chips[c].scaleup_domain for c in candidates)
         if weights_gb > best_gb:
-            check.add(f"model {w.model_id} needs {weights_gb:,.0f} GB of weights at "
-                      f"{w.precision}, more than any allowed chip's scale-up domain holds "
-                      f"({best_gb:,.0f} GB)", table, row, "model_id")
+            check.add(
+                f"model {w.model_id} needs {weights_gb:,.0f} GB of weights at "
+                f"{w.precision}, more than any allowed chip's scale-up domain holds "
+                f"({best_gb:,.0f} GB)",
+                table,
+                row,
+                "model_id",
+            )
 
 
-def _check_uncertainty(check: _Checker, tables: dict[str, RawTable],
-                       typed: dict[str, dict[str, tuple[int, Row]]], site: Row | None) -> None:
+def _check_uncertainty(
+    check: _Checker,
+    tables: dict[str, RawTable],
+    typed: dict[str, dict[str, tuple[int, Row]]],
+    site: Row | None,
+) -> None:
     """Each range points at an existing row and numeric field, with low <= nominal <= high."""
     table = tables["Uncertainty"]
     for row, u in typed["Uncertainty"].values():
         sheet = SHEETS_BY_NAME[u.sheet]
         if u.low > u.high:
-            check.add(f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
-                      table, row, "low")
+            check.add(
+                f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
+                table,
+                row,
+                "low",
+            )
             continue
         if sheet.name == "Site":
             if u.row_id not in SITE.keys:
@@ -296,27 +366,41 @@ def _check_uncertainty(check: _Checker, tables: dict[str, RawTable],
         else:
             entry = typed[sheet.name].get(u.row_id)
             if entry is None:
-                check.add(f"no {sheet.name} row with id {show_value(u.row_id)}",
-                          table, row, "row_id")
+                check.add(
+                    f"no {sheet.name} row with id {show_value(u.row_id)}", table, row, "row_id"
+                )
                 continue
             field_key, target = u.field, entry[1]
             if field_key not in sheet.keys or not sheet.field(field_key).is_numeric:
-                check.add(f"{show_value(field_key)} is not a numeric column of {sheet.name}",
-                          table, row, "field")
+                check.add(
+                    f"{show_value(field_key)} is not a numeric column of {sheet.name}",
+                    table,
+                    row,
+                    "field",
+                )
                 continue
         if target is None:
             continue
         nominal = getattr(target, field_key)
         if nominal is None:
-            check.add(f"the nominal {sheet.name} value of {field_key} is blank",
-                      table, row, "field")
+            check.add(
+                f"the nominal {sheet.name} value of {field_key} is blank", table, row, "field"
+            )
         elif not u.low <= nominal <= u.high:
-            check.add(f"nominal {field_key} = {show_value(nominal)} lies outside "
-                      f"[{show_value(u.low)}, {show_value(u.high)}]", table, row, "low")
+            check.add(
+                f"nominal {field_key} = {show_value(nominal)} lies outside "
+                f"[{show_value(u.low)}, {show_value(u.high)}]",
+                table,
+                row,
+                "low",
+            )
 
 
-def inputs_from_dicts(sheets: Mapping[str, list[dict[str, Any]]], site: Mapping[str, Any],
-                      source_name: str = "<memory>") -> PlanningInputs:
+def inputs_from_dicts(
+    sheets: Mapping[str, list[dict[str, Any]]],
+    site: Mapping[str, Any],
+    source_name: str = "<memory>",
+) -> PlanningInputs:
     """Validate inputs given as plain dicts (tests, the example builder) like a workbook."""
     raw = RawWorkbook(source_name=source_name)
     for name, rows in sheets.items():

@@ -1,0 +1,300 @@
+"""Safe workbook reader: .xlsx -> raw rows with sheet/row/column provenance.
+
+A planner's workbook is untrusted input. Before openpyxl parses anything we
+check the container (zip magic, entry count, declared sizes, compression
+ratio) and refuse to run without defusedxml, which openpyxl uses to reject
+entity bombs and external entities. Rows and columns read are bounded. Cells
+that cannot be trusted as values (formulas without a cached result, Excel
+error values, merged ranges in the data) are reported, never read as blank.
+"""
+
+from __future__ import annotations
+
+import difflib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tco.errors import InputError, InputIssue, show_value
+from tco.io.raw import RawRow, RawTable, RawWorkbook
+from tco.schema.fields import FIRST_DATA_ROW, SHEETS, SITE_COLUMNS, Sheet
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2_000
+MAX_ENTRY_BYTES = 200 * 1024 * 1024
+MAX_TOTAL_BYTES = 500 * 1024 * 1024
+#: xlsx sheet XML compresses well, but not this well; bombs do.
+MAX_COMPRESSION_RATIO = 200
+MAX_ROWS = 20_000
+MAX_COLUMNS = 256
+#: Sheets that must be present; `Uncertainty` may be left out.
+REQUIRED_SHEETS = tuple(s.name for s in SHEETS if s.name != "Uncertainty")
+#: Extra columns whose key starts with one of these are the planner's notes.
+NOTE_PREFIXES = ("#", "note")
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+def _fail(message: str) -> InputError:
+    return InputError([InputIssue(message)])
+
+
+def check_container(path: Path) -> None:
+    """Refuse anything that is not a plain, reasonably sized .xlsx zip."""
+    name = path.name
+    if not path.exists():
+        raise _fail(f"{name}: file not found")
+    if not path.is_file():
+        raise _fail(f"{name}: not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise _fail(f"{name}: the file is empty (0 bytes), not an Excel workbook")
+    if size > MAX_FILE_BYTES:
+        raise _fail(f"{name}: the file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+        if head == _OLE_MAGIC:
+            body = head + handle.read(min(size, 4 * 1024 * 1024))
+            if _ENCRYPTION_STREAM in body:
+                raise _fail(
+                    f"{name}: the workbook is password-protected (encrypted); save an "
+                    "unencrypted copy and use that"
+                )
+            raise _fail(
+                f"{name}: this is a legacy Excel 97-2003 .xls file; save it as .xlsx "
+                "(Excel Workbook) and use that"
+            )
+    if head[:4] != _ZIP_MAGIC:
+        raise _fail(
+            f"{name}: not an Excel .xlsx workbook (it is not a zip archive; a CSV or "
+            "text file renamed to .xlsx?)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _fail(f"{name}: the workbook is corrupt or truncated ({exc})") from None
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise _fail(
+            f"{name}: the archive holds {len(entries):,} entries, over the "
+            f"{MAX_ZIP_ENTRIES:,} limit"
+        )
+    total = 0
+    names = set()
+    for entry in entries:
+        names.add(entry.filename)
+        total += entry.file_size
+        if entry.file_size > MAX_ENTRY_BYTES:
+            raise _fail(
+                f"{name}: entry {entry.filename} declares {entry.file_size:,} bytes "
+                f"uncompressed, over the {MAX_ENTRY_BYTES:,}-byte limit (zip bomb?)"
+            )
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
+            raise _fail(
+                f"{name}: entry {entry.filename} expands {ratio:,.0f}x, over the "
+                f"{MAX_COMPRESSION_RATIO}x limit (zip bomb?)"
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise _fail(
+            f"{name}: the archive expands to {total:,} bytes, over the "
+            f"{MAX_TOTAL_BYTES:,}-byte limit (zip bomb?)"
+        )
+    if "xl/workbook.bin" in names:
+        raise _fail(
+            f"{name}: this is a binary .xlsb workbook; save it as .xlsx (Excel "
+            "Workbook) and use that"
+        )
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _fail(
+            f"{name}: not a valid .xlsx workbook (the zip lacks [Content_Types].xml "
+            "or xl/workbook.xml)"
+        )
+
+
+def _require_defusedxml() -> None:
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:
+        raise RuntimeError(
+            "defusedxml is not active in openpyxl; refusing to parse untrusted "
+            "workbooks (install defusedxml)"
+        )
+
+
+def _load(path: Path, data_only: bool) -> Any:
+    try:
+        return openpyxl.load_workbook(
+            path, data_only=data_only, read_only=False, keep_links=False, keep_vba=False
+        )
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for broken parts
+        kind = type(exc).__name__
+        if "Entities" in kind or "DTD" in kind or "ExternalReference" in kind:
+            raise _fail(
+                f"{path.name}: refused: the workbook XML declares entities or a DTD "
+                "(XML bomb or external-entity attack?)"
+            ) from None
+        raise _fail(
+            f"{path.name}: the workbook is corrupt and cannot be read ({kind}: {str(exc)[:200]})"
+        ) from None
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    """Read every input sheet of `path`, or raise `InputError` with every problem found."""
+    _require_defusedxml()
+    check_container(path)
+    formulas = _load(path, data_only=False)
+    values = _load(path, data_only=True)
+    issues: list[InputIssue] = []
+    present = list(values.sheetnames)
+    missing = [name for name in REQUIRED_SHEETS if name not in present]
+    for name in missing:
+        issues.append(
+            InputIssue(
+                f"Sheet '{name}' is missing; the workbook has: "
+                f"{', '.join(present) or '(no sheets)'}"
+            )
+        )
+    raw = RawWorkbook(source_name=path.name)
+    for sheet in SHEETS:
+        if sheet.name not in present:
+            continue
+        raw.tables[sheet.name] = _read_sheet(
+            sheet, formulas[sheet.name], values[sheet.name], issues
+        )
+    if issues:
+        raise InputError(issues)
+    return raw
+
+
+def _cell_value(
+    formula_cell: Cell, value_cell: Cell, sheet: str, key: str, issues: list[InputIssue]
+) -> Any:
+    """The trusted value of a cell, or None after recording why it cannot be trusted."""
+    where = {"sheet": sheet, "row": value_cell.row, "column": value_cell.column_letter, "key": key}
+    if value_cell.data_type == "e" or formula_cell.data_type == "e":
+        issues.append(
+            InputIssue(
+                f"Excel error {value_cell.value or formula_cell.value} in the cell; fix the value",
+                **where,
+            )
+        )
+        return None
+    if formula_cell.data_type == "f":
+        if value_cell.value is None:
+            text = formula_cell.value if isinstance(formula_cell.value, str) else "array formula"
+            issues.append(
+                InputIssue(
+                    f"formula {show_value(text)} has no cached value; open "
+                    "and save the workbook in Excel or type the value",
+                    **where,
+                )
+            )
+            return None
+    value = value_cell.value
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _bounds_issues(sheet: str, ws: Worksheet) -> list[InputIssue]:
+    """Report values outside the readable area instead of reading a million rows."""
+    if ws.max_row <= MAX_ROWS and ws.max_column <= MAX_COLUMNS:
+        return []
+    stray = sorted(
+        (r, c)
+        for (r, c), cell in ws._cells.items()
+        if (r > MAX_ROWS or c > MAX_COLUMNS) and cell.value is not None
+    )
+    return [
+        InputIssue(
+            f"value {show_value(ws.cell(r, c).value)} lies outside the readable area "
+            f"({MAX_ROWS:,} rows x {MAX_COLUMNS} columns); delete it",
+            sheet,
+            r,
+            get_column_letter(c),
+        )
+        for r, c in stray[:5]
+    ]
+
+
+def _read_sheet(
+    sheet: Sheet, f_ws: Worksheet, v_ws: Worksheet, issues: list[InputIssue]
+) -> RawTable:
+    name = sheet.name
+    issues.extend(_bounds_issues(name, v_ws))
+    for merged in v_ws.merged_cells.ranges:
+        issues.append(
+            InputIssue(
+                f"merged cells {merged.coord} are not allowed in an input sheet; unmerge them",
+                name,
+                merged.min_row,
+                get_column_letter(merged.min_col),
+            )
+        )
+    max_row = min(v_ws.max_row, MAX_ROWS)
+    max_col = min(v_ws.max_column, MAX_COLUMNS)
+    expected = SITE_COLUMNS if sheet.id_key is None and name == "Site" else sheet.keys
+    table = RawTable(name=name)
+    headers: dict[int, str] = {}
+    for col in range(1, max_col + 1):
+        header = v_ws.cell(1, col).value
+        if header is None or (isinstance(header, str) and not header.strip()):
+            continue
+        key = str(header).strip()
+        letter = get_column_letter(col)
+        if key in table.columns:
+            issues.append(
+                InputIssue(
+                    f"duplicate column key {show_value(key)}, also in column {table.columns[key]}",
+                    name,
+                    1,
+                    letter,
+                )
+            )
+            continue
+        if key not in expected:
+            if key.lower().startswith(NOTE_PREFIXES):
+                continue
+            hint = difflib.get_close_matches(key, expected, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            issues.append(
+                InputIssue(
+                    f"unknown column key {show_value(key)}{suggestion}; "
+                    "columns starting with 'note' or '#' are ignored",
+                    name,
+                    1,
+                    letter,
+                )
+            )
+            continue
+        table.columns[key] = letter
+        headers[col] = key
+    required = [
+        k
+        for k in expected
+        if (name == "Site" and k in ("key", "value"))
+        or (name != "Site" and sheet.field(k).required)
+    ]
+    for key in required:
+        if key not in table.columns:
+            issues.append(InputIssue(f"required column {key!r} is missing from row 1", name, 1))
+    for row in range(FIRST_DATA_ROW, max_row + 1):
+        cells: dict[str, Any] = {}
+        for col, key in headers.items():
+            value = _cell_value(f_ws.cell(row, col), v_ws.cell(row, col), name, key, issues)
+            if value is not None:
+                cells[key] = value
+        if cells:
+            table.rows.append(RawRow(row=row, values=cells))
+    return table

@@ -1,0 +1,243 @@
+"""Field table -> input workbook (the blank template and the bundled examples).
+
+Every sheet, header, unit line, dropdown and numeric range check is generated
+from `tco.schema.fields`, so the template cannot drift from the validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tco.io.atomic import write_atomically
+from tco.io.cells import put
+from tco.schema.fields import FIRST_DATA_ROW, SHEETS, SITE, SITE_COLUMNS, Field, Sheet
+
+#: Rows that carry dropdowns and range checks below the header.
+VALIDATED_ROWS = 500
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_UNIT_FONT = Font(italic=True, color="595959")
+_UNIT_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+WORKFLOW = (
+    "tco input workbook",
+    "",
+    "Workflow: fill the sheets below, run `tco validate <this file>` until it reports no "
+    "problems, then `tco optimize <this file>` to get the procurement report.",
+    "Layout of every table sheet: row 1 holds the column keys (do not rename them), row 2 "
+    "the unit and a one-line description, data starts on row 3. Empty rows are skipped, text "
+    "is trimmed, ids are case-sensitive. Columns whose key starts with 'note' or '#' are "
+    "yours and are ignored.",
+    "Site is a key/value sheet: one assumption per row (key, value, unit, description).",
+    "Ranges: many published specs are ranges, not points (Ascend 910B FP16 280-320 TFLOPS, "
+    "910C 'about 800', Blackwell details incomplete). Keep the nominal value in its own "
+    "sheet and put the range in Uncertainty (sheet, row_id, field, low, high, distribution); "
+    "the nominal must lie in [low, high].",
+    "Units: money in the Site currency; power in W per card/node and kW per site; bandwidth "
+    "in GB/s (bytes) except port speeds in Gbit/s; TFLOP/s are dense, not sparse (the H100 "
+    "'1,979 TFLOPS' often quoted is the sparse figure; dense is 989.5).",
+    "Placeholders: no public price exists for most Chinese accelerators. Those card and node "
+    "prices are placeholders with price_confidence = low; the report flags every "
+    "low-confidence price a plan relies on. Replace them with your quotes.",
+)
+
+
+def _style_header(ws: Worksheet, widths: Sequence[int]) -> None:
+    for col, width in enumerate(widths, start=1):
+        for row, font, fill in ((1, _HEADER_FONT, _HEADER_FILL), (2, _UNIT_FONT, _UNIT_FILL)):
+            cell = ws.cell(row, col)
+            cell.font = font
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[2].height = 60
+    ws.freeze_panes = "B3"
+
+
+def _validation_for(field: Field, id_ranges: Mapping[str, str]) -> DataValidation | None:
+    """Dropdown for enumerations, bools and single id references; bounds for numbers."""
+    prompt = f"{field.description} [{field.unit}]"
+    if field.type == "bool":
+        dv = DataValidation(type="list", formula1='"yes,no"', allow_blank=True)
+    elif field.type == "enum":
+        dv = DataValidation(
+            type="list", formula1='"' + ",".join(field.choices) + '"', allow_blank=True
+        )
+    elif field.type == "str" and field.ref is not None:
+        dv = DataValidation(type="list", formula1=id_ranges[field.ref], allow_blank=True)
+    elif field.is_numeric:
+        low = field.ge if field.ge is not None else field.gt
+        high = field.le if field.le is not None else field.lt
+        kind = "whole" if field.type == "int" else "decimal"
+        if low is not None and high is not None:
+            dv = DataValidation(
+                type=kind,
+                operator="between",
+                formula1=f"{low:g}",
+                formula2=f"{high:g}",
+                allow_blank=True,
+            )
+        elif low is not None:
+            operator = "greaterThanOrEqual" if field.ge is not None else "greaterThan"
+            dv = DataValidation(type=kind, operator=operator, formula1=f"{low:g}", allow_blank=True)
+        else:
+            dv = DataValidation(
+                type=kind,
+                operator="between",
+                formula1="-1E+300",
+                formula2="1E+300",
+                allow_blank=True,
+            )
+    else:
+        return None
+    dv.error = f"{field.key}: {field.range_text() or field.type}"[:255]
+    dv.errorTitle = "tco input check"
+    dv.prompt = prompt[:255]
+    dv.promptTitle = field.key[:32]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    return dv
+
+
+def _id_ranges() -> dict[str, str]:
+    """Absolute ranges of each table's id column, the targets of reference dropdowns."""
+    last = FIRST_DATA_ROW + VALIDATED_ROWS - 1
+    ranges = {}
+    for sheet in SHEETS:
+        if sheet.id_key is not None:
+            letter = get_column_letter(sheet.keys.index(sheet.id_key) + 1)
+            ranges[sheet.name] = f"='{sheet.name}'!${letter}${FIRST_DATA_ROW}:${letter}${last}"
+    return ranges
+
+
+def _table_sheet(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, Any]]) -> None:
+    ranges = _id_ranges()
+    last = FIRST_DATA_ROW + VALIDATED_ROWS - 1
+    widths = []
+    for col, field in enumerate(sheet.fields, start=1):
+        put(ws.cell(1, col), field.key)
+        requirement = "required" if field.required and field.default is None else "optional"
+        allowed = field.range_text()
+        unit_line = f"[{field.unit}] {field.description} ({requirement}"
+        unit_line += f"; {allowed})" if allowed else ")"
+        put(ws.cell(2, col), unit_line)
+        letter = get_column_letter(col)
+        dv = _validation_for(field, ranges)
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+        longest = max([len(field.key)] + [len(str(r.get(field.key, ""))) for r in rows[:50]])
+        widths.append(max(10, min(longest + 2, 40)))
+    for offset, row in enumerate(rows):
+        unknown = set(row) - set(sheet.keys)
+        if unknown:
+            raise ValueError(f"{sheet.name} row has unknown keys {sorted(unknown)}")
+        for col, field in enumerate(sheet.fields, start=1):
+            value = row.get(field.key)
+            if value is not None:
+                put(ws.cell(FIRST_DATA_ROW + offset, col), value)
+    _style_header(ws, widths)
+
+
+def _site_sheet(ws: Worksheet, site: Mapping[str, Any]) -> None:
+    unknown = set(site) - set(SITE.keys)
+    if unknown:
+        raise ValueError(f"unknown Site keys {sorted(unknown)}")
+    for col, key in enumerate(SITE_COLUMNS, start=1):
+        put(ws.cell(1, col), key)
+    for col, text in enumerate(
+        (
+            "[id] assumption",
+            "[unit of the key] value (blank = default)",
+            "[text] unit",
+            "[text] what it means",
+        ),
+        start=1,
+    ):
+        put(ws.cell(2, col), text)
+    for offset, field in enumerate(SITE.fields):
+        row = FIRST_DATA_ROW + offset
+        put(ws.cell(row, 1), field.key)
+        value = site.get(field.key, field.default)
+        if value is not None:
+            put(ws.cell(row, 2), value)
+        put(ws.cell(row, 3), field.unit)
+        requirement = "required" if field.required and field.default is None else "optional"
+        allowed = field.range_text()
+        put(
+            ws.cell(row, 4),
+            f"{field.description} ({requirement}" + (f"; {allowed})" if allowed else ")"),
+        )
+        dv = _validation_for(field, _id_ranges())
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(f"B{row}")
+    _style_header(ws, (26, 16, 14, 80))
+
+
+def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
+    lines = list(WORKFLOW)
+    if scenario:
+        lines += ["", "Scenario of this workbook", *scenario]
+    lines += ["", "Sheets"]
+    lines += [f"{sheet.name}: {sheet.description}" for sheet in SHEETS]
+    lines += ["", "Fields (key | type | unit | required | allowed | description)"]
+    for sheet in SHEETS:
+        lines.append("")
+        lines.append(sheet.name)
+        for field in sheet.fields:
+            requirement = "required" if field.required and field.default is None else "optional"
+            default = f" (default {field.default})" if field.default not in (None, "") else ""
+            ref = f" -> {field.ref}" if field.ref else ""
+            lines.append(
+                f"{field.key} | {field.type}{ref} | {field.unit} | {requirement}"
+                f"{default} | {field.range_text() or '-'} | {field.description}"
+            )
+    for row, line in enumerate(lines, start=1):
+        cell = put(ws.cell(row, 1), line)
+        if (
+            row == 1
+            or line in ("Sheets", "Scenario of this workbook")
+            or line in (s.name for s in SHEETS)
+        ):
+            cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 140
+
+
+def build_workbook(
+    sheets: Mapping[str, Sequence[Mapping[str, Any]]],
+    site: Mapping[str, Any],
+    scenario: Sequence[str] = (),
+) -> Workbook:
+    """An input workbook holding `sheets` (rows as dicts by column key) and `site` values."""
+    wb = Workbook()
+    readme = wb.active
+    assert readme is not None
+    readme.title = "README"
+    _readme_sheet(readme, scenario)
+    for sheet in SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        if sheet is SITE:
+            _site_sheet(ws, site)
+        else:
+            _table_sheet(ws, sheet, sheets.get(sheet.name, ()))
+    return wb
+
+
+def write_workbook(
+    path: Path,
+    sheets: Mapping[str, Sequence[Mapping[str, Any]]],
+    site: Mapping[str, Any],
+    scenario: Sequence[str] = (),
+) -> None:
+    """Write an input workbook atomically."""
+    wb = build_workbook(sheets, site, scenario)
+    write_atomically(Path(path), lambda tmp: wb.save(tmp))
