@@ -189,17 +189,16 @@ def _cell_value(
             )
         )
         return None
-    if formula_cell.data_type == "f":
-        if value_cell.value is None:
-            text = formula_cell.value if isinstance(formula_cell.value, str) else "array formula"
-            issues.append(
-                InputIssue(
-                    f"formula {show_value(text)} has no cached value; open "
-                    "and save the workbook in Excel or type the value",
-                    **where,
-                )
+    if formula_cell.data_type == "f" and value_cell.value is None:
+        text = formula_cell.value if isinstance(formula_cell.value, str) else "array formula"
+        issues.append(
+            InputIssue(
+                f"formula {show_value(text)} has no cached value; open "
+                "and save the workbook in Excel or type the value",
+                **where,
             )
-            return None
+        )
+        return None
     value = value_cell.value
     if isinstance(value, str):
         value = value.strip()
