@@ -1,0 +1,282 @@
+"""The default catalog obeys the field table and the modelling conventions."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tco.catalog import DEFAULT_CATALOG
+from tco.schema.fields import SHEETS_BY_NAME, Field, Sheet
+
+SEED_CHIPS = {
+    "ascend-910b",
+    "ascend-910b3",
+    "ascend-910c",
+    "mlu370-x4",
+    "mlu370-x8",
+    "mlu370-s4",
+    "mlu590",
+    "enflame-t10",
+    "enflame-t20",
+    "enflame-i20",
+    "enflame-s60",
+    "enflame-l600",
+    "hygon-z100",
+    "hygon-k100-ai",
+    "hygon-bw1000",
+    "a100",
+    "h100",
+    "h200",
+    "b100",
+    "b200",
+    "gb200",
+    "h800",
+    "h20",
+    "a800",
+}
+FABRIC_IDS = {"ib-ndr400", "roce-400g", "roce-200g", "spectrum-x", "ascend-roce-200g"}
+COOLING_IDS = {"air", "liquid", "immersion"}
+MODEL_IDS = {
+    "qwen2.5-72b",
+    "r1-distill-qwen-32b",
+    "r1-distill-qwen-14b",
+    "r1-distill-qwen-7b",
+    "llama-2-70b",
+    "llama-3.1-70b",
+    "llama-3.1-405b",
+    "deepseek-v3",
+}
+#: Chips whose card price is published in the reference (card or server quote).
+PUBLISHED_PRICE = {"a100", "a800", "h100", "h800", "h20"}
+
+
+def num(value: object) -> float:
+    """A numeric cell as float (fails the test on anything else)."""
+    assert isinstance(value, int | float) and not isinstance(value, bool), value
+    return float(value)
+
+
+def ids_of(sheet_name: str) -> set[str]:
+    sheet = SHEETS_BY_NAME[sheet_name]
+    assert sheet.id_key is not None
+    return {str(row[sheet.id_key]) for row in DEFAULT_CATALOG[sheet_name]}
+
+
+def cell_problems(field: Field, value: object) -> list[str]:
+    """Why `value` is not a valid cell for `field` (empty list = valid)."""
+    if value is None:
+        return ["required but blank"] if field.required else []
+    problems: list[str] = []
+    if field.type == "bool":
+        if not isinstance(value, bool):
+            problems.append(f"{value!r} is not a bool")
+    elif field.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{value!r} is not an int")
+    elif field.type == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{value!r} is not a number")
+        elif not math.isfinite(value):
+            problems.append(f"{value!r} is not finite")
+    elif field.type in ("str", "enum", "idlist") and (
+        not isinstance(value, str) or not value.strip()
+    ):
+        problems.append(f"{value!r} is not non-empty text")
+    if problems:
+        return problems
+    if field.choices and value not in field.choices:
+        problems.append(f"{value!r} not in {field.choices}")
+    if field.is_numeric:
+        number = num(value)
+        if field.gt is not None and not number > field.gt:
+            problems.append(f"{number} not > {field.gt}")
+        if field.ge is not None and not number >= field.ge:
+            problems.append(f"{number} not >= {field.ge}")
+        if field.lt is not None and not number < field.lt:
+            problems.append(f"{number} not < {field.lt}")
+        if field.le is not None and not number <= field.le:
+            problems.append(f"{number} not <= {field.le}")
+    if field.type == "idlist" and field.ref is not None:
+        known = ids_of(field.ref)
+        for item in str(value).split(","):
+            if item.strip() not in known:
+                problems.append(f"{item.strip()!r} is not a {field.ref} id")
+    return problems
+
+
+def row_problems(sheet: Sheet, row: dict[str, object]) -> list[str]:
+    problems = [f"unknown key {key!r}" for key in row if key not in sheet.keys]
+    for field in sheet.fields:
+        problems += [f"{field.key}: {p}" for p in cell_problems(field, row.get(field.key))]
+    return problems
+
+
+def test_catalog_has_exactly_the_five_sheets() -> None:
+    assert set(DEFAULT_CATALOG) == {"Chips", "Fabrics", "Cooling", "Models", "Uncertainty"}
+
+
+@pytest.mark.parametrize("sheet_name", sorted(DEFAULT_CATALOG))
+def test_every_row_obeys_the_field_table(sheet_name: str) -> None:
+    sheet = SHEETS_BY_NAME[sheet_name]
+    assert DEFAULT_CATALOG[sheet_name], f"{sheet_name} is empty"
+    problems = {}
+    for index, row in enumerate(DEFAULT_CATALOG[sheet_name]):
+        found = row_problems(sheet, row)
+        if found:
+            problems[row.get(sheet.id_key or "row_id", index)] = found
+    assert not problems, problems
+
+
+def test_checker_rejects_bad_rows() -> None:
+    """The checker itself can fail: a wrong key, type, range or choice is caught."""
+    chips = SHEETS_BY_NAME["Chips"]
+    good = dict(DEFAULT_CATALOG["Chips"][0])
+    assert row_problems(chips, good) == []
+    assert row_problems(chips, {**good, "bogus": 1})
+    assert row_problems(chips, {**good, "train_mfu": 1.5})
+    assert row_problems(chips, {**good, "origin": "mars"})
+    assert row_problems(chips, {**good, "integrated_nic": "yes"})
+    assert row_problems(chips, {**good, "scaleup_domain": 8.0})
+    assert row_problems(chips, {k: v for k, v in good.items() if k != "tdp_w"})
+    fabrics = SHEETS_BY_NAME["Fabrics"]
+    fabric = dict(DEFAULT_CATALOG["Fabrics"][0])
+    assert row_problems(fabrics, {**fabric, "compatible_chips": "h100,nope"})
+
+
+@pytest.mark.parametrize("sheet_name", ["Chips", "Fabrics", "Cooling", "Models"])
+def test_ids_are_unique(sheet_name: str) -> None:
+    key = SHEETS_BY_NAME[sheet_name].id_key
+    assert key is not None
+    ids = [row[key] for row in DEFAULT_CATALOG[sheet_name]]
+    assert len(ids) == len(set(ids))
+
+
+def test_required_ids_present() -> None:
+    assert ids_of("Chips") == SEED_CHIPS
+    assert ids_of("Fabrics") >= FABRIC_IDS
+    assert ids_of("Cooling") == COOLING_IDS
+    assert ids_of("Models") == MODEL_IDS
+
+
+@pytest.mark.parametrize("sheet_name", ["Chips", "Fabrics", "Cooling", "Models", "Uncertainty"])
+def test_every_row_names_its_source(sheet_name: str) -> None:
+    for row in DEFAULT_CATALOG[sheet_name]:
+        assert isinstance(row.get("source"), str) and len(str(row["source"]).strip()) > 10, row
+
+
+def chip(chip_id: str) -> dict[str, object]:
+    return next(r for r in DEFAULT_CATALOG["Chips"] if r["chip_id"] == chip_id)
+
+
+def test_bf16_is_dense_not_sparse() -> None:
+    assert chip("h100")["bf16_tflops"] == 989.5
+    assert chip("h200")["bf16_tflops"] == 989.5
+    assert chip("a100")["bf16_tflops"] == 312.0
+    for row in DEFAULT_CATALOG["Chips"]:
+        fp8 = row.get("fp8_tflops")
+        if fp8 is not None:  # FP8 dense is 2x BF16 dense on Hopper/Blackwell
+            assert fp8 == pytest.approx(2 * num(row["bf16_tflops"]), rel=0.01), row["chip_id"]
+
+
+def test_fp8_only_on_chips_that_have_it() -> None:
+    with_fp8 = {r["chip_id"] for r in DEFAULT_CATALOG["Chips"] if r.get("fp8_tflops")}
+    assert with_fp8 == {"h100", "h200", "h800", "h20", "b100", "b200", "gb200"}
+
+
+def test_prices_low_confidence_where_no_published_price() -> None:
+    for row in DEFAULT_CATALOG["Chips"]:
+        if row["origin"] == "domestic":
+            assert row["price_confidence"] == "low", row["chip_id"]
+            assert "placeholder" in str(row["source"]), row["chip_id"]
+    low = {r["chip_id"] for r in DEFAULT_CATALOG["Chips"] if r["price_confidence"] == "low"}
+    assert low == SEED_CHIPS - PUBLISHED_PRICE
+    placeholder_priced = {
+        u["row_id"]
+        for u in DEFAULT_CATALOG["Uncertainty"]
+        if u["sheet"] == "Chips" and u["field"] == "card_price"
+    }
+    assert low <= placeholder_priced, low - placeholder_priced
+
+
+def test_liquid_only_and_integrated_nic() -> None:
+    assert chip("gb200")["cooling_required"] == "liquid"
+    assert chip("h100")["cooling_required"] == "any"
+    for chip_id in ("ascend-910b", "ascend-910b3", "ascend-910c"):
+        assert chip(chip_id)["integrated_nic"] is True
+    ascend = next(f for f in DEFAULT_CATALOG["Fabrics"] if f["fabric_id"] == "ascend-roce-200g")
+    assert ascend["nic_price"] == 0 and ascend["nic_power_w"] == 0
+    assert ascend["origin"] == "domestic"
+
+
+def test_uncertainty_rows_bracket_the_nominal_value() -> None:
+    for u in DEFAULT_CATALOG["Uncertainty"]:
+        sheet = SHEETS_BY_NAME[str(u["sheet"])]
+        assert sheet.id_key is not None
+        rows = {r[sheet.id_key]: r for r in DEFAULT_CATALOG[sheet.name]}
+        assert u["row_id"] in rows, u
+        field = sheet.field(str(u["field"]))
+        assert field.is_numeric, u
+        nominal = rows[u["row_id"]].get(field.key)
+        assert nominal is not None, u
+        assert num(u["low"]) <= num(nominal) <= num(u["high"]), u
+        assert num(u["low"]) < num(u["high"]), u
+        # the range itself must be a legal value of the field
+        assert cell_problems(field, u["low"]) == [] and cell_problems(field, u["high"]) == [], u
+
+
+def test_uncertainty_covers_the_seed_ranges() -> None:
+    covered = {(u["row_id"], u["field"]) for u in DEFAULT_CATALOG["Uncertainty"]}
+    for pair in [
+        ("ascend-910b", "bf16_tflops"),
+        ("ascend-910b", "memory_bw_gbs"),
+        ("ascend-910b", "tdp_w"),
+        ("ascend-910c", "bf16_tflops"),
+        ("mlu370-x8", "memory_gb"),
+        ("b200", "bf16_tflops"),
+        ("air", "pue"),
+        ("liquid", "pue"),
+    ]:
+        assert pair in covered, pair
+    bw = next(
+        u
+        for u in DEFAULT_CATALOG["Uncertainty"]
+        if (u["row_id"], u["field"]) == ("ascend-910b", "memory_bw_gbs")
+    )
+    assert bw["low"] == 400.0 and bw["high"] == 1600.0
+
+
+def kv_bytes_per_token(model: dict[str, object], bytes_per_value: int = 2) -> float:
+    override = model.get("kv_bytes_per_token")
+    if override is not None:
+        return num(override)
+    layers, kv_heads, head_dim = (num(model[k]) for k in ("layers", "kv_heads", "head_dim"))
+    return 2 * layers * kv_heads * head_dim * bytes_per_value
+
+
+def model(model_id: str) -> dict[str, object]:
+    return next(m for m in DEFAULT_CATALOG["Models"] if m["model_id"] == model_id)
+
+
+def test_kv_cache_bytes() -> None:
+    assert kv_bytes_per_token(model("llama-2-70b")) == 327_680
+    assert kv_bytes_per_token(model("qwen2.5-72b")) == 327_680
+    assert kv_bytes_per_token(model("llama-3.1-405b")) == 516_096
+    assert kv_bytes_per_token(model("deepseek-v3")) == 61 * (512 + 64) * 2
+
+
+def test_models_are_consistent() -> None:
+    for m in DEFAULT_CATALOG["Models"]:
+        assert num(m["active_params_b"]) <= num(m["params_b"]), m
+        assert num(m["heads"]) % num(m["kv_heads"]) == 0, m
+        if m["model_id"] != "deepseek-v3":
+            assert m["active_params_b"] == m["params_b"], m
+            assert num(m["heads"]) * num(m["head_dim"]) == num(m["hidden"]), m
+    # seed table 9: BF16 weights ~140 / 64 / 28 / 14 GB
+    for model_id, weights_gb in [
+        ("qwen2.5-72b", 140),
+        ("r1-distill-qwen-32b", 64),
+        ("r1-distill-qwen-14b", 28),
+        ("r1-distill-qwen-7b", 14),
+    ]:
+        assert 2 * num(model(model_id)["params_b"]) == pytest.approx(weights_gb, rel=0.1)
