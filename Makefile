@@ -22,5 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tco
 
+# Regenerate the committed template, example workbook and input reference.
 template: $(STAMP)
 	$(BIN)/python -m tco.examples
+	$(BIN)/python -m tco.schema.docs

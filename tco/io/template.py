@@ -114,7 +114,7 @@ def _id_ranges() -> dict[str, str]:
     for sheet in SHEETS:
         if sheet.id_key is not None:
             letter = get_column_letter(sheet.keys.index(sheet.id_key) + 1)
-            ranges[sheet.name] = f"='{sheet.name}'!${letter}${FIRST_DATA_ROW}:${letter}${last}"
+            ranges[sheet.name] = f"'{sheet.name}'!${letter}${FIRST_DATA_ROW}:${letter}${last}"
     return ranges
 
 
