@@ -1,0 +1,1 @@
+"""The Pyomo MILP: one module per concern, each exposing `add_to(model, ctx)`."""

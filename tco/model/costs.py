@@ -1,0 +1,61 @@
+"""Register every cost term and build the objective from the registry.
+
+Capex per pool comes from `tco.costing.price_lines` applied to the pool's
+Pyomo quantities; migration is paid once per software stack adopted
+(binary v_stack >= use of any pool on that stack). The objective is
+
+    min  MONEY_SCALE x (capex + migration + annuity x opex_per_year)
+         + sum of elastic penalties (elastic model only)
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from tco import costing
+from tco.model.context import MONEY_SCALE, ModelContext
+from tco.model.facility import quantities
+
+#: Weight of one unit of normalised elastic slack (a 100% shortfall) against
+#: one million of money: large enough that no affordable plan trades it.
+PENALTY_WEIGHT = 1e6
+
+
+def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    inputs = ctx.inputs
+    site = inputs.site
+    stacks = costing.stack_migration_costs(inputs.chips)
+    used_stacks = sorted({inputs.chips[o.chip].software_stack for o in ctx.options})
+    m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
+    m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
+
+    @m.Constraint(m.OPTIONS)
+    def stack_adoption_constraint(m, *k):
+        """stack[s] >= use[o] for the pool's stack: migration is paid once if any pool uses it."""
+        return m.v_stack[inputs.chips[ctx.option(k).chip].software_stack] >= m.v_use[k]
+
+    for o in ctx.options:
+        chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+        cooling = inputs.coolings[o.cooling]
+        q = quantities(m, o.key)
+        lines = costing.price_lines(q, chip, fabric, cooling, site)
+        name = "/".join(o.key)
+        ctx.costs.add_capex(f"pool:{name}", costing.capex(lines))
+        ctx.costs.add_opex(
+            f"energy:{name}", costing.energy_per_year(q, chip, fabric, cooling, site)
+        )
+        ctx.costs.add_opex(f"maintenance:{name}", costing.maintenance_per_year(lines, site))
+    for stack in used_stacks:
+        ctx.costs.add_capex(f"migration:{stack}", stacks[stack][0] * m.v_stack[stack])
+
+    m.e_capex_total = pyo.Expression(expr=sum(ctx.costs.capex.values()))
+    m.e_opex_per_year = pyo.Expression(expr=sum(ctx.costs.opex_per_year.values()))
+
+
+def add_objective(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    """Discounted TCO in millions, plus elastic penalties when present."""
+    factor = costing.annuity(ctx.inputs.site)
+    expr = MONEY_SCALE * (m.e_capex_total + factor * m.e_opex_per_year)
+    if ctx.elastic:
+        expr += PENALTY_WEIGHT * sum(var * weight for var, weight in ctx.penalties.values())
+    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

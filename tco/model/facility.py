@@ -1,0 +1,50 @@
+"""Cooling, racks and power per pool.
+
+Racks: racks >= nodes / nodes_per_rack, where nodes_per_rack =
+min(nodes_per_rack_max, floor(max_rack_kw / node peak kW)) of the chosen
+cooling. Liquid-only chips never get an air option (see `options`). IT and
+facility power are the costing module's linear expressions of the pool's
+quantities, so the power limit and the energy cost use the same numbers.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from tco import costing
+from tco.model.context import ModelContext
+
+
+def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> costing.PoolQuantities:
+    """The pool's counts as Pyomo expressions, for the costing functions."""
+    return costing.PoolQuantities(
+        cards=m.e_cards[k],
+        nodes=m.v_nodes[k],
+        nics=m.e_nics[k],
+        leaf_switches=m.v_leaf[k],
+        spine_switches=m.v_spine[k],
+        core_switches=m.v_core[k],
+        links=m.v_links[k],
+        racks=m.v_racks[k],
+    )
+
+
+def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    inputs = ctx.inputs
+    m.v_racks = pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers)
+
+    @m.Constraint(m.OPTIONS)
+    def rack_constraint(m, *k):
+        """racks x nodes_per_rack >= nodes [racks]: slots and the rack kW limit."""
+        return m.v_racks[k] * ctx.option(k).nodes_per_rack >= m.v_nodes[k]
+
+    @m.Expression(m.OPTIONS)
+    def e_it_kw(m, *k):
+        """IT kW of a pool (cards, hosts, NICs, switches) at peak."""
+        o = ctx.option(k)
+        return costing.it_kw(quantities(m, k), inputs.chips[o.chip], inputs.fabrics[o.fabric])
+
+    @m.Expression(m.OPTIONS)
+    def e_facility_kw(m, *k):
+        """Facility kW = IT kW x PUE of the pool's cooling."""
+        return m.e_it_kw[k] * inputs.coolings[ctx.option(k).cooling].pue

@@ -1,0 +1,79 @@
+"""Site and business limits: power budget, racks, capex budget, supply caps, domestic share.
+
+In the elastic model (infeasibility diagnosis) each limit gets a penalised
+non-negative slack in its own unit; the plan then says by how much each limit
+falls short of the cheapest plan that meets every target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyomo.environ as pyo
+
+from tco.model.context import ModelContext
+
+
+def _slack(m: pyo.ConcreteModel, ctx: ModelContext, name: str, scale: float) -> Any:
+    """A penalised slack (elastic model) or 0; weight 1 per 100% of the limit."""
+    if not ctx.elastic:
+        return 0.0
+    var = pyo.Var(within=pyo.NonNegativeReals)
+    m.add_component(f"v_slack_{name}", var)
+    ctx.penalties[name] = (var, 1.0 / max(scale, 1e-9))
+    return var
+
+
+def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    site = ctx.inputs.site
+    chips = ctx.inputs.chips
+    options = ctx.options
+
+    if site.power_budget_kw is not None:
+        slack = _slack(m, ctx, "power", site.power_budget_kw)
+
+        def power_rule(m):
+            """sum_o IT kW x PUE <= power_budget_kw [kW]."""
+            return sum(m.e_facility_kw[o.key] for o in options) <= site.power_budget_kw + slack
+
+        m.power_budget_constraint = pyo.Constraint(rule=power_rule)
+
+    if site.max_racks is not None:
+        slack = _slack(m, ctx, "racks", max(site.max_racks, 1))
+
+        def racks_rule(m):
+            """sum_o racks <= max_racks [racks]."""
+            return sum(m.v_racks[o.key] for o in options) <= site.max_racks + slack
+
+        m.max_racks_constraint = pyo.Constraint(rule=racks_rule)
+
+    capped = sorted({o.chip for o in options if chips[o.chip].max_cards is not None})
+    m.CAPPED_CHIPS = pyo.Set(initialize=capped, ordered=True)
+    supply_slack = {c: _slack(m, ctx, f"supply:{c}", max(chips[c].max_cards, 1)) for c in capped}
+
+    @m.Constraint(m.CAPPED_CHIPS)
+    def supply_constraint(m, c):
+        """sum of cards of chip c over pools <= max_cards [cards]."""
+        cards = sum(m.e_cards[o.key] for o in options if o.chip == c)
+        return cards <= chips[c].max_cards + supply_slack[c]
+
+    if site.min_domestic_share > 0:
+        total_cards_guess = sum(o.max_nodes * o.cards_per_node for o in options) or 1
+        slack = _slack(m, ctx, "domestic", total_cards_guess * site.min_domestic_share / 10)
+
+        def domestic_rule(m):
+            """domestic cards >= min_domestic_share x all cards [cards]."""
+            domestic = sum(m.e_cards[o.key] for o in options if chips[o.chip].origin == "domestic")
+            every = sum(m.e_cards[o.key] for o in options)
+            return domestic + slack >= site.min_domestic_share * every
+
+        m.domestic_share_constraint = pyo.Constraint(rule=domestic_rule)
+
+    if site.capex_budget is not None:
+        slack = _slack(m, ctx, "capex", site.capex_budget)
+
+        def capex_rule(m):
+            """capex (hardware, facility, migration) <= capex_budget [currency]."""
+            return m.e_capex_total <= site.capex_budget + slack
+
+        m.capex_budget_constraint = pyo.Constraint(rule=capex_rule)

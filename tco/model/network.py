@@ -1,0 +1,90 @@
+"""Scale-out fabric per pool: a folded Clos with integer switch counts.
+
+Endpoints e = nics_per_node x nodes. The tier is chosen by binaries z_t with
+e split into e_t <= capacity_t x z_t (sum_t z_t = use), so leaf/spine/core
+counts and links are exact linear functions of the active e_t (see
+`tco.network` for the per-endpoint coefficients).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from tco.model.context import ModelContext
+from tco.model.options import max_endpoint_tiers
+from tco.network import tier_capacity, tier_coefficients
+
+
+def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    fabrics = ctx.inputs.fabrics
+
+    def fabric_of(k):
+        return fabrics[ctx.option(k).fabric]
+
+    tiers = []
+    for o in ctx.options:
+        fab = fabrics[o.fabric]
+        top = max_endpoint_tiers(o, fab.switch_radix, fab.oversubscription)
+        tiers += [(*o.key, t) for t in range(1, top + 1)]
+    m.TIERS = pyo.Set(dimen=5, ordered=True, initialize=tiers)
+    m.v_tier = pyo.Var(m.TIERS, within=pyo.Binary)
+    m.v_tier_endpoints = pyo.Var(m.TIERS, within=pyo.NonNegativeReals)
+    for name in ("v_leaf", "v_spine", "v_core", "v_links"):
+        setattr(m, name, pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers))
+
+    def tiers_of(k):
+        return [t for t in range(1, 4) if (*k, t) in m.TIERS]
+
+    @m.Expression(m.OPTIONS)
+    def e_nics(m, *k):
+        """NIC ports (endpoints) of a pool = nics_per_node x nodes."""
+        return ctx.option(k).nics_per_node * m.v_nodes[k]
+
+    @m.Constraint(m.OPTIONS)
+    def tier_choice_constraint(m, *k):
+        """sum_t z_t = use: a used pool has exactly one tier count."""
+        return sum(m.v_tier[(*k, t)] for t in tiers_of(k)) == m.v_use[k]
+
+    @m.Constraint(m.OPTIONS)
+    def endpoint_split_constraint(m, *k):
+        """sum_t e_t = e [endpoints]."""
+        return sum(m.v_tier_endpoints[(*k, t)] for t in tiers_of(k)) == m.e_nics[k]
+
+    @m.Constraint(m.TIERS)
+    def tier_capacity_constraint(m, *kt):
+        """e_t <= capacity_t x z_t [endpoints]: r, r*d, r*d*r/2."""
+        k, t = kt[:4], kt[4]
+        fab = fabric_of(k)
+        cap = tier_capacity(t, fab.switch_radix, fab.oversubscription)
+        return m.v_tier_endpoints[kt] <= cap * m.v_tier[kt]
+
+    def sized(index):
+        def rule(m, *k):
+            fab = fabric_of(k)
+            return sum(
+                tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
+                * m.v_tier_endpoints[(*k, t)]
+                for t in tiers_of(k)
+            )
+
+        return rule
+
+    @m.Constraint(m.OPTIONS)
+    def leaf_switch_constraint(m, *k):
+        """leaf >= sum_t leaf_per_endpoint_t x e_t [switches]."""
+        return m.v_leaf[k] >= sized(0)(m, *k)
+
+    @m.Constraint(m.OPTIONS)
+    def spine_switch_constraint(m, *k):
+        """spine >= sum_t spine_per_endpoint_t x e_t [switches]."""
+        return m.v_spine[k] >= sized(1)(m, *k)
+
+    @m.Constraint(m.OPTIONS)
+    def core_switch_constraint(m, *k):
+        """core >= sum_t core_per_endpoint_t x e_t [switches]."""
+        return m.v_core[k] >= sized(2)(m, *k)
+
+    @m.Constraint(m.OPTIONS)
+    def link_constraint(m, *k):
+        """links >= sum_t links_per_endpoint_t x e_t [links]; optics = 2 x links."""
+        return m.v_links[k] >= sized(3)(m, *k)

@@ -1,0 +1,220 @@
+"""Sparse option sets: for each workload, the (chip, fabric, cooling) pools it may use.
+
+Options are enumerated in Python from what is compatible, available and
+allowed, never as a dense product filtered inside Pyomo. Each option carries
+the performance coefficients the MILP needs (from `tco.perf`), so the model
+never calls the performance model itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tco.inputs import PlanningInputs, allowed_chip_ids, supports_precision
+from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
+from tco.network import tier_capacity, tiers_needed
+
+OptionKey = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One homogeneous pool a workload may be served by.
+
+    Training: cards = cards_per_node x nodes and throughput t <= a_i x nodes +
+    b_i x use for every cut (a concave under-estimator of T(nodes) that is exact
+    at its breakpoints). Inference: cards = replica_cards x replicas <=
+    cards_per_node x nodes and t <= tokens_per_replica x replicas.
+    """
+
+    workload: str
+    chip: str
+    fabric: str
+    cooling: str
+    kind: str
+    target_tokens_per_s: float
+    cards_per_node: int
+    nics_per_node: int
+    min_nodes: int
+    max_nodes: int
+    nodes_per_rack: int
+    node_kw: float
+    cuts: tuple[tuple[float, float], ...] = ()
+    replica_cards: int = 0
+    tokens_per_replica: float = 0.0
+    max_replicas: int = 0
+    #: True when even max_nodes cannot meet the target (only kept in elastic models).
+    short: bool = False
+
+    @property
+    def key(self) -> OptionKey:
+        return (self.workload, self.chip, self.fabric, self.cooling)
+
+
+@dataclass
+class OptionSet:
+    """All options, and for every workload the reasons its other combinations were dropped."""
+
+    options: list[Option] = field(default_factory=list)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+
+    def for_workload(self, workload: str) -> list[Option]:
+        return [o for o in self.options if o.workload == workload]
+
+
+def compatible_fabrics(inputs: PlanningInputs, chip_id: str) -> list[str]:
+    return [
+        fid
+        for fid, fabric in inputs.fabrics.items()
+        if not fabric.compatible_chips or chip_id in fabric.compatible_chips
+    ]
+
+
+def compatible_coolings(inputs: PlanningInputs, chip_id: str) -> list[str]:
+    needs_liquid = inputs.chips[chip_id].cooling_required == "liquid"
+    return [
+        kid
+        for kid, cooling in inputs.coolings.items()
+        if not (needs_liquid and cooling.technology == "air")
+    ]
+
+
+def nodes_per_rack(node_kw: float, cooling: object) -> int:
+    """Nodes one rack holds: slots, and the cooling's kW limit over the node's peak kW."""
+    by_power = math.floor(cooling.max_rack_kw / node_kw + 1e-9)  # type: ignore[attr-defined]
+    return min(cooling.nodes_per_rack_max, by_power)  # type: ignore[attr-defined]
+
+
+def build_options(
+    inputs: PlanningInputs, elastic: bool = False, forced: Mapping[str, str] | None = None
+) -> OptionSet:
+    """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids."""
+    forced = forced or {}
+    result = OptionSet()
+    for wid, workload in inputs.workloads.items():
+        reasons = result.excluded.setdefault(wid, [])
+        for cid in allowed_chip_ids(inputs.chips, workload):
+            if forced.get("chip") not in (None, cid):
+                continue
+            chip = inputs.chips[cid]
+            if not supports_precision(chip, workload.precision):
+                reasons.append(f"{cid}: no {workload.precision} support")
+                continue
+            for fid in compatible_fabrics(inputs, cid):
+                if forced.get("fabric") not in (None, fid):
+                    continue
+                perf = pool_performance(inputs, wid, cid, fid)
+                if perf.reason is not None:
+                    reasons.append(f"{cid} on {fid}: {perf.reason}")
+                    continue
+                sized = _pool_size(inputs, wid, cid, fid, perf, elastic)
+                if isinstance(sized, str):
+                    reasons.append(f"{cid} on {fid}: {sized}")
+                    continue
+                for kid in compatible_coolings(inputs, cid):
+                    if forced.get("cooling") not in (None, kid):
+                        continue
+                    option = _option(inputs, wid, cid, fid, kid, perf, sized)
+                    if isinstance(option, str):
+                        reasons.append(f"{cid} on {fid} with {kid}: {option}")
+                    else:
+                        result.options.append(option)
+            if chip.cooling_required == "liquid" and not compatible_coolings(inputs, cid):
+                reasons.append(f"{cid}: needs liquid cooling and no liquid option exists")
+    return result
+
+
+@dataclass(frozen=True)
+class _PoolSize:
+    """Node range and throughput coefficients of one (workload, chip, fabric)."""
+
+    max_nodes: int
+    short: bool
+    cuts: tuple[tuple[float, float], ...]
+    max_replicas: int
+
+
+def _pool_size(
+    inputs: PlanningInputs,
+    wid: str,
+    cid: str,
+    fid: str,
+    perf: TrainingPerformance | InferencePerformance,
+    elastic: bool,
+) -> _PoolSize | str:
+    """How many nodes the pool may need, or why it cannot meet its target."""
+    chip = inputs.chips[cid]
+    fabric = inputs.fabrics[fid]
+    nics = chip.nics_per_node or chip.cards_per_node
+    fabric_nodes = int(tier_capacity(3, fabric.switch_radix, fabric.oversubscription) // nics)
+    short = perf.max_nodes_for_target is None
+    if short and not elastic:
+        return perf.shortfall_reason or "cannot reach the target"
+    max_nodes = perf.max_useful_nodes if short else perf.max_nodes_for_target
+    assert max_nodes is not None
+    if max_nodes > fabric_nodes:
+        if not elastic:
+            return (
+                f"needs {max_nodes} nodes, more than a 3-tier {fid} fabric connects "
+                f"({fabric_nodes})"
+            )
+        max_nodes, short = fabric_nodes, True
+    if chip.max_cards is not None and not elastic:
+        min_cards = perf.min_nodes * chip.cards_per_node
+        if isinstance(perf, InferencePerformance):
+            min_cards = perf.replica_cards
+        if min_cards > chip.max_cards:
+            return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
+    if isinstance(perf, TrainingPerformance):
+        return _PoolSize(max_nodes, short, tuple(perf.cuts(max_nodes)), 0)
+    max_replicas = (max_nodes * chip.cards_per_node) // perf.replica_cards
+    return _PoolSize(max_nodes, short, (), max_replicas)
+
+
+def _option(
+    inputs: PlanningInputs,
+    wid: str,
+    cid: str,
+    fid: str,
+    kid: str,
+    perf: TrainingPerformance | InferencePerformance,
+    size: _PoolSize,
+) -> Option | str:
+    chip = inputs.chips[cid]
+    fabric = inputs.fabrics[fid]
+    cooling = inputs.coolings[kid]
+    nics = chip.nics_per_node or chip.cards_per_node
+    node_kw = (
+        chip.cards_per_node * chip.tdp_w + chip.node_power_w + nics * fabric.nic_power_w
+    ) / 1000.0
+    per_rack = nodes_per_rack(node_kw, cooling)
+    if per_rack < 1:
+        return f"one node draws {node_kw:.1f} kW, over the {cooling.max_rack_kw:g} kW rack limit"
+    is_inference = isinstance(perf, InferencePerformance)
+    return Option(
+        workload=wid,
+        chip=cid,
+        fabric=fid,
+        cooling=kid,
+        kind=inputs.workloads[wid].kind,
+        target_tokens_per_s=perf.target_tokens_per_s,
+        cards_per_node=chip.cards_per_node,
+        nics_per_node=nics,
+        min_nodes=perf.min_nodes,
+        max_nodes=size.max_nodes,
+        nodes_per_rack=per_rack,
+        node_kw=node_kw,
+        short=size.short,
+        cuts=size.cuts,
+        replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
+        tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
+        max_replicas=size.max_replicas,
+    )
+
+
+def max_endpoint_tiers(option: Option, radix: int, oversubscription: float) -> int:
+    """Tiers the largest pool of this option needs (bounds the tier binaries)."""
+    tiers = tiers_needed(option.max_nodes * option.nics_per_node, radix, oversubscription)
+    return tiers or 3

@@ -1,0 +1,82 @@
+"""The performance model's answers in the form the option builder needs.
+
+For a (workload, chip, fabric) it gives the node range the MILP may use and
+the coefficients of its throughput constraints: training via the concave
+under-estimating cuts of T(nodes), inference via tokens/s per replica.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tco.inputs import PlanningInputs
+from tco.perf.inference import InferenceResult, inference_estimate
+from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
+
+
+@dataclass(frozen=True)
+class TrainingPerformance:
+    """T(nodes) with the smallest node count meeting the target (None if it cannot)."""
+
+    curve: TrainingCurve
+    target_tokens_per_s: float
+    min_nodes: int
+    max_nodes_for_target: int | None
+    max_useful_nodes: int
+    reason: str | None = None
+    shortfall_reason: str | None = None
+
+    def cuts(self, max_nodes: int) -> list[tuple[float, float]]:
+        return self.curve.cuts(max_nodes)
+
+
+@dataclass(frozen=True)
+class InferencePerformance:
+    """One replica of g cards serving `tokens_per_replica` output tokens/s."""
+
+    result: InferenceResult
+    target_tokens_per_s: float
+    replica_cards: int
+    tokens_per_replica: float
+    min_nodes: int
+    max_nodes_for_target: int | None
+    max_useful_nodes: int
+    reason: str | None = None
+    shortfall_reason: str | None = None
+
+
+def pool_performance(
+    inputs: PlanningInputs, workload_id: str, chip_id: str, fabric_id: str
+) -> TrainingPerformance | InferencePerformance:
+    """Performance of one (workload, chip, fabric); `reason` is set when it cannot work."""
+    workload = inputs.workloads[workload_id]
+    model = inputs.models[workload.model_id]
+    chip = inputs.chips[chip_id]
+    site = inputs.site
+    if workload.kind == "training":
+        target = training_target_tokens_per_s(workload)
+        curve = training_curve(workload, model, chip, inputs.fabrics[fabric_id], site)
+        if not curve.feasible:
+            return TrainingPerformance(curve, target, 0, None, 0, reason=curve.reason)
+        need = curve.nodes_for(target)
+        return TrainingPerformance(
+            curve,
+            target,
+            curve.min_nodes,
+            need.nodes,
+            max(curve.saturation_nodes, curve.min_nodes),
+            shortfall_reason=None if need.feasible else need.reason,
+        )
+    target = float(workload.target_tokens_per_s)
+    result = inference_estimate(workload, model, chip, site)
+    if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
+        return InferencePerformance(
+            result, target, 0, 0.0, 0, None, 0, reason=result.reason or "no throughput"
+        )
+    g = result.replica_cards
+    replicas = math.ceil(target / result.tokens_per_s - 1e-9)
+    nodes = math.ceil(replicas * g / chip.cards_per_node)
+    return InferencePerformance(
+        result, target, g, result.tokens_per_s, math.ceil(g / chip.cards_per_node), nodes, nodes
+    )

@@ -1,0 +1,104 @@
+"""Pool choice per workload, node/replica counts, and throughput >= target.
+
+Sets: WORKLOADS; OPTIONS (workload, chip, fabric, cooling), sparse;
+TRAIN_OPTIONS, INFER_OPTIONS; CUTS (option, i) for the training curves.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from tco.model.context import ModelContext
+
+
+def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    options = ctx.options
+    m.WORKLOADS = pyo.Set(initialize=list(ctx.inputs.workloads), ordered=True)
+    m.OPTIONS = pyo.Set(initialize=[o.key for o in options], dimen=4, ordered=True)
+    m.TRAIN_OPTIONS = pyo.Set(
+        within=m.OPTIONS,
+        dimen=4,
+        ordered=True,
+        initialize=[o.key for o in options if o.kind == "training"],
+    )
+    m.INFER_OPTIONS = pyo.Set(
+        within=m.OPTIONS,
+        dimen=4,
+        ordered=True,
+        initialize=[o.key for o in options if o.kind == "inference"],
+    )
+    m.CUTS = pyo.Set(
+        dimen=5,
+        ordered=True,
+        initialize=[
+            (*o.key, i) for o in options if o.kind == "training" for i in range(len(o.cuts))
+        ],
+    )
+
+    m.v_use = pyo.Var(m.OPTIONS, within=pyo.Binary)
+    m.v_nodes = pyo.Var(
+        m.OPTIONS, within=pyo.NonNegativeIntegers, bounds=lambda _, *k: (0, ctx.option(k).max_nodes)
+    )
+    m.v_replicas = pyo.Var(
+        m.INFER_OPTIONS,
+        within=pyo.NonNegativeIntegers,
+        bounds=lambda _, *k: (0, ctx.option(k).max_replicas),
+    )
+    m.v_throughput = pyo.Var(m.OPTIONS, within=pyo.NonNegativeReals)
+
+    @m.Expression(m.OPTIONS)
+    def e_cards(m, *k):
+        """Cards of a pool [cards]: training fills whole nodes; inference buys replicas."""
+        o = ctx.option(k)
+        if o.kind == "training":
+            return o.cards_per_node * m.v_nodes[k]
+        return o.replica_cards * m.v_replicas[k]
+
+    @m.Constraint(m.WORKLOADS)
+    def one_option_constraint(m, w):
+        """sum_o use[w,o] = 1: exactly one homogeneous pool per workload."""
+        return sum(m.v_use[o.key] for o in options if o.workload == w) == 1
+
+    @m.Constraint(m.OPTIONS)
+    def max_nodes_constraint(m, *k):
+        """nodes <= max_nodes x use [nodes]: an unused option has no nodes."""
+        return m.v_nodes[k] <= ctx.option(k).max_nodes * m.v_use[k]
+
+    @m.Constraint(m.OPTIONS)
+    def min_nodes_constraint(m, *k):
+        """nodes >= min_nodes x use [nodes]: the model must fit in memory."""
+        return m.v_nodes[k] >= ctx.option(k).min_nodes * m.v_use[k]
+
+    @m.Constraint(m.CUTS)
+    def training_curve_constraint(m, *ki):
+        """t <= a_i x nodes + b_i x use [tokens/s], tangent cuts of the concave T(nodes)."""
+        k, i = ki[:4], ki[4]
+        a, b = ctx.option(k).cuts[i]
+        return m.v_throughput[k] <= a * m.v_nodes[k] + b * m.v_use[k]
+
+    @m.Constraint(m.INFER_OPTIONS)
+    def replica_throughput_constraint(m, *k):
+        """t <= tokens_per_replica x replicas [output tokens/s]."""
+        return m.v_throughput[k] <= ctx.option(k).tokens_per_replica * m.v_replicas[k]
+
+    @m.Constraint(m.INFER_OPTIONS)
+    def replica_slots_constraint(m, *k):
+        """replica_cards x replicas <= cards_per_node x nodes [cards]."""
+        return m.e_cards[k] <= ctx.option(k).cards_per_node * m.v_nodes[k]
+
+    targets = {o.workload: o.target_tokens_per_s for o in options}
+    if ctx.elastic:
+        m.v_target_shortfall = pyo.Var(m.WORKLOADS, within=pyo.NonNegativeReals)
+        for w in m.WORKLOADS:
+            ctx.penalties[f"target:{w}"] = (
+                m.v_target_shortfall[w],
+                1.0 / max(targets.get(w, 1.0), 1e-9),
+            )
+
+    @m.Constraint(m.WORKLOADS)
+    def target_constraint(m, w):
+        """sum_o t[w,o] (+ shortfall) >= target [tokens/s]."""
+        served = sum(m.v_throughput[o.key] for o in options if o.workload == w)
+        if ctx.elastic:
+            served += m.v_target_shortfall[w]
+        return served >= targets[w]

@@ -1,0 +1,70 @@
+"""The optimize pipeline: options -> model -> solve -> plan, with timings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tco.diagnose import diagnose
+from tco.inputs import PlanningInputs
+from tco.model.build import build_model
+from tco.model.options import build_options
+from tco.plan import Plan, extract_plan
+from tco.solve import SolveOutcome, solve
+
+
+@dataclass
+class OptimizeResult:
+    """status: optimal | feasible | infeasible | no_solution | error."""
+
+    status: str
+    plan: Plan | None
+    outcome: SolveOutcome | None
+    diagnosis: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    options: int = 0
+
+
+def optimize(
+    inputs: PlanningInputs,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    forced: Mapping[str, str] | None = None,
+    explain: bool = True,
+) -> OptimizeResult:
+    """Solve for the minimum-TCO plan; `forced` pins a chip, fabric or cooling id."""
+    limit = float(time_limit_s if time_limit_s is not None else inputs.site.time_limit_s)
+    gap = float(mip_gap if mip_gap is not None else inputs.site.mip_gap)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    options = build_options(inputs, forced=forced)
+    timings["perf"] = time.perf_counter() - started
+    empty = [w for w in inputs.workloads if not options.for_workload(w)]
+    if empty:
+        lines = [
+            f"workload {w} has no workable option"
+            + (": " + "; ".join(options.excluded.get(w, [])) if options.excluded.get(w) else "")
+            for w in empty
+        ]
+        if explain and forced is None:
+            lines = diagnose(inputs, limit)
+        return OptimizeResult("infeasible", None, None, lines, timings, options.excluded)
+    started = time.perf_counter()
+    m, _ = build_model(inputs, options.options)
+    timings["build"] = time.perf_counter() - started
+    outcome = solve(m, limit, gap)
+    timings["solve"] = outcome.seconds
+    result = OptimizeResult(
+        outcome.status, None, outcome, [], timings, options.excluded, len(options.options)
+    )
+    if outcome.status == "infeasible" and explain:
+        started = time.perf_counter()
+        result.diagnosis = diagnose(inputs, limit)
+        timings["diagnose"] = time.perf_counter() - started
+    if outcome.has_solution:
+        started = time.perf_counter()
+        result.plan = extract_plan(inputs, m, options.options, outcome)
+        timings["plan"] = time.perf_counter() - started
+    return result

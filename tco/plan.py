@@ -1,0 +1,439 @@
+"""Solved model -> Plan (pure data), re-costed independently of the solver.
+
+`extract_plan` reads only the decisions (which option per workload, nodes,
+replicas) and the solver's integer counts (switches, links, racks) from the
+model. Everything else is recomputed from the input data: the true
+throughput from the performance model, the minimum Clos and rack counts,
+power, every cost line (`tco.costing`), cash flow and TCO. Then
+
+- the re-costed TCO must equal the solver's objective to 1e-6 relative, and
+- every constraint must hold on the recomputed numbers (targets met, counts
+  at least the minimum, power, racks, supply, domestic share, capex budget);
+
+otherwise `PlanCheckError` is raised: a wrong report is never written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyomo.environ as pyo
+
+from tco import costing
+from tco.inputs import PlanningInputs
+from tco.model.context import MONEY_SCALE
+from tco.model.options import Option
+from tco.network import ClosSize, size_clos
+from tco.perf.training import training_curve
+from tco.solve import SolveOutcome
+
+SECONDS_PER_YEAR = 8760 * 3600.0
+RECOST_TOLERANCE = 1e-6
+
+
+class PlanCheckError(RuntimeError):
+    """The solved plan disagrees with the independent re-costing: a bug, exit 1."""
+
+
+@dataclass(frozen=True)
+class BomLine:
+    pool: str
+    item: str
+    category: str
+    quantity: float
+    unit: str
+    unit_price: float
+    extended: float
+    source_sheet: str
+    source_id: str
+    source_row: int | None
+    confidence: str
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    workload: str
+    kind: str
+    chip: str
+    fabric: str
+    cooling: str
+    nodes: int
+    cards: int
+    replicas: int | None
+    replica_cards: int | None
+    throughput_tokens_per_s: float
+    target_tokens_per_s: float
+    network: ClosSize
+    switches_bought: tuple[int, int, int]
+    links_bought: int
+    nics: int
+    racks: int
+    nodes_per_rack: int
+    node_kw: float
+    it_kw: float
+    pue: float
+    facility_kw: float
+    capex: float
+    migration_share: float
+    energy_per_year: float
+    maintenance_per_year: float
+    tco: float
+    cost_per_million_tokens: float
+
+    @property
+    def target_utilisation(self) -> float:
+        """Share of the pool's capacity the target uses (the binding resource)."""
+        return self.target_tokens_per_s / self.throughput_tokens_per_s
+
+
+@dataclass(frozen=True)
+class CashFlowYear:
+    year: int
+    capex: float
+    energy: float
+    maintenance: float
+    total: float
+    discount_factor: float
+    discounted: float
+    cumulative_discounted: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: str
+    mip_gap: float | None
+    solve_seconds: float
+    currency: str
+    pools: tuple[PoolPlan, ...]
+    bom: tuple[BomLine, ...]
+    stacks: tuple[str, ...]
+    capex: float
+    migration: float
+    energy_per_year: float
+    maintenance_per_year: float
+    tco: float
+    tco_nominal: float
+    objective: float
+    it_kw: float
+    facility_kw: float
+    racks: int
+    cards: int
+    domestic_cards: int
+    cash_flow: tuple[CashFlowYear, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def opex_per_year(self) -> float:
+        return self.energy_per_year + self.maintenance_per_year
+
+
+def _value(var: Any) -> float:
+    value = pyo.value(var, exception=False)
+    return float(value) if value is not None else 0.0
+
+
+def chosen_options(m: pyo.ConcreteModel, options: list[Option]) -> list[Option]:
+    return [o for o in options if _value(m.v_use[o.key]) > 0.5]
+
+
+def _true_throughput(inputs: PlanningInputs, o: Option, nodes: int, replicas: int) -> float:
+    if o.kind == "inference":
+        return replicas * o.tokens_per_replica
+    workload = inputs.workloads[o.workload]
+    curve = training_curve(
+        workload,
+        inputs.models[workload.model_id],
+        inputs.chips[o.chip],
+        inputs.fabrics[o.fabric],
+        inputs.site,
+    )
+    return curve.tokens_per_s(nodes)
+
+
+def extract_plan(
+    inputs: PlanningInputs, m: pyo.ConcreteModel, options: list[Option], outcome: SolveOutcome
+) -> Plan:
+    """Build the Plan from the solved decisions and check it against the objective."""
+    site = inputs.site
+    problems: list[str] = []
+    chosen = chosen_options(m, options)
+    if sorted(o.workload for o in chosen) != sorted(inputs.workloads):
+        raise PlanCheckError("the solution does not choose exactly one pool per workload")
+    factor = costing.annuity(site)
+    pools: list[dict[str, Any]] = []
+    for o in chosen:
+        chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+        cooling = inputs.coolings[o.cooling]
+        nodes = round(_value(m.v_nodes[o.key]))
+        replicas = round(_value(m.v_replicas[o.key])) if o.kind == "inference" else None
+        cards = o.replica_cards * replicas if replicas is not None else nodes * o.cards_per_node
+        nics = nodes * o.nics_per_node
+        clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
+        bought = tuple(round(_value(v[o.key])) for v in (m.v_leaf, m.v_spine, m.v_core))
+        links = round(_value(m.v_links[o.key]))
+        racks = round(_value(m.v_racks[o.key]))
+        needed_racks = math.ceil(nodes / o.nodes_per_rack)
+        if bought[0] + bought[1] + bought[2] < clos.switches or links < clos.links:
+            problems.append(
+                f"{o.workload}: {sum(bought)} switches/{links} links bought, the "
+                f"fabric needs {clos.switches}/{clos.links}"
+            )
+        if racks < needed_racks:
+            problems.append(f"{o.workload}: {racks} racks bought, {needed_racks} needed")
+        if replicas is not None and cards > nodes * o.cards_per_node:
+            problems.append(f"{o.workload}: {cards} cards do not fit {nodes} nodes")
+        throughput = _true_throughput(inputs, o, nodes, replicas or 0)
+        if throughput < o.target_tokens_per_s * (1 - 1e-9):
+            problems.append(
+                f"{o.workload}: true throughput {throughput:,.1f} tokens/s is "
+                f"below the target {o.target_tokens_per_s:,.1f}"
+            )
+        q = costing.PoolQuantities(
+            cards=cards,
+            nodes=nodes,
+            nics=nics,
+            leaf_switches=bought[0],
+            spine_switches=bought[1],
+            core_switches=bought[2],
+            links=links,
+            racks=racks,
+        )
+        lines = costing.price_lines(q, chip, fabric, cooling, site)
+        it_kw = costing.it_kw(q, chip, fabric)
+        pools.append(
+            dict(
+                option=o,
+                nodes=nodes,
+                replicas=replicas,
+                cards=cards,
+                nics=nics,
+                clos=clos,
+                bought=bought,
+                links=links,
+                racks=racks,
+                lines=lines,
+                it_kw=it_kw,
+                throughput=throughput,
+                capex=costing.capex(lines),
+                energy=costing.energy_per_year(q, chip, fabric, cooling, site),
+                maintenance=costing.maintenance_per_year(lines, site),
+            )
+        )
+    migration, stacks, bom_extra = _migration(inputs, pools)
+    capex = sum(p["capex"] for p in pools) + migration
+    energy = sum(p["energy"] for p in pools)
+    maintenance = sum(p["maintenance"] for p in pools)
+    tco = capex + factor * (energy + maintenance)
+    objective = (outcome.objective or 0.0) / MONEY_SCALE
+    if abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
+        raise PlanCheckError(
+            f"re-costed TCO {tco:,.2f} differs from the solver's objective "
+            f"{objective:,.2f} (relative {abs(tco - objective) / tco:.2e})"
+        )
+    problems += _site_checks(inputs, pools, capex)
+    if problems:
+        raise PlanCheckError("the solved plan breaks a constraint: " + "; ".join(problems))
+    return _assemble(
+        inputs,
+        pools,
+        outcome,
+        stacks,
+        bom_extra,
+        migration,
+        capex,
+        energy,
+        maintenance,
+        tco,
+        objective,
+    )
+
+
+def _migration(
+    inputs: PlanningInputs, pools: list[dict[str, Any]]
+) -> tuple[float, tuple[str, ...], list[BomLine]]:
+    costs = costing.stack_migration_costs(inputs.chips)
+    stacks = sorted({inputs.chips[p["option"].chip].software_stack for p in pools})
+    lines = []
+    for stack in stacks:
+        cost, chip_id = costs[stack]
+        users = [p for p in pools if inputs.chips[p["option"].chip].software_stack == stack]
+        cards = sum(p["cards"] for p in users)
+        for p in users:
+            p["migration_share"] = cost * p["cards"] / cards if cards else cost / len(users)
+        lines.append(
+            BomLine(
+                "site",
+                f"Software migration to {stack}",
+                "migration",
+                1.0,
+                "one-off",
+                cost,
+                cost,
+                "Chips",
+                chip_id,
+                inputs.source_rows.get(("Chips", chip_id)),
+                "low",
+            )
+        )
+    return sum(line.extended for line in lines), tuple(stacks), lines
+
+
+def _site_checks(inputs: PlanningInputs, pools: list[dict[str, Any]], capex: float) -> list[str]:
+    site, chips = inputs.site, inputs.chips
+    problems = []
+    facility = sum(p["it_kw"] * inputs.coolings[p["option"].cooling].pue for p in pools)
+    if site.power_budget_kw is not None and facility > site.power_budget_kw * (1 + 1e-9):
+        problems.append(
+            f"facility {facility:,.1f} kW exceeds the {site.power_budget_kw:,.0f} kW budget"
+        )
+    racks = sum(p["racks"] for p in pools)
+    if site.max_racks is not None and racks > site.max_racks:
+        problems.append(f"{racks} racks exceed the {site.max_racks} available")
+    for chip_id, chip in chips.items():
+        used = sum(p["cards"] for p in pools if p["option"].chip == chip_id)
+        if chip.max_cards is not None and used > chip.max_cards:
+            problems.append(f"{used} {chip_id} cards exceed the supply cap {chip.max_cards}")
+    total = sum(p["cards"] for p in pools)
+    domestic = sum(p["cards"] for p in pools if chips[p["option"].chip].origin == "domestic")
+    if domestic < site.min_domestic_share * total * (1 - 1e-9):
+        problems.append(
+            f"domestic cards {domestic} are below {site.min_domestic_share:.0%} of {total}"
+        )
+    if site.capex_budget is not None and capex > site.capex_budget * (1 + 1e-9):
+        problems.append(f"capex {capex:,.0f} exceeds the budget {site.capex_budget:,.0f}")
+    return problems
+
+
+def _assemble(
+    inputs: PlanningInputs,
+    pools: list[dict[str, Any]],
+    outcome: SolveOutcome,
+    stacks: tuple[str, ...],
+    migration_lines: list[BomLine],
+    migration: float,
+    capex: float,
+    energy: float,
+    maintenance: float,
+    tco: float,
+    objective: float,
+) -> Plan:
+    site = inputs.site
+    factor = costing.annuity(site)
+    pool_plans, bom = [], []
+    for p in pools:
+        o: Option = p["option"]
+        cooling = inputs.coolings[o.cooling]
+        share = p.get("migration_share", 0.0)
+        pool_tco = p["capex"] + share + factor * (p["energy"] + p["maintenance"])
+        tokens_m = o.target_tokens_per_s * SECONDS_PER_YEAR * site.horizon_years / 1e6
+        for line in p["lines"]:
+            bom.append(
+                BomLine(
+                    o.workload,
+                    line.item,
+                    line.category,
+                    float(line.quantity),
+                    line.unit,
+                    line.unit_price,
+                    float(line.extended),
+                    line.source_sheet,
+                    line.source_id,
+                    inputs.source_rows.get((line.source_sheet, line.source_id)),
+                    line.confidence,
+                )
+            )
+        pool_plans.append(
+            PoolPlan(
+                workload=o.workload,
+                kind=o.kind,
+                chip=o.chip,
+                fabric=o.fabric,
+                cooling=o.cooling,
+                nodes=p["nodes"],
+                cards=p["cards"],
+                replicas=p["replicas"],
+                replica_cards=o.replica_cards or None,
+                throughput_tokens_per_s=p["throughput"],
+                target_tokens_per_s=o.target_tokens_per_s,
+                network=p["clos"],
+                switches_bought=p["bought"],
+                links_bought=p["links"],
+                nics=p["nics"],
+                racks=p["racks"],
+                nodes_per_rack=o.nodes_per_rack,
+                node_kw=o.node_kw,
+                it_kw=p["it_kw"],
+                pue=cooling.pue,
+                facility_kw=p["it_kw"] * cooling.pue,
+                capex=p["capex"],
+                migration_share=share,
+                energy_per_year=p["energy"],
+                maintenance_per_year=p["maintenance"],
+                tco=pool_tco,
+                cost_per_million_tokens=pool_tco / tokens_m,
+            )
+        )
+    bom += migration_lines
+    cash_flow = cash_flow_years(site, capex, energy, maintenance)
+    chips = inputs.chips
+    warnings = _warnings(inputs, pool_plans, outcome)
+    return Plan(
+        status=outcome.status,
+        mip_gap=outcome.gap,
+        solve_seconds=outcome.seconds,
+        currency=site.currency,
+        pools=tuple(pool_plans),
+        bom=tuple(bom),
+        stacks=stacks,
+        capex=capex,
+        migration=migration,
+        energy_per_year=energy,
+        maintenance_per_year=maintenance,
+        tco=tco,
+        tco_nominal=capex + costing.annuity(site, discounted=False) * (energy + maintenance),
+        objective=objective,
+        it_kw=sum(p.it_kw for p in pool_plans),
+        facility_kw=sum(p.facility_kw for p in pool_plans),
+        racks=sum(p.racks for p in pool_plans),
+        cards=sum(p.cards for p in pool_plans),
+        domestic_cards=sum(p.cards for p in pool_plans if chips[p.chip].origin == "domestic"),
+        cash_flow=cash_flow,
+        warnings=warnings,
+    )
+
+
+def cash_flow_years(
+    site: Any, capex: float, energy: float, maintenance: float
+) -> tuple[CashFlowYear, ...]:
+    """Year 0 capex, years 1..H opex; discount factor (1 + rate)^-year."""
+    rows, cumulative = [], 0.0
+    for year in range(0, int(site.horizon_years) + 1):
+        spend = capex if year == 0 else 0.0
+        e, mnt = (energy, maintenance) if year > 0 else (0.0, 0.0)
+        total = spend + e + mnt
+        factor = costing.discount_factor(site, year)
+        cumulative += total * factor
+        rows.append(CashFlowYear(year, spend, e, mnt, total, factor, total * factor, cumulative))
+    return tuple(rows)
+
+
+def _warnings(
+    inputs: PlanningInputs, pools: list[PoolPlan], outcome: SolveOutcome
+) -> tuple[str, ...]:
+    out = []
+    if outcome.status != "optimal":
+        gap = f"{outcome.gap:.2%}" if outcome.gap is not None else "unknown"
+        out.append(f"NOT PROVEN OPTIMAL: the solver stopped ({outcome.termination}) with gap {gap}")
+    for p in pools:
+        chip = inputs.chips[p.chip]
+        if (chip.price_confidence or "low") == "low":
+            out.append(
+                f"{p.workload}: {chip.name} prices are low-confidence placeholders "
+                f"(Chips row {inputs.source_rows.get(('Chips', p.chip))}); replace "
+                "them with a quote"
+            )
+        if (chip.confidence or "medium") == "low":
+            out.append(f"{p.workload}: {chip.name} specs are low-confidence; see Uncertainty")
+    return tuple(out)
