@@ -141,3 +141,122 @@ def estimate(
     if json_path is not None:
         Path(json_path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     Console().print(render_table(results))
+
+
+def _report_path(input_path: Path, output: Path | None) -> Path:
+    """Default outputs/<input stem>-report.xlsx; never the input itself."""
+    path = output if output is not None else Path("outputs") / f"{input_path.stem}-report.xlsx"
+    if output is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _output_path_ok(path)
+    if path.exists() and input_path.exists() and path.resolve() == input_path.resolve():
+        raise InputError.single(
+            f"{path}: the report path is the input workbook; the input is "
+            "never overwritten, choose another -o"
+        )
+    return path
+
+
+def _write_json(json_path: str | None, payload: dict[str, Any]) -> None:
+    from tco.io.atomic import write_atomically
+
+    text = json.dumps(payload, indent=2) + "\n"
+    if json_path == "-":
+        sys.stdout.write(text)
+    elif json_path is not None:
+        write_atomically(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+@app.command()
+@guarded
+def optimize(
+    path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Report path (default outputs/<input>-report.xlsx)"),
+    ] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the JSON summary to PATH, or - for stdout")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.01, help="Solver time limit, s")
+    ] = None,
+    mip_gap: Annotated[
+        float | None, typer.Option("--mip-gap", min=0.0, max=1.0, help="Relative optimality gap")
+    ] = None,
+    alternatives: Annotated[
+        bool,
+        typer.Option(help="Also solve the forced-chip/fabric/cooling alternatives for the report"),
+    ] = True,
+) -> None:
+    """Solve for the minimum-TCO plan and write the procurement report."""
+    from tco.alternatives import compute_alternatives
+    from tco.io.report import write_report
+    from tco.optimize import optimize as run_optimize
+    from tco.summary import json_summary, text_summary
+
+    report = _report_path(path, output)
+    inputs = load_inputs(path)
+    result = run_optimize(inputs, time_limit, mip_gap)
+    payload = json_summary(inputs, result)
+    if result.status == "infeasible":
+        err.print("INFEASIBLE: no plan meets every target and limit:", markup=False)
+        for line in result.diagnosis:
+            err.print(f"  - {line}", markup=False, soft_wrap=True)
+        _write_json(json_path, payload)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if result.status == "no_solution":
+        outcome = result.outcome
+        err.print(
+            f"NO PLAN: the solver stopped without a feasible plan "
+            f"({outcome.termination if outcome else '?'}); raise --time-limit",
+            markup=False,
+        )
+        _write_json(json_path, payload)
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+    if result.plan is None:
+        raise RuntimeError(f"solver failed: {result.outcome.message if result.outcome else ''}")
+    plan = result.plan
+    limit = min(float(time_limit or inputs.site.time_limit_s), 10.0)
+    alts = compute_alternatives(inputs, plan, limit) if alternatives else []
+    write_report(report, inputs, plan, alts)
+    for line in text_summary(inputs, result):
+        err.print(line, markup=False, soft_wrap=True)
+    for line in _why(inputs, plan, alts):
+        err.print(line, markup=False, soft_wrap=True)
+    err.print(f"report: {report}", markup=False)
+    _write_json(json_path, payload)
+    if plan.status != "optimal":
+        gap = f"{plan.mip_gap:.2%}" if plan.mip_gap is not None else "unknown"
+        err.print(f"NOT PROVEN OPTIMAL: gap {gap}; the report is marked as such", markup=False)
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+def _why(inputs: Any, plan: Any, alts: list[Any]) -> list[str]:
+    """The runner-up of each dimension: why this chip, fabric and cooling won."""
+    lines = []
+    chosen = {
+        "chip": {p.chip for p in plan.pools},
+        "fabric": {p.fabric for p in plan.pools},
+        "cooling": {p.cooling for p in plan.pools},
+    }
+    cur = inputs.site.currency
+    for dimension in ("chip", "fabric", "cooling"):
+        rivals = sorted(
+            (
+                a
+                for a in alts
+                if a.dimension == dimension
+                and a.tco is not None
+                and a.forced_id not in chosen[dimension]
+            ),
+            key=lambda a: a.tco,
+        )
+        if rivals:
+            best = rivals[0]
+            lines.append(
+                f"why this {dimension}: the best plan with {dimension} "
+                f"{best.forced_id} everywhere costs {best.delta:+,.0f} {cur} "
+                f"({best.delta_pct:+.1%})"
+            )
+    return lines

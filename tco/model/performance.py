@@ -28,7 +28,29 @@ class TrainingPerformance:
     shortfall_reason: str | None = None
 
     def cuts(self, max_nodes: int) -> list[tuple[float, float]]:
-        return self.curve.cuts(max_nodes)
+        """Lines t <= a x nodes + b (tokens/s) for the MILP.
+
+        The curve's chords under-estimate T(n) and are exact at their own
+        breakpoints, which need not include n_t, the fewest nodes meeting the
+        target; with only those, the MILP could over-buy nodes. So when n_t is
+        known, chords that cut below T(n_t) are dropped and two lines are
+        added: the local chord through (n_t - 1, T(n_t - 1)) and (n_t, T(n_t)),
+        which keeps every n < n_t below T(n_t - 1) < target because T never
+        decreases, and the cap T(n_t). The result is concave (a minimum of
+        lines), exact at n_t, and meets the target at no n < n_t, so the MILP
+        picks exactly n_t nodes, as the true function does.
+        """
+        lines = self.curve.cuts(max_nodes)
+        n_t = self.max_nodes_for_target
+        if n_t is None or n_t > max_nodes:
+            return lines
+        t_n = self.curve.tokens_per_s(n_t)
+        kept = [(a, b) for a, b in lines if a * n_t + b >= t_n * (1 - 1e-12)]
+        if n_t > self.min_nodes:
+            slope = t_n - self.curve.tokens_per_s(n_t - 1)
+            kept.append((slope, t_n - slope * n_t))
+        kept.append((0.0, t_n))
+        return kept
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,217 @@
+"""Performance estimates per (workload, chip, fabric), for `tco estimate` and reports."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rich.table import Table
+
+from tco.inputs import PlanningInputs, Row, allowed_chip_ids
+from tco.perf.inference import inference_estimate
+from tco.perf.power import node_power
+from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One (workload, chip, fabric) evaluation; None where a field does not apply.
+
+    Training: tokens_per_s at `cards` (= cards_for_target unless cards were
+    given); replica_cards = tensor x pipeline. Inference: output tokens/s of
+    cards // replica_cards replicas. memory_headroom_gb is usable memory per
+    card left after the model state (and, for inference, the KV cache).
+    """
+
+    workload: str
+    kind: str
+    chip: str
+    fabric: str
+    feasible: bool
+    reason: str
+    target_tokens_per_s: float
+    cards: int | None = None
+    tokens_per_s: float | None = None
+    tokens_per_s_per_card: float | None = None
+    cards_for_target: int | None = None
+    replica_cards: int | None = None
+    batch: int | None = None
+    tpot_ms: float | None = None
+    ttft_ms: float | None = None
+    step_time_s: float | None = None
+    compute_s: float | None = None
+    comm_s: float | None = None
+    bubble_s: float | None = None
+    avg_node_kw: float | None = None
+    memory_headroom_gb: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
+    """Fabrics whose compatible_chips is blank or names the chip, in catalog order."""
+    return [
+        fid
+        for fid, f in inputs.fabrics.items()
+        if not f.compatible_chips or chip_id in f.compatible_chips
+    ]
+
+
+def estimate(
+    inputs: PlanningInputs,
+    workload_id: str | None = None,
+    chip_id: str | None = None,
+    fabric_id: str | None = None,
+    cards: int | None = None,
+) -> list[Estimate]:
+    """Estimates for every workload x allowed available chip x compatible fabric (filtered)."""
+    out = []
+    for wid, workload in inputs.workloads.items():
+        if workload_id is not None and wid != workload_id:
+            continue
+        for cid in allowed_chip_ids(inputs.chips, workload):
+            if chip_id is not None and cid != chip_id:
+                continue
+            for fid in compatible_fabric_ids(inputs, cid):
+                if fabric_id is not None and fid != fabric_id:
+                    continue
+                chip, fabric = inputs.chips[cid], inputs.fabrics[fid]
+                model = inputs.models[workload.model_id]
+                if workload.kind == "training":
+                    out.append(_training(workload, model, chip, fabric, inputs.site, cards))
+                else:
+                    out.append(_inference(workload, model, chip, fabric, inputs.site, cards))
+    return out
+
+
+def _training(
+    workload: Row, model: Row, chip: Row, fabric: Row, site: Row, cards: int | None
+) -> Estimate:
+    target = training_target_tokens_per_s(workload)
+    base = {
+        "workload": workload.workload_id,
+        "kind": "training",
+        "chip": chip.chip_id,
+        "fabric": fabric.fabric_id,
+        "target_tokens_per_s": target,
+    }
+    curve = training_curve(workload, model, chip, fabric, site)
+    if not curve.feasible:
+        return Estimate(feasible=False, reason=curve.reason, **base)
+    need = curve.nodes_for(target)
+    cards_for_target = None if need.nodes is None else need.nodes * chip.cards_per_node
+    at_cards = cards or cards_for_target or curve.saturation_nodes * chip.cards_per_node
+    step: TrainingStep = curve.step_at_cards(at_cards)
+    reason = need.reason or step.reason
+    if step.feasible and cards is not None and step.tokens_per_s < target:
+        reason = f"{cards} cards give {step.tokens_per_s:,.0f} tokens/s, below the target"
+    if not step.feasible:
+        return Estimate(
+            feasible=False, reason=reason, cards=at_cards, cards_for_target=cards_for_target, **base
+        )
+    return Estimate(
+        feasible=need.feasible and not reason,
+        reason=reason,
+        cards=at_cards,
+        tokens_per_s=step.tokens_per_s,
+        tokens_per_s_per_card=step.tokens_per_s / at_cards,
+        cards_for_target=cards_for_target,
+        replica_cards=step.tensor * step.pipeline,
+        step_time_s=step.step_time_s,
+        compute_s=step.compute_s,
+        comm_s=step.comm_s,
+        bubble_s=step.bubble_s,
+        avg_node_kw=node_power(chip, site).average_kw,
+        memory_headroom_gb=step.usable_gb_per_card - step.memory_gb_per_card,
+        **base,
+    )
+
+
+def _inference(
+    workload: Row, model: Row, chip: Row, fabric: Row, site: Row, cards: int | None
+) -> Estimate:
+    target = float(workload.target_tokens_per_s)
+    base = {
+        "workload": workload.workload_id,
+        "kind": "inference",
+        "chip": chip.chip_id,
+        "fabric": fabric.fabric_id,
+        "target_tokens_per_s": target,
+    }
+    result = inference_estimate(workload, model, chip, site)
+    if not result.feasible or result.replica_cards is None:
+        return Estimate(feasible=False, reason=result.reason, **base)
+    g = result.replica_cards
+    cards_for_target = math.ceil(target / result.tokens_per_s) * g
+    at_cards = cards or cards_for_target
+    replicas = at_cards // g
+    reason = ""
+    if replicas == 0:
+        reason = f"{at_cards} cards are fewer than one {g}-card replica"
+    elif cards is not None and replicas * result.tokens_per_s < target:
+        reason = f"{cards} cards give {replicas * result.tokens_per_s:,.0f} tokens/s, below target"
+    return Estimate(
+        feasible=not reason,
+        reason=reason,
+        cards=at_cards,
+        tokens_per_s=replicas * result.tokens_per_s,
+        tokens_per_s_per_card=replicas * result.tokens_per_s / at_cards,
+        cards_for_target=cards_for_target,
+        replica_cards=g,
+        batch=result.batch,
+        tpot_ms=result.tpot_ms,
+        ttft_ms=result.ttft_ms,
+        avg_node_kw=node_power(chip, site).average_kw,
+        memory_headroom_gb=result.free_gb_per_card,
+        **base,
+    )
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def render_table(estimates: list[Estimate]) -> Table:
+    """A rich table, one row per estimate; infeasible rows show the reason."""
+    table = Table(title="Performance estimates")
+    for name, justify in (
+        ("workload", "left"),
+        ("chip", "left"),
+        ("fabric", "left"),
+        ("cards", "right"),
+        ("tokens/s", "right"),
+        ("tok/s/card", "right"),
+        ("cards for target", "right"),
+        ("replica", "right"),
+        ("batch", "right"),
+        ("TPOT ms", "right"),
+        ("TTFT ms", "right"),
+        ("step s", "right"),
+        ("comm s", "right"),
+        ("avg node kW", "right"),
+        ("free GB/card", "right"),
+        ("note", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in estimates:
+        table.add_row(
+            e.workload,
+            e.chip,
+            e.fabric,
+            _fmt(e.cards),
+            _fmt(e.tokens_per_s),
+            _fmt(e.tokens_per_s_per_card, 1),
+            _fmt(e.cards_for_target),
+            _fmt(e.replica_cards),
+            _fmt(e.batch),
+            _fmt(e.tpot_ms, 1),
+            _fmt(e.ttft_ms, 1),
+            _fmt(e.step_time_s, 2),
+            _fmt(e.comm_s, 2),
+            _fmt(e.avg_node_kw, 2),
+            _fmt(e.memory_headroom_gb, 1),
+            e.reason if not e.feasible else (e.reason or "ok"),
+        )
+    return table

@@ -1,0 +1,59 @@
+"""Peak rates and link bandwidths of a chip and a fabric, in SI units.
+
+Every other perf module reads hardware through these helpers so that units
+are converted in one place: catalog TFLOP/s, GB/s and Gbit/s become FLOP/s
+and bytes/s here.
+"""
+
+from __future__ import annotations
+
+from tco.inputs import Row
+
+#: Achieved fraction of the scale-up link's one-direction line rate in ring
+#: collectives. NCCL all-reduce on 8 x H100 NVLink4 reaches a bus bandwidth
+#: of 370 GB/s against 450 GB/s per direction (nccl-tests issue #212, NCCL
+#: maintainer): 370 / 450 = 0.82. There is no catalog column for it, so one
+#: documented constant applies to every scale-up link.
+SCALEUP_EFFICIENCY = 0.82
+
+#: Fixed cost of one collective call on the scale-up link, s. Small-message
+#: NCCL all-reduce inside an 8-GPU NVLink node takes about 10 us.
+SCALEUP_CALL_LATENCY_S = 10e-6
+
+#: Bytes of one activation or gradient element exchanged in collectives. FP8
+#: and INT8 quantise weights and matrix inputs; activations, gradients and
+#: collectives stay 16-bit in mixed-precision training and in serving.
+ACTIVATION_BYTES = 2.0
+
+
+def peak_flops_per_s(chip: Row, precision: str) -> float | None:
+    """Dense matrix peak at `precision`, FLOP/s (OP/s for int8); None when unsupported.
+
+    bf16 -> bf16_tflops, fp8 -> fp8_tflops, int8 -> int8_tops, each x 1e12.
+    """
+    tera = {"bf16": chip.bf16_tflops, "fp8": chip.fp8_tflops, "int8": chip.int8_tops}[precision]
+    return None if tera is None else tera * 1e12
+
+
+def scaleup_bytes_per_s(chip: Row) -> float:
+    """Achieved scale-up B/s per card, one direction: scaleup_bw_gbs x 1e9 x efficiency."""
+    return chip.scaleup_bw_gbs * 1e9 * SCALEUP_EFFICIENCY
+
+
+def nics_per_node(chip: Row) -> int:
+    """Scale-out ports per node; blank means one per card."""
+    return chip.nics_per_node or chip.cards_per_node
+
+
+def fabric_bytes_per_s_per_card(chip: Row, fabric: Row) -> float:
+    """Scale-out bandwidth one card gets when all the node's cards communicate, B/s.
+
+    node = nics_per_node x port_gbps / 8 x 1e9 x efficiency; per card = node / cards_per_node.
+    """
+    node_bytes_per_s = nics_per_node(chip) * fabric.port_gbps / 8 * 1e9 * fabric.efficiency
+    return node_bytes_per_s / chip.cards_per_node
+
+
+def usable_memory_bytes(chip: Row, memory_headroom: float) -> float:
+    """Usable device memory per card, B: memory_gb x 1e9 x (1 - memory_headroom)."""
+    return chip.memory_gb * 1e9 * (1 - memory_headroom)

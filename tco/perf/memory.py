@@ -1,0 +1,128 @@
+"""Memory per card: training state for a parallel layout, KV cache, replica fit.
+
+Units: bytes unless a name says GB (1 GB = 1e9 bytes, as in the catalog).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tco.inputs import BYTES_PER_VALUE, Row
+from tco.perf.hardware import ACTIVATION_BYTES
+
+#: Mixed-precision Adam: 16-bit weights and 16-bit gradients on every card of
+#: a model-parallel shard, plus 12 B of fp32 master weights, Adam m and Adam v
+#: (4 + 4 + 4) that ZeRO-1 shards across the data-parallel group: 16 B/param.
+TRAIN_WEIGHT_BYTES_PER_PARAM = 2.0
+TRAIN_GRAD_BYTES_PER_PARAM = 2.0
+TRAIN_OPTIMIZER_BYTES_PER_PARAM = 12.0
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """Bytes per card for one layout (tp x pp x dp) of mixed-precision Adam training."""
+
+    weights_bytes: float
+    grads_bytes: float
+    optimizer_bytes: float
+    activations_bytes: float
+
+    @property
+    def total_bytes(self) -> float:
+        return self.weights_bytes + self.grads_bytes + self.optimizer_bytes + self.activations_bytes
+
+    @property
+    def total_gb(self) -> float:
+        return self.total_bytes / 1e9
+
+
+def training_memory(
+    model: Row, seq_len: int, tensor: int, pipeline: int, data: int
+) -> TrainingMemory:
+    """Training memory per card.
+
+    Per card with P = params_b x 1e9 and shard = P / (tp x pp):
+      weights = 2 B x shard, gradients = 2 B x shard,
+      optimizer = 12 B x shard / dp (ZeRO-1),
+      activations = layers x seq_len x hidden x 2 B / tp: full activation
+      checkpointing keeps one 16-bit layer input per layer and microbatch
+      (sequence-parallel split over tp); 1F1B keeps up to pp microbatches in
+      flight on the first stage, which holds layers/pp layers, so pp cancels.
+    Memory for recomputing one layer and allocator fragmentation is left to the
+    site's `memory_headroom`.
+    """
+    shard_params = model.params_b * 1e9 / (tensor * pipeline)
+    return TrainingMemory(
+        weights_bytes=TRAIN_WEIGHT_BYTES_PER_PARAM * shard_params,
+        grads_bytes=TRAIN_GRAD_BYTES_PER_PARAM * shard_params,
+        optimizer_bytes=TRAIN_OPTIMIZER_BYTES_PER_PARAM * shard_params / data,
+        activations_bytes=model.layers * seq_len * model.hidden * ACTIVATION_BYTES / tensor,
+    )
+
+
+def min_data_parallel(
+    model: Row, seq_len: int, tensor: int, pipeline: int, usable_bytes: float
+) -> int | None:
+    """Smallest dp whose training memory fits `usable_bytes` per card; None if no dp fits.
+
+    Solves 2s + 2s + 12s/dp + act <= usable for dp, s the shard's parameters.
+    """
+    fixed = training_memory(model, seq_len, tensor, pipeline, 1)
+    room = usable_bytes - fixed.weights_bytes - fixed.grads_bytes - fixed.activations_bytes
+    if room <= 0:
+        return None
+    return max(1, math.ceil(fixed.optimizer_bytes / room - 1e-12))
+
+
+def weights_bytes(model: Row, precision: str) -> float:
+    """Serving weights, B: params_b x 1e9 x bytes at `precision` (all experts resident)."""
+    return model.params_b * 1e9 * BYTES_PER_VALUE[precision]
+
+
+def kv_bytes_per_token(model: Row, precision: str) -> float:
+    """KV cache per token, B: override (MLA) or 2 x layers x kv_heads x head_dim x bytes.
+
+    The factor 2 is K and V; kv_heads (not heads) makes it GQA/MQA-aware.
+    """
+    if model.kv_bytes_per_token is not None:
+        return float(model.kv_bytes_per_token)
+    return 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_VALUE[precision]
+
+
+@dataclass(frozen=True)
+class ReplicaFit:
+    """Smallest tensor-parallel replica whose memory holds the weights plus one sequence."""
+
+    feasible: bool
+    reason: str
+    replica_cards: int | None
+    weights_gb: float
+    usable_gb_per_card: float
+
+
+def powers_of_two_up_to(limit: int) -> list[int]:
+    """1, 2, 4, ... <= limit."""
+    return [2**k for k in range(int(math.log2(limit)) + 1)] if limit >= 1 else []
+
+
+def smallest_replica(
+    model: Row, precision: str, scaleup_domain: int, usable_bytes: float, context_tokens: float
+) -> ReplicaFit:
+    """Smallest power of two g <= scaleup_domain with g x usable >= weights + KV of one sequence.
+
+    One sequence's KV cache (kv_bytes_per_token x context_tokens) is required on
+    top of the weights because a replica that holds only the weights serves nothing.
+    """
+    weight_b = weights_bytes(model, precision)
+    need_b = weight_b + kv_bytes_per_token(model, precision) * context_tokens
+    for g in powers_of_two_up_to(scaleup_domain):
+        if g * usable_bytes >= need_b:
+            return ReplicaFit(True, "", g, weight_b / 1e9, usable_bytes / 1e9)
+    largest = powers_of_two_up_to(scaleup_domain)[-1]
+    reason = (
+        f"{precision} weights ({weight_b / 1e9:,.0f} GB) plus one sequence's KV cache need "
+        f"{need_b / 1e9:,.0f} GB, more than a {largest}-card scale-up replica holds "
+        f"({largest * usable_bytes / 1e9:,.0f} GB usable)"
+    )
+    return ReplicaFit(False, reason, None, weight_b / 1e9, usable_bytes / 1e9)

@@ -1,0 +1,443 @@
+"""Training throughput: parallel layout, step time, and the concave T(nodes) curve.
+
+For a workload (model, global batch) on a chip and scale-out fabric, a layout
+is tensor parallel tp (power of two within the scale-up domain and a node),
+pipeline parallel pp (power of two <= layers) and data parallel dp, with
+tp x pp x dp <= cards (surplus cards idle). One optimizer step of
+B = global_batch_tokens tokens takes
+
+  step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + dp_exposed_s
+
+  compute_s    = B x F / (tp x pp x dp x peak x train_mfu)
+                 F = 6 x active_params + 12 x layers x hidden x seq_len   FLOP/token
+  bubble_s     = (pp - 1) / m x compute_s, m = B / seq_len / dp microbatches of one
+                 sequence per replica (1F1B schedule)
+  tp_comm_s    = 4 all-reduces per layer and microbatch (2 forward, 2 backward) of
+                 seq_len x hidden x 2 B: calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
+  pp_comm_s    = 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
+                 gradient backward; scale-up link inside a node, fabric across nodes)
+  dp_exposed_s = (1 - comm_overlap) x 2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
+                 (ring all-reduce of 16-bit gradients over the scale-up link while
+                 tp x pp x dp fits in one node's scale-up group = min(scaleup_domain,
+                 cards_per_node), else over the fabric at its per-card share)
+
+and throughput is T = B / step_s tokens/s. Every term except dp_exposed_s is
+proportional to 1/dp or constant in dp, so the best dp of a layout is one of
+the ends of its range within a link regime; more cards never lower T because
+surplus cards may idle, and T saturates once dp reaches B / seq_len.
+"""
+
+from __future__ import annotations
+
+import itertools
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tco.inputs import Row
+from tco.perf.hardware import (
+    ACTIVATION_BYTES,
+    SCALEUP_CALL_LATENCY_S,
+    fabric_bytes_per_s_per_card,
+    peak_flops_per_s,
+    scaleup_bytes_per_s,
+    usable_memory_bytes,
+)
+from tco.perf.memory import (
+    TRAIN_GRAD_BYTES_PER_PARAM,
+    min_data_parallel,
+    powers_of_two_up_to,
+    training_memory,
+)
+
+#: Geometrically spaced target breakpoints of the cuts (more may be added
+#: where T(n) has steps, so the cuts stay below it).
+CUT_BREAKPOINTS = 12
+
+#: Relative slack for float comparisons of throughputs.
+_REL_TOL = 1e-9
+
+
+def training_target_tokens_per_s(workload: Row) -> float:
+    """Training throughput target, tokens/s: target_tokens_per_s, else
+    train_tokens_b x 1e9 / (deadline_days x 86400)."""
+    if workload.target_tokens_per_s is not None:
+        return float(workload.target_tokens_per_s)
+    return workload.train_tokens_b * 1e9 / (workload.deadline_days * 86400.0)
+
+
+def flops_per_token(model: Row, seq_len: int) -> float:
+    """Training FLOPs per token: 6 x active params + 12 x layers x hidden x seq_len."""
+    return 6.0 * model.active_params_b * 1e9 + 12.0 * model.layers * model.hidden * seq_len
+
+
+@dataclass(frozen=True)
+class TrainingStep:
+    """Training at a given card count: the best layout and its step-time breakdown (s)."""
+
+    feasible: bool
+    reason: str
+    cards: int
+    cards_used: int = 0
+    tensor: int = 0
+    pipeline: int = 0
+    data: int = 0
+    tokens_per_s: float = 0.0
+    step_time_s: float = 0.0
+    compute_s: float = 0.0
+    bubble_s: float = 0.0
+    tp_comm_s: float = 0.0
+    pp_comm_s: float = 0.0
+    dp_comm_exposed_s: float = 0.0
+    memory_gb_per_card: float = 0.0
+    usable_gb_per_card: float = 0.0
+
+    @property
+    def comm_s(self) -> float:
+        """Exposed communication per step: tensor + pipeline + data parallel, s."""
+        return self.tp_comm_s + self.pp_comm_s + self.dp_comm_exposed_s
+
+    @property
+    def tokens_per_s_per_card(self) -> float:
+        return self.tokens_per_s / self.cards if self.cards else 0.0
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Per-layout quantities that do not depend on dp (seconds are for dp = 1)."""
+
+    tensor: int
+    pipeline: int
+    min_data: int
+    work_s: float  # compute_s at dp = 1
+    bubble_s: float
+    tp_comm_s: float  # at dp = 1
+    pp_comm_s: float  # at dp = 1
+    grad_bytes: float  # gradient bytes per card to all-reduce
+
+    @property
+    def replica_cards(self) -> int:
+        return self.tensor * self.pipeline
+
+
+@dataclass(frozen=True)
+class NodesForTarget:
+    """Smallest node count whose true throughput meets a target, or why none does."""
+
+    feasible: bool
+    reason: str
+    nodes: int | None
+    tokens_per_s: float
+
+
+@dataclass(frozen=True)
+class TrainingCurve:
+    """T(nodes) for one (workload, chip, fabric): exact evaluation and MILP cuts.
+
+    cards = nodes x cards_per_node. Below `min_nodes` no layout fits in memory
+    and T = 0; the optimizer must enforce nodes >= min_nodes x use itself.
+    """
+
+    feasible: bool
+    reason: str
+    cards_per_node: int
+    min_nodes: int
+    saturation_nodes: int
+    global_batch_tokens: float
+    max_data: int
+    scaleup_group: int  # cards sharing the scale-up link inside one node
+    scaleup_link_bytes_per_s: float  # scale-up B/s per card
+    fabric_link_bytes_per_s: float  # scale-out B/s per card
+    comm_overlap: float
+    usable_gb_per_card: float
+    layouts: tuple[_Layout, ...]
+    seq_len: int
+    model: Row
+
+    def step_at_cards(self, cards: int) -> TrainingStep:
+        """Best layout on `cards` cards (surplus cards idle) and its breakdown."""
+        if not self.feasible:
+            return TrainingStep(False, self.reason, cards)
+        tokens, index, data = self._best(np.array([cards], dtype=np.int64))
+        if tokens[0] <= 0.0:
+            need = self.min_nodes * self.cards_per_node
+            return TrainingStep(
+                False,
+                f"model state does not fit in memory on {cards} cards; "
+                f"needs at least {need} cards ({self.min_nodes} nodes)",
+                cards,
+            )
+        return self._step(self.layouts[int(index[0])], int(data[0]), cards)
+
+    def step(self, nodes: int) -> TrainingStep:
+        return self.step_at_cards(nodes * self.cards_per_node)
+
+    def tokens_per_s(self, nodes: int) -> float:
+        """True throughput T(nodes), tokens/s (0 below min_nodes)."""
+        return self.step(nodes).tokens_per_s
+
+    def tokens_per_s_range(self, first_nodes: int, last_nodes: int) -> np.ndarray:
+        """T(n) for n = first_nodes .. last_nodes inclusive, tokens/s."""
+        nodes = np.arange(first_nodes, last_nodes + 1, dtype=np.int64)
+        return self._best(nodes * self.cards_per_node)[0]
+
+    @functools.cached_property
+    def _layout_table(self) -> dict[str, np.ndarray]:
+        """Layout parameters as (layouts, 1) columns, for evaluation broadcast over cards."""
+        fields = ("replica_cards", "min_data", "work_s", "bubble_s", "tp_comm_s", "pp_comm_s",
+                  "grad_bytes")
+        return {
+            name: np.array([getattr(lay, name) for lay in self.layouts])[:, None]
+            for name in fields
+        }
+
+    def _best(self, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best (tokens/s, layout index, dp) per card count; tokens 0 where nothing fits.
+
+        Within one link regime the step time is a/dp + c, monotone in dp, so the
+        best dp of a layout is an end of its feasible range in a regime: the
+        candidates are min_data, the last dp inside the scale-up group, the
+        first beyond it, and the largest dp the cards allow. All layouts and
+        candidates are evaluated at once as a (4, layouts, cards) array.
+        """
+        if not self.layouts:
+            zeros = np.zeros(cards.shape)
+            return zeros, zeros.astype(np.int64), zeros.astype(np.int64)
+        t = self._layout_table
+        replica = t["replica_cards"]
+        top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
+        fits = top >= t["min_data"]
+        in_group = self.scaleup_group // replica
+        fixed = np.stack([np.broadcast_to(c, top.shape) for c in
+                          (t["min_data"], in_group, in_group + 1, top)])
+        data = np.maximum(np.minimum(np.maximum(fixed, t["min_data"]), top), 1)  # (4, L, N)
+        link = np.where(replica * data <= self.scaleup_group, self.scaleup_link_bytes_per_s,
+                        self.fabric_link_bytes_per_s)
+        dp_s = (1.0 - self.comm_overlap) * 2.0 * (data - 1) / data * t["grad_bytes"] / link
+        step_s = (t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]) / data + t["bubble_s"] + dp_s
+        tokens = np.where(fits, self.global_batch_tokens / step_s, 0.0)
+        flat = tokens.reshape(-1, tokens.shape[-1])  # (4 x L, N)
+        pick = np.argmax(flat, axis=0)
+        columns = np.arange(flat.shape[1])
+        best = flat[pick, columns]
+        layout_index = pick % len(self.layouts)
+        best_data = data.reshape(-1, data.shape[-1])[pick, columns]
+        return best, layout_index.astype(np.int64), best_data.astype(np.int64)
+
+    def _dp_comm_s(self, layout: _Layout, data: np.ndarray) -> np.ndarray:
+        """Exposed data-parallel all-reduce time per step, s."""
+        in_group = layout.replica_cards * data <= self.scaleup_group
+        link = np.where(in_group, self.scaleup_link_bytes_per_s, self.fabric_link_bytes_per_s)
+        total = 2.0 * (data - 1) / data * layout.grad_bytes / link
+        return (1.0 - self.comm_overlap) * total
+
+    def _step(self, layout: _Layout, dp: int, cards: int) -> TrainingStep:
+        compute_s = layout.work_s / dp
+        tp_s = layout.tp_comm_s / dp
+        pp_s = layout.pp_comm_s / dp
+        dp_s = float(self._dp_comm_s(layout, np.array([dp]))[0])
+        step_s = compute_s + layout.bubble_s + tp_s + pp_s + dp_s
+        memory = training_memory(self.model, self.seq_len, layout.tensor, layout.pipeline, dp)
+        return TrainingStep(
+            feasible=True,
+            reason="",
+            cards=cards,
+            cards_used=layout.replica_cards * dp,
+            tensor=layout.tensor,
+            pipeline=layout.pipeline,
+            data=dp,
+            tokens_per_s=self.global_batch_tokens / step_s,
+            step_time_s=step_s,
+            compute_s=compute_s,
+            bubble_s=layout.bubble_s,
+            tp_comm_s=tp_s,
+            pp_comm_s=pp_s,
+            dp_comm_exposed_s=dp_s,
+            memory_gb_per_card=memory.total_gb,
+            usable_gb_per_card=self.usable_gb_per_card,
+        )
+
+    def nodes_for(self, target_tokens_per_s: float) -> NodesForTarget:
+        """Smallest n >= min_nodes with T(n) >= target.
+
+        T is nondecreasing, so the bracket [lo, hi] is narrowed with up to 64
+        vectorised probes per round (a few rounds even for 65k nodes) rather
+        than one scalar evaluation per bisection step.
+        """
+        if not self.feasible:
+            return NodesForTarget(False, self.reason, None, 0.0)
+        top = self.tokens_per_s(self.saturation_nodes)
+        if top < target_tokens_per_s:
+            return NodesForTarget(
+                False,
+                f"throughput saturates at {top:,.0f} tokens/s (from "
+                f"{self.saturation_nodes} nodes; the global batch of "
+                f"{self.global_batch_tokens:,.0f} tokens limits data parallelism), below the "
+                f"target {target_tokens_per_s:,.0f} tokens/s",
+                None,
+                top,
+            )
+        lo, hi = self.min_nodes, self.saturation_nodes  # T(hi) >= target
+        while lo < hi:
+            probes = np.unique(np.linspace(lo, hi, num=min(64, hi - lo + 1)).astype(np.int64))
+            values = self._best(probes * self.cards_per_node)[0]
+            meets = probes[values >= target_tokens_per_s]
+            first = int(meets[0])
+            below = probes[probes < first]
+            lo, hi = (int(below[-1]) + 1 if below.size else lo), first
+            if below.size == 0 or hi - lo <= 0:
+                break
+        return NodesForTarget(True, "", hi, self.tokens_per_s(hi))
+
+    def breakpoints(self, max_nodes: int) -> list[int]:
+        """Node counts where the cuts are exact (see `cuts`)."""
+        return [n for n, _ in self._chord_walk(max_nodes)]
+
+    def cuts(self, max_nodes: int) -> list[tuple[float, float]]:
+        """Lines (a_i tokens/s per node, b_i tokens/s) with min_i(a_i n + b_i) <= T(n).
+
+        The lines are chords of T between breakpoints chosen near a geometric
+        grid on [min_nodes, max_nodes]; each chord starts at a breakpoint and
+        ends at the point of smallest slope seen so far, so it lies below T at
+        every integer in between, and slopes never increase (concave). A last
+        horizontal line at T(last breakpoint) covers larger n, valid because T
+        is nondecreasing. Exact at every breakpoint. Empty when infeasible.
+        """
+        points = self._chord_walk(max_nodes)
+        lines: list[tuple[float, float]] = []
+        for (n0, t0), (n1, t1) in itertools.pairwise(points):
+            slope = (t1 - t0) / (n1 - n0)
+            lines.append((slope, t0 - slope * n0))
+        if points:
+            lines.append((0.0, points[-1][1]))
+        return lines
+
+    def _chord_walk(self, max_nodes: int) -> list[tuple[int, float]]:
+        if not self.feasible or max_nodes < self.min_nodes:
+            return []
+        lo = self.min_nodes
+        hi = min(max_nodes, self.saturation_nodes)
+        values = self.tokens_per_s_range(lo, hi)
+        ratio = (hi / lo) ** (1.0 / (CUT_BREAKPOINTS - 1))
+        targets = sorted({min(hi, round(lo * ratio**k)) for k in range(1, CUT_BREAKPOINTS)})
+        points = [(lo, float(values[0]))]
+        prev_slope = math.inf
+        while points[-1][0] < hi:
+            p, t_p = points[-1]
+            target = next((t for t in targets if t > p), hi)
+            ahead = np.arange(p + 1, hi + 1)
+            slopes = (values[ahead - lo] - t_p) / (ahead - p)
+            # A chord p -> n lies below T on (p, n] iff its slope is the smallest so far.
+            valid = (slopes <= np.minimum.accumulate(slopes)) & (slopes <= prev_slope)
+            candidates = ahead[valid]
+            if candidates.size == 0:  # T rises faster than the last chord: it stays below
+                break
+            reach = candidates[candidates >= target]
+            n = int(reach[0] if reach.size else candidates[-1])
+            points.append((n, float(values[n - lo])))
+            prev_slope = float(slopes[n - p - 1])
+        return points
+
+
+def training_curve(workload: Row, model: Row, chip: Row, fabric: Row, site: Row) -> TrainingCurve:
+    """Build T(nodes) for a training workload on (chip, fabric); infeasible with a reason."""
+    seq_len = int(workload.seq_len)
+    batch_tokens = float(workload.global_batch_tokens)
+    sequences = max(1.0, batch_tokens / seq_len)
+    max_data = int(sequences)
+    usable = usable_memory_bytes(chip, site.memory_headroom)
+    scaleup = scaleup_bytes_per_s(chip)
+    fabric_bw = fabric_bytes_per_s_per_card(chip, fabric)
+    peak = peak_flops_per_s(chip, workload.precision)
+    group = min(chip.scaleup_domain, chip.cards_per_node)
+
+    def infeasible(reason: str) -> TrainingCurve:
+        return TrainingCurve(
+            False,
+            reason,
+            chip.cards_per_node,
+            0,
+            0,
+            batch_tokens,
+            max_data,
+            group,
+            scaleup,
+            fabric_bw,
+            site.comm_overlap,
+            usable / 1e9,
+            (),
+            seq_len,
+            model,
+        )
+
+    if workload.precision == "int8":
+        return infeasible(
+            "INT8 training is not an option: mixed-precision training needs bf16 or fp8 matrix math"
+        )
+    if peak is None:
+        return infeasible(
+            f"chip {chip.chip_id} has no {workload.precision} peak "
+            f"(fp8_tflops blank), so it cannot train in {workload.precision}"
+        )
+    card_flops = peak * chip.train_mfu
+    flop_per_token = flops_per_token(model, seq_len)
+    layouts = []
+    for tp in powers_of_two_up_to(min(group, model.heads)):
+        for pp in powers_of_two_up_to(model.layers):
+            min_dp = min_data_parallel(model, seq_len, tp, pp, usable)
+            if min_dp is None or min_dp > max_data:
+                continue
+            replica = tp * pp
+            work_s = batch_tokens * flop_per_token / (replica * card_flops)
+            calls = 4.0 * model.layers / pp * sequences if tp > 1 else 0.0
+            tp_bytes = seq_len * model.hidden * ACTIVATION_BYTES
+            tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
+            pp_link = scaleup if replica <= group else fabric_bw
+            pp_s = (
+                2.0 * sequences * seq_len * model.hidden * ACTIVATION_BYTES / tp / pp_link
+                if pp > 1
+                else 0.0
+            )
+            layouts.append(
+                _Layout(
+                    tensor=tp,
+                    pipeline=pp,
+                    min_data=min_dp,
+                    work_s=work_s,
+                    bubble_s=(pp - 1) / sequences * work_s,
+                    tp_comm_s=tp_s,
+                    pp_comm_s=pp_s,
+                    grad_bytes=TRAIN_GRAD_BYTES_PER_PARAM * model.params_b * 1e9 / replica,
+                )
+            )
+    if not layouts:
+        return infeasible(
+            f"model {model.model_id} training state (16 B/param, {model.params_b * 16:,.0f} GB) "
+            f"does not fit {chip.chip_id} ({usable / 1e9:,.0f} GB usable per card) with any "
+            f"tensor x pipeline layout and a global batch of {max_data} sequences"
+        )
+    min_nodes = min(
+        math.ceil(lay.replica_cards * lay.min_data / chip.cards_per_node) for lay in layouts
+    )
+    saturation = max(
+        math.ceil(lay.replica_cards * max_data / chip.cards_per_node) for lay in layouts
+    )
+    return TrainingCurve(
+        True,
+        "",
+        chip.cards_per_node,
+        min_nodes,
+        max(min_nodes, saturation),
+        batch_tokens,
+        max_data,
+        group,
+        scaleup,
+        fabric_bw,
+        site.comm_overlap,
+        usable / 1e9,
+        tuple(layouts),
+        seq_len,
+        model,
+    )

@@ -1,0 +1,107 @@
+"""The optimize result as the stable JSON summary (DESIGN 3.3) and as short text lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tco.inputs import PlanningInputs
+from tco.optimize import OptimizeResult
+
+#: JSON status per optimize status.
+_JSON_STATUS = {
+    "optimal": "optimal",
+    "feasible": "feasible",
+    "infeasible": "infeasible",
+    "no_solution": "feasible",
+    "error": "error",
+}
+
+
+def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:
+    """Stable keys first; more may be added, none renamed."""
+    plan = result.plan
+    out: dict[str, Any] = {
+        "status": _JSON_STATUS.get(result.status, result.status),
+        "objective": plan.tco if plan else None,
+        "currency": inputs.site.currency,
+        "mip_gap": plan.mip_gap if plan else None,
+        "capex": plan.capex if plan else None,
+        "opex_per_year": plan.opex_per_year if plan else None,
+        "tco": plan.tco if plan else None,
+        "it_power_kw": plan.it_kw if plan else None,
+        "facility_power_kw": plan.facility_kw if plan else None,
+        "racks": plan.racks if plan else None,
+        "pools": [],
+        "diagnosis": list(result.diagnosis),
+    }
+    if result.status == "no_solution":
+        out["status"] = "no_solution"
+    if plan is None:
+        return out
+    out["tco_nominal"] = plan.tco_nominal
+    out["migration"] = plan.migration
+    out["cards"] = plan.cards
+    out["domestic_cards"] = plan.domestic_cards
+    out["warnings"] = list(plan.warnings)
+    out["solve_seconds"] = plan.solve_seconds
+    for p in plan.pools:
+        out["pools"].append(
+            {
+                "workload": p.workload,
+                "kind": p.kind,
+                "chip": p.chip,
+                "fabric": p.fabric,
+                "cooling": p.cooling,
+                "nodes": p.nodes,
+                "cards": p.cards,
+                "replicas": p.replicas,
+                "replica_cards": p.replica_cards,
+                "throughput_tokens_per_s": p.throughput_tokens_per_s,
+                "target_tokens_per_s": p.target_tokens_per_s,
+                "cost_per_million_tokens": p.cost_per_million_tokens,
+                "switches": p.network.switches,
+                "tiers": p.network.tiers,
+                "racks": p.racks,
+                "it_kw": p.it_kw,
+                "facility_kw": p.facility_kw,
+                "capex": p.capex,
+                "tco": p.tco,
+            }
+        )
+    return out
+
+
+def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
+    """A planner-readable summary: the decision per workload, then the KPIs."""
+    plan = result.plan
+    if plan is None:
+        return []
+    cur = inputs.site.currency
+    lines = []
+    for p in plan.pools:
+        chip = inputs.chips[p.chip]
+        cooling = inputs.coolings[p.cooling]
+        fabric = inputs.fabrics[p.fabric]
+        size = (
+            f"{p.replicas} replicas of {p.replica_cards} cards"
+            if p.replicas is not None
+            else f"{p.nodes} nodes"
+        )
+        lines.append(
+            f"{p.workload}: {p.cards:,} x {chip.name} ({size}, {p.nodes} nodes) on "
+            f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
+            f"{p.network.switches} switches), {cooling.technology} cooling (PUE "
+            f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
+            f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
+            "million tokens"
+        )
+    gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
+    lines += [
+        f"TCO {plan.tco:,.0f} {cur} discounted over {inputs.site.horizon_years} years "
+        f"({plan.tco_nominal:,.0f} nominal); capex {plan.capex:,.0f} (incl. migration "
+        f"{plan.migration:,.0f}); opex {plan.opex_per_year:,.0f} per year",
+        f"IT {plan.it_kw / 1000:,.2f} MW, facility {plan.facility_kw / 1000:,.2f} MW, "
+        f"{plan.racks} racks, {plan.cards:,} cards ({plan.domestic_cards:,} domestic)",
+        f"solver: {plan.status}, gap {gap}, {plan.solve_seconds:.2f} s",
+    ]
+    return lines + [f"warning: {w}" for w in plan.warnings]

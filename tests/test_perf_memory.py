@@ -1,0 +1,71 @@
+"""Memory: training state per card, serving weights, KV cache, smallest replica."""
+
+from __future__ import annotations
+
+import pytest
+from test_perf_helpers import make_inputs, model
+
+from tco.perf.memory import (
+    kv_bytes_per_token,
+    min_data_parallel,
+    smallest_replica,
+    training_memory,
+    weights_bytes,
+)
+
+
+def _model(**overrides: object) -> object:
+    return next(iter(make_inputs(models=[model(**overrides)]).models.values()))
+
+
+def test_training_memory_hand_computed() -> None:
+    # 8B params, tp=2, pp=2 -> shard 2e9 params; dp=4.
+    m = _model(
+        params_b=8.0, active_params_b=8.0, layers=4, hidden=1000, heads=8, kv_heads=8, head_dim=125
+    )
+    mem = training_memory(m, seq_len=100, tensor=2, pipeline=2, data=4)
+    assert mem.weights_bytes == 2 * 2e9  # 2 B x 2e9
+    assert mem.grads_bytes == 2 * 2e9
+    assert mem.optimizer_bytes == 12 * 2e9 / 4  # ZeRO-1 over dp = 4
+    assert mem.activations_bytes == 4 * 100 * 1000 * 2 / 2  # layers x seq x hidden x 2 B / tp
+    assert mem.total_gb == pytest.approx((4e9 + 4e9 + 6e9 + 400_000) / 1e9)
+
+
+def test_min_data_parallel_hand_computed() -> None:
+    # shard 2e9 params: 8 GB weights+grads, 24 GB optimizer at dp=1; usable 16 GB (+act 0.4 MB)
+    # -> room 8 GB - 0.4 MB, 24 GB / room = 3.0002 -> dp = 4.
+    m = _model(
+        params_b=8.0, active_params_b=8.0, layers=4, hidden=1000, heads=8, kv_heads=8, head_dim=125
+    )
+    assert min_data_parallel(m, 100, 2, 2, 16e9) == 4
+    assert min_data_parallel(m, 100, 2, 2, 8e9) is None  # weights and grads alone fill it
+
+
+@pytest.mark.parametrize(
+    ("params_b", "seed_gb"), [(72.7, 140.0), (32.8, 64.0), (14.7, 28.0), (7.6, 14.0)]
+)
+def test_seed_table_9_bf16_weights(params_b: float, seed_gb: float) -> None:
+    # Qwen2.5-72B/32B/14B/7B: params x 2 B; the seed rounds (72.7 x 2 = 145 vs "about 140").
+    m = _model(params_b=params_b, active_params_b=params_b)
+    assert weights_bytes(m, "bf16") / 1e9 == pytest.approx(
+        seed_gb, rel=0.05 if params_b > 70 else 0.1
+    )
+
+
+def test_llama2_70b_kv_cache_exact() -> None:
+    # 2 (K,V) x 80 layers x 8 KV heads x 128 x 2 B = 327,680 B/token.
+    assert kv_bytes_per_token(_model(), "bf16") == 327_680
+    assert kv_bytes_per_token(_model(), "fp8") == 163_840
+
+
+def test_kv_override_for_mla() -> None:
+    assert kv_bytes_per_token(_model(kv_bytes_per_token=70_272), "bf16") == 70_272
+
+
+def test_smallest_replica() -> None:
+    # 70B bf16 = 140 GB; one 1,000-token sequence = 0.33 GB; 72 GB usable per card -> 2 cards.
+    fit = smallest_replica(_model(), "bf16", 8, 72e9, 1000)
+    assert fit.feasible and fit.replica_cards == 2
+    # Only 1-card domains: cannot fit, with a reason.
+    fit = smallest_replica(_model(), "bf16", 1, 72e9, 1000)
+    assert not fit.feasible and fit.replica_cards is None and "GB" in fit.reason
