@@ -79,9 +79,9 @@ def it_kw(q: PoolQuantities, chip: Any, fabric: Any) -> Any:
     return watts / 1000.0
 
 
-def price_lines(q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: Any) -> list[
-    PriceLine
-]:
+def price_lines(
+    q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: Any
+) -> list[PriceLine]:
     """The capex lines of one pool (migration is per software stack, see `migration_cost`)."""
     chip_conf = chip.price_confidence or "low"
     fab_conf = fabric.confidence or "medium"
@@ -89,29 +89,109 @@ def price_lines(q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: A
     power_kw = it_kw(q, chip, fabric)
     fid, cid, kid = fabric.fabric_id, chip.chip_id, cooling.cooling_id
     return [
-        PriceLine(f"{chip.name} card", "compute", q.cards, "card", chip.card_price, "Chips", cid,
-                  chip_conf),
-        PriceLine(f"Host server for {chip.name} ({chip.cards_per_node} slots)", "compute",
-                  q.nodes, "node", chip.node_price, "Chips", cid, chip_conf),
-        PriceLine(f"{fid} NIC port", "network", q.nics, "NIC", fabric.nic_price, "Fabrics", fid,
-                  fab_conf),
-        PriceLine(f"{fid} leaf switch", "network", q.leaf_switches, "switch",
-                  fabric.switch_price, "Fabrics", fid, fab_conf),
-        PriceLine(f"{fid} spine switch", "network", q.spine_switches, "switch",
-                  fabric.switch_price, "Fabrics", fid, fab_conf),
-        PriceLine(f"{fid} core switch", "network", q.core_switches, "switch",
-                  fabric.switch_price, "Fabrics", fid, fab_conf),
-        PriceLine(f"{fid} optical transceiver", "network", 2 * q.links, "transceiver",
-                  fabric.optic_price, "Fabrics", fid, fab_conf),
-        PriceLine(f"{fid} cable", "network", q.links, "cable", fabric.cable_price, "Fabrics",
-                  fid, fab_conf),
-        PriceLine(f"Rack ({cooling.technology})", "facility", q.racks, "rack",
-                  cooling.rack_price, "Cooling", kid, cool_conf),
-        PriceLine(f"Cooling plant ({cooling.technology})", "facility", power_kw, "kW IT",
-                  cooling.capex_per_kw, "Cooling", kid, cool_conf),
-        PriceLine("Data-hall build (per facility kW)", "facility", power_kw * cooling.pue,
-                  "kW facility", site.facility_capex_per_kw, "Site", "facility_capex_per_kw",
-                  "medium"),
+        PriceLine(
+            f"{chip.name} card",
+            "compute",
+            q.cards,
+            "card",
+            chip.card_price,
+            "Chips",
+            cid,
+            chip_conf,
+        ),
+        PriceLine(
+            f"Host server for {chip.name} ({chip.cards_per_node} slots)",
+            "compute",
+            q.nodes,
+            "node",
+            chip.node_price,
+            "Chips",
+            cid,
+            chip_conf,
+        ),
+        PriceLine(
+            f"{fid} NIC port", "network", q.nics, "NIC", fabric.nic_price, "Fabrics", fid, fab_conf
+        ),
+        PriceLine(
+            f"{fid} leaf switch",
+            "network",
+            q.leaf_switches,
+            "switch",
+            fabric.switch_price,
+            "Fabrics",
+            fid,
+            fab_conf,
+        ),
+        PriceLine(
+            f"{fid} spine switch",
+            "network",
+            q.spine_switches,
+            "switch",
+            fabric.switch_price,
+            "Fabrics",
+            fid,
+            fab_conf,
+        ),
+        PriceLine(
+            f"{fid} core switch",
+            "network",
+            q.core_switches,
+            "switch",
+            fabric.switch_price,
+            "Fabrics",
+            fid,
+            fab_conf,
+        ),
+        PriceLine(
+            f"{fid} optical transceiver",
+            "network",
+            2 * q.links,
+            "transceiver",
+            fabric.optic_price,
+            "Fabrics",
+            fid,
+            fab_conf,
+        ),
+        PriceLine(
+            f"{fid} cable",
+            "network",
+            q.links,
+            "cable",
+            fabric.cable_price,
+            "Fabrics",
+            fid,
+            fab_conf,
+        ),
+        PriceLine(
+            f"Rack ({cooling.technology})",
+            "facility",
+            q.racks,
+            "rack",
+            cooling.rack_price,
+            "Cooling",
+            kid,
+            cool_conf,
+        ),
+        PriceLine(
+            f"Cooling plant ({cooling.technology})",
+            "facility",
+            power_kw,
+            "kW IT",
+            cooling.capex_per_kw,
+            "Cooling",
+            kid,
+            cool_conf,
+        ),
+        PriceLine(
+            "Data-hall build (per facility kW)",
+            "facility",
+            power_kw * cooling.pue,
+            "kW facility",
+            site.facility_capex_per_kw,
+            "Site",
+            "facility_capex_per_kw",
+            "medium",
+        ),
     ]
 
 
@@ -125,8 +205,13 @@ def hardware_capex(lines: list[PriceLine]) -> Any:
 
 def energy_per_year(q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: Any) -> Any:
     """IT kW x utilization x PUE x 8760 h x price [currency/yr]."""
-    return (it_kw(q, chip, fabric) * site.utilization * cooling.pue * HOURS_PER_YEAR
-            * site.electricity_price_per_kwh)
+    return (
+        it_kw(q, chip, fabric)
+        * site.utilization
+        * cooling.pue
+        * HOURS_PER_YEAR
+        * site.electricity_price_per_kwh
+    )
 
 
 def maintenance_per_year(lines: list[PriceLine], site: Any) -> Any:

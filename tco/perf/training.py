@@ -29,8 +29,8 @@ surplus cards may idle, and T saturates once dp reaches B / seq_len.
 
 from __future__ import annotations
 
-import itertools
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -186,11 +186,17 @@ class TrainingCurve:
     @functools.cached_property
     def _layout_table(self) -> dict[str, np.ndarray]:
         """Layout parameters as (layouts, 1) columns, for evaluation broadcast over cards."""
-        fields = ("replica_cards", "min_data", "work_s", "bubble_s", "tp_comm_s", "pp_comm_s",
-                  "grad_bytes")
+        fields = (
+            "replica_cards",
+            "min_data",
+            "work_s",
+            "bubble_s",
+            "tp_comm_s",
+            "pp_comm_s",
+            "grad_bytes",
+        )
         return {
-            name: np.array([getattr(lay, name) for lay in self.layouts])[:, None]
-            for name in fields
+            name: np.array([getattr(lay, name) for lay in self.layouts])[:, None] for name in fields
         }
 
     def _best(self, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,11 +216,15 @@ class TrainingCurve:
         top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
         fits = top >= t["min_data"]
         in_group = self.scaleup_group // replica
-        fixed = np.stack([np.broadcast_to(c, top.shape) for c in
-                          (t["min_data"], in_group, in_group + 1, top)])
+        fixed = np.stack(
+            [np.broadcast_to(c, top.shape) for c in (t["min_data"], in_group, in_group + 1, top)]
+        )
         data = np.maximum(np.minimum(np.maximum(fixed, t["min_data"]), top), 1)  # (4, L, N)
-        link = np.where(replica * data <= self.scaleup_group, self.scaleup_link_bytes_per_s,
-                        self.fabric_link_bytes_per_s)
+        link = np.where(
+            replica * data <= self.scaleup_group,
+            self.scaleup_link_bytes_per_s,
+            self.fabric_link_bytes_per_s,
+        )
         dp_s = (1.0 - self.comm_overlap) * 2.0 * (data - 1) / data * t["grad_bytes"] / link
         step_s = (t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]) / data + t["bubble_s"] + dp_s
         tokens = np.where(fits, self.global_batch_tokens / step_s, 0.0)
