@@ -7,10 +7,11 @@ import dataclasses
 import pytest
 from pydantic import ValidationError
 
-from factory import CHIP, DOMESTIC, INFERENCE, MODEL, TRAINING, make_inputs
 from tco.errors import InputError
 from tco.schema.fields import SHEETS
 from tco.schema.models import ROW_MODELS
+
+from factory import CHIP, DOMESTIC, INFERENCE, MODEL, TRAINING, make_inputs
 
 
 def messages(**kwargs) -> list[str]:

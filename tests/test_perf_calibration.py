@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
 from tco.perf.inference import inference_estimate
 from tco.perf.training import training_curve
+
+from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
 TRAINING_TOLERANCE = 0.25
 INFERENCE_TOLERANCE = 0.35

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_perf_helpers import chip, make_inputs, model, parts, serving
 
 from tco.perf.inference import decode_step, inference_estimate, prefill_s, serve_replica
 from tco.perf.power import node_power
+
+from test_perf_helpers import chip, make_inputs, model, parts, serving
 
 
 def _parts(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from test_perf_helpers import make_inputs, model
 
 from tco.perf.memory import (
     kv_bytes_per_token,
@@ -12,6 +11,8 @@ from tco.perf.memory import (
     training_memory,
     weights_bytes,
 )
+
+from test_perf_helpers import make_inputs, model
 
 
 def _model(**overrides: object) -> object:

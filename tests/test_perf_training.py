@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
 from tco.perf.estimate import estimate, render_table
 from tco.perf.hardware import SCALEUP_EFFICIENCY
 from tco.perf.training import flops_per_token, training_curve, training_target_tokens_per_s
+
+from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
 SMALL = {
     "params_b": 1.0,
