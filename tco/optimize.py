@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from tco.diagnose import diagnose
 from tco.inputs import PlanningInputs
 from tco.model.build import build_model
+from tco.model.dominance import prune_dominated
 from tco.model.options import build_options
 from tco.plan import Plan, extract_plan
 from tco.solve import SolveOutcome, solve
@@ -25,6 +26,8 @@ class OptimizeResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     excluded: dict[str, list[str]] = field(default_factory=dict)
     options: int = 0
+    #: Options left for the MILP after dominated ones were dropped.
+    candidates: int = 0
 
 
 def optimize(
@@ -33,14 +36,19 @@ def optimize(
     mip_gap: float | None = None,
     forced: Mapping[str, str] | None = None,
     explain: bool = True,
+    prune: bool = True,
 ) -> OptimizeResult:
-    """Solve for the minimum-TCO plan; `forced` pins a chip, fabric or cooling id."""
+    """Solve for the minimum-TCO plan; `forced` pins a chip, fabric or cooling id.
+
+    `prune=False` keeps dominated options (tests compare both ways).
+    """
     limit = float(time_limit_s if time_limit_s is not None else inputs.site.time_limit_s)
     gap = float(mip_gap if mip_gap is not None else inputs.site.mip_gap)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     options = build_options(inputs, forced=forced)
     timings["perf"] = time.perf_counter() - started
+    candidates = prune_dominated(inputs, options.options) if prune else options.options
     empty = [w for w in inputs.workloads if not options.for_workload(w)]
     if empty:
         lines = [
@@ -52,12 +60,19 @@ def optimize(
             lines = diagnose(inputs, limit)
         return OptimizeResult("infeasible", None, None, lines, timings, options.excluded)
     started = time.perf_counter()
-    m, _ = build_model(inputs, options.options)
+    m, _ = build_model(inputs, candidates)
     timings["build"] = time.perf_counter() - started
     outcome = solve(m, limit, gap)
     timings["solve"] = outcome.seconds
     result = OptimizeResult(
-        outcome.status, None, outcome, [], timings, options.excluded, len(options.options)
+        outcome.status,
+        None,
+        outcome,
+        [],
+        timings,
+        options.excluded,
+        len(options.options),
+        len(candidates),
     )
     if outcome.status == "infeasible" and explain:
         started = time.perf_counter()
@@ -65,6 +80,6 @@ def optimize(
         timings["diagnose"] = time.perf_counter() - started
     if outcome.has_solution:
         started = time.perf_counter()
-        result.plan = extract_plan(inputs, m, options.options, outcome)
+        result.plan = extract_plan(inputs, m, candidates, outcome)
         timings["plan"] = time.perf_counter() - started
     return result

@@ -27,15 +27,22 @@ def render_markdown() -> str:
     for sheet in SHEETS:
         id_note = f" Id column: `{sheet.id_key}`." if sheet.id_key else ""
         first = "key" if sheet is SITE else "column"
-        out += [f"## {sheet.name}", "", f"{sheet.description}{id_note}", "",
-                f"| {first} | type | unit | required | default | allowed | description |",
-                "|---|---|---|---|---|---|---|"]
+        out += [
+            f"## {sheet.name}",
+            "",
+            f"{sheet.description}{id_note}",
+            "",
+            f"| {first} | type | unit | required | default | allowed | description |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for f in sheet.fields:
             required = "yes" if f.required and f.default is None else "no"
             kind = f.type + (f" -> {f.ref}" if f.ref else "")
             default = "" if f.default is None else str(f.default)
-            out.append(f"| `{f.key}` | {kind} | {_cell(f.unit)} | {required} | {default} | "
-                       f"{_cell(f.range_text())} | {_cell(f.description)} |")
+            out.append(
+                f"| `{f.key}` | {kind} | {_cell(f.unit)} | {required} | {default} | "
+                f"{_cell(f.range_text())} | {_cell(f.description)} |"
+            )
         out.append("")
     return "\n".join(out)
 

@@ -1,0 +1,125 @@
+"""Presolve: drop options another option of the same workload and chip beats on every count.
+
+In the strict model every resource and cost is nondecreasing in a pool's
+size, so an option is best used at its smallest size meeting the target:
+training at n_t nodes, inference at ceil(target / tokens per replica)
+replicas. At that size an option is a fixed footprint: capex, opex per year,
+facility kW, racks and cards. Option A dominates B (same workload, same chip,
+so same supply cap, origin and software stack) when A is no worse on every
+footprint entry; removing B then cannot change the optimum. Cards count as
+"worse when more" if the chip is supply-capped or imported under a domestic
+share, "worse when fewer" if it is domestic under a domestic share, and must
+be equal when both hold. The elastic model is never pruned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tco import costing
+from tco.inputs import PlanningInputs
+from tco.model.options import Option
+from tco.network import size_clos
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """An option at its smallest size meeting the target."""
+
+    nodes: int
+    cards: int
+    capex: float
+    opex_per_year: float
+    facility_kw: float
+    racks: int
+
+
+def smallest_size(o: Option) -> tuple[int, int, int | None]:
+    """(nodes, cards, replicas) of the smallest pool of option `o` meeting its target."""
+    if o.kind == "training":
+        return o.max_nodes, o.max_nodes * o.cards_per_node, None
+    replicas = math.ceil(o.target_tokens_per_s / o.tokens_per_replica - 1e-9)
+    cards = replicas * o.replica_cards
+    nodes = max(o.min_nodes, math.ceil(cards / o.cards_per_node))
+    return nodes, cards, replicas
+
+
+def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
+    chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+    cooling, site = inputs.coolings[o.cooling], inputs.site
+    nodes, cards, _ = smallest_size(o)
+    nics = nodes * o.nics_per_node
+    clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
+    racks = math.ceil(nodes / o.nodes_per_rack)
+    q = costing.PoolQuantities(
+        cards,
+        nodes,
+        nics,
+        clos.leaf_switches,
+        clos.spine_switches,
+        clos.core_switches,
+        clos.links,
+        racks,
+    )
+    lines = costing.price_lines(q, chip, fabric, cooling, site)
+    opex = costing.energy_per_year(q, chip, fabric, cooling, site) + costing.maintenance_per_year(
+        lines, site
+    )
+    return Footprint(
+        nodes,
+        cards,
+        costing.capex(lines),
+        opex,
+        costing.it_kw(q, chip, fabric) * cooling.pue,
+        racks,
+    )
+
+
+def _no_worse(a: float, b: float) -> bool:
+    return a <= b + _TOL * max(1.0, abs(b))
+
+
+def _dominates(a: Footprint, b: Footprint, more_cards_hurt: bool, fewer_cards_hurt: bool) -> bool:
+    if more_cards_hurt and a.cards > b.cards:
+        return False
+    if fewer_cards_hurt and a.cards < b.cards:
+        return False
+    return all(
+        _no_worse(x, y)
+        for x, y in (
+            (a.capex, b.capex),
+            (a.opex_per_year, b.opex_per_year),
+            (a.facility_kw, b.facility_kw),
+            (a.racks, b.racks),
+        )
+    )
+
+
+def prune_dominated(inputs: PlanningInputs, options: list[Option]) -> list[Option]:
+    """The options no other option of the same (workload, chip) dominates, in order."""
+    share = inputs.site.min_domestic_share
+    prints = {o.key: footprint(inputs, o) for o in options}
+    kept: list[Option] = []
+    groups: dict[tuple[str, str], list[Option]] = {}
+    for o in options:
+        groups.setdefault((o.workload, o.chip), []).append(o)
+    survivors: set[tuple[str, str, str, str]] = set()
+    for (_, chip_id), group in groups.items():
+        chip = inputs.chips[chip_id]
+        domestic = chip.origin == "domestic"
+        more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
+        fewer_hurt = share > 0 and domestic
+        for i, b in enumerate(group):
+            beaten = any(
+                _dominates(prints[a.key], prints[b.key], more_hurt, fewer_hurt)
+                and (prints[a.key] != prints[b.key] or j < i)
+                for j, a in enumerate(group)
+                if j != i
+            )
+            if not beaten:
+                survivors.add(b.key)
+    kept = [o for o in options if o.key in survivors]
+    return kept
