@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 .PHONY: demo test lint bench template
 demo: $(STAMP)
 	$(BIN)/tco validate inputs/example.xlsx
+	$(BIN)/tco optimize inputs/example.xlsx -o outputs/example-report.xlsx
+
+# Timings of the example end to end and of a generated large instance.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
