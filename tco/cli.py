@@ -134,13 +134,15 @@ def estimate(
         inputs, workload_id=workload, chip_id=chip, fabric_id=fabric, cards=cards
     )
     payload = [r.to_json() for r in results]
+    # The table has 16 columns: never squeeze it below 170 characters, even in a pipe.
+    width = max(170, Console().size.width)
     if json_path == "-":
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-        Console(stderr=True).print(render_table(results))
+        Console(stderr=True, width=width).print(render_table(results))
         return
     if json_path is not None:
         Path(json_path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    Console().print(render_table(results))
+    Console(width=width).print(render_table(results))
 
 
 def _report_path(input_path: Path, output: Path | None) -> Path:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call `write(tmp_path)` then move the result onto `path`."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.cell.cell import Cell
 
-
-def put(cell: Cell, value: Any) -> Cell:
+def put(cell: Any, value: Any) -> Any:
     """Write `value` as data: numbers as numbers, bools as yes/no, every string as text."""
     if isinstance(value, bool):
         value = "yes" if value else "no"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -177,10 +176,15 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 
 def _cell_value(
-    formula_cell: Cell, value_cell: Cell, sheet: str, key: str, issues: list[InputIssue]
+    formula_cell: Any, value_cell: Any, sheet: str, key: str, issues: list[InputIssue]
 ) -> Any:
     """The trusted value of a cell, or None after recording why it cannot be trusted."""
-    where = {"sheet": sheet, "row": value_cell.row, "column": value_cell.column_letter, "key": key}
+    where: dict[str, Any] = {
+        "sheet": sheet,
+        "row": value_cell.row,
+        "column": value_cell.column_letter,
+        "key": key,
+    }
     if value_cell.data_type == "e" or formula_cell.data_type == "e":
         issues.append(
             InputIssue(

@@ -76,7 +76,7 @@ def _validation_for(field: Field, id_ranges: Mapping[str, str]) -> DataValidatio
     elif field.is_numeric:
         low = field.ge if field.ge is not None else field.gt
         high = field.le if field.le is not None else field.lt
-        kind = "whole" if field.type == "int" else "decimal"
+        kind: Any = "whole" if field.type == "int" else "decimal"
         if low is not None and high is not None:
             dv = DataValidation(
                 type=kind,
@@ -86,7 +86,7 @@ def _validation_for(field: Field, id_ranges: Mapping[str, str]) -> DataValidatio
                 allow_blank=True,
             )
         elif low is not None:
-            operator = "greaterThanOrEqual" if field.ge is not None else "greaterThan"
+            operator: Any = "greaterThanOrEqual" if field.ge is not None else "greaterThan"
             dv = DataValidation(type=kind, operator=operator, formula1=f"{low:g}", allow_blank=True)
         else:
             dv = DataValidation(

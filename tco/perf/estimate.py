@@ -194,7 +194,12 @@ def render_table(estimates: list[Estimate]) -> Table:
         ("free GB/card", "right"),
         ("note", "left"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=name in ("workload", "chip", "fabric"),
+            overflow="fold",
+        )
     for e in estimates:
         table.add_row(
             e.workload,

@@ -123,7 +123,7 @@ def _model_for(sheet: Sheet) -> type[BaseModel]:
             definitions[field.key] = (_annotation(field), ...)
         else:
             definitions[field.key] = (_annotation(field), field.default)
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{sheet.name}Row",
         __config__=ConfigDict(extra="forbid", frozen=True),
         **definitions,
