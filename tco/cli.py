@@ -197,8 +197,12 @@ def optimize(
     from tco.optimize import optimize as run_optimize
     from tco.summary import json_summary, text_summary
 
-    report = _report_path(path, output)
-    inputs = load_inputs(path)
+    try:
+        report = _report_path(path, output)
+        inputs = load_inputs(path)
+    except InputError as exc:
+        _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
+        raise
     result = run_optimize(inputs, time_limit, mip_gap)
     payload = json_summary(inputs, result)
     if result.status == "infeasible":
