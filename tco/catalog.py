@@ -1,6 +1,6 @@
 """Default catalog: the rows the template and the example scenario start from.
 
-Every value comes from `/work/shared/reference/` (README,
+Every value comes from `shared/reference/` (README,
 `chip_specs_china_market.csv` = "CN", `published_figures.csv` = "PUB") or from the
 customer's survey (`seed/000_260e02a8be88c4c6.txt`, tables 2-9 = "seed table N"). Each
 row keeps the source text in `source`; every published range or conflict between
@@ -28,11 +28,16 @@ Conventions
   reference): those prices are PLACEHOLDERS, `price_confidence` "low", wide price
   ranges in `Uncertainty`, and the source text says "placeholder". The report
   flags them; replace them with quotes.
-- `train_mfu` is 6ND model-FLOPs utilisation (not Megatron hardware FLOPs, which count
-  recompute: 6ND MFU ~ 3/4 of them). NVIDIA A100 runs in PUB give 0.33-0.48 (Megatron
-  52% HFU -> 0.39; LLaMA-1 65B 0.476; GLM-130B 0.325; BLOOM 50% HFU -> 0.375; Epoch
-  median 0.375). Ascend (CANN) 0.30-0.32, Cambricon/Enflame/Hygon 0.15-0.28: no
-  published MFU for these stacks, so these are judgements (confidence low).
+- `train_mfu` is the matrix efficiency the software stack reaches BEFORE communication
+  and pipeline bubbles, which the performance model adds itself (docs/
+  performance-model.md). End-to-end 6ND MFU of NVIDIA A100 runs in PUB is 0.33-0.48
+  (Megatron 52% HFU -> 0.39; LLaMA-1 65B 0.476; GLM-130B 0.325; BLOOM 50% HFU -> 0.375;
+  Epoch median 0.375); the model reproduces those runs with 0.50, the value used for
+  every CUDA Ampere/Hopper part (the NVLink cut of A800/H800 and the small compute of
+  the H20 are in their own columns, not here). Other stacks have no published MFU: their
+  end-to-end judgement (Ascend CANN 0.30-0.32, Cambricon/Enflame/Hygon 0.15-0.28,
+  Blackwell 0.35-0.37 for its young software) is scaled by the same 0.50/0.40 = 1.25
+  ratio (confidence low).
 - `migration_cost` is a one-off placeholder porting cost per software stack (CUDA 0).
 - Fabric `efficiency` is achieved/line rate in NCCL all-reduce (IB NDR NIC: 46-48 of
   50 GB/s).
@@ -87,7 +92,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 15_000.0,
         "node_price": ATLAS_HOST_PRICE,
         "node_power_w": ATLAS_HOST_POWER,
-        "train_mfu": 0.32,
+        "train_mfu": 0.40,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": True,
@@ -122,7 +127,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 14_000.0,
         "node_price": ATLAS_HOST_PRICE,
         "node_power_w": ATLAS_HOST_POWER,
-        "train_mfu": 0.32,
+        "train_mfu": 0.40,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": True,
@@ -155,7 +160,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 16_000.0,
         "node_price": 43_000.0,
         "node_power_w": 5_000.0,
-        "train_mfu": 0.30,
+        "train_mfu": 0.38,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": True,
@@ -194,7 +199,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 3_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.22,
+        "train_mfu": 0.28,
         "mem_bw_efficiency": 0.55,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -227,7 +232,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 6_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.25,
+        "train_mfu": 0.31,
         "mem_bw_efficiency": 0.55,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -260,7 +265,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 1_500.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.15,
+        "train_mfu": 0.19,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -292,7 +297,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 12_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.28,
+        "train_mfu": 0.35,
         "mem_bw_efficiency": 0.55,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -324,7 +329,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 4_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.20,
+        "train_mfu": 0.25,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -358,7 +363,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 6_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.22,
+        "train_mfu": 0.28,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -391,7 +396,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 2_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.15,
+        "train_mfu": 0.19,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -422,7 +427,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 2_500.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.15,
+        "train_mfu": 0.19,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -454,7 +459,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 10_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.25,
+        "train_mfu": 0.31,
         "mem_bw_efficiency": 0.5,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -485,7 +490,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 4_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.25,
+        "train_mfu": 0.31,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -517,7 +522,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 8_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.28,
+        "train_mfu": 0.35,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -550,7 +555,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 12_000.0,
         "node_price": PCIE_HOST_PRICE,
         "node_power_w": PCIE_HOST_POWER,
-        "train_mfu": 0.28,
+        "train_mfu": 0.35,
         "mem_bw_efficiency": 0.6,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -585,7 +590,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 15_000.0,
         "node_price": 45_000.0,
         "node_power_w": 3_300.0,
-        "train_mfu": 0.40,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.75,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -596,9 +601,10 @@ CHIPS: list[dict[str, object]] = [
         "source": f"{PUB}: NVIDIA A100 datasheet (312 dense BF16, 624 sparse; 80 GB, 2039 GB/s; "
         "NVLink 600 GB/s -> 300 one direction; 400 W); DGX A100 6.5 kW - 8 x 400 W; "
         "price: DGX A100 $199k launch ($24,875/GPU incl. server) / Epoch server "
-        "overhead 1.66 -> ~$15k card, rest host. train_mfu 0.40: 6ND MFU of A100 "
-        "runs (Megatron 52% HFU x 3/4 = 0.39, LLaMA-1 65B 0.476, GLM-130B 0.325, "
-        f"BLOOM 0.375, Epoch median 0.375). {SEED} table 7.",
+        "overhead 1.66 -> ~$15k card, rest host. train_mfu 0.50: pre-communication "
+        "efficiency that reproduces the A100 runs (end-to-end 6ND MFU: Megatron 52% HFU "
+        "x 3/4 = 0.39, LLaMA-1 65B 0.476, GLM-130B 0.325, BLOOM 0.375; see "
+        f"docs/performance-model.md). {SEED} table 7.",
     },
     {
         "chip_id": "a800",
@@ -620,7 +626,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 12_000.0,
         "node_price": 45_000.0,
         "node_power_w": 3_300.0,
-        "train_mfu": 0.38,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.75,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -631,7 +637,8 @@ CHIPS: list[dict[str, object]] = [
         "source": f"{CN}: = A100 except NVLink 400 GB/s -> 200 one direction (globaltimes.cn "
         "2022-11-08; arthurchiao data sheets); 312 dense, INT8 624, no FP8, 80 GB, "
         "2039 GB/s SXM, 400 W SXM; price ~$12,000 per card (m.boke.042.cn 2023-06, "
-        "low-trust source). Host as A100. train_mfu slightly below A100 (NVLink cut).",
+        "low-trust source). Host as A100. train_mfu as A100 (the NVLink cut is in "
+        "scaleup_bw_gbs).",
     },
     {
         "chip_id": "h100",
@@ -654,7 +661,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 27_500.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": HGX_HOST_POWER,
-        "train_mfu": 0.38,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -665,8 +672,8 @@ CHIPS: list[dict[str, object]] = [
         "source": f"{PUB}: NVIDIA H100 product page: BF16 989.5 dense (seed's 1,979 is sparse), "
         "FP8 1,979 dense, 3.35 TB/s, NVLink4 900 GB/s -> 450 one direction, 700 W; "
         "price $25k-30k (Raymond James via Barron's), DGX H100 $270k (SemiAnalysis) "
-        "-> host $50k; DGX H100 10.2 kW - 8 x 700 W = 4.6 kW. train_mfu 0.38: A100 "
-        f"6ND MFU ~0.40, Hopper slightly lower in BF16. {SEED} table 7.",
+        "-> host $50k; DGX H100 10.2 kW - 8 x 700 W = 4.6 kW. train_mfu 0.50 as A100 "
+        f"(calibrated, docs/performance-model.md). {SEED} table 7.",
     },
     {
         "chip_id": "h200",
@@ -689,7 +696,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 30_000.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": HGX_HOST_POWER,
-        "train_mfu": 0.40,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -724,7 +731,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 40_000.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": HGX_HOST_POWER,
-        "train_mfu": 0.36,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -736,7 +743,8 @@ CHIPS: list[dict[str, object]] = [
         "GB, 3350 GB/s; NVLink 400 GB/s -> 200 one direction (aiwiki); TDP 700 "
         "assumed (550 W cap claimed, low); price: 8-GPU server RMB 2.3M -> >2.7M "
         "(Caixin 2023-10) ~ $375k at 7.2 CNY/USD = $40k/card after the $50k host; "
-        "single card RMB 350-400k grey market. train_mfu below H100 (NVLink cut).",
+        "single card RMB 350-400k grey market. train_mfu as H100 (the NVLink cut is in "
+        "scaleup_bw_gbs).",
     },
     {
         "chip_id": "h20",
@@ -759,7 +767,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 12_500.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": HGX_HOST_POWER,
-        "train_mfu": 0.45,
+        "train_mfu": 0.50,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -770,9 +778,8 @@ CHIPS: list[dict[str, object]] = [
         "source": f"{CN}: BF16 148 dense, FP8/INT8 296, 96 GB HBM3 (tomshardware 2024-02; "
         "Chiao's 80 GB superseded), 4.0 TB/s, NVLink 900 -> 450, 8 per HGX, 400 W "
         "(tweaktown 95224); price >$12,000 per GPU (FT 2024); server RMB 0.97-1.2M "
-        "(2025-08) ~ $135-167k consistent with 8 x 12.5k + $50k host. train_mfu 0.45: "
-        "compute-light Hopper with Hopper memory and links reaches a higher MFU "
-        "(judgement).",
+        "(2025-08) ~ $135-167k consistent with 8 x 12.5k + $50k host. train_mfu 0.50 as "
+        "H100: same CUDA stack; its small compute is in bf16_tflops.",
     },
     {
         "chip_id": "b100",
@@ -794,7 +801,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 32_000.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": 5_000.0,
-        "train_mfu": 0.35,
+        "train_mfu": 0.44,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -806,7 +813,7 @@ CHIPS: list[dict[str, object]] = [
         "placeholder: NVIDIA GTC 2024 B100 700 W figures (BF16 1.75 PF dense, FP8 "
         "3.5 PF), memory/bandwidth/NVLink5 as B200 in PUB (192 GB, 8 TB/s, 1.8 TB/s "
         "-> 900 one direction); no public price. Blackwell software less mature in "
-        "BF16 training: train_mfu 0.35 (judgement).",
+        "BF16 training: train_mfu 0.35 end-to-end judgement x 1.25 = 0.44.",
     },
     {
         "chip_id": "b200",
@@ -828,7 +835,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 40_000.0,
         "node_price": HGX_HOST_PRICE,
         "node_power_w": 6_300.0,
-        "train_mfu": 0.35,
+        "train_mfu": 0.44,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "any",
         "integrated_nic": False,
@@ -863,7 +870,7 @@ CHIPS: list[dict[str, object]] = [
         "card_price": 35_000.0,
         "node_price": 60_000.0,
         "node_power_w": 1_900.0,
-        "train_mfu": 0.37,
+        "train_mfu": 0.46,
         "mem_bw_efficiency": 0.8,
         "cooling_required": "liquid",
         "integrated_nic": False,
