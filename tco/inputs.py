@@ -82,6 +82,9 @@ class _Checker:
 
     def __init__(self) -> None:
         self.issues: list[InputIssue] = []
+        #: Ids of rows that exist but failed validation, per sheet: references to
+        #: them are not "unknown" (their own errors are already reported).
+        self.invalid_ids: dict[str, set[str]] = {}
 
     def add(
         self,
@@ -116,6 +119,10 @@ class _Checker:
                 if key not in failed:  # already reported as a cell problem
                     self.add(describe_error(error), table, raw.row, key)
             if model is None or failed:
+                raw_id = raw.values.get(sheet.id_key) if sheet.id_key else None
+                if not is_blank(raw_id):
+                    id_field = sheet.field(sheet.id_key)  # type: ignore[arg-type]
+                    self.invalid_ids.setdefault(sheet.name, set()).add(coerce(id_field, raw_id))
                 continue
             row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
             if row_id in out:
@@ -236,8 +243,9 @@ def _check_references(
                 value = getattr(model, field.key)
                 ids = value if isinstance(value, tuple) else ((value,) if value else ())
                 known = typed[field.ref]
+                invalid = check.invalid_ids.get(field.ref, set())
                 for ref_id in ids:
-                    if ref_id not in known:
+                    if ref_id not in known and ref_id not in invalid:
                         check.add(
                             f"unknown {field.ref} id {show_value(ref_id)}; known: "
                             f"{_preview(known)}",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -136,15 +137,33 @@ def _load(path: Path, data_only: bool) -> Any:
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many types for broken parts
-        kind = type(exc).__name__
-        if "Entities" in kind or "DTD" in kind or "ExternalReference" in kind:
+        if any(isinstance(e, DefusedXmlException) for e in _exception_chain(exc)):
             raise _fail(
                 f"{path.name}: refused: the workbook XML declares entities or a DTD "
                 "(XML bomb or external-entity attack?)"
             ) from None
         raise _fail(
-            f"{path.name}: the workbook is corrupt and cannot be read ({kind}: {str(exc)[:200]})"
+            f"{path.name}: the workbook is corrupt and cannot be read "
+            f"({type(exc).__name__}: {_one_line(str(exc), path)})"
         ) from None
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes: openpyxl wraps defusedxml's refusals in ValueError."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _one_line(text: str, path: Path) -> str:
+    """A library message as one short line, without this machine's paths."""
+    for name in (str(path.resolve()), str(path)):
+        text = text.replace(name, path.name)
+    text = " ".join(text.split())
+    return text[:160] + ("..." if len(text) > 160 else "")
 
 
 def read_workbook(path: Path) -> RawWorkbook:
@@ -167,6 +186,14 @@ def read_workbook(path: Path) -> RawWorkbook:
     for sheet in SHEETS:
         if sheet.name not in present:
             continue
+        if not isinstance(values[sheet.name], Worksheet):
+            issues.append(
+                InputIssue(
+                    f"Sheet '{sheet.name}' is a chart sheet, not a table; replace it with a "
+                    "worksheet"
+                )
+            )
+            continue
         raw.tables[sheet.name] = _read_sheet(
             sheet, formulas[sheet.name], values[sheet.name], issues
         )
@@ -176,15 +203,16 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 
 def _cell_value(
-    formula_cell: Any, value_cell: Any, sheet: str, key: str, issues: list[InputIssue]
+    formula_cell: Any,
+    value_cell: Any,
+    sheet: str,
+    row: int,
+    column: str,
+    key: str,
+    issues: list[InputIssue],
 ) -> Any:
     """The trusted value of a cell, or None after recording why it cannot be trusted."""
-    where: dict[str, Any] = {
-        "sheet": sheet,
-        "row": value_cell.row,
-        "column": value_cell.column_letter,
-        "key": key,
-    }
+    where: dict[str, Any] = {"sheet": sheet, "row": row, "column": column, "key": key}
     if value_cell.data_type == "e" or formula_cell.data_type == "e":
         issues.append(
             InputIssue(
@@ -292,12 +320,43 @@ def _read_sheet(
     for key in required:
         if key not in table.columns:
             issues.append(InputIssue(f"required column {key!r} is missing from row 1", name, 1))
-    for row in range(FIRST_DATA_ROW, max_row + 1):
+    merged = {
+        (r, c)
+        for rng in v_ws.merged_cells.ranges
+        for r in range(rng.min_row, rng.max_row + 1)
+        for c in range(rng.min_col, rng.max_col + 1)
+    }
+    for row in _rows_with_content(f_ws, v_ws, max_row):
         cells: dict[str, Any] = {}
         for col, key in headers.items():
-            value = _cell_value(f_ws.cell(row, col), v_ws.cell(row, col), name, key, issues)
+            if (row, col) in merged:
+                continue  # reported above as a merged range
+            value = _cell_value(
+                f_ws.cell(row, col),
+                v_ws.cell(row, col),
+                name,
+                row,
+                get_column_letter(col),
+                key,
+                issues,
+            )
             if value is not None:
                 cells[key] = value
         if cells:
             table.rows.append(RawRow(row=row, values=cells))
     return table
+
+
+def _rows_with_content(f_ws: Worksheet, v_ws: Worksheet, max_row: int) -> list[int]:
+    """Data rows (3..max_row) holding a value or a formula, from the sheets' cell maps.
+
+    Reading only these rows keeps a sheet with one stray far-away cell, or
+    formatting applied to whole columns, from costing 20,000 row scans.
+    """
+    rows = {
+        r
+        for ws in (f_ws, v_ws)
+        for (r, _), cell in ws._cells.items()
+        if FIRST_DATA_ROW <= r <= max_row and cell.value is not None
+    }
+    return sorted(rows)

@@ -34,7 +34,10 @@ def _to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise CellProblem(f"must be a number, got {show_value(value)}")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise CellProblem(f"must be a finite number, got {show_value(value)}") from None
     elif isinstance(value, str):
         text = value.strip()
         percent = text.endswith("%")

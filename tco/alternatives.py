@@ -1,0 +1,191 @@
+"""The best plan with each chip, each fabric and each cooling forced everywhere.
+
+A planner must see at once how much more the runner-up costs and why an
+option lost. For every chip some workload may use, every fabric and every
+cooling option, the model is re-solved with that id pinned for every pool
+(`optimize(..., forced=...)`), each solve bounded by `time_limit_s`.
+
+An alternative the optimum already uses everywhere is not re-solved when the
+optimum is proven: restricting the choice to what the optimum uses cannot
+lower the cost, and the optimum satisfies the restriction, so the optimum
+is also the best plan with that id forced.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from tco.inputs import PlanningInputs, allowed_chip_ids
+from tco.optimize import optimize
+from tco.plan import Plan, PlanCheckError
+
+DIMENSIONS = ("chip", "fabric", "cooling")
+
+#: Per-combination reasons kept per workload (a forced cooling can exclude hundreds).
+MAX_REASONS = 2
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The best plan with `forced_id` used by every pool.
+
+    status: optimal | feasible (time limit hit, not proven) | infeasible |
+    no_solution | error. `delta` = tco - optimum TCO (currency), `delta_pct`
+    = delta / optimum TCO (a fraction, 0.05 = 5%); None without a plan.
+    `reason` says why there is no plan, or qualifies the one found.
+    """
+
+    dimension: str
+    forced_id: str
+    status: str
+    tco: float | None
+    delta: float | None
+    delta_pct: float | None
+    reason: str
+    #: True when the optimum already uses this id in at least one pool.
+    in_plan: bool = False
+    seconds: float = 0.0
+
+
+def candidate_ids(inputs: PlanningInputs) -> dict[str, list[str]]:
+    """Ids per dimension worth forcing: chips some workload may use, every fabric and cooling."""
+    allowed = {cid for w in inputs.workloads.values() for cid in allowed_chip_ids(inputs.chips, w)}
+    return {
+        "chip": [cid for cid in inputs.chips if cid in allowed],
+        "fabric": list(inputs.fabrics),
+        "cooling": list(inputs.coolings),
+    }
+
+
+def _used(plan: Plan, dimension: str) -> list[str]:
+    return [getattr(p, dimension) for p in plan.pools]
+
+
+def compute_alternatives(
+    inputs: PlanningInputs, plan: Plan, time_limit_s: float
+) -> list[Alternative]:
+    """Solve every forced alternative; list them per dimension in catalog order."""
+    out = []
+    for dimension, ids in candidate_ids(inputs).items():
+        used = _used(plan, dimension)
+        for forced_id in ids:
+            started = time.perf_counter()
+            if plan.status == "optimal" and used and all(u == forced_id for u in used):
+                out.append(_priced(dimension, forced_id, plan.status, plan.tco, plan, "", True))
+                continue
+            alt = _solve_one(inputs, plan, dimension, forced_id, time_limit_s, used)
+            out.append(replace(alt, seconds=time.perf_counter() - started))
+    return out
+
+
+def _priced(
+    dimension: str,
+    forced_id: str,
+    status: str,
+    tco: float,
+    plan: Plan,
+    reason: str,
+    in_plan: bool,
+) -> Alternative:
+    delta = tco - plan.tco
+    pct = delta / plan.tco if plan.tco else None
+    return Alternative(dimension, forced_id, status, tco, delta, pct, reason, in_plan)
+
+
+def _solve_one(
+    inputs: PlanningInputs,
+    plan: Plan,
+    dimension: str,
+    forced_id: str,
+    time_limit_s: float,
+    used: list[str],
+) -> Alternative:
+    in_plan = forced_id in used
+    try:
+        result = optimize(inputs, time_limit_s, forced={dimension: forced_id}, explain=False)
+    except PlanCheckError as exc:
+        # A bug in one alternative must not hide the verified optimum; show it instead.
+        return Alternative(
+            dimension, forced_id, "error", None, None, None, f"internal error: {exc}", in_plan
+        )
+    if result.plan is not None:
+        reason = ""
+        if result.status != "optimal":
+            gap = result.plan.mip_gap
+            shown = f"{gap:.2%}" if gap is not None else "unknown"
+            reason = f"not proven optimal: the solver stopped at the time limit with gap {shown}"
+        return _priced(dimension, forced_id, result.status, result.plan.tco, plan, reason, in_plan)
+    if result.status == "no_solution":
+        reason = f"no plan found within the {time_limit_s:g} s time limit"
+    elif result.status == "infeasible":
+        reason = infeasible_reason(inputs, dimension, forced_id, result.diagnosis)
+    else:
+        message = result.outcome.message if result.outcome else ""
+        reason = f"solver error {message}".strip()
+    return Alternative(dimension, forced_id, result.status, None, None, None, reason, in_plan)
+
+
+def infeasible_reason(
+    inputs: PlanningInputs, dimension: str, forced_id: str, diagnosis: list[str]
+) -> str:
+    """The binding reason in one line: which workload cannot use it, or which limit binds."""
+    reasons = []
+    share = inputs.site.min_domestic_share
+    if dimension == "chip":
+        chip = inputs.chips[forced_id]
+        banned = [
+            wid
+            for wid, w in inputs.workloads.items()
+            if forced_id not in allowed_chip_ids(inputs.chips, w)
+        ]
+        if banned:
+            reasons.append(f"not allowed for workload {', '.join(banned)} (allowed_chips)")
+        if chip.origin != "domestic" and share > 0:
+            reasons.append(f"an import chip cannot meet the minimum domestic share of {share:.0%}")
+    elif dimension == "fabric" and share > 0:
+        served = inputs.fabrics[forced_id].compatible_chips or tuple(inputs.chips)
+        if all(inputs.chips[c].origin != "domestic" for c in served):
+            reasons.append(
+                f"serves no domestic chip, so the minimum domestic share of {share:.0%} "
+                "cannot be met"
+            )
+    reasons += [_shorten(line) for line in diagnosis]
+    if not reasons:
+        reasons.append(
+            "every workload has options, but no combination meets every site limit ("
+            + _limits(inputs, forced_id if dimension == "chip" else None)
+            + ")"
+        )
+    return "; ".join(reasons)
+
+
+def _limits(inputs: PlanningInputs, chip_id: str | None) -> str:
+    site = inputs.site
+    limits = []
+    if site.power_budget_kw is not None:
+        limits.append(f"power budget {site.power_budget_kw:,.0f} kW")
+    if site.max_racks is not None:
+        limits.append(f"{site.max_racks:,} racks")
+    if site.capex_budget is not None:
+        limits.append(f"capex budget {site.capex_budget:,.0f} {site.currency}")
+    if site.min_domestic_share > 0:
+        limits.append(f"domestic share {site.min_domestic_share:.0%}")
+    caps = [c for c in inputs.chips.values() if c.max_cards is not None]
+    if chip_id is not None and inputs.chips[chip_id].max_cards is not None:
+        limits.append(f"supply cap of {inputs.chips[chip_id].max_cards:,} {chip_id} cards")
+    elif caps:
+        limits.append("chip supply caps")
+    return ", ".join(limits) or "no site limit is set"
+
+
+def _shorten(line: str) -> str:
+    """Keep the first few of a long list of per-combination reasons."""
+    head, sep, tail = line.partition(": ")
+    if not sep:
+        return line
+    parts = tail.split("; ")
+    if len(parts) <= MAX_REASONS:
+        return line
+    kept = "; ".join(parts[:MAX_REASONS])
+    return f"{head}: {kept}; and {len(parts) - MAX_REASONS} more combinations"
