@@ -118,9 +118,15 @@ def test_estimate_rows_and_table() -> None:
         workloads=[training(), serving(workload_id="s", precision="fp8", max_tpot_ms=100.0)],
     )
     rows = estimate(inputs)
-    # training x {c: f, c2: f, f2}, serving x {c: f, c2: f, f2} -> 6 rows; c2 lacks fp8.
-    assert len(rows) == 6
-    assert [r.feasible for r in rows if r.workload == "s" and r.chip == "c2"] == [False, False]
+    # training x {c: f, c2: f, f2} -> 3 rows; serving once per chip (fabric "any") -> 2
+    # rows, since the scale-out fabric does not change a replica; c2 lacks fp8.
+    assert len(rows) == 5
+    served = [r for r in rows if r.workload == "s"]
+    assert [(r.chip, r.fabric, r.feasible) for r in served] == [
+        ("c", "any", True),
+        ("c2", "any", False),
+    ]
+    assert [r.fabric for r in estimate(inputs, workload_id="s", fabric_id="f2")] == ["f2"]
     trained = estimate(inputs, workload_id="w", chip_id="c", cards=64)
     assert len(trained) == 1 and trained[0].cards == 64
     assert set(trained[0].to_json()) >= {
@@ -144,7 +150,7 @@ def test_estimate_rows_and_table() -> None:
         "avg_node_kw",
         "memory_headroom_gb",
     }
-    assert render_table(rows).row_count == 6
+    assert render_table(rows).row_count == 5
 
 
 CURVE_CASES = st.tuples(

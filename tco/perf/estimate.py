@@ -59,6 +59,10 @@ def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
     ]
 
 
+#: Fabric label of inference estimates, which no scale-out fabric changes.
+ANY_FABRIC = "any"
+
+
 def estimate(
     inputs: PlanningInputs,
     workload_id: str | None = None,
@@ -74,15 +78,23 @@ def estimate(
         for cid in allowed_chip_ids(inputs.chips, workload):
             if chip_id is not None and cid != chip_id:
                 continue
-            for fid in compatible_fabric_ids(inputs, cid):
-                if fabric_id is not None and fid != fabric_id:
-                    continue
-                chip, fabric = inputs.chips[cid], inputs.fabrics[fid]
-                model = inputs.models[workload.model_id]
-                if workload.kind == "training":
-                    out.append(_training(workload, model, chip, fabric, inputs.site, cards))
-                else:
-                    out.append(_inference(workload, model, chip, fabric, inputs.site, cards))
+            chip = inputs.chips[cid]
+            model = inputs.models[workload.model_id]
+            fabrics = [
+                fid
+                for fid in compatible_fabric_ids(inputs, cid)
+                if fabric_id is None or fid == fabric_id
+            ]
+            if workload.kind == "inference":
+                # A replica lives inside one scale-up domain: the scale-out fabric does
+                # not change its throughput, so one row stands for every fabric.
+                if fabrics:
+                    label = fabric_id if fabric_id is not None else ANY_FABRIC
+                    out.append(_inference(workload, model, chip, label, inputs.site, cards))
+                continue
+            for fid in fabrics:
+                fabric = inputs.fabrics[fid]
+                out.append(_training(workload, model, chip, fabric, inputs.site, cards))
     return out
 
 
@@ -130,14 +142,14 @@ def _training(
 
 
 def _inference(
-    workload: Row, model: Row, chip: Row, fabric: Row, site: Row, cards: int | None
+    workload: Row, model: Row, chip: Row, fabric_label: str, site: Row, cards: int | None
 ) -> Estimate:
     target = float(workload.target_tokens_per_s)
     base = {
         "workload": workload.workload_id,
         "kind": "inference",
         "chip": chip.chip_id,
-        "fabric": fabric.fabric_id,
+        "fabric": fabric_label,
         "target_tokens_per_s": target,
     }
     result = inference_estimate(workload, model, chip, site)
