@@ -23,7 +23,10 @@ _NOISE = 1e-6
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
+    """Whole numbers and values of 10 or more without decimals; small fractions with two."""
+    if abs(value) >= 10 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
 
 
 def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:

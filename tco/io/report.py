@@ -1135,7 +1135,7 @@ class _Report:
         _fit_widths(book, ws, cols, r - 1)
         reason_width = ws.column_dimensions[get_column_letter(9)].width or 80
         for row, a in (x for rows in self.alt_rows.values() for x in rows):
-            lines = math.ceil(len(a.reason) / (1.3 * reason_width)) if a.reason else 1
+            lines = math.ceil(len(a.reason) / (1.1 * reason_width)) if a.reason else 1
             ws.row_dimensions[row].height = 13 * max(1, lines) + 2
             for c in range(1, len(cols) + 1):
                 ws.cell(row, c).alignment = Alignment(vertical="top", wrap_text=c == 9)

@@ -1,0 +1,322 @@
+"""Report workbook: sheets, cached values, text safety, atomic writes (no LibreOffice needed)."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+
+from tco.alternatives import compute_alternatives
+from tco.errors import InputError
+from tco.inputs import PlanningInputs
+from tco.io import report
+from tco.io.report import SHEETS, write_report
+from tco.optimize import optimize
+from tco.plan import Plan
+
+from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
+
+
+def two_pool_inputs() -> PlanningInputs:
+    """Two workloads on two chips (two software stacks), two fabrics, two coolings."""
+    return make_inputs(
+        site={"min_domestic_share": 0.3},
+        Workloads=[INFERENCE, dict(TRAINING, train_tokens_b=20)],
+        Fabrics=[
+            FABRIC,
+            dict(
+                FABRIC,
+                fabric_id="roce",
+                technology="RoCEv2",
+                switch_price=20000,
+                nic_price=1000,
+                efficiency=0.8,
+            ),
+        ],
+        Cooling=[
+            COOLING,
+            dict(
+                COOLING,
+                cooling_id="liquid",
+                technology="cold-plate liquid",
+                pue=1.15,
+                max_rack_kw=100,
+                capex_per_kw=2500,
+                rack_price=8000,
+                nodes_per_rack_max=8,
+            ),
+        ],
+    )
+
+
+def solved(inputs: PlanningInputs) -> Plan:
+    result = optimize(inputs)
+    assert result.plan is not None, result.diagnosis
+    return result.plan
+
+
+@pytest.fixture(scope="module")
+def case() -> tuple[PlanningInputs, Plan, list]:
+    inputs = two_pool_inputs()
+    plan = solved(inputs)
+    return inputs, plan, compute_alternatives(inputs, plan, 10.0)
+
+
+def formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    wb = openpyxl.load_workbook(path)
+    return {
+        (ws.title, c.coordinate): c.value
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    }
+
+
+def test_sheets_kpis_and_cached_values(tmp_path: Path, case) -> None:
+    inputs, plan, alts = case
+    assert len({p.chip for p in plan.pools}) == 2  # the fixture exercises two stacks
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, alts)
+    values = openpyxl.load_workbook(path, data_only=True)
+    assert values.sheetnames == list(SHEETS)
+    formulas = formula_cells(path)
+    assert len(formulas) > 100
+    for (sheet, coord), text in formulas.items():
+        cached = values[sheet][coord].value
+        assert isinstance(cached, int | float), f"{sheet}!{coord} {text} has no cached value"
+    summary = {
+        ws_row[0].value: ws_row[1].value
+        for ws_row in values["Summary"].iter_rows(min_row=1, max_col=2)
+        if isinstance(ws_row[0].value, str)
+    }
+    horizon = inputs.site.horizon_years
+    assert summary[f"TCO, discounted over {horizon} years"] == pytest.approx(plan.tco, rel=1e-12)
+    assert summary[f"TCO, nominal (undiscounted) over {horizon} years"] == pytest.approx(
+        plan.tco_nominal, rel=1e-12
+    )
+    assert summary["Opex per year"] == pytest.approx(plan.opex_per_year, rel=1e-12)
+    assert summary["Racks"] == plan.racks
+    warnings = [c.value for row in values["Summary"].iter_rows(max_col=1) for c in row]
+    for warning in plan.warnings:
+        assert warning in warnings
+    bom = values["BOM"]
+    assert bom.cell(len(plan.bom) + 2, 7).value == pytest.approx(plan.capex, rel=1e-12)
+    for r in range(2, len(plan.bom) + 2):
+        assert formulas[("BOM", f"G{r}")] == f"=D{r}*F{r}"
+    cash = values["CashFlow"]
+    for k, year in enumerate(plan.cash_flow):
+        assert cash.cell(2 + k, 8).value == pytest.approx(year.cumulative_discounted, rel=1e-12)
+    assert "SUMPRODUCT(Power!" in formulas[("CashFlow", "C3")]
+    assert "Assumptions!" in formulas[("CashFlow", "C3")]
+    assert "SUMIF(BOM!$C$2" in formulas[("CashFlow", "D3")]
+    wb = openpyxl.load_workbook(path)
+    assert wb["BOM"].freeze_panes == "B2"
+    assert wb["BOM"].print_title_rows == "$1:$1"
+    with zipfile.ZipFile(path) as z:
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 3
+
+
+def test_every_assumption_the_plan_used_is_listed(tmp_path: Path, case) -> None:
+    inputs, plan, alts = case
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, alts)
+    ws = openpyxl.load_workbook(path)["Assumptions"]
+    listed = {
+        (r[0].value, r[1].value or "", r[2].value): r[3].value for r in ws.iter_rows(min_row=2)
+    }
+    site = inputs.site
+    assert listed[("Site", "", "electricity_price_per_kwh")] == site.electricity_price_per_kwh
+    assert listed[("Site", "", "maintenance_rate")] == site.maintenance_rate
+    for p in plan.pools:
+        assert listed[("Chips", p.chip, "card_price")] == inputs.chips[p.chip].card_price
+        assert (
+            listed[("Fabrics", p.fabric, "switch_price")] == inputs.fabrics[p.fabric].switch_price
+        )
+        assert listed[("Cooling", p.cooling, "pue")] == inputs.coolings[p.cooling].pue
+
+
+def test_alternatives_sheet_shows_delta_and_reason(tmp_path: Path) -> None:
+    inputs = make_inputs(site={"min_domestic_share": 0.5})
+    plan = solved(inputs)
+    alts = compute_alternatives(inputs, plan, 10.0)
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, alts)
+    ws = openpyxl.load_workbook(path, data_only=True)["Alternatives"]
+    rows = {(r[0].value, r[1].value): r for r in ws.iter_rows(min_row=3)}
+    h100 = rows[("chip", "h100")]
+    assert h100[3].value == "infeasible"
+    assert "domestic share" in h100[8].value
+    ascend = rows[("chip", "ascend")]
+    assert ascend[4].value == pytest.approx(plan.tco)
+    assert ascend[5].value == pytest.approx(0.0, abs=1e-6)
+
+
+def test_without_alternatives(tmp_path: Path, case) -> None:
+    inputs, plan, _ = case
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, [])
+    ws = openpyxl.load_workbook(path)["Alternatives"]
+    assert "not computed" in ws["A4"].value
+
+
+RISKY = {
+    "chip_id": '=HYPERLINK("http://x","y")',
+    "name": "+cmd|' /C calc'!A0",
+    "vendor": "@SUM(A1:A2)",
+    "software_stack": "-2+3",
+    "fabric_id": "=1+1",
+    "cooling_id": "@cool",
+    "workload_id": "+serve",
+    "model_id": "-model",
+}
+
+
+def risky_inputs() -> PlanningInputs:
+    chip = dict(
+        CHIP,
+        chip_id=RISKY["chip_id"],
+        name=RISKY["name"],
+        vendor=RISKY["vendor"],
+        software_stack=RISKY["software_stack"],
+        source='=WEBSERVICE("http://x")\t\r=1',
+    )
+    inputs = make_inputs(
+        Chips=[chip, DOMESTIC],
+        Fabrics=[dict(FABRIC, fabric_id=RISKY["fabric_id"], source="\t=cmd")],
+        Cooling=[dict(COOLING, cooling_id=RISKY["cooling_id"])],
+        Models=[dict(MODEL, model_id=RISKY["model_id"])],
+        Workloads=[dict(INFERENCE, workload_id=RISKY["workload_id"], model_id=RISKY["model_id"])],
+    )
+    # Validation trims ids; the source name is not trimmed, so tab/CR prefixes reach the writer.
+    return PlanningInputs(**{**inputs.__dict__, "source_name": "\t=1+1\r+2"})
+
+
+def test_user_text_stays_inert_text(tmp_path: Path) -> None:
+    inputs = risky_inputs()
+    plan = solved(inputs)
+    assert plan.pools[0].chip == RISKY["chip_id"]
+    alts = compute_alternatives(inputs, plan, 10.0)
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, alts)
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        sheets = [z.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet")]
+        rels = [z.read(n).decode() for n in names if n.endswith(".rels")]
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    for xml in sheets:
+        assert "<hyperlink" not in xml
+        for element in ElementTree.fromstring(xml).iter(f"{ns}f"):
+            formula = element.text or ""
+            assert not element.attrib  # no array, shared or data-table formula
+            assert re.fullmatch(r'[A-Za-z0-9_$!:.,()*/+\-^<>= "]*', formula), formula
+            assert "HYPERLINK" not in formula and "WEBSERVICE" not in formula
+            assert set(re.findall(r'"([^"]*)"', formula)) <= {
+                "compute",
+                "network",
+                "facility",
+                "migration",
+            }
+    assert not any("hyperlink" in rel for rel in rels)
+    wb = openpyxl.load_workbook(path)
+    texts = set(RISKY.values()) | {inputs.source_name}
+    found = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.data_type == "f":
+                    assert not any(t in c.value for t in texts)
+                if c.data_type == "s" and c.value in texts:
+                    found.add(c.value)
+                assert c.hyperlink is None
+    assert set(RISKY.values()) - {RISKY["model_id"]} <= found
+    source = wb["Summary"]["A2"]
+    assert source.data_type == "s"
+    # XML parsers normalise a bare CR to LF; the text stays text either way.
+    assert source.value.replace("\r", "\n") == "Input: " + inputs.source_name.replace("\r", "\n")
+
+
+def test_failed_save_leaves_old_report(tmp_path: Path, case, monkeypatch) -> None:
+    inputs, plan, alts = case
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"previous report")
+
+    def half_written(tmp: Path, data: bytes) -> None:
+        tmp.write_bytes(data[: len(data) // 2])
+        raise RuntimeError("disk vanished")
+
+    monkeypatch.setattr(report, "_write_file", half_written)
+    with pytest.raises(RuntimeError, match="disk vanished"):
+        write_report(path, inputs, plan, alts)
+    assert path.read_bytes() == b"previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+
+
+def test_replace_failure_is_an_input_error(tmp_path: Path, case, monkeypatch) -> None:
+    inputs, plan, alts = case
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"previous report")
+
+    def locked(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(InputError, match="cannot write the report"):
+        write_report(path, inputs, plan, alts)
+    assert path.read_bytes() == b"previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+
+
+@pytest.mark.parametrize("lock", ["~$report.xlsx", ".~lock.report.xlsx#"])
+def test_open_report_is_refused(tmp_path: Path, case, lock: str) -> None:
+    inputs, plan, alts = case
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"previous report")
+    (tmp_path / lock).write_text("user")
+    with pytest.raises(InputError, match="open in Excel or LibreOffice"):
+        write_report(path, inputs, plan, alts)
+    assert path.read_bytes() == b"previous report"
+
+
+def test_unwritable_destinations(tmp_path: Path, case) -> None:
+    inputs, plan, alts = case
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot write the report"):
+        write_report(blocker / "report.xlsx", inputs, plan, alts)
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        write_report(folder, inputs, plan, alts)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.xlsx"]
+
+
+def test_cached_values_must_cover_every_formula() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["A3"] = 2, "=A1*3", "=A1*4"
+    import io
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with pytest.raises(ValueError, match="formula without an engine value"):
+        report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6.0}})
+    with pytest.raises(ValueError, match="could not cache"):
+        report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6, "A3": 8, "B9": 1}})
+    data = report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6.0, "A3": 8.0}})
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True).active
+    assert (cached["A2"].value, cached["A3"].value) == (6, 8)
+
+
+def test_unsafe_formula_is_refused() -> None:
+    book = report._Book()
+    ws = book.sheets["BOM"]
+    with pytest.raises(ValueError, match="refusing"):
+        book.formula(ws, 2, 2, '=HYPERLINK("http://x","y")', 1.0)
+    with pytest.raises(ValueError, match="refusing"):
+        book.formula(ws, 2, 2, "=A1&'x'", 1.0)
