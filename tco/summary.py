@@ -83,14 +83,15 @@ def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
         cooling = inputs.coolings[p.cooling]
         fabric = inputs.fabrics[p.fabric]
         size = (
-            f"{p.replicas} replicas of {p.replica_cards} cards"
+            f"{p.replicas} replicas of {p.replica_cards} cards on {p.nodes} nodes"
             if p.replicas is not None
-            else f"{p.nodes} nodes"
+            else f"{p.nodes} nodes of {chip.cards_per_node}"
         )
         lines.append(
-            f"{p.workload}: {p.cards:,} x {chip.name} ({size}, {p.nodes} nodes) on "
+            f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "
             f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
-            f"{p.network.switches} switches), {cooling.technology} cooling (PUE "
+            f"{p.network.switches} switch{'es' if p.network.switches != 1 else ''}), "
+            f"{cooling.technology} cooling (PUE "
             f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
             f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
             "million tokens"

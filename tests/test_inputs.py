@@ -49,14 +49,17 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_unknown_reference_and_duplicate_id() -> None:
     found = messages(Workloads=[dict(INFERENCE, model_id="gpt-9")], Chips=[CHIP, CHIP])
     assert any("(model_id): unknown Models id 'gpt-9'" in m for m in found)
-    assert any("row 4, column A (chip_id): duplicate id 'h100', first used in row 3" in m
-               for m in found)
+    assert any(
+        "row 4, column A (chip_id): duplicate id 'h100', first used in row 3" in m for m in found
+    )
 
 
 def test_precision_needs_a_supporting_chip() -> None:
     found = messages(Workloads=[dict(INFERENCE, precision="fp8", allowed_chips="ascend")])
-    assert any("precision fp8 is supported by none of the allowed available chips (ascend)"
-               in m for m in found)
+    assert any(
+        "precision fp8 is supported by none of the allowed available chips (ascend)" in m
+        for m in found
+    )
 
 
 def test_model_that_fits_no_scaleup_domain() -> None:
@@ -66,16 +69,22 @@ def test_model_that_fits_no_scaleup_domain() -> None:
 
 
 def test_kind_specific_required_fields() -> None:
-    found = messages(Workloads=[dict(TRAINING, train_tokens_b=None, global_batch_tokens=None),
-                                dict(INFERENCE, workload_id="x", max_tpot_ms=None)])
+    found = messages(
+        Workloads=[
+            dict(TRAINING, train_tokens_b=None, global_batch_tokens=None),
+            dict(INFERENCE, workload_id="x", max_tpot_ms=None),
+        ]
+    )
     assert any("(target_tokens_per_s): training needs" in m for m in found)
     assert any("(global_batch_tokens): is required for training" in m for m in found)
     assert any("(max_tpot_ms): is required for inference" in m for m in found)
 
 
 def test_unavailable_allowed_chips() -> None:
-    found = messages(Chips=[dict(CHIP, available=False), DOMESTIC],
-                     Workloads=[dict(INFERENCE, allowed_chips="h100")])
+    found = messages(
+        Chips=[dict(CHIP, available=False), DOMESTIC],
+        Workloads=[dict(INFERENCE, allowed_chips="h100")],
+    )
     assert any("no allowed chip is available" in m for m in found)
 
 
@@ -86,8 +95,7 @@ def test_uncertainty_rows_are_checked() -> None:
         dict(sheet="Chips", row_id="h100", field="vendor", low=1, high=2),
         dict(sheet="Chips", row_id="h100", field="tdp_w", low=800, high=900),
         dict(sheet="Chips", row_id="h100", field="tdp_w", low=900, high=800),
-        dict(sheet="Site", row_id="electricity_price_per_kwh", field="value", low=0.05,
-             high=0.2),
+        dict(sheet="Site", row_id="electricity_price_per_kwh", field="value", low=0.05, high=0.2),
         dict(sheet="Site", row_id="bogus", field="value", low=0, high=1),
     ]
     found = messages(Uncertainty=rows)

@@ -10,7 +10,6 @@ import dataclasses
 
 import pytest
 
-from factory import INFERENCE, make_inputs
 from tco import costing
 from tco.model.build import build_model
 from tco.model.context import MONEY_SCALE
@@ -18,16 +17,31 @@ from tco.model.options import Option
 from tco.plan import PlanCheckError, extract_plan
 from tco.solve import solve
 
+from factory import INFERENCE, make_inputs
+
 ANNUITY_5Y_8PCT = sum(1.08**-y for y in range(1, 6))  # 3.99271...
 
 
-def option(chip: str, replica_cards: int, tokens_per_replica: float, node_kw: float,
-           per_rack: int) -> Option:
-    return Option(workload="chat", chip=chip, fabric="ib", cooling="air", kind="inference",
-                  target_tokens_per_s=2000.0, cards_per_node=8, nics_per_node=8, min_nodes=1,
-                  max_nodes=8, nodes_per_rack=per_rack, node_kw=node_kw,
-                  replica_cards=replica_cards, tokens_per_replica=tokens_per_replica,
-                  max_replicas=16)
+def option(
+    chip: str, replica_cards: int, tokens_per_replica: float, node_kw: float, per_rack: int
+) -> Option:
+    return Option(
+        workload="chat",
+        chip=chip,
+        fabric="ib",
+        cooling="air",
+        kind="inference",
+        target_tokens_per_s=2000.0,
+        cards_per_node=8,
+        nics_per_node=8,
+        min_nodes=1,
+        max_nodes=8,
+        nodes_per_rack=per_rack,
+        node_kw=node_kw,
+        replica_cards=replica_cards,
+        tokens_per_replica=tokens_per_replica,
+        max_replicas=16,
+    )
 
 
 # h100: node 8 x 700 W + 4,600 W + 8 NICs x 25 W = 10.4 kW -> 3 nodes per 40 kW rack.
@@ -38,8 +52,7 @@ ASCEND = option("ascend", 4, 300.0, 6.4, 4)
 
 def h100_tco() -> float:
     # 2 replicas x 8 cards = 16 cards on 2 nodes; 16 NIC ports -> 1 tier, 1 switch, 16 links.
-    capex = (16 * 25_000 + 2 * 50_000 + 16 * 2_000 + 1 * 40_000 + 32 * 700 + 16 * 100
-             + 1 * 5_000)
+    capex = 16 * 25_000 + 2 * 50_000 + 16 * 2_000 + 1 * 40_000 + 32 * 700 + 16 * 100 + 1 * 5_000
     it_kw = (16 * 700 + 2 * 4_600 + 16 * 25 + 1 * 1_500) / 1000  # 22.3 kW
     capex += it_kw * 1_500  # cooling plant
     hardware = 16 * 25_000 + 2 * 50_000 + 16 * 2_000 + 40_000 + 32 * 700 + 16 * 100
@@ -49,8 +62,7 @@ def h100_tco() -> float:
 
 def ascend_tco() -> float:
     # ceil(2000 / 300) = 7 replicas x 4 = 28 cards on ceil(28 / 8) = 4 nodes; 32 NIC ports.
-    capex = (28 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100
-             + 1 * 5_000)
+    capex = 28 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100 + 1 * 5_000
     it_kw = (28 * 400 + 4 * 3_000 + 32 * 25 + 1_500) / 1000  # 25.5 kW
     capex += it_kw * 1_500 + 1_500_000  # cooling plant, CANN migration
     hardware = 28 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100

@@ -77,18 +77,21 @@ def test_template_layout(tmp_path: Path) -> None:
         ws = wb[sheet.name]
         assert ws.freeze_panes == "B3"
         if sheet is SITE:
-            assert [ws.cell(r, 1).value for r in range(3, 3 + len(SITE.fields))] == list(
-                SITE.keys
-            )
+            assert [ws.cell(r, 1).value for r in range(3, 3 + len(SITE.fields))] == list(SITE.keys)
             continue
         assert [c.value for c in ws[1]] == list(sheet.keys)
         assert all(c.value and c.value.startswith("[") for c in ws[2])
-        validated = {str(dv.sqref).split(":")[0].rstrip("0123456789")
-                     for dv in ws.data_validations.dataValidation}
+        validated = {
+            str(dv.sqref).split(":")[0].rstrip("0123456789")
+            for dv in ws.data_validations.dataValidation
+        }
         for col, field in enumerate(sheet.fields, start=1):
             letter = openpyxl.utils.get_column_letter(col)
-            wants = field.type in ("bool", "enum") or field.is_numeric or (
-                field.type == "str" and field.ref is not None)
+            wants = (
+                field.type in ("bool", "enum")
+                or field.is_numeric
+                or (field.type == "str" and field.ref is not None)
+            )
             assert (letter in validated) == wants, (sheet.name, field.key)
 
 
@@ -114,7 +117,11 @@ def test_example_scenario(tmp_path: Path) -> None:
     assert inputs.chips["h800"].max_cards and inputs.chips["h20"].max_cards
     train = inputs.workloads["pretrain-70b"]
     assert (train.kind, train.train_tokens_b, train.deadline_days, train.precision) == (
-        "training", 2000, 90, "bf16")
+        "training",
+        2000,
+        90,
+        "bf16",
+    )
     serve = inputs.workloads["serve-qwen72b"]
     assert (serve.target_tokens_per_s, serve.max_tpot_ms, serve.max_ttft_ms) == (20000, 50, 2000)
 
