@@ -1,9 +1,12 @@
 """Explain infeasibility in plain words with an elastic copy of the model.
 
 Only the business limits get slack (throughput targets, power budget, racks,
-supply caps, capex budget, domestic share), each penalised per 100% of its
-limit, far above any cost. The cheapest way to violate them least is then
-reported limit by limit: "power budget 10,000 kW is 3,200 kW short of the
+supply caps, capex budget, domestic share). The diagnosis is lexicographic:
+first the smallest total target shortfall with every limit free to stretch
+(non-zero only where no allowed pool can physically reach a target); then,
+with every target met, the cheapest plan that overshoots the limits least,
+each slack penalised per 100% of its limit, far above any cost. Each slack
+is reported in plain words: "power budget 10,000 kW is 3,200 kW short of the
 cheapest plan that meets every target". Physical rules (memory fit, tiers,
 rack density) never get slack: a workload with no workable option at all is
 reported with the reasons of each combination instead.
@@ -15,7 +18,7 @@ import pyomo.environ as pyo
 
 from tco.inputs import PlanningInputs
 from tco.model.build import build_model
-from tco.model.options import build_options
+from tco.model.options import OptionSet, build_options
 from tco.solve import solve
 
 #: Slack below this share of its limit is solver noise.
@@ -40,25 +43,36 @@ def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:
     if lines:
         return lines
     m, ctx = build_model(inputs, options.options, elastic=True)
+    targets = {n: p for n, p in ctx.penalties.items() if n.startswith("target:")}
+    # Stage 1: can the targets be met at all if every limit may stretch?
+    m.objective.deactivate()
+    m.target_objective = pyo.Objective(
+        expr=sum(var * weight for var, weight in targets.values()), sense=pyo.minimize
+    )
+    outcome = solve(m, time_limit_s, 1e-6)
+    if not outcome.has_solution:
+        return [f"the elastic diagnosis model did not solve ({outcome.termination})"]
+    if (outcome.objective or 0.0) > _NOISE:
+        return [
+            _target_line(options, name.partition(":")[2], pyo.value(var))
+            for name, (var, _) in targets.items()
+            if pyo.value(var) > _NOISE * max(1.0, 1.0 / targets[name][1])
+        ]
+    # Stage 2: every target met; the cheapest plan with the smallest limit overshoot.
+    for var, _ in targets.values():
+        var.fix(0.0)
+    m.target_objective.deactivate()
+    m.objective.activate()
     outcome = solve(m, time_limit_s, 1e-6)
     if not outcome.has_solution:
         return [f"the elastic diagnosis model did not solve ({outcome.termination})"]
     site, currency = inputs.site, inputs.site.currency
-    short = {name: pyo.value(var) for name, (var, _) in ctx.penalties.items()}
-    for name, amount in short.items():
+    for name, (var, weight) in ctx.penalties.items():
         kind, _, subject = name.partition(":")
-        if amount is None or amount <= _NOISE * max(1.0, 1.0 / ctx.penalties[name][1]):
+        amount = pyo.value(var)
+        if kind == "target" or amount is None or amount <= _NOISE * max(1.0, 1.0 / weight):
             continue
-        if kind == "target":
-            target = inputs.workloads[subject]
-            best = [o for o in options.for_workload(subject) if o.short]
-            goal = best[0].target_tokens_per_s if best else target.target_tokens_per_s or 0.0
-            lines.append(
-                f"throughput target of {subject} ({_fmt(goal)} tokens/s) is "
-                f"{_fmt(amount)} tokens/s beyond what any allowed chip, fabric and "
-                "node count can deliver within the limits"
-            )
-        elif kind == "power":
+        if kind == "power":
             lines.append(
                 f"power budget {_fmt(site.power_budget_kw)} kW is {_fmt(amount)} kW "
                 "short of the cheapest plan that meets every target"
@@ -87,3 +101,14 @@ def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:
                 "meets every target"
             )
     return lines or ["no plan meets every target and limit, but no single limit explains it"]
+
+
+def _target_line(options: OptionSet, workload: str, amount: float) -> str:
+    """A target no allowed pool reaches even with every site limit lifted; `amount` is a
+    share of the target."""
+    goal = max((o.target_tokens_per_s for o in options.for_workload(workload)), default=0.0)
+    return (
+        f"throughput target of {workload} ({_fmt(goal)} tokens/s) is {_fmt(amount * goal)} "
+        "tokens/s beyond what any allowed chip, fabric and node count can deliver, even with "
+        "every site limit lifted"
+    )

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from tco.diagnose import diagnose
 from tco.inputs import PlanningInputs
 from tco.model.build import build_model
+from tco.model.context import MONEY_SCALE
 from tco.model.dominance import prune_dominated
+from tco.model.growth import second_round_options
 from tco.model.options import build_options
 from tco.plan import Plan, extract_plan
 from tco.solve import SolveOutcome, solve
@@ -64,6 +66,22 @@ def optimize(
     timings["build"] = time.perf_counter() - started
     outcome = solve(m, limit, gap)
     timings["solve"] = outcome.seconds
+    scaled = outcome.objective if outcome.has_solution else None
+    incumbent = scaled / MONEY_SCALE if scaled is not None else None
+    grown = second_round_options(inputs, options.options, incumbent)
+    if grown is not None:
+        # Second round: may spare domestic cards beat the incumbent? Solutions worse
+        # than it are cut off, so "infeasible" here means the incumbent stands.
+        started = time.perf_counter()
+        grown_candidates = prune_dominated(inputs, grown) if prune else grown
+        m2, _ = build_model(inputs, grown_candidates)
+        cutoff = None if scaled is None else scaled * (1 + 1e-7)
+        second = solve(m2, limit, gap, cutoff=cutoff)
+        timings["solve_grown"] = time.perf_counter() - started
+        if second.objective is not None and (scaled is None or second.objective < scaled):
+            m, candidates, outcome = m2, grown_candidates, second
+        elif not outcome.has_solution and second.status != "infeasible":
+            outcome = second
     result = OptimizeResult(
         outcome.status,
         None,

@@ -49,8 +49,17 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def solve(model: pyo.ConcreteModel, time_limit_s: float, mip_gap: float) -> SolveOutcome:
-    """Solve in place; loads the incumbent into the model's variables when there is one."""
+def solve(
+    model: pyo.ConcreteModel, time_limit_s: float, mip_gap: float, cutoff: float | None = None
+) -> SolveOutcome:
+    """Solve in place; loads the incumbent into the model's variables when there is one.
+
+    `cutoff` (objective units) discards every solution worse than it; with no
+    better solution the outcome is "infeasible".
+    """
+    options: dict[str, object] = {"output_flag": False, "mip_abs_gap": 1e-9}
+    if cutoff is not None:
+        options["objective_bound"] = float(cutoff)
     solver: Any = SolverFactory("highs")
     started = time.perf_counter()
     results = solver.solve(
@@ -60,7 +69,7 @@ def solve(model: pyo.ConcreteModel, time_limit_s: float, mip_gap: float) -> Solv
         threads=THREADS,
         load_solutions=False,
         raise_exception_on_nonoptimal_result=False,
-        solver_options={"output_flag": False, "mip_abs_gap": 1e-9},
+        solver_options=options,
     )
     seconds = time.perf_counter() - started
     term = results.termination_condition

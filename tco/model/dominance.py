@@ -9,7 +9,8 @@ so same supply cap, origin and software stack) when A is no worse on every
 footprint entry; removing B then cannot change the optimum. Cards count as
 "worse when more" if the chip is supply-capped or imported under a domestic
 share, "worse when fewer" if it is domestic under a domestic share, and must
-be equal when both hold. The elastic model is never pruned.
+be equal when both hold. Groups whose pools may grow past their smallest size
+(for the domestic share) are kept whole; the elastic model is never pruned.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from tco import costing
 from tco.inputs import PlanningInputs
-from tco.model.options import Option
+from tco.model.options import Option, smallest_size
 from tco.network import size_clos
 
 _TOL = 1e-9
@@ -35,16 +36,6 @@ class Footprint:
     opex_per_year: float
     facility_kw: float
     racks: int
-
-
-def smallest_size(o: Option) -> tuple[int, int, int | None]:
-    """(nodes, cards, replicas) of the smallest pool of option `o` meeting its target."""
-    if o.kind == "training":
-        return o.max_nodes, o.max_nodes * o.cards_per_node, None
-    replicas = math.ceil(o.target_tokens_per_s / o.tokens_per_replica - 1e-9)
-    cards = replicas * o.replica_cards
-    nodes = max(o.min_nodes, math.ceil(cards / o.cards_per_node))
-    return nodes, cards, replicas
 
 
 def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
@@ -109,6 +100,11 @@ def prune_dominated(inputs: PlanningInputs, options: list[Option]) -> list[Optio
     survivors: set[tuple[str, str, str, str]] = set()
     for (_, chip_id), group in groups.items():
         chip = inputs.chips[chip_id]
+        if any(o.max_nodes > smallest_size(o)[0] for o in group):
+            # Pools that may grow (for the domestic share) are compared at one size
+            # only by their footprint; keep them all.
+            survivors.update(o.key for o in group)
+            continue
         domestic = chip.origin == "domestic"
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
         fewer_hurt = share > 0 and domestic

@@ -58,14 +58,18 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         return cards <= chips[c].max_cards + supply_slack[c]
 
     if site.min_domestic_share > 0:
-        total_cards_guess = sum(o.max_nodes * o.cards_per_node for o in options) or 1
-        slack = _slack(m, ctx, "domestic", total_cards_guess * site.min_domestic_share / 10)
+        share = site.min_domestic_share
+        smallest = sum(
+            min((o.min_nodes * o.cards_per_node for o in options if o.workload == w), default=0)
+            for w in ctx.inputs.workloads
+        )
+        slack = _slack(m, ctx, "domestic", max(1.0, share * smallest))
 
         def domestic_rule(m):
-            """domestic cards >= min_domestic_share x all cards [cards]."""
+            """domestic cards (+ slack) >= min_domestic_share x all cards [cards]."""
             domestic = sum(m.e_cards[o.key] for o in options if chips[o.chip].origin == "domestic")
             every = sum(m.e_cards[o.key] for o in options)
-            return domestic + slack >= site.min_domestic_share * every
+            return domestic + slack >= share * every
 
         m.domestic_share_constraint = pyo.Constraint(rule=domestic_rule)
 

@@ -52,10 +52,14 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     @m.Constraint(m.TIERS)
     def tier_capacity_constraint(m, *kt):
-        """e_t <= capacity_t x z_t [endpoints]: r, r*d, r*d*r/2."""
+        """e_t <= min(capacity_t, max endpoints) x z_t [endpoints]; capacity r, r*d, r*d*r/2."""
         k, t = kt[:4], kt[4]
         fab = fabric_of(k)
-        cap = tier_capacity(t, fab.switch_radix, fab.oversubscription)
+        # The tier's capacity, but never more than this pool can have (a tight big-M).
+        o = ctx.option(k)
+        cap = min(
+            tier_capacity(t, fab.switch_radix, fab.oversubscription), o.max_nodes * o.nics_per_node
+        )
         return m.v_tier_endpoints[kt] <= cap * m.v_tier[kt]
 
     def sized(index):

@@ -42,6 +42,9 @@ class Option:
     nodes_per_rack: int
     node_kw: float
     cuts: tuple[tuple[float, float], ...] = ()
+    #: Nodes of the smallest pool meeting the target (max_nodes of an unshort,
+    #: ungrown option; see `tco.model.growth`).
+    target_nodes: int = 0
     replica_cards: int = 0
     tokens_per_replica: float = 0.0
     max_replicas: int = 0
@@ -124,6 +127,16 @@ def build_options(
             if chip.cooling_required == "liquid" and not compatible_coolings(inputs, cid):
                 reasons.append(f"{cid}: needs liquid cooling and no liquid option exists")
     return result
+
+
+def smallest_size(o: Option) -> tuple[int, int, int | None]:
+    """(nodes, cards, replicas) of the smallest pool of option `o` meeting its target."""
+    if o.kind == "training":
+        return o.target_nodes, o.target_nodes * o.cards_per_node, None
+    replicas = math.ceil(o.target_tokens_per_s / o.tokens_per_replica - 1e-9)
+    cards = replicas * o.replica_cards
+    nodes = max(o.min_nodes, math.ceil(cards / o.cards_per_node))
+    return nodes, cards, replicas
 
 
 @dataclass(frozen=True)
@@ -211,6 +224,7 @@ def _option(
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         max_replicas=size.max_replicas,
+        target_nodes=size.max_nodes,
     )
 
 

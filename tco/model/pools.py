@@ -44,6 +44,8 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         within=pyo.NonNegativeIntegers,
         bounds=lambda _, *k: (0, ctx.option(k).max_replicas),
     )
+    # Throughput as a share of the workload's target (1 = target met): keeps the
+    # tokens/s coefficients (up to ~1e6) out of the matrix.
     m.v_throughput = pyo.Var(m.OPTIONS, within=pyo.NonNegativeReals)
 
     @m.Expression(m.OPTIONS)
@@ -71,34 +73,34 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     @m.Constraint(m.CUTS)
     def training_curve_constraint(m, *ki):
-        """t <= a_i x nodes + b_i x use [tokens/s], tangent cuts of the concave T(nodes)."""
+        """t x target <= a_i x nodes + b_i x use [tokens/s], cuts of the concave T(nodes)."""
         k, i = ki[:4], ki[4]
-        a, b = ctx.option(k).cuts[i]
-        return m.v_throughput[k] <= a * m.v_nodes[k] + b * m.v_use[k]
+        o = ctx.option(k)
+        a, b = o.cuts[i]
+        target = o.target_tokens_per_s
+        return m.v_throughput[k] <= a / target * m.v_nodes[k] + b / target * m.v_use[k]
 
     @m.Constraint(m.INFER_OPTIONS)
     def replica_throughput_constraint(m, *k):
-        """t <= tokens_per_replica x replicas [output tokens/s]."""
-        return m.v_throughput[k] <= ctx.option(k).tokens_per_replica * m.v_replicas[k]
+        """t x target <= tokens_per_replica x replicas [output tokens/s]."""
+        o = ctx.option(k)
+        return m.v_throughput[k] <= o.tokens_per_replica / o.target_tokens_per_s * m.v_replicas[k]
 
     @m.Constraint(m.INFER_OPTIONS)
     def replica_slots_constraint(m, *k):
         """replica_cards x replicas <= cards_per_node x nodes [cards]."""
         return m.e_cards[k] <= ctx.option(k).cards_per_node * m.v_nodes[k]
 
-    targets = {o.workload: o.target_tokens_per_s for o in options}
     if ctx.elastic:
+        # Shortfall as a share of the target, like the throughput.
         m.v_target_shortfall = pyo.Var(m.WORKLOADS, within=pyo.NonNegativeReals)
         for w in m.WORKLOADS:
-            ctx.penalties[f"target:{w}"] = (
-                m.v_target_shortfall[w],
-                1.0 / max(targets.get(w, 1.0), 1e-9),
-            )
+            ctx.penalties[f"target:{w}"] = (m.v_target_shortfall[w], 1.0)
 
     @m.Constraint(m.WORKLOADS)
     def target_constraint(m, w):
-        """sum_o t[w,o] (+ shortfall) >= target [tokens/s]."""
+        """sum_o t[w,o] (+ shortfall) >= 1 [share of the target]."""
         served = sum(m.v_throughput[o.key] for o in options if o.workload == w)
         if ctx.elastic:
             served += m.v_target_shortfall[w]
-        return served >= targets[w]
+        return served >= 1.0

@@ -1,0 +1,146 @@
+"""Let domestic pools grow past their target size when the domestic share may need it.
+
+Options are sized for throughput: the smallest pool meeting the target is
+always the cheapest way to serve a workload, except for one rule that more
+cards can help: the minimum domestic share D >= share x (D + I), i.e.
+D >= share / (1 - share) x I. Buying spare domestic cards next to an import
+pool can be the cheapest way to meet it, so domestic options may grow. Import
+pools never gain from growing.
+
+How far a domestic option o of workload w may grow, in nodes:
+
+- structurally, by at most share / (1 - share) x I_max cards, I_max the sum
+  over workloads of the largest import pool that could be in a cheaper plan,
+  within its fabric and supply cap;
+- and, given the TCO C of a known feasible plan (the incumbent), by at most
+  (C - sum_{w' != w} L_w' - L_o) / p_o nodes, where L is the cheapest
+  smallest-size TCO of a workload's options (L_o of o itself) and p_o is a
+  lower bound on what one more node costs over the horizon: its cards and
+  host with their maintenance, the cooling plant and data hall for its kW,
+  and its energy (switches, optics and racks only add to it). A plan growing o
+  further costs more than the incumbent.
+
+The second bound is what keeps the grown model small enough to solve fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from tco import costing
+from tco.inputs import PlanningInputs
+from tco.model.dominance import footprint
+from tco.model.options import Option, smallest_size
+from tco.network import tier_capacity
+
+
+def second_round_options(
+    inputs: PlanningInputs, options: list[Option], incumbent_tco: float | None
+) -> list[Option] | None:
+    """Options for a second solve in which domestic pools may grow, or None if none can pay.
+
+    With an incumbent of TCO C, an option o of workload w can only be part of
+    a cheaper plan if L_o + sum_{w' != w} L_w' + S_o <= C (costs at smallest
+    size are lower bounds; S_o is the least cost of the spare domestic cards an
+    import pool forces: share / (1 - share) x its cards, less the most domestic
+    cards the other workloads' pools hold, at the cheapest domestic cost per
+    card); the others are dropped. If no import option survives, no plan needs
+    spare domestic cards and there is no second round.
+    """
+    share = inputs.site.min_domestic_share
+    if not 0 < share < 1:
+        return None
+    factor = costing.annuity(inputs.site)
+    cost = {}
+    for o in options:
+        fp = footprint(inputs, o)
+        cost[o.key] = fp.capex + factor * fp.opex_per_year
+    cheapest = {
+        w: min((cost[o.key] for o in options if o.workload == w), default=0.0)
+        for w in inputs.workloads
+    }
+    total = sum(cheapest.values())
+
+    def room(o: Option) -> float:
+        """How much dearer than its cheapest rival plan option o may still get."""
+        if incumbent_tco is None:
+            return math.inf
+        return incumbent_tco - (total - cheapest[o.workload] + cost[o.key])
+
+    domestic = [o for o in options if inputs.chips[o.chip].origin == "domestic"]
+    card_floor = min(
+        (_node_cost_floor(inputs, o, factor) / o.cards_per_node for o in domestic),
+        default=math.inf,
+    )
+    most_domestic = {
+        w: max((smallest_size(o)[1] for o in domestic if o.workload == w), default=0)
+        for w in inputs.workloads
+    }
+
+    def spare_cost(o: Option) -> float:
+        """Least cost of the spare domestic cards an import pool o forces on any plan."""
+        if inputs.chips[o.chip].origin == "domestic":
+            return 0.0
+        others = sum(v for w, v in most_domestic.items() if w != o.workload)
+        needed = share / (1 - share) * smallest_size(o)[1] - others
+        return needed * card_floor if needed > 0 else 0.0
+
+    alive = [o for o in options if room(o) - spare_cost(o) >= 0]
+    imports = [o for o in alive if inputs.chips[o.chip].origin != "domestic"]
+    import_cards = sum(
+        max((smallest_size(o)[1] for o in imports if o.workload == w), default=0)
+        for w in inputs.workloads
+    )
+    extra_cards = math.ceil(share / (1 - share) * import_cards)
+    if extra_cards == 0:
+        return None
+    grown = []
+    for o in alive:
+        chip = inputs.chips[o.chip]
+        if chip.origin != "domestic":
+            grown.append(o)
+            continue
+        fabric = inputs.fabrics[o.fabric]
+        limit = int(
+            tier_capacity(3, fabric.switch_radix, fabric.oversubscription) // o.nics_per_node
+        )
+        if chip.max_cards is not None:
+            limit = min(limit, math.ceil(chip.max_cards / o.cards_per_node))
+        extra_nodes = math.ceil(extra_cards / o.cards_per_node)
+        if incumbent_tco is not None:
+            per_node = _node_cost_floor(inputs, o, factor)
+            if per_node > 0:
+                extra_nodes = min(extra_nodes, math.floor(room(o) / per_node))
+        nodes = max(o.max_nodes, min(limit, o.max_nodes + extra_nodes))
+        if nodes == o.max_nodes:
+            grown.append(o)
+            continue
+        replicas = (nodes * o.cards_per_node) // o.replica_cards if o.replica_cards else 0
+        grown.append(dataclasses.replace(o, max_nodes=nodes, max_replicas=replicas))
+    return grown
+
+
+def _node_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
+    """Discounted cost of one more node of option o, leaving out the network and racks.
+
+    = hardware x (1 + maintenance_rate x annuity) + kW x (capex_per_kw + PUE x
+    facility_capex_per_kw) + kW x utilization x PUE x 8760 h x price x annuity,
+    with hardware = cards_per_node x card_price + node_price and kW the cards'
+    TDP plus host power.
+    """
+    chip, cooling, site = inputs.chips[o.chip], inputs.coolings[o.cooling], inputs.site
+    hardware = o.cards_per_node * chip.card_price + chip.node_price
+    node_kw = (o.cards_per_node * chip.tdp_w + chip.node_power_w) / 1000.0
+    energy = (
+        node_kw
+        * site.utilization
+        * cooling.pue
+        * costing.HOURS_PER_YEAR
+        * site.electricity_price_per_kwh
+    )
+    return (
+        hardware * (1 + site.maintenance_rate * annuity)
+        + node_kw * (cooling.capex_per_kw + cooling.pue * site.facility_capex_per_kw)
+        + energy * annuity
+    )
