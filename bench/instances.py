@@ -15,12 +15,19 @@ from tco.catalog import DEFAULT_CATALOG
 from tco.examples import EXAMPLE_SITE
 from tco.inputs import PlanningInputs, inputs_from_dicts
 
-_MODELS = ("llama-3.1-70b", "qwen2.5-72b", "r1-distill-qwen-32b", "r1-distill-qwen-14b",
-           "r1-distill-qwen-7b", "llama-2-70b")
+_MODELS = (
+    "llama-3.1-70b",
+    "qwen2.5-72b",
+    "r1-distill-qwen-32b",
+    "r1-distill-qwen-14b",
+    "r1-distill-qwen-7b",
+    "llama-2-70b",
+)
 
 
-def large_sheets(chips: int = 60, fabrics: int = 8, workloads: int = 12,
-                 seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+def large_sheets(
+    chips: int = 60, fabrics: int = 8, workloads: int = 12, seed: int = 7
+) -> dict[str, list[dict[str, Any]]]:
     """Sheets of a large instance: catalog rows cloned with +-20% price/power/speed."""
     rng = random.Random(seed)
     base_chips = [c for c in DEFAULT_CATALOG["Chips"] if c.get("cooling_required") != "liquid"]
@@ -47,26 +54,42 @@ def large_sheets(chips: int = 60, fabrics: int = 8, workloads: int = 12,
     for i in range(workloads):
         model = _MODELS[i % len(_MODELS)]
         if i % 3 == 0:
-            workload_rows.append(dict(
-                workload_id=f"train-{i}", kind="training", model_id=model, precision="bf16",
-                train_tokens_b=rng.choice([50, 100, 200]), deadline_days=rng.choice([30, 60]),
-                seq_len=4096, global_batch_tokens=4194304,
-            ))
+            workload_rows.append(
+                dict(
+                    workload_id=f"train-{i}",
+                    kind="training",
+                    model_id=model,
+                    precision="bf16",
+                    train_tokens_b=rng.choice([50, 100, 200]),
+                    deadline_days=rng.choice([30, 60]),
+                    seq_len=4096,
+                    global_batch_tokens=4194304,
+                )
+            )
         else:
-            workload_rows.append(dict(
-                workload_id=f"serve-{i}", kind="inference", model_id=model, precision="bf16",
-                target_tokens_per_s=rng.choice([2000, 5000, 10000]), avg_input_tokens=1024,
-                avg_output_tokens=512, max_tpot_ms=rng.choice([50, 80]), max_ttft_ms=3000,
-            ))
+            workload_rows.append(
+                dict(
+                    workload_id=f"serve-{i}",
+                    kind="inference",
+                    model_id=model,
+                    precision="bf16",
+                    target_tokens_per_s=rng.choice([2000, 5000, 10000]),
+                    avg_input_tokens=1024,
+                    avg_output_tokens=512,
+                    max_tpot_ms=rng.choice([50, 80]),
+                    max_ttft_ms=3000,
+                )
+            )
     return {
-        "Chips": chip_rows, "Fabrics": fabric_rows,
+        "Chips": chip_rows,
+        "Fabrics": fabric_rows,
         "Cooling": copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
-        "Models": copy.deepcopy(DEFAULT_CATALOG["Models"]), "Workloads": workload_rows,
+        "Models": copy.deepcopy(DEFAULT_CATALOG["Models"]),
+        "Workloads": workload_rows,
     }
 
 
-LARGE_SITE: dict[str, Any] = EXAMPLE_SITE | {"power_budget_kw": 60000,
-                                             "min_domestic_share": 0.3}
+LARGE_SITE: dict[str, Any] = EXAMPLE_SITE | {"power_budget_kw": 60000, "min_domestic_share": 0.3}
 
 
 def large_instance(**kwargs: Any) -> PlanningInputs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,10 +12,10 @@ from tco.inputs import PlanningInputs
 from tco.model.build import build_model
 from tco.model.context import MONEY_SCALE
 from tco.model.dominance import prune_dominated
-from tco.model.growth import second_round_options
-from tco.model.options import build_options
+from tco.model.growth import Footprints, footprints, second_round_options, spare_bound_model
+from tco.model.options import Option, build_options
 from tco.plan import Plan, extract_plan
-from tco.solve import SolveOutcome, solve
+from tco.solve import SolveOutcome, relative_gap, solve
 
 
 @dataclass
@@ -30,6 +31,43 @@ class OptimizeResult:
     options: int = 0
     #: Options left for the MILP after dominated ones were dropped.
     candidates: int = 0
+
+
+def _spare_cards_may_pay(
+    inputs: PlanningInputs,
+    options: list[Option],
+    fp: Footprints,
+    incumbent: float | None,
+    limit: float,
+    timings: dict[str, float],
+) -> bool:
+    """Whether a plan that buys spare domestic cards could beat the incumbent.
+
+    Solves the small bound model of `tco.model.growth`; False when no plan needs
+    spare cards or when the cheapest such plan costs at least the incumbent.
+    """
+    started = time.perf_counter()
+    bound = solve(spare_bound_model(inputs, options, fp), limit, 1e-6)
+    timings["spare_bound"] = time.perf_counter() - started
+    if bound.status == "infeasible":
+        return False
+    if incumbent is None or bound.bound is None:
+        return True
+    return bound.bound / MONEY_SCALE < incumbent * (1 - 1e-9)
+
+
+def _unproven(first: SolveOutcome, second: SolveOutcome) -> SolveOutcome:
+    """The incumbent stands, but the second round stopped before proving it optimal."""
+    bound = first.bound if second.bound is None else min(first.bound or 0.0, second.bound)
+    status = "feasible" if first.has_solution else "no_solution"
+    return dataclasses.replace(
+        first,
+        status=status,
+        bound=bound,
+        gap=relative_gap(first.objective, bound),
+        termination=second.termination,
+        message="the search for plans with spare domestic cards stopped: " + second.message,
+    )
 
 
 def optimize(
@@ -68,20 +106,27 @@ def optimize(
     timings["solve"] = outcome.seconds
     scaled = outcome.objective if outcome.has_solution else None
     incumbent = scaled / MONEY_SCALE if scaled is not None else None
-    grown = second_round_options(inputs, options.options, incumbent)
-    if grown is not None:
+    share = inputs.site.min_domestic_share
+    fp = footprints(inputs, options.options) if 0 < share < 1 else None
+    if fp is not None and _spare_cards_may_pay(
+        inputs, options.options, fp, incumbent, limit, timings
+    ):
         # Second round: may spare domestic cards beat the incumbent? Solutions worse
         # than it are cut off, so "infeasible" here means the incumbent stands.
         started = time.perf_counter()
-        grown_candidates = prune_dominated(inputs, grown) if prune else grown
-        m2, _ = build_model(inputs, grown_candidates)
-        cutoff = None if scaled is None else scaled * (1 + 1e-7)
-        second = solve(m2, limit, gap, cutoff=cutoff)
+        grown = second_round_options(inputs, options.options, fp, incumbent)
+        if grown is not None:
+            grown_candidates = prune_dominated(inputs, grown) if prune else grown
+            m2, _ = build_model(inputs, grown_candidates)
+            cutoff = None if scaled is None else scaled * (1 + 1e-7)
+            second = solve(m2, limit, gap, cutoff=cutoff)
+            if second.objective is not None and (scaled is None or second.objective < scaled):
+                m, candidates, outcome = m2, grown_candidates, second
+            elif second.status in ("feasible", "no_solution"):
+                outcome = _unproven(outcome, second)
+            elif not outcome.has_solution and second.status != "infeasible":
+                outcome = second
         timings["solve_grown"] = time.perf_counter() - started
-        if second.objective is not None and (scaled is None or second.objective < scaled):
-            m, candidates, outcome = m2, grown_candidates, second
-        elif not outcome.has_solution and second.status != "infeasible":
-            outcome = second
     result = OptimizeResult(
         outcome.status,
         None,

@@ -20,23 +20,133 @@ How far a domestic option o of workload w may grow, in nodes:
   and its energy (switches, optics and racks only add to it). A plan growing o
   further costs more than the incumbent.
 
-The second bound is what keeps the grown model small enough to solve fast.
+The second bound is what keeps the grown model small enough to solve fast;
+before it is solved at all, `spare_bound_model` checks cheaply whether any plan
+that needs spare cards could beat the incumbent.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
 
 from tco import costing
 from tco.inputs import PlanningInputs
-from tco.model.dominance import footprint
-from tco.model.options import Option, smallest_size
+from tco.model.context import MONEY_SCALE
+from tco.model.dominance import Footprint, footprint
+from tco.model.options import Option, OptionKey, smallest_size
 from tco.network import tier_capacity
 
 
+@dataclass(frozen=True)
+class Footprints:
+    """Each option's TCO and counts at its smallest size, and the cheapest spare card."""
+
+    cost: dict[OptionKey, float]
+    sizes: dict[OptionKey, Footprint]
+    cheapest: dict[str, float]
+    card_floor: float
+
+
+def footprints(inputs: PlanningInputs, options: list[Option]) -> Footprints:
+    factor = costing.annuity(inputs.site)
+    sizes = {o.key: footprint(inputs, o) for o in options}
+    cost = {k: fp.capex + factor * fp.opex_per_year for k, fp in sizes.items()}
+    cheapest = {
+        w: min((cost[o.key] for o in options if o.workload == w), default=0.0)
+        for w in inputs.workloads
+    }
+    card_floor = min(
+        (
+            _node_cost_floor(inputs, o, factor) / o.cards_per_node
+            for o in options
+            if inputs.chips[o.chip].origin == "domestic"
+        ),
+        default=math.inf,
+    )
+    return Footprints(cost, sizes, cheapest, card_floor)
+
+
+def spare_bound_model(
+    inputs: PlanningInputs, options: list[Option], fp: Footprints
+) -> pyo.ConcreteModel:
+    """A small MILP whose optimum bounds from below every plan that needs spare cards.
+
+    One binary per option at its smallest size (exact footprint TCO), migration
+    per stack, and z spare domestic cards at the cheapest cost per card:
+    z >= share / (1 - share) x import cards - domestic cards and z >= 1 (a plan
+    that needs growth needs at least one more card). Power, racks, supply and
+    capex limits hold at smallest sizes, since growing only adds to them. If
+    this model is infeasible or costs at least the incumbent, no plan with spare
+    domestic cards can beat the incumbent.
+    """
+    site, chips = inputs.site, inputs.chips
+    share = site.min_domestic_share
+    stacks = costing.stack_migration_costs(chips)
+    m = pyo.ConcreteModel(name="spare_bound")
+    keys = [o.key for o in options]
+    m.OPTIONS = pyo.Set(initialize=keys, dimen=4, ordered=True)
+    used = sorted({chips[o.chip].software_stack for o in options})
+    m.STACKS = pyo.Set(initialize=used, ordered=True)
+    m.v_use = pyo.Var(m.OPTIONS, within=pyo.Binary)
+    m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
+    m.v_spare_cards = pyo.Var(within=pyo.NonNegativeReals, bounds=(1.0, None))
+    m.one_option_constraint = pyo.Constraint(
+        list(inputs.workloads),
+        rule=lambda m, w: sum(m.v_use[o.key] for o in options if o.workload == w) == 1,
+    )
+    m.stack_constraint = pyo.Constraint(
+        m.OPTIONS,
+        rule=lambda m, *k: m.v_stack[chips[k[1]].software_stack] >= m.v_use[k],
+    )
+
+    def cards(domestic: bool) -> Any:
+        return sum(
+            fp.sizes[o.key].cards * m.v_use[o.key]
+            for o in options
+            if (chips[o.chip].origin == "domestic") == domestic
+        )
+
+    m.spare_constraint = pyo.Constraint(
+        expr=m.v_spare_cards >= share / (1 - share) * cards(False) - cards(True)
+    )
+    if site.power_budget_kw is not None:
+        m.power_constraint = pyo.Constraint(
+            expr=sum(fp.sizes[k].facility_kw * m.v_use[k] for k in keys) <= site.power_budget_kw
+        )
+    if site.max_racks is not None:
+        m.racks_constraint = pyo.Constraint(
+            expr=sum(fp.sizes[k].racks * m.v_use[k] for k in keys) <= site.max_racks
+        )
+    capped = sorted({o.chip for o in options if chips[o.chip].max_cards is not None})
+    m.supply_constraint = pyo.Constraint(
+        capped,
+        rule=lambda m, c: (
+            sum(fp.sizes[o.key].cards * m.v_use[o.key] for o in options if o.chip == c)
+            <= chips[c].max_cards
+        ),
+    )
+    migration = sum(stacks[s][0] * m.v_stack[s] for s in used)
+    if site.capex_budget is not None:
+        m.capex_constraint = pyo.Constraint(
+            expr=sum(fp.sizes[k].capex * m.v_use[k] for k in keys) + migration <= site.capex_budget
+        )
+    m.objective = pyo.Objective(
+        expr=MONEY_SCALE
+        * (
+            sum(fp.cost[k] * m.v_use[k] for k in keys) + migration + fp.card_floor * m.v_spare_cards
+        ),
+        sense=pyo.minimize,
+    )
+    return m
+
+
 def second_round_options(
-    inputs: PlanningInputs, options: list[Option], incumbent_tco: float | None
+    inputs: PlanningInputs, options: list[Option], fp: Footprints, incumbent_tco: float | None
 ) -> list[Option] | None:
     """Options for a second solve in which domestic pools may grow, or None if none can pay.
 
@@ -49,17 +159,8 @@ def second_round_options(
     spare domestic cards and there is no second round.
     """
     share = inputs.site.min_domestic_share
-    if not 0 < share < 1:
-        return None
     factor = costing.annuity(inputs.site)
-    cost = {}
-    for o in options:
-        fp = footprint(inputs, o)
-        cost[o.key] = fp.capex + factor * fp.opex_per_year
-    cheapest = {
-        w: min((cost[o.key] for o in options if o.workload == w), default=0.0)
-        for w in inputs.workloads
-    }
+    cost, cheapest, card_floor = fp.cost, fp.cheapest, fp.card_floor
     total = sum(cheapest.values())
 
     def room(o: Option) -> float:
@@ -69,10 +170,6 @@ def second_round_options(
         return incumbent_tco - (total - cheapest[o.workload] + cost[o.key])
 
     domestic = [o for o in options if inputs.chips[o.chip].origin == "domestic"]
-    card_floor = min(
-        (_node_cost_floor(inputs, o, factor) / o.cards_per_node for o in domestic),
-        default=math.inf,
-    )
     most_domestic = {
         w: max((smallest_size(o)[1] for o in domestic if o.workload == w), default=0)
         for w in inputs.workloads
