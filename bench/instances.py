@@ -92,5 +92,6 @@ def large_sheets(
 LARGE_SITE: dict[str, Any] = EXAMPLE_SITE | {"power_budget_kw": 60000, "min_domestic_share": 0.3}
 
 
-def large_instance(**kwargs: Any) -> PlanningInputs:
-    return inputs_from_dicts(large_sheets(**kwargs), LARGE_SITE, source_name="large")
+def large_instance(min_domestic_share: float = 0.3, **kwargs: Any) -> PlanningInputs:
+    site = LARGE_SITE | {"min_domestic_share": min_domestic_share}
+    return inputs_from_dicts(large_sheets(**kwargs), site, source_name="large")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,32 +34,29 @@ class OptimizeResult:
     candidates: int = 0
 
 
-def _spare_cards_may_pay(
-    inputs: PlanningInputs,
-    options: list[Option],
-    fp: Footprints,
-    incumbent: float | None,
-    limit: float,
-    timings: dict[str, float],
-) -> bool:
-    """Whether a plan that buys spare domestic cards could beat the incumbent.
+def _spare_plan_bound(
+    inputs: PlanningInputs, options: list[Option], fp: Footprints, limit: float
+) -> float | None:
+    """A lower bound (objective units) on every plan that buys spare domestic cards.
 
-    Solves the small bound model of `tco.model.growth`; False when no plan needs
-    spare cards or when the cheapest such plan costs at least the incumbent.
+    From the small bound model of `tco.model.growth`; None when no plan needs
+    spare cards at all.
     """
-    started = time.perf_counter()
     bound = solve(spare_bound_model(inputs, options, fp), limit, 1e-6)
-    timings["spare_bound"] = time.perf_counter() - started
     if bound.status == "infeasible":
-        return False
-    if incumbent is None or bound.bound is None:
-        return True
-    return bound.bound / MONEY_SCALE < incumbent * (1 - 1e-9)
+        return None
+    return bound.bound if bound.bound is not None and math.isfinite(bound.bound) else -math.inf
 
 
-def _unproven(first: SolveOutcome, second: SolveOutcome) -> SolveOutcome:
-    """The incumbent stands, but the second round stopped before proving it optimal."""
-    bound = first.bound if second.bound is None else min(first.bound or 0.0, second.bound)
+def _unproven(first: SolveOutcome, second: SolveOutcome, spare_bound: float) -> SolveOutcome:
+    """The incumbent stands, but the second round stopped before proving it optimal.
+
+    Every plan is either fixed-size (bounded by the first round) or buys spare
+    cards (bounded by the better of the bound model and the second round).
+    """
+    grown = max(spare_bound, second.bound if second.bound is not None else -math.inf)
+    lowest = min(first.bound if first.bound is not None else -math.inf, grown)
+    bound = lowest if math.isfinite(lowest) else None
     status = "feasible" if first.has_solution else "no_solution"
     return dataclasses.replace(
         first,
@@ -108,8 +106,14 @@ def optimize(
     incumbent = scaled / MONEY_SCALE if scaled is not None else None
     share = inputs.site.min_domestic_share
     fp = footprints(inputs, options.options) if 0 < share < 1 else None
-    if fp is not None and _spare_cards_may_pay(
-        inputs, options.options, fp, incumbent, limit, timings
+    started = time.perf_counter()
+    spare_bound = _spare_plan_bound(inputs, options.options, fp, limit) if fp else None
+    if fp is not None:
+        timings["spare_bound"] = time.perf_counter() - started
+    if (
+        fp is not None
+        and spare_bound is not None
+        and (scaled is None or spare_bound < scaled * (1 - 1e-9))
     ):
         # Second round: may spare domestic cards beat the incumbent? Solutions worse
         # than it are cut off, so "infeasible" here means the incumbent stands.
@@ -123,7 +127,7 @@ def optimize(
             if second.objective is not None and (scaled is None or second.objective < scaled):
                 m, candidates, outcome = m2, grown_candidates, second
             elif second.status in ("feasible", "no_solution"):
-                outcome = _unproven(outcome, second)
+                outcome = _unproven(outcome, second, spare_bound)
             elif not outcome.has_solution and second.status != "infeasible":
                 outcome = second
         timings["solve_grown"] = time.perf_counter() - started
