@@ -67,12 +67,20 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _output_path_ok(path: Path) -> None:
+def _output_path_ok(path: Path, suffix: str = ".xlsx", input_path: Path | None = None) -> None:
+    """Refuse, before any work, an output whose folder is missing, of the wrong kind, or
+    that is the input workbook (the input is never overwritten)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError.single(f"{path}: the folder {folder} does not exist")
-    if path.suffix.lower() != ".xlsx":
-        raise InputError.single(f"{path}: the output must be an .xlsx file")
+    if path.suffix.lower() != suffix:
+        raise InputError.single(f"{path}: the output must be a {suffix} file")
+    same = input_path is not None and path.exists() and input_path.exists()
+    if same and path.resolve() == input_path.resolve():  # type: ignore[union-attr]
+        raise InputError.single(
+            f"{path}: this is the input workbook; the input is never overwritten, "
+            "choose another output path"
+        )
 
 
 @app.command()
@@ -120,6 +128,7 @@ def estimate(
     from tco.perf.estimate import estimate as run_estimate
     from tco.perf.estimate import render_table
 
+    _json_path_ok(json_path, path)
     inputs = load_inputs(path)
     for kind, value, known in (
         ("workload", workload, inputs.workloads),
@@ -136,30 +145,24 @@ def estimate(
     payload = [r.to_json() for r in results]
     # The table has 16 columns: never squeeze it below 170 characters, even in a pipe.
     width = max(170, Console().size.width)
-    if json_path == "-":
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-        Console(stderr=True, width=width).print(render_table(results))
-        return
-    if json_path is not None:
-        Path(json_path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    Console(width=width).print(render_table(results))
+    _write_json(json_path, payload)
+    Console(stderr=json_path == "-", width=width).print(render_table(results))
 
 
 def _report_path(input_path: Path, output: Path | None) -> Path:
-    """Default outputs/<input stem>-report.xlsx; never the input itself."""
-    path = output if output is not None else Path("outputs") / f"{input_path.stem}-report.xlsx"
-    if output is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    _output_path_ok(path)
-    if path.exists() and input_path.exists() and path.resolve() == input_path.resolve():
-        raise InputError.single(
-            f"{path}: the report path is the input workbook; the input is "
-            "never overwritten, choose another -o"
-        )
-    return path
+    """-o, or outputs/<input stem>-report.xlsx (the folder is created when the report is)."""
+    if output is not None:
+        _output_path_ok(output, ".xlsx", input_path)
+        return output
+    return Path("outputs") / f"{input_path.stem}-report.xlsx"
 
 
-def _write_json(json_path: str | None, payload: dict[str, Any]) -> None:
+def _json_path_ok(json_path: str | None, input_path: Path) -> None:
+    if json_path not in (None, "-"):
+        _output_path_ok(Path(json_path), ".json", input_path)
+
+
+def _write_json(json_path: str | None, payload: Any) -> None:
     from tco.io.atomic import write_atomically
 
     text = json.dumps(payload, indent=2) + "\n"
@@ -181,7 +184,12 @@ def optimize(
         str | None, typer.Option("--json", help="Write the JSON summary to PATH, or - for stdout")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.01, help="Solver time limit, s")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            help="Solver time limit for the plan, s (each alternative gets at most 10 s more)",
+        ),
     ] = None,
     mip_gap: Annotated[
         float | None, typer.Option("--mip-gap", min=0.0, max=1.0, help="Relative optimality gap")
@@ -199,6 +207,7 @@ def optimize(
 
     try:
         report = _report_path(path, output)
+        _json_path_ok(json_path, path)
         inputs = load_inputs(path)
     except InputError as exc:
         _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
@@ -225,6 +234,7 @@ def optimize(
     plan = result.plan
     limit = min(float(time_limit or inputs.site.time_limit_s), 10.0)
     alts = compute_alternatives(inputs, plan, limit) if alternatives else []
+    report.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, inputs, plan, alts)
     for line in text_summary(inputs, result):
         err.print(line, markup=False, soft_wrap=True)

@@ -78,9 +78,18 @@ def optimize(
 ) -> OptimizeResult:
     """Solve for the minimum-TCO plan; `forced` pins a chip, fabric or cooling id.
 
+    The time limit covers every solve of the run together (model, spare-card
+    bound and round, diagnosis), each getting what is left.
+
     `prune=False` keeps dominated options (tests compare both ways).
     """
     limit = float(time_limit_s if time_limit_s is not None else inputs.site.time_limit_s)
+    deadline = time.perf_counter() + limit
+
+    def left() -> float:
+        """Solver seconds left of the run's time limit (every solve shares it)."""
+        return max(0.1, deadline - time.perf_counter())
+
     gap = float(mip_gap if mip_gap is not None else inputs.site.mip_gap)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -95,19 +104,19 @@ def optimize(
             for w in empty
         ]
         if explain and forced is None:
-            lines = diagnose(inputs, limit)
+            lines = diagnose(inputs, left())
         return OptimizeResult("infeasible", None, None, lines, timings, options.excluded)
     started = time.perf_counter()
     m, _ = build_model(inputs, candidates)
     timings["build"] = time.perf_counter() - started
-    outcome = solve(m, limit, gap)
+    outcome = solve(m, left(), gap)
     timings["solve"] = outcome.seconds
     scaled = outcome.objective if outcome.has_solution else None
     incumbent = scaled / MONEY_SCALE if scaled is not None else None
     share = inputs.site.min_domestic_share
     fp = footprints(inputs, options.options) if 0 < share < 1 else None
     started = time.perf_counter()
-    spare_bound = _spare_plan_bound(inputs, options.options, fp, limit) if fp else None
+    spare_bound = _spare_plan_bound(inputs, options.options, fp, left()) if fp else None
     if fp is not None:
         timings["spare_bound"] = time.perf_counter() - started
     if (
@@ -123,7 +132,7 @@ def optimize(
             grown_candidates = prune_dominated(inputs, grown) if prune else grown
             m2, _ = build_model(inputs, grown_candidates)
             cutoff = None if scaled is None else scaled * (1 + 1e-7)
-            second = solve(m2, limit, gap, cutoff=cutoff)
+            second = solve(m2, left(), gap, cutoff=cutoff)
             if second.objective is not None and (scaled is None or second.objective < scaled):
                 m, candidates, outcome = m2, grown_candidates, second
             elif second.status in ("feasible", "no_solution"):
@@ -143,7 +152,7 @@ def optimize(
     )
     if outcome.status == "infeasible" and explain:
         started = time.perf_counter()
-        result.diagnosis = diagnose(inputs, limit)
+        result.diagnosis = diagnose(inputs, left())
         timings["diagnose"] = time.perf_counter() - started
     if outcome.has_solution:
         started = time.perf_counter()

@@ -25,7 +25,7 @@ from tco import costing
 from tco.inputs import PlanningInputs
 from tco.model.context import MONEY_SCALE
 from tco.model.options import Option
-from tco.network import ClosSize, size_clos
+from tco.network import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
 from tco.perf.training import training_curve
 from tco.solve import SolveOutcome
 
@@ -175,10 +175,12 @@ def extract_plan(
         links = round(_value(m.v_links[o.key]))
         racks = round(_value(m.v_racks[o.key]))
         needed_racks = math.ceil(nodes / o.nodes_per_rack)
-        if bought[0] + bought[1] + bought[2] < clos.switches or links < clos.links:
+        if not _builds_a_clos(nics, fabric, bought, links):
             problems.append(
-                f"{o.workload}: {sum(bought)} switches/{links} links bought, the "
-                f"fabric needs {clos.switches}/{clos.links}"
+                f"{o.workload}: {bought} leaf/spine/core switches and {links} links do not "
+                f"connect {nics} endpoints (the smallest fabric needs "
+                f"{clos.leaf_switches}/{clos.spine_switches}/{clos.core_switches} and "
+                f"{clos.links} links)"
             )
         if racks < needed_racks:
             problems.append(f"{o.workload}: {racks} racks bought, {needed_racks} needed")
@@ -248,6 +250,18 @@ def extract_plan(
         tco,
         objective,
     )
+
+
+def _builds_a_clos(endpoints: int, fabric: Any, bought: tuple[int, ...], links: int) -> bool:
+    """Whether the bought switch and link counts form a folded Clos of some tier count."""
+    for tiers in range(1, MAX_TIERS + 1):
+        if endpoints > tier_capacity(tiers, fabric.switch_radix, fabric.oversubscription):
+            continue
+        need = tier_coefficients(tiers, fabric.switch_radix, fabric.oversubscription)
+        counts = (*bought, links)
+        if all(have >= endpoints * per - 1e-9 for have, per in zip(counts, need, strict=True)):
+            return True
+    return endpoints == 0
 
 
 def _migration(

@@ -7,21 +7,17 @@ from typing import Any
 from tco.inputs import PlanningInputs
 from tco.optimize import OptimizeResult
 
-#: JSON status per optimize status.
-_JSON_STATUS = {
-    "optimal": "optimal",
-    "feasible": "feasible",
-    "infeasible": "infeasible",
-    "no_solution": "feasible",
-    "error": "error",
-}
-
 
 def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:
-    """Stable keys first; more may be added, none renamed."""
+    """Stable keys first; more may be added, none renamed.
+
+    `status` keeps to the contract's values: a solver stopped on its time limit is
+    "feasible" (exit 4) whether or not it found a plan; `plan_found` says which.
+    """
     plan = result.plan
+    status = "feasible" if result.status == "no_solution" else result.status
     out: dict[str, Any] = {
-        "status": _JSON_STATUS.get(result.status, result.status),
+        "status": status,
         "objective": plan.tco if plan else None,
         "currency": inputs.site.currency,
         "mip_gap": plan.mip_gap if plan else None,
@@ -33,9 +29,12 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         "racks": plan.racks if plan else None,
         "pools": [],
         "diagnosis": list(result.diagnosis),
+        "plan_found": plan is not None,
     }
     if result.status == "no_solution":
-        out["status"] = "no_solution"
+        out["diagnosis"].append(
+            "the solver stopped on its time limit before finding any plan; raise --time-limit"
+        )
     if plan is None:
         return out
     out["tco_nominal"] = plan.tco_nominal

@@ -377,8 +377,11 @@ def with_spare_domestic_room(inputs: PlanningInputs, options: list[Option]) -> l
     ]
 
 
-def brute_force(inputs: PlanningInputs) -> tuple[float | None, int]:
-    """(cheapest feasible TCO or None, plans enumerated)."""
+def brute_force(inputs: PlanningInputs, bounded: bool = True) -> tuple[float | None, int]:
+    """(cheapest feasible TCO or None, plans enumerated).
+
+    `bounded` skips (Hypothesis `assume`) instances with too many plans to enumerate.
+    """
     options = build_options(inputs).options
     for o in options:
         if o.kind == "training":
@@ -386,7 +389,8 @@ def brute_force(inputs: PlanningInputs) -> tuple[float | None, int]:
     pools = candidate_pools(inputs, with_spare_domestic_room(inputs, options))
     lists = [pools[w] for w in inputs.workloads]
     total = math.prod(len(x) for x in lists)
-    assume(total <= MAX_COMBINATIONS)
+    if bounded:
+        assume(total <= MAX_COMBINATIONS)
     best: float | None = None
     for combo in itertools.product(*lists):
         tco = plan_tco(inputs, combo)
@@ -473,3 +477,48 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
     assert result.status == "optimal"
     assert result.plan is not None
     assert result.plan.tco == pytest.approx(min(feasible), rel=REL)
+
+
+def test_spare_domestic_cards_may_fill_free_slots() -> None:
+    # a: 80,000 tok/s of m7 on h100 or a fast but dear h200 (import); b: 2,000 tok/s on
+    # Ascend, whose host costs 1,000,000. Under a 50% share the cheapest plan puts 13 cheap
+    # h100 cards next to 14 Ascend cards in 2 nodes: spare cards that only fill empty slots
+    # (no new host), which a per-node cost floor for spare cards would wrongly rule out.
+    chips = [
+        CHIP,
+        dict(DOMESTIC, node_price=1_000_000, migration_cost=0),
+        dict(
+            CHIP,
+            chip_id="h200",
+            name="H200",
+            memory_bw_gbs=6700,
+            bf16_tflops=1979,
+            card_price=270_000,
+        ),
+    ]
+    inputs = make_inputs(
+        site={"min_domestic_share": 0.5},
+        Chips=chips,
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[
+            dict(
+                INFERENCE,
+                workload_id="a",
+                model_id="m7",
+                target_tokens_per_s=80_000,
+                allowed_chips="h100,h200",
+            ),
+            dict(
+                INFERENCE,
+                workload_id="b",
+                model_id="m7",
+                target_tokens_per_s=2000,
+                allowed_chips="ascend",
+            ),
+        ],
+    )
+    best, _ = brute_force(inputs, bounded=False)
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.status == "optimal" and result.plan is not None and best is not None
+    assert result.plan.tco == pytest.approx(best, rel=REL)
+    assert {(p.chip, p.cards) for p in result.plan.pools} == {("h100", 13), ("ascend", 14)}

@@ -106,6 +106,10 @@ def test_node_power() -> None:
     p = node_power(c, make_inputs(utilization=0.5).site)
     assert p.peak_w == 8 * 700 + 4600  # cards x tdp + host
     assert p.average_kw == pytest.approx(10.2 * 0.5)
+    fabric = _parts()[3]
+    assert fabric.nic_power_w > 0
+    with_nics = node_power(c, make_inputs(utilization=0.5).site, fabric)
+    assert with_nics.peak_w == 8 * 700 + 4600 + 8 * fabric.nic_power_w  # one NIC per card
 
 
 @settings(max_examples=60, deadline=None)

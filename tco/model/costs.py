@@ -34,6 +34,17 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         """stack[s] >= use[o] for the pool's stack: migration is paid once if any pool uses it."""
         return m.v_stack[inputs.chips[ctx.option(k).chip].software_stack] >= m.v_use[k]
 
+    @m.Constraint(m.STACKS)
+    def stack_use_constraint(m, s):
+        """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.
+
+        Cost alone keeps an unused stack at 0 at the optimum; this also holds it
+        there in an incumbent the solver stopped on, so re-costing agrees.
+        """
+        return m.v_stack[s] <= sum(
+            m.v_use[o.key] for o in ctx.options if inputs.chips[o.chip].software_stack == s
+        )
+
     for o in ctx.options:
         chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
         cooling = inputs.coolings[o.cooling]

@@ -9,8 +9,9 @@ so same supply cap, origin and software stack) when A is no worse on every
 footprint entry; removing B then cannot change the optimum. Cards count as
 "worse when more" if the chip is supply-capped or imported under a domestic
 share, "worse when fewer" if it is domestic under a domestic share, and must
-be equal when both hold. Groups whose pools may grow past their smallest size
-(for the domestic share) are kept whole; the elastic model is never pruned.
+be equal when both hold. Domestic groups under a share whose pools may hold
+more cards than their smallest size (spare slots, or grown for the share) are
+kept whole; the elastic model is never pruned.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
     )
 
 
+def _may_grow(o: Option) -> bool:
+    """Whether option o may hold more cards than its smallest pool meeting the target."""
+    nodes, _, replicas = smallest_size(o)
+    return o.max_nodes > nodes or (replicas is not None and o.max_replicas > replicas)
+
+
 def _no_worse(a: float, b: float) -> bool:
     return a <= b + _TOL * max(1.0, abs(b))
 
@@ -93,21 +100,21 @@ def prune_dominated(inputs: PlanningInputs, options: list[Option]) -> list[Optio
     """The options no other option of the same (workload, chip) dominates, in order."""
     share = inputs.site.min_domestic_share
     prints = {o.key: footprint(inputs, o) for o in options}
-    kept: list[Option] = []
     groups: dict[tuple[str, str], list[Option]] = {}
     for o in options:
         groups.setdefault((o.workload, o.chip), []).append(o)
     survivors: set[tuple[str, str, str, str]] = set()
     for (_, chip_id), group in groups.items():
         chip = inputs.chips[chip_id]
-        if any(o.max_nodes > smallest_size(o)[0] for o in group):
-            # Pools that may grow (for the domestic share) are compared at one size
-            # only by their footprint; keep them all.
-            survivors.update(o.key for o in group)
-            continue
         domestic = chip.origin == "domestic"
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
         fewer_hurt = share > 0 and domestic
+        if fewer_hurt and any(_may_grow(o) for o in group):
+            # More domestic cards help the share: pools that may hold more than their
+            # smallest size (spare slots, or grown for the share) are compared at one
+            # size only by their footprint, so keep them all.
+            survivors.update(o.key for o in group)
+            continue
         for i, b in enumerate(group):
             beaten = any(
                 _dominates(prints[a.key], prints[b.key], more_hurt, fewer_hurt)

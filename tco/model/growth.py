@@ -62,7 +62,7 @@ def footprints(inputs: PlanningInputs, options: list[Option]) -> Footprints:
     }
     card_floor = min(
         (
-            _node_cost_floor(inputs, o, factor) / o.cards_per_node
+            _card_cost_floor(inputs, o, factor)
             for o in options
             if inputs.chips[o.chip].origin == "domestic"
         ),
@@ -221,23 +221,35 @@ def second_round_options(
 def _node_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
     """Discounted cost of one more node of option o, leaving out the network and racks.
 
-    = hardware x (1 + maintenance_rate x annuity) + kW x (capex_per_kw + PUE x
-    facility_capex_per_kw) + kW x utilization x PUE x 8760 h x price x annuity,
-    with hardware = cards_per_node x card_price + node_price and kW the cards'
-    TDP plus host power.
+    = cards_per_node x card floor + node_price x (1 + maintenance_rate x annuity)
+    + the host's kW priced like a card's (see `_card_cost_floor`).
     """
-    chip, cooling, site = inputs.chips[o.chip], inputs.coolings[o.cooling], inputs.site
-    hardware = o.cards_per_node * chip.card_price + chip.node_price
-    node_kw = (o.cards_per_node * chip.tdp_w + chip.node_power_w) / 1000.0
-    energy = (
-        node_kw
-        * site.utilization
-        * cooling.pue
-        * costing.HOURS_PER_YEAR
-        * site.electricity_price_per_kwh
-    )
+    chip, site = inputs.chips[o.chip], inputs.site
+    host_kw = chip.node_power_w / 1000.0
     return (
-        hardware * (1 + site.maintenance_rate * annuity)
-        + node_kw * (cooling.capex_per_kw + cooling.pue * site.facility_capex_per_kw)
-        + energy * annuity
+        o.cards_per_node * _card_cost_floor(inputs, o, annuity)
+        + chip.node_price * (1 + site.maintenance_rate * annuity)
+        + host_kw * _kw_cost(inputs, o, annuity)
     )
+
+
+def _card_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
+    """Discounted cost of one more card of option o in a slot that is already paid for.
+
+    = card_price x (1 + maintenance_rate x annuity) + tdp kW x (capex_per_kw + PUE x
+    facility_capex_per_kw + utilization x PUE x 8760 h x price x annuity). A spare
+    card may sit in an empty slot of an existing node, so no host, NIC, switch or
+    rack cost is certain.
+    """
+    chip, site = inputs.chips[o.chip], inputs.site
+    card = chip.card_price * (1 + site.maintenance_rate * annuity)
+    return card + chip.tdp_w / 1000.0 * _kw_cost(inputs, o, annuity)
+
+
+def _kw_cost(inputs: PlanningInputs, o: Option, annuity: float) -> float:
+    """Discounted cost of one more kW of IT load under option o's cooling."""
+    cooling, site = inputs.coolings[o.cooling], inputs.site
+    energy = (
+        site.utilization * cooling.pue * costing.HOURS_PER_YEAR * site.electricity_price_per_kwh
+    )
+    return cooling.capex_per_kw + cooling.pue * site.facility_capex_per_kw + energy * annuity

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tco.inputs import PlanningInputs, allowed_chip_ids, supports_precision
 from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
 from tco.network import tier_capacity, tiers_needed
+from tco.perf.power import node_power
 
 OptionKey = tuple[str, str, str, str]
 
@@ -199,9 +200,7 @@ def _option(
     fabric = inputs.fabrics[fid]
     cooling = inputs.coolings[kid]
     nics = chip.nics_per_node or chip.cards_per_node
-    node_kw = (
-        chip.cards_per_node * chip.tdp_w + chip.node_power_w + nics * fabric.nic_power_w
-    ) / 1000.0
+    node_kw = node_power(chip, inputs.site, fabric).peak_kw
     per_rack = nodes_per_rack(node_kw, cooling)
     if per_rack < 1:
         return f"one node draws {node_kw:.1f} kW, over the {cooling.max_rack_kw:g} kW rack limit"

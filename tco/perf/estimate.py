@@ -135,7 +135,7 @@ def _training(
         compute_s=step.compute_s,
         comm_s=step.comm_s,
         bubble_s=step.bubble_s,
-        avg_node_kw=node_power(chip, site).average_kw,
+        avg_node_kw=node_power(chip, site, fabric).average_kw,
         memory_headroom_gb=step.usable_gb_per_card - step.memory_gb_per_card,
         **base,
     )

@@ -1,4 +1,9 @@
-"""Power per node: all cards at TDP plus the host, and the site's average draw."""
+"""Power per node: all cards at TDP, the host and its scale-out NICs, and the average draw.
+
+This is the one place node power comes from: the option builder (rack
+density), the spare-card bounds and `tco estimate` all call `node_power`.
+Switch power belongs to the fabric and is added per pool by the costing.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,13 @@ class NodePower:
 
     cards_w: float
     host_w: float
+    nics_w: float
     utilization: float
 
     @property
     def peak_w(self) -> float:
-        """cards_per_node x tdp_w + node_power_w, W."""
-        return self.cards_w + self.host_w
-
-    @property
-    def average_w(self) -> float:
-        """peak_w x utilization, W."""
-        return self.peak_w * self.utilization
+        """cards_per_node x tdp_w + node_power_w + NICs x nic_power_w, W."""
+        return self.cards_w + self.host_w + self.nics_w
 
     @property
     def peak_kw(self) -> float:
@@ -31,13 +32,16 @@ class NodePower:
 
     @property
     def average_kw(self) -> float:
-        return self.average_w / 1e3
+        """peak x utilization, kW."""
+        return self.peak_w * self.utilization / 1e3
 
 
-def node_power(chip: Row, site: Row) -> NodePower:
-    """Node power from the chip row and the site's average utilization."""
+def node_power(chip: Row, site: Row, fabric: Row | None = None) -> NodePower:
+    """Node power from the chip row, its NICs on `fabric` (none if not given) and the site."""
+    nics = chip.nics_per_node or chip.cards_per_node
     return NodePower(
         cards_w=chip.cards_per_node * chip.tdp_w,
         host_w=chip.node_power_w,
+        nics_w=nics * fabric.nic_power_w if fabric is not None else 0.0,
         utilization=site.utilization,
     )
