@@ -80,6 +80,9 @@ class PoolPlan:
     energy_per_year: float
     maintenance_per_year: float
     tco: float
+    #: Levelized: pool TCO (its migration share included) / (target tokens/s x seconds
+    #: per year x annuity / 1e6), i.e. discounted cost over discounted tokens delivered
+    #: at the target rate over the horizon (training: as if it kept training at it).
     cost_per_million_tokens: float
 
     @property
@@ -341,7 +344,8 @@ def _assemble(
         cooling = inputs.coolings[o.cooling]
         share = p.get("migration_share", 0.0)
         pool_tco = p["capex"] + share + factor * (p["energy"] + p["maintenance"])
-        tokens_m = o.target_tokens_per_s * SECONDS_PER_YEAR * site.horizon_years / 1e6
+        # Levelized: discounted cost over discounted tokens delivered at the target rate.
+        tokens_m = o.target_tokens_per_s * SECONDS_PER_YEAR * factor / 1e6
         for line in p["lines"]:
             bom.append(
                 BomLine(

@@ -542,14 +542,13 @@ class _Report:
             _Col(f"Maintenance [{cur}/yr]", MONEY, 13),
             _Col(f"Opex, present value [{cur}]", MONEY, 14),
             _Col(f"TCO [{cur}]", MONEY, 14),
-            _Col(f"Cost per million tokens [{cur}/Mtok]", PER_MTOK, 14),
+            _Col(f"Levelized cost per million tokens [{cur}/Mtok]", PER_MTOK, 14),
         ]
         _table_header(book, ws, cols)
         price = self.site_ref("electricity_price_per_kwh")
         util = self.site_ref("utilization")
         hours = self.a_ref("Constant", "", "hours_per_year")
         seconds = self.a_ref("Constant", "", "seconds_per_year")
-        horizon = self.site_ref("horizon_years")
         rate = self.site_ref("maintenance_rate")
         annuity = ref("CashFlow", self.annuity_row, C_FACTOR)
         for i, p in enumerate(self.pools):
@@ -611,7 +610,7 @@ class _Report:
                     r,
                     P_PER_MTOK,
                     f"={ref('', r, P_TCO, False)}/({ref('', r, P_TARGET, False)}*{seconds}"
-                    f"*{horizon}/1000000)",
+                    f"*{annuity}/1000000)",
                     p.cost_per_million_tokens,
                     PER_MTOK,
                 )
