@@ -33,6 +33,7 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -220,12 +221,7 @@ class TrainingCurve:
             [np.broadcast_to(c, top.shape) for c in (t["min_data"], in_group, in_group + 1, top)]
         )
         data = np.maximum(np.minimum(np.maximum(fixed, t["min_data"]), top), 1)  # (4, L, N)
-        link = np.where(
-            replica * data <= self.scaleup_group,
-            self.scaleup_link_bytes_per_s,
-            self.fabric_link_bytes_per_s,
-        )
-        dp_s = (1.0 - self.comm_overlap) * 2.0 * (data - 1) / data * t["grad_bytes"] / link
+        dp_s = self._dp_comm_s(replica, t["grad_bytes"], data)
         step_s = (t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]) / data + t["bubble_s"] + dp_s
         tokens = np.where(fits, self.global_batch_tokens / step_s, 0.0)
         flat = tokens.reshape(-1, tokens.shape[-1])  # (4 x L, N)
@@ -236,18 +232,22 @@ class TrainingCurve:
         best_data = data.reshape(-1, data.shape[-1])[pick, columns]
         return best, layout_index.astype(np.int64), best_data.astype(np.int64)
 
-    def _dp_comm_s(self, layout: _Layout, data: np.ndarray) -> np.ndarray:
-        """Exposed data-parallel all-reduce time per step, s."""
-        in_group = layout.replica_cards * data <= self.scaleup_group
+    def _dp_comm_s(self, replica_cards: Any, grad_bytes: Any, data: np.ndarray) -> np.ndarray:
+        """Exposed data-parallel all-reduce time per step, s (broadcasts over arrays).
+
+        = (1 - comm_overlap) x 2 (dp - 1) / dp x gradient bytes / link B/s, over the
+        scale-up link while replica x dp fits the node's scale-up group, else the fabric.
+        """
+        in_group = replica_cards * data <= self.scaleup_group
         link = np.where(in_group, self.scaleup_link_bytes_per_s, self.fabric_link_bytes_per_s)
-        total = 2.0 * (data - 1) / data * layout.grad_bytes / link
+        total = 2.0 * (data - 1) / data * grad_bytes / link
         return (1.0 - self.comm_overlap) * total
 
     def _step(self, layout: _Layout, dp: int, cards: int) -> TrainingStep:
         compute_s = layout.work_s / dp
         tp_s = layout.tp_comm_s / dp
         pp_s = layout.pp_comm_s / dp
-        dp_s = float(self._dp_comm_s(layout, np.array([dp]))[0])
+        dp_s = float(self._dp_comm_s(layout.replica_cards, layout.grad_bytes, np.array([dp]))[0])
         step_s = compute_s + layout.bubble_s + tp_s + pp_s + dp_s
         memory = training_memory(self.model, self.seq_len, layout.tensor, layout.pipeline, dp)
         return TrainingStep(
