@@ -48,87 +48,17 @@ from tco.schema.fields import (
     Sheet,
 )
 
+from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, MODEL
+from factory import COOLING as COOLING_ROW
+from factory import SITE as SITE_ROW
+
 ROOT = Path(__file__).resolve().parent.parent
 TCO_BIN = Path(sys.executable).parent / "tco"
 runner = CliRunner()
 
-CHIP: dict[str, Any] = dict(
-    chip_id="h100",
-    vendor="NVIDIA",
-    name="H100",
-    origin="import",
-    bf16_tflops=989.5,
-    fp8_tflops=1979,
-    memory_gb=80,
-    memory_bw_gbs=3350,
-    scaleup_link="NVLink4",
-    scaleup_bw_gbs=450,
-    scaleup_domain=8,
-    cards_per_node=8,
-    tdp_w=700,
-    card_price=25000,
-    node_price=60000,
-    node_power_w=4600,
-    train_mfu=0.4,
-    mem_bw_efficiency=0.8,
-    software_stack="CUDA",
-)
-CHIP2: dict[str, Any] = dict(
-    CHIP,
-    chip_id="ascend",
-    vendor="Huawei",
-    name="Ascend 910B",
-    origin="domestic",
-    fp8_tflops=None,
-    int8_tops=640.0,
-    memory_gb=64,
-    tdp_w=400,
-    software_stack="CANN",
-)
-FABRIC: dict[str, Any] = dict(
-    fabric_id="ib",
-    technology="InfiniBand",
-    origin="import",
-    port_gbps=400,
-    switch_radix=64,
-    switch_price=30000,
-    switch_power_w=1500,
-    nic_price=1500,
-    nic_power_w=25,
-    optic_price=900,
-    cable_price=100,
-    efficiency=0.85,
-)
-COOL: dict[str, Any] = dict(
-    cooling_id="air",
-    technology="air",
-    pue=1.4,
-    max_rack_kw=40,
-    capex_per_kw=500,
-    rack_price=5000,
-    nodes_per_rack_max=4,
-)
-MODEL: dict[str, Any] = dict(
-    model_id="llama-2-70b",
-    params_b=70,
-    active_params_b=70,
-    layers=80,
-    hidden=8192,
-    heads=64,
-    kv_heads=8,
-    head_dim=128,
-)
-WORKLOAD: dict[str, Any] = dict(
-    workload_id="chat",
-    kind="inference",
-    model_id="llama-2-70b",
-    precision="bf16",
-    target_tokens_per_s=10000,
-    avg_input_tokens=1000,
-    avg_output_tokens=500,
-    max_tpot_ms=50,
-)
-SITE_VALUES: dict[str, Any] = {"electricity_price_per_kwh": 0.1}
+# The shared valid rows (tests/factory.py): a workbook built from them validates.
+CHIP2, COOL, WORKLOAD = DOMESTIC, COOLING_ROW, INFERENCE
+SITE_VALUES: dict[str, Any] = SITE_ROW
 
 #: openpyxl writes the README first, then the input sheets in `SHEETS` order.
 SHEET_XML = {sheet.name: f"xl/worksheets/sheet{i}.xml" for i, sheet in enumerate(SHEETS, start=2)}
