@@ -205,9 +205,9 @@ def optimize(
     from tco.optimize import optimize as run_optimize
     from tco.summary import json_summary, text_summary
 
+    _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
     try:
         report = _report_path(path, output)
-        _json_path_ok(json_path, path)
         inputs = load_inputs(path)
     except InputError as exc:
         _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})

@@ -90,6 +90,32 @@ def test_report_path_equal_to_input_is_refused(small: Path) -> None:
     assert digest(small) == before
 
 
+@pytest.mark.parametrize("command", ["optimize", "estimate"])
+def test_json_path_equal_to_input_or_in_a_missing_folder_is_refused(
+    small: Path, tmp_path: Path, command: str
+) -> None:
+    before = digest(small)
+    result = run(command, str(small), "--json", str(small))
+    assert result.exit_code == 2
+    assert "the output must be a .json file" in result.stderr
+    assert digest(small) == before
+    copy = tmp_path / "in.json"
+    copy.write_text("{}")
+    result = run(command, str(copy), "--json", str(copy))
+    assert result.exit_code == 2 and "the input is never overwritten" in result.stderr
+    assert copy.read_text() == "{}"
+    report = tmp_path / "r.xlsx"
+    result = run(
+        command,
+        str(small),
+        "--json",
+        str(tmp_path / "no" / "s.json"),
+        *(["-o", str(report)] if command == "optimize" else []),
+    )
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not report.exists()
+
+
 def test_input_error_json(tmp_path: Path) -> None:
     result = run("optimize", str(tmp_path / "missing.xlsx"), "--json", "-")
     assert result.exit_code == 2
