@@ -77,6 +77,15 @@ def allowed_chip_ids(inputs_chips: Mapping[str, Row], workload: Row) -> list[str
     return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
 
 
+def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
+    """Fabrics whose compatible_chips is blank or names the chip, in catalog order."""
+    return [
+        fid
+        for fid, f in inputs.fabrics.items()
+        if not f.compatible_chips or chip_id in f.compatible_chips
+    ]
+
+
 class _Checker:
     """Accumulates issues while building typed rows."""
 

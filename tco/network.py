@@ -42,14 +42,6 @@ class ClosSize:
     def switches(self) -> int:
         return self.leaf_switches + self.spine_switches + self.core_switches
 
-    @property
-    def optics(self) -> int:
-        return 2 * self.links
-
-    @property
-    def cables(self) -> int:
-        return self.links
-
 
 def leaf_down_ports(radix: int, oversubscription: float) -> float:
     """d = r*o/(1+o): leaf ports facing endpoints in a multi-tier fabric."""

@@ -95,7 +95,11 @@ def optimize(
     started = time.perf_counter()
     options = build_options(inputs, forced=forced)
     timings["perf"] = time.perf_counter() - started
-    candidates = prune_dominated(inputs, options.options) if prune else options.options
+    share = inputs.site.min_domestic_share
+    # Footprints serve both the dominance presolve and the spare-card bounds.
+    fp = footprints(inputs, options.options) if 0 < share < 1 else None
+    prints = fp.sizes if fp is not None else None
+    candidates = prune_dominated(inputs, options.options, prints) if prune else options.options
     empty = [w for w in inputs.workloads if not options.for_workload(w)]
     if empty:
         lines = [
@@ -113,8 +117,6 @@ def optimize(
     timings["solve"] = outcome.seconds
     scaled = outcome.objective if outcome.has_solution else None
     incumbent = scaled / MONEY_SCALE if scaled is not None else None
-    share = inputs.site.min_domestic_share
-    fp = footprints(inputs, options.options) if 0 < share < 1 else None
     started = time.perf_counter()
     spare_bound = _spare_plan_bound(inputs, options.options, fp, left()) if fp else None
     if fp is not None:
@@ -129,7 +131,7 @@ def optimize(
         started = time.perf_counter()
         grown = second_round_options(inputs, options.options, fp, incumbent)
         if grown is not None:
-            grown_candidates = prune_dominated(inputs, grown) if prune else grown
+            grown_candidates = prune_dominated(inputs, grown, prints) if prune else grown
             m2, _ = build_model(inputs, grown_candidates)
             cutoff = None if scaled is None else scaled * (1 + 1e-7)
             second = solve(m2, left(), gap, cutoff=cutoff)

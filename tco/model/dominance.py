@@ -17,11 +17,12 @@ kept whole; the elastic model is never pruned.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tco import costing
 from tco.inputs import PlanningInputs
-from tco.model.options import Option, smallest_size
+from tco.model.options import Option, OptionKey, smallest_size
 from tco.network import size_clos
 
 _TOL = 1e-9
@@ -96,10 +97,18 @@ def _dominates(a: Footprint, b: Footprint, more_cards_hurt: bool, fewer_cards_hu
     )
 
 
-def prune_dominated(inputs: PlanningInputs, options: list[Option]) -> list[Option]:
-    """The options no other option of the same (workload, chip) dominates, in order."""
+def prune_dominated(
+    inputs: PlanningInputs,
+    options: list[Option],
+    prints: Mapping[OptionKey, Footprint] | None = None,
+) -> list[Option]:
+    """The options no other option of the same (workload, chip) dominates, in order.
+
+    `prints` may hold footprints computed already (keys of `options` at least).
+    """
     share = inputs.site.min_domestic_share
-    prints = {o.key: footprint(inputs, o) for o in options}
+    if prints is None:
+        prints = {o.key: footprint(inputs, o) for o in options}
     groups: dict[tuple[str, str], list[Option]] = {}
     for o in options:
         groups.setdefault((o.workload, o.chip), []).append(o)

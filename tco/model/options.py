@@ -12,9 +12,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tco.inputs import PlanningInputs, allowed_chip_ids, supports_precision
+from tco.inputs import PlanningInputs, allowed_chip_ids, compatible_fabric_ids, supports_precision
 from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
 from tco.network import tier_capacity, tiers_needed
+from tco.perf.hardware import nics_per_node
 from tco.perf.power import node_power
 
 OptionKey = tuple[str, str, str, str]
@@ -49,8 +50,6 @@ class Option:
     replica_cards: int = 0
     tokens_per_replica: float = 0.0
     max_replicas: int = 0
-    #: True when even max_nodes cannot meet the target (only kept in elastic models).
-    short: bool = False
 
     @property
     def key(self) -> OptionKey:
@@ -66,14 +65,6 @@ class OptionSet:
 
     def for_workload(self, workload: str) -> list[Option]:
         return [o for o in self.options if o.workload == workload]
-
-
-def compatible_fabrics(inputs: PlanningInputs, chip_id: str) -> list[str]:
-    return [
-        fid
-        for fid, fabric in inputs.fabrics.items()
-        if not fabric.compatible_chips or chip_id in fabric.compatible_chips
-    ]
 
 
 def compatible_coolings(inputs: PlanningInputs, chip_id: str) -> list[str]:
@@ -106,7 +97,7 @@ def build_options(
             if not supports_precision(chip, workload.precision):
                 reasons.append(f"{cid}: no {workload.precision} support")
                 continue
-            for fid in compatible_fabrics(inputs, cid):
+            for fid in compatible_fabric_ids(inputs, cid):
                 if forced.get("fabric") not in (None, fid):
                     continue
                 perf = pool_performance(inputs, wid, cid, fid)
@@ -145,7 +136,6 @@ class _PoolSize:
     """Node range and throughput coefficients of one (workload, chip, fabric)."""
 
     max_nodes: int
-    short: bool
     cuts: tuple[tuple[float, float], ...]
     max_replicas: int
 
@@ -161,7 +151,7 @@ def _pool_size(
     """How many nodes the pool may need, or why it cannot meet its target."""
     chip = inputs.chips[cid]
     fabric = inputs.fabrics[fid]
-    nics = chip.nics_per_node or chip.cards_per_node
+    nics = nics_per_node(chip)
     fabric_nodes = int(tier_capacity(3, fabric.switch_radix, fabric.oversubscription) // nics)
     short = perf.max_nodes_for_target is None
     if short and not elastic:
@@ -174,7 +164,7 @@ def _pool_size(
                 f"needs {max_nodes} nodes, more than a 3-tier {fid} fabric connects "
                 f"({fabric_nodes})"
             )
-        max_nodes, short = fabric_nodes, True
+        max_nodes = fabric_nodes  # elastic: the largest fabric, short of the target
     if chip.max_cards is not None and not elastic:
         min_cards = perf.min_nodes * chip.cards_per_node
         if isinstance(perf, InferencePerformance):
@@ -182,9 +172,9 @@ def _pool_size(
         if min_cards > chip.max_cards:
             return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, short, tuple(perf.cuts(max_nodes)), 0)
+        return _PoolSize(max_nodes, tuple(perf.cuts(max_nodes)), 0)
     max_replicas = (max_nodes * chip.cards_per_node) // perf.replica_cards
-    return _PoolSize(max_nodes, short, (), max_replicas)
+    return _PoolSize(max_nodes, (), max_replicas)
 
 
 def _option(
@@ -199,7 +189,7 @@ def _option(
     chip = inputs.chips[cid]
     fabric = inputs.fabrics[fid]
     cooling = inputs.coolings[kid]
-    nics = chip.nics_per_node or chip.cards_per_node
+    nics = nics_per_node(chip)
     node_kw = node_power(chip, inputs.site, fabric).peak_kw
     per_rack = nodes_per_rack(node_kw, cooling)
     if per_rack < 1:
@@ -218,7 +208,6 @@ def _option(
         max_nodes=size.max_nodes,
         nodes_per_rack=per_rack,
         node_kw=node_kw,
-        short=size.short,
         cuts=size.cuts,
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]

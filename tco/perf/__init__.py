@@ -5,7 +5,7 @@ The optimizer calls `training_curve(...)` (T(nodes), `min_nodes`, `cuts`,
 `node_power(...)`; `estimate(...)` bundles them per (workload, chip, fabric).
 """
 
-from tco.perf.estimate import Estimate, compatible_fabric_ids, estimate, render_table
+from tco.perf.estimate import Estimate, estimate, render_table
 from tco.perf.inference import InferenceResult, inference_estimate, serve_replica
 from tco.perf.memory import kv_bytes_per_token, smallest_replica, training_memory, weights_bytes
 from tco.perf.power import NodePower, node_power
@@ -22,7 +22,6 @@ __all__ = [
     "NodePower",
     "TrainingCurve",
     "TrainingStep",
-    "compatible_fabric_ids",
     "estimate",
     "inference_estimate",
     "kv_bytes_per_token",

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from tco.inputs import PlanningInputs, Row, allowed_chip_ids
+from tco.inputs import PlanningInputs, Row, allowed_chip_ids, compatible_fabric_ids
 from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
@@ -48,15 +48,6 @@ class Estimate:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
-    """Fabrics whose compatible_chips is blank or names the chip, in catalog order."""
-    return [
-        fid
-        for fid, f in inputs.fabrics.items()
-        if not f.compatible_chips or chip_id in f.compatible_chips
-    ]
 
 
 #: Fabric label of inference estimates, which no scale-out fabric changes.

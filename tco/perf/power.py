@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tco.inputs import Row
+from tco.perf.hardware import nics_per_node
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,9 @@ class NodePower:
 
 def node_power(chip: Row, site: Row, fabric: Row | None = None) -> NodePower:
     """Node power from the chip row, its NICs on `fabric` (none if not given) and the site."""
-    nics = chip.nics_per_node or chip.cards_per_node
     return NodePower(
         cards_w=chip.cards_per_node * chip.tdp_w,
         host_w=chip.node_power_w,
-        nics_w=nics * fabric.nic_power_w if fabric is not None else 0.0,
+        nics_w=nics_per_node(chip) * fabric.nic_power_w if fabric is not None else 0.0,
         utilization=site.utilization,
     )
