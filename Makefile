@@ -29,5 +29,5 @@ lint: $(STAMP)
 
 # Regenerate the committed template, example workbook and input reference.
 template: $(STAMP)
-	$(BIN)/python -m tco.examples
+	$(BIN)/python -m tco.data.examples
 	$(BIN)/python -m tco.schema.docs

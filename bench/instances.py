@@ -11,9 +11,9 @@ import copy
 import random
 from typing import Any
 
-from tco.catalog import DEFAULT_CATALOG
-from tco.examples import EXAMPLE_SITE
-from tco.inputs import PlanningInputs, inputs_from_dicts
+from tco.data.catalog import DEFAULT_CATALOG
+from tco.data.examples import EXAMPLE_SITE
+from tco.schema.inputs import PlanningInputs, inputs_from_dicts
 
 _MODELS = (
     "llama-3.1-70b",

@@ -12,15 +12,15 @@ import time
 from pathlib import Path
 
 from bench.instances import large_instance
-from tco.inputs import validate_workbook
 from tco.io.reader import read_workbook
-from tco.optimize import optimize
+from tco.scenario.optimize import optimize
+from tco.schema.inputs import validate_workbook
 
 EXAMPLE = Path("inputs/example.xlsx")
 
 
 def _example() -> None:
-    from tco.io.report import write_report
+    from tco.report.workbook import write_report
 
     t0 = time.perf_counter()
     inputs = validate_workbook(read_workbook(EXAMPLE))

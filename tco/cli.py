@@ -87,7 +87,7 @@ def _output_path_ok(path: Path, suffix: str = ".xlsx", input_path: Path | None =
 @guarded
 def template(path: Annotated[Path, typer.Argument(help="Where to write the template")]) -> None:
     """Write the blank input template, prefilled with the default catalog."""
-    from tco.examples import template_sheets, template_site
+    from tco.data.examples import template_sheets, template_site
     from tco.io.template import write_workbook
 
     _output_path_ok(path)
@@ -97,8 +97,8 @@ def template(path: Annotated[Path, typer.Argument(help="Where to write the templ
 
 def load_inputs(path: Path) -> Any:
     """Read and validate; the only way commands get `PlanningInputs`."""
-    from tco.inputs import validate_workbook
     from tco.io.reader import read_workbook
+    from tco.schema.inputs import validate_workbook
 
     return validate_workbook(read_workbook(path))
 
@@ -200,10 +200,10 @@ def optimize(
     ] = True,
 ) -> None:
     """Solve for the minimum-TCO plan and write the procurement report."""
-    from tco.alternatives import compute_alternatives
-    from tco.io.report import write_report
-    from tco.optimize import optimize as run_optimize
-    from tco.summary import json_summary, text_summary
+    from tco.report.summary import json_summary, text_summary
+    from tco.report.workbook import write_report
+    from tco.scenario.alternatives import compute_alternatives
+    from tco.scenario.optimize import optimize as run_optimize
 
     _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tco.inputs import PlanningInputs, inputs_from_dicts
+from tco.schema.inputs import PlanningInputs, inputs_from_dicts
 
 CHIP: dict[str, Any] = dict(
     chip_id="h100",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tco.alternatives import compute_alternatives
-from tco.inputs import PlanningInputs
-from tco.optimize import optimize
-from tco.plan import Plan
+from tco.plan.extract import Plan
+from tco.scenario.alternatives import compute_alternatives
+from tco.scenario.optimize import optimize
+from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, make_inputs
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tco.catalog import DEFAULT_CATALOG
+from tco.data.catalog import DEFAULT_CATALOG
 from tco.schema.fields import SHEETS_BY_NAME, Field, Sheet
 
 SEED_CHIPS = {

@@ -175,7 +175,8 @@ def test_time_limit_on_a_hard_instance_is_exit_4(tmp_path: Path) -> None:
 def test_recosting_mismatch_is_an_internal_error(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tco.plan.MONEY_SCALE", 2e-6)  # the plan now reads the objective wrong
+    # The plan now reads the objective wrong.
+    monkeypatch.setattr("tco.plan.extract.MONEY_SCALE", 2e-6)
     report = tmp_path / "r.xlsx"
     result = run("optimize", str(small), "-o", str(report), "--no-alternatives")
     assert result.exit_code == 1

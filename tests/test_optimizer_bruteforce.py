@@ -5,8 +5,8 @@ coolings, random limits). For each, every assignment of one option per
 workload (`build_options`) and every node and replica count inside the
 option's bounds is enumerated; throughput uses the MILP's semantics
 (training: min over the option's cuts; inference: replicas x tokens per
-replica), quantities and costs come from `tco.network.size_clos` and
-`tco.costing`, and every site limit is checked in plain arithmetic. The
+replica), quantities and costs come from `tco.costs.clos.size_clos` and
+`tco.costs.registry`, and every site limit is checked in plain arithmetic. The
 cheapest feasible plan must match `optimize(..., mip_gap=0)` with and without
 the dominance presolve: same verdict, same TCO to 1e-6 relative.
 """
@@ -24,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tco import costing
+from tco.costs import registry as costing
+from tco.costs.clos import size_clos
 from tco.errors import InputError
-from tco.inputs import PlanningInputs
 from tco.model.options import Option, build_options
-from tco.network import size_clos
-from tco.optimize import optimize
 from tco.perf.training import training_curve
+from tco.scenario.optimize import optimize
+from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
 

@@ -10,12 +10,12 @@ import dataclasses
 
 import pytest
 
-from tco import costing
+from tco.costs import registry as costing
 from tco.model.build import build_model
 from tco.model.context import MONEY_SCALE
 from tco.model.options import Option
-from tco.plan import PlanCheckError, extract_plan
-from tco.solve import solve
+from tco.plan.extract import PlanCheckError, extract_plan
+from tco.solve.highs import solve
 
 from factory import INFERENCE, make_inputs
 

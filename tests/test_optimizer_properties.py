@@ -27,11 +27,11 @@ from test_optimizer_bruteforce import (
 )
 
 from tco.errors import InputError
-from tco.inputs import PlanningInputs, validate_workbook
 from tco.io.reader import read_workbook
 from tco.model.options import build_options
-from tco.optimize import OptimizeResult, optimize
+from tco.scenario.optimize import OptimizeResult, optimize
 from tco.schema.fields import SHEETS
+from tco.schema.inputs import PlanningInputs, validate_workbook
 
 from factory import MODEL, TRAINING, make_inputs
 

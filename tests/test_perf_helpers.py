@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tco.inputs import PlanningInputs, inputs_from_dicts
+from tco.schema.inputs import PlanningInputs, inputs_from_dicts
 
 
 def chip(**overrides: Any) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from tco.alternatives import compute_alternatives
 from tco.errors import InputError
-from tco.inputs import PlanningInputs
-from tco.io import report
-from tco.io.report import SHEETS, write_report
-from tco.optimize import optimize
-from tco.plan import Plan
+from tco.plan.extract import Plan
+from tco.report import workbook as report
+from tco.report.workbook import SHEETS, write_report
+from tco.scenario.alternatives import compute_alternatives
+from tco.scenario.optimize import optimize
+from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tco.alternatives import compute_alternatives
-from tco.io import report
-from tco.io.report import write_report
-from tco.optimize import optimize
+from tco.report import workbook as report
+from tco.report.workbook import write_report
+from tco.scenario.alternatives import compute_alternatives
+from tco.scenario.optimize import optimize
 
 from test_report import two_pool_inputs
 

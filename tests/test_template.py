@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tco.cli import app
-from tco.examples import EXAMPLE_PATH, TEMPLATE_PATH, write_bundled
+from tco.data.examples import EXAMPLE_PATH, TEMPLATE_PATH, write_bundled
 from tco.schema.docs import DOCS_PATH, render_markdown
 from tco.schema.fields import SHEETS, SITE
 
@@ -106,8 +106,8 @@ def test_reference_dropdown_points_at_the_id_column(tmp_path: Path) -> None:
 def test_example_scenario(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(ROOT / EXAMPLE_PATH)])
     assert result.exit_code == 0, result.output
-    from tco.inputs import validate_workbook
     from tco.io.reader import read_workbook
+    from tco.schema.inputs import validate_workbook
 
     inputs = validate_workbook(read_workbook(ROOT / EXAMPLE_PATH))
     assert inputs.site.power_budget_kw == 10000

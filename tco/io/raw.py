@@ -1,6 +1,6 @@
 """Raw rows read from a workbook, with their provenance, before validation.
 
-The reader produces these; `tco.inputs` validates them. Keeping them free of
+The reader produces these; `tco.schema.inputs` validates them. Keeping them free of
 openpyxl lets tests and the example builder create inputs from plain dicts
 through exactly the same validation path.
 """

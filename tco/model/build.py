@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco.inputs import PlanningInputs
 from tco.model import costs, facility, limits, network, pools
 from tco.model.context import ModelContext
 from tco.model.options import Option
+from tco.schema.inputs import PlanningInputs
 
 
 def build_model(

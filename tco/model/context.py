@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tco.inputs import PlanningInputs
 from tco.model.options import Option, OptionKey
+from tco.schema.inputs import PlanningInputs
 
 #: Money enters the MILP in millions so coefficients stay within ~6 orders of
 #: magnitude (cards ~1e4, sites ~1e9 -> 1e-2 .. 1e3).

@@ -1,6 +1,6 @@
 """Register every cost term and build the objective from the registry.
 
-Capex per pool comes from `tco.costing.price_lines` applied to the pool's
+Capex per pool comes from `tco.costs.registry.price_lines` applied to the pool's
 Pyomo quantities; migration is paid once per software stack adopted
 (binary v_stack >= use of any pool on that stack). The objective is
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco import costing
+from tco.costs import registry as costing
 from tco.model.context import MONEY_SCALE, ModelContext
 from tco.model.facility import quantities
 

@@ -20,10 +20,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tco import costing
-from tco.inputs import PlanningInputs
+from tco.costs import registry as costing
+from tco.costs.clos import size_clos
 from tco.model.options import Option, OptionKey, smallest_size
-from tco.network import size_clos
+from tco.schema.inputs import PlanningInputs
 
 _TOL = 1e-9
 

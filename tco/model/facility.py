@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco import costing
+from tco.costs import registry as costing
 from tco.model.context import ModelContext
 
 

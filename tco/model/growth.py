@@ -34,12 +34,12 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from tco import costing
-from tco.inputs import PlanningInputs
+from tco.costs import registry as costing
+from tco.costs.clos import tier_capacity
 from tco.model.context import MONEY_SCALE
 from tco.model.dominance import Footprint, footprint
 from tco.model.options import Option, OptionKey, smallest_size
-from tco.network import tier_capacity
+from tco.schema.inputs import PlanningInputs
 
 
 @dataclass(frozen=True)

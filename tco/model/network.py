@@ -3,16 +3,16 @@
 Endpoints e = nics_per_node x nodes. The tier is chosen by binaries z_t with
 e split into e_t <= capacity_t x z_t (sum_t z_t = use), so leaf/spine/core
 counts and links are exact linear functions of the active e_t (see
-`tco.network` for the per-endpoint coefficients).
+`tco.costs.clos` for the per-endpoint coefficients).
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from tco.costs.clos import tier_capacity, tier_coefficients
 from tco.model.context import ModelContext
 from tco.model.options import max_endpoint_tiers
-from tco.network import tier_capacity, tier_coefficients
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:

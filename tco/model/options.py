@@ -12,11 +12,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tco.inputs import PlanningInputs, allowed_chip_ids, compatible_fabric_ids, supports_precision
+from tco.costs.clos import tier_capacity, tiers_needed
 from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
-from tco.network import tier_capacity, tiers_needed
 from tco.perf.hardware import nics_per_node
 from tco.perf.power import node_power
+from tco.schema.inputs import (
+    PlanningInputs,
+    allowed_chip_ids,
+    compatible_fabric_ids,
+    supports_precision,
+)
 
 OptionKey = tuple[str, str, str, str]
 

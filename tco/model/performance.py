@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tco.inputs import PlanningInputs
 from tco.perf.inference import InferenceResult, inference_estimate
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
+from tco.schema.inputs import PlanningInputs
 
 
 @dataclass(frozen=True)

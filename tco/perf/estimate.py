@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.table import Table
 
-from tco.inputs import PlanningInputs, Row, allowed_chip_ids, compatible_fabric_ids
 from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
+from tco.schema.inputs import PlanningInputs, Row, allowed_chip_ids, compatible_fabric_ids
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ and bytes/s here.
 
 from __future__ import annotations
 
-from tco.inputs import Row
+from tco.schema.inputs import Row
 
 #: Achieved fraction of the scale-up link's one-direction line rate in ring
 #: collectives. NCCL all-reduce on 8 x H100 NVLink4 reaches a bus bandwidth

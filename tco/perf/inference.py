@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tco.inputs import BYTES_PER_VALUE, Row
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
@@ -43,6 +42,7 @@ from tco.perf.hardware import (
     usable_memory_bytes,
 )
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
+from tco.schema.inputs import BYTES_PER_VALUE, Row
 
 
 @dataclass(frozen=True)

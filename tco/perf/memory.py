@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tco.inputs import BYTES_PER_VALUE, Row
 from tco.perf.hardware import ACTIVATION_BYTES
+from tco.schema.inputs import BYTES_PER_VALUE, Row
 
 #: Mixed-precision Adam: 16-bit weights and 16-bit gradients on every card of
 #: a model-parallel shard, plus 12 B of fp32 master weights, Adam m and Adam v

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.inputs import Row
 from tco.perf.hardware import nics_per_node
+from tco.schema.inputs import Row
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from tco.inputs import Row
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
@@ -52,6 +51,7 @@ from tco.perf.memory import (
     powers_of_two_up_to,
     training_memory,
 )
+from tco.schema.inputs import Row
 
 #: Geometrically spaced target breakpoints of the cuts (more may be added
 #: where T(n) has steps, so the cuts stay below it).

@@ -8,15 +8,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tco.diagnose import diagnose
-from tco.inputs import PlanningInputs
 from tco.model.build import build_model
 from tco.model.context import MONEY_SCALE
 from tco.model.dominance import prune_dominated
 from tco.model.growth import Footprints, footprints, second_round_options, spare_bound_model
 from tco.model.options import Option, build_options
-from tco.plan import Plan, extract_plan
-from tco.solve import SolveOutcome, relative_gap, solve
+from tco.plan.extract import Plan, extract_plan
+from tco.schema.inputs import PlanningInputs
+from tco.solve.diagnose import diagnose
+from tco.solve.highs import SolveOutcome, relative_gap, solve
 
 
 @dataclass

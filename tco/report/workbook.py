@@ -47,14 +47,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tco.alternatives import DIMENSIONS, Alternative
-from tco.costing import HARDWARE_CATEGORIES, HOURS_PER_YEAR
+from tco.costs.registry import HARDWARE_CATEGORIES, HOURS_PER_YEAR
 from tco.errors import InputError
-from tco.inputs import PlanningInputs
 from tco.io.atomic import write_atomically
 from tco.io.cells import put
-from tco.plan import SECONDS_PER_YEAR, BomLine, Plan, PoolPlan
+from tco.plan.extract import SECONDS_PER_YEAR, BomLine, Plan, PoolPlan
+from tco.scenario.alternatives import DIMENSIONS, Alternative
 from tco.schema.fields import CHIPS, COOLING, FABRICS, SITE
+from tco.schema.inputs import PlanningInputs
 
 SHEETS = (
     "Summary",
@@ -637,7 +637,7 @@ class _Report:
             self.book.formula(ws, row, col, f"=SUM({letter}{FIRST}:{letter}{row - 1})", value, fmt)
 
     def _migration_share(self, ws: Worksheet, i: int, r: int, p: PoolPlan) -> None:
-        """Migration of a stack split over its pools by cards, as in `tco.plan`."""
+        """Migration of a stack split over its pools by cards, as in `tco.plan.extract`."""
         chips = self.inputs.chips
         stack = chips[p.chip].software_stack
         line_row = None

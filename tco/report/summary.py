@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tco.inputs import PlanningInputs
-from tco.optimize import OptimizeResult
+from tco.scenario.optimize import OptimizeResult
+from tco.schema.inputs import PlanningInputs
 
 
 def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:

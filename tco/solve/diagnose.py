@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco.inputs import PlanningInputs
 from tco.model.build import build_model
 from tco.model.options import OptionSet, build_options
-from tco.solve import solve
+from tco.schema.inputs import PlanningInputs
+from tco.solve.highs import solve
 
 #: Slack below this share of its limit is solver noise.
 _NOISE = 1e-6

@@ -1,7 +1,7 @@
 """The bundled workbooks: the blank template and the example scenario.
 
-Both are generated from the default catalog (`tco.catalog`) and the field
-table; `python -m tco.examples` (or `make template`) rewrites
+Both are generated from the default catalog (`tco.data.catalog`) and the field
+table; `python -m tco.data.examples` (or `make template`) rewrites
 `templates/input_template.xlsx` and `inputs/example.xlsx`, and tests prove the
 committed files match what this module produces.
 """
@@ -12,7 +12,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from tco.catalog import DEFAULT_CATALOG
+from tco.data.catalog import DEFAULT_CATALOG
 from tco.io.template import write_workbook
 from tco.schema.fields import SITE
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from tco.inputs import PlanningInputs, allowed_chip_ids
-from tco.optimize import optimize
-from tco.plan import Plan, PlanCheckError
+from tco.plan.extract import Plan, PlanCheckError
+from tco.scenario.optimize import optimize
+from tco.schema.inputs import PlanningInputs, allowed_chip_ids
 
 DIMENSIONS = ("chip", "fabric", "cooling")
 

@@ -4,7 +4,7 @@
 replicas) and the solver's integer counts (switches, links, racks) from the
 model. Everything else is recomputed from the input data: the true
 throughput from the performance model, the minimum Clos and rack counts,
-power, every cost line (`tco.costing`), cash flow and TCO. Then
+power, every cost line (`tco.costs.registry`), cash flow and TCO. Then
 
 - the re-costed TCO must equal the solver's objective to 1e-6 relative, and
 - every constraint must hold on the recomputed numbers (targets met, counts
@@ -21,13 +21,13 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from tco import costing
-from tco.inputs import PlanningInputs
+from tco.costs import registry as costing
+from tco.costs.clos import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
 from tco.model.context import MONEY_SCALE
 from tco.model.options import Option
-from tco.network import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
 from tco.perf.training import training_curve
-from tco.solve import SolveOutcome
+from tco.schema.inputs import PlanningInputs
+from tco.solve.highs import SolveOutcome
 
 SECONDS_PER_YEAR = 8760 * 3600.0
 RECOST_TOLERANCE = 1e-6

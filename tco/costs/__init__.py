@@ -1,0 +1,1 @@
+"""The cost-line registry: each BOM line declared once, priced as Pyomo, number or formula."""

@@ -1,0 +1,1 @@
+"""The default catalog and the bundled template and example workbooks."""

@@ -1,0 +1,1 @@
+"""Solved decisions -> Plan (pure data), re-costed independently of the solver."""

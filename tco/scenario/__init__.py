@@ -1,0 +1,1 @@
+"""Runs over one set of inputs: the optimize pipeline, alternatives, re-solves."""

@@ -1,0 +1,1 @@
+"""HiGHS through Pyomo, status mapping, and the infeasibility diagnosis."""
