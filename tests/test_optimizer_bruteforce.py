@@ -277,11 +277,8 @@ def cost_pool(inputs: PlanningInputs, o: Option, nodes: int, replicas: int | Non
         clos.links,
         racks,
     )
-    lines = costing.price_lines(q, chip, fabric, cooling, site)
-    opex = costing.energy_per_year(q, chip, fabric, cooling, site)
-    opex += costing.maintenance_per_year(lines, site)
-    kw = costing.it_kw(q, chip, fabric) * cooling.pue
-    return Pool(o, nodes, replicas, cards, costing.capex(lines), opex, kw, racks)
+    cost = costing.price_pool(q, costing.row_lookup(chip, fabric, cooling, site))
+    return Pool(o, nodes, replicas, cards, cost.capex, cost.opex_per_year, cost.facility_kw, racks)
 
 
 def sizes(o: Option) -> list[tuple[int, int | None]]:

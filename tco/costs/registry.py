@@ -1,29 +1,39 @@
-"""Every cost term, in one place (Switch-style cost components).
+"""The cost-line registry: the only place a bill-of-materials line or cost equation is defined.
 
-The same functions price the MILP's quantities (Pyomo expressions) and a
-solved plan's quantities (numbers), so the objective, the BOM and the
-independent re-costing cannot disagree about what a thing costs; they only
-differ in how the quantities were obtained.
+Each `CostLine` names its key, category, the quantity it is counted in (a
+decision of the model or a quantity derived from the decisions), how many
+units one of that quantity buys, and the input field that prices it. From
+that one declaration come, with the same arithmetic:
 
-Money is in the workbook's currency. Equations (per pool, one year = 8,760 h):
+- the Pyomo expression of the objective (quantities are Pyomo variables or
+  expressions, fields are numbers),
+- the number on a solved `Plan`'s BOM and the independent re-costing
+  (quantities and fields are numbers),
+- the Excel formula of the report (quantities and fields are `Formula` cell
+  references, see `tco.costs.formula`).
 
+Equations per pool, money in the workbook's currency, one year = 8,760 h:
+
+- switches = leaf + spine + core
 - IT power [kW] = (cards x tdp_w + nodes x node_power_w + NICs x nic_power_w
   + switches x switch_power_w) / 1000
 - facility power [kW] = IT kW x PUE
-- capex = sum of quantity x unit price over the lines of `price_lines`, with
-  cooling plant = IT kW x capex_per_kw and facility = facility kW x
-  facility_capex_per_kw
+- capex = sum over `LINES` of units x unit price (optics = 2 per link:
+  a transceiver at each end; cooling plant per IT kW; data hall per facility kW)
 - energy per year = IT kW x utilization x PUE x 8760 h x price per kWh
-- maintenance per year = maintenance_rate x hardware capex (cards, hosts,
-  NICs, switches, optics, cables)
+- maintenance per year = maintenance_rate x hardware capex (compute and network lines)
 - TCO (discounted) = capex + migration + annuity x (energy + maintenance),
   annuity = sum_{y=1..H} (1 + rate)^-y; TCO (nominal) uses annuity = H.
+
+Everything is linear in the quantities with no constant term, so pricing a
+quantity *delta* (one more card, one more node) gives its marginal cost; the
+spare-card bounds use that instead of restating the equations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 HOURS_PER_YEAR = 8760.0
@@ -31,10 +41,17 @@ HOURS_PER_YEAR = 8760.0
 #: Categories whose capex counts as hardware for maintenance.
 HARDWARE_CATEGORIES = ("compute", "network")
 
+#: Sheet of each priced row kind, and how a pool names its row there.
+POOL_SHEETS = ("Chips", "Fabrics", "Cooling", "Site")
+
 
 @dataclass(frozen=True)
 class PoolQuantities:
-    """Counts for one pool; numbers for a plan, Pyomo expressions inside the model."""
+    """The counts a pool is bought in: numbers for a plan, Pyomo terms inside the model.
+
+    These are the model's decisions (cards follow nodes or replicas); every
+    other quantity derives from them (`derived`).
+    """
 
     cards: Any
     nodes: Any
@@ -46,176 +63,288 @@ class PoolQuantities:
     racks: Any
 
 
-@dataclass(frozen=True)
-class PriceLine:
-    """One BOM line: quantity x unit price, with the input row the price came from."""
+#: Decision quantities, in `PoolQuantities` order.
+DECISIONS: tuple[str, ...] = tuple(f.name for f in fields(PoolQuantities))
 
-    item: str
-    category: str
-    quantity: Any
-    unit: str
-    unit_price: float
-    source_sheet: str
-    source_id: str
-    confidence: str
-
-    @property
-    def extended(self) -> Any:
-        return self.quantity * self.unit_price
+#: (sheet, field) -> value: numbers, Pyomo parameters or `Formula` references.
+FieldLookup = Callable[[str, str], Any]
 
 
 def switches(q: PoolQuantities) -> Any:
+    """Switches of every tier [switches]."""
     return q.leaf_switches + q.spine_switches + q.core_switches
 
 
-def it_kw(q: PoolQuantities, chip: Any, fabric: Any) -> Any:
-    """IT power of a pool at peak [kW]."""
+def it_kw(q: PoolQuantities, f: FieldLookup) -> Any:
+    """IT power of a pool at peak [kW] = (cards x tdp + hosts + NICs + switches) W / 1000."""
     watts = (
-        q.cards * chip.tdp_w
-        + q.nodes * chip.node_power_w
-        + q.nics * fabric.nic_power_w
-        + switches(q) * fabric.switch_power_w
+        q.cards * f("Chips", "tdp_w")
+        + q.nodes * f("Chips", "node_power_w")
+        + q.nics * f("Fabrics", "nic_power_w")
+        + switches(q) * f("Fabrics", "switch_power_w")
     )
     return watts / 1000.0
 
 
-def price_lines(
-    q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: Any
-) -> list[PriceLine]:
-    """The capex lines of one pool (migration is per software stack, see `migration_cost`)."""
-    chip_conf = chip.price_confidence or "low"
-    fab_conf = fabric.confidence or "medium"
-    cool_conf = cooling.confidence or "medium"
-    power_kw = it_kw(q, chip, fabric)
-    fid, cid, kid = fabric.fabric_id, chip.chip_id, cooling.cooling_id
-    return [
-        PriceLine(
-            f"{chip.name} card",
-            "compute",
-            q.cards,
-            "card",
-            chip.card_price,
-            "Chips",
-            cid,
-            chip_conf,
-        ),
-        PriceLine(
-            f"Host server for {chip.name} ({chip.cards_per_node} slots)",
-            "compute",
-            q.nodes,
-            "node",
-            chip.node_price,
-            "Chips",
-            cid,
-            chip_conf,
-        ),
-        PriceLine(
-            f"{fid} NIC port", "network", q.nics, "NIC", fabric.nic_price, "Fabrics", fid, fab_conf
-        ),
-        PriceLine(
-            f"{fid} leaf switch",
-            "network",
-            q.leaf_switches,
-            "switch",
-            fabric.switch_price,
-            "Fabrics",
-            fid,
-            fab_conf,
-        ),
-        PriceLine(
-            f"{fid} spine switch",
-            "network",
-            q.spine_switches,
-            "switch",
-            fabric.switch_price,
-            "Fabrics",
-            fid,
-            fab_conf,
-        ),
-        PriceLine(
-            f"{fid} core switch",
-            "network",
-            q.core_switches,
-            "switch",
-            fabric.switch_price,
-            "Fabrics",
-            fid,
-            fab_conf,
-        ),
-        PriceLine(
-            f"{fid} optical transceiver",
-            "network",
-            2 * q.links,
-            "transceiver",
-            fabric.optic_price,
-            "Fabrics",
-            fid,
-            fab_conf,
-        ),
-        PriceLine(
-            f"{fid} cable",
-            "network",
-            q.links,
-            "cable",
-            fabric.cable_price,
-            "Fabrics",
-            fid,
-            fab_conf,
-        ),
-        PriceLine(
-            f"Rack ({cooling.technology})",
-            "facility",
-            q.racks,
-            "rack",
-            cooling.rack_price,
-            "Cooling",
-            kid,
-            cool_conf,
-        ),
-        PriceLine(
-            f"Cooling plant ({cooling.technology})",
-            "facility",
-            power_kw,
-            "kW IT",
-            cooling.capex_per_kw,
-            "Cooling",
-            kid,
-            cool_conf,
-        ),
-        PriceLine(
-            "Data-hall build (per facility kW)",
-            "facility",
-            power_kw * cooling.pue,
-            "kW facility",
-            site.facility_capex_per_kw,
-            "Site",
-            "facility_capex_per_kw",
-            "medium",
-        ),
-    ]
+def facility_kw(it: Any, f: FieldLookup) -> Any:
+    """Facility power [kW] = IT kW x PUE of the pool's cooling."""
+    return it * f("Cooling", "pue")
 
 
-def capex(lines: list[PriceLine]) -> Any:
-    return sum((line.extended for line in lines), 0.0)
+def derived(q: PoolQuantities, f: FieldLookup) -> dict[str, Any]:
+    """Every quantity a cost line may be counted in: the decisions plus kW and switches."""
+    out = {name: getattr(q, name) for name in DECISIONS}
+    out["switches"] = switches(q)
+    out["it_kw"] = it_kw(q, f)
+    out["facility_kw"] = facility_kw(out["it_kw"], f)
+    return out
 
 
-def hardware_capex(lines: list[PriceLine]) -> Any:
-    return sum((line.extended for line in lines if line.category in HARDWARE_CATEGORIES), 0.0)
+@dataclass(frozen=True)
+class CostLine:
+    """One BOM line of a pool: units = per_quantity x quantity, priced by one input field."""
+
+    key: str
+    category: str
+    #: The decision or derived quantity (a key of `derived`) the line is counted in.
+    quantity: str
+    #: Units bought per unit of the quantity (2 transceivers per link).
+    per_quantity: float
+    unit: str
+    price_sheet: str
+    price_field: str
+    #: Display text from the pool's chip, fabric and cooling rows; never used to match.
+    label: Callable[[Any, Any, Any], str]
+
+    def units(self, quantities: Mapping[str, Any]) -> Any:
+        """Units bought [unit]."""
+        amount = quantities[self.quantity]
+        return amount if self.per_quantity == 1 else self.per_quantity * amount
+
+    def unit_price(self, f: FieldLookup) -> Any:
+        """Price of one unit [currency/unit]."""
+        return f(self.price_sheet, self.price_field)
+
+    def extended(self, quantities: Mapping[str, Any], f: FieldLookup) -> Any:
+        """units x unit price [currency]."""
+        return self.units(quantities) * self.unit_price(f)
 
 
-def energy_per_year(q: PoolQuantities, chip: Any, fabric: Any, cooling: Any, site: Any) -> Any:
-    """IT kW x utilization x PUE x 8760 h x price [currency/yr]."""
+LINES: tuple[CostLine, ...] = (
+    CostLine(
+        "card",
+        "compute",
+        "cards",
+        1,
+        "card",
+        "Chips",
+        "card_price",
+        lambda c, _f, _k: f"{c.name} card",
+    ),
+    CostLine(
+        "host",
+        "compute",
+        "nodes",
+        1,
+        "node",
+        "Chips",
+        "node_price",
+        lambda c, _f, _k: f"Host server for {c.name} ({c.cards_per_node} slots)",
+    ),
+    CostLine(
+        "nic",
+        "network",
+        "nics",
+        1,
+        "NIC",
+        "Fabrics",
+        "nic_price",
+        lambda _c, f, _k: f"{f.fabric_id} NIC port",
+    ),
+    CostLine(
+        "leaf_switch",
+        "network",
+        "leaf_switches",
+        1,
+        "switch",
+        "Fabrics",
+        "switch_price",
+        lambda _c, f, _k: f"{f.fabric_id} leaf switch",
+    ),
+    CostLine(
+        "spine_switch",
+        "network",
+        "spine_switches",
+        1,
+        "switch",
+        "Fabrics",
+        "switch_price",
+        lambda _c, f, _k: f"{f.fabric_id} spine switch",
+    ),
+    CostLine(
+        "core_switch",
+        "network",
+        "core_switches",
+        1,
+        "switch",
+        "Fabrics",
+        "switch_price",
+        lambda _c, f, _k: f"{f.fabric_id} core switch",
+    ),
+    CostLine(
+        "optic",
+        "network",
+        "links",
+        2,
+        "transceiver",
+        "Fabrics",
+        "optic_price",
+        lambda _c, f, _k: f"{f.fabric_id} optical transceiver",
+    ),
+    CostLine(
+        "cable",
+        "network",
+        "links",
+        1,
+        "cable",
+        "Fabrics",
+        "cable_price",
+        lambda _c, f, _k: f"{f.fabric_id} cable",
+    ),
+    CostLine(
+        "rack",
+        "facility",
+        "racks",
+        1,
+        "rack",
+        "Cooling",
+        "rack_price",
+        lambda _c, _f, k: f"Rack ({k.technology})",
+    ),
+    CostLine(
+        "cooling_plant",
+        "facility",
+        "it_kw",
+        1,
+        "kW IT",
+        "Cooling",
+        "capex_per_kw",
+        lambda _c, _f, k: f"Cooling plant ({k.technology})",
+    ),
+    CostLine(
+        "data_hall",
+        "facility",
+        "facility_kw",
+        1,
+        "kW facility",
+        "Site",
+        "facility_capex_per_kw",
+        lambda _c, _f, _k: "Data-hall build (per facility kW)",
+    ),
+)
+
+LINES_BY_KEY: Mapping[str, CostLine] = {line.key: line for line in LINES}
+
+#: The one-off line paid once per software stack a plan adopts.
+MIGRATION_KEY = "migration"
+
+
+def energy_per_year(it: Any, f: FieldLookup) -> Any:
+    """IT kW x utilization x PUE x 8760 h x price per kWh [currency/yr]."""
     return (
-        it_kw(q, chip, fabric)
-        * site.utilization
-        * cooling.pue
+        it
+        * f("Site", "utilization")
+        * f("Cooling", "pue")
         * HOURS_PER_YEAR
-        * site.electricity_price_per_kwh
+        * f("Site", "electricity_price_per_kwh")
     )
 
 
-def maintenance_per_year(lines: list[PriceLine], site: Any) -> Any:
-    return site.maintenance_rate * hardware_capex(lines)
+def maintenance_per_year(hardware_capex: Any, f: FieldLookup) -> Any:
+    """maintenance_rate x hardware capex [currency/yr]."""
+    return f("Site", "maintenance_rate") * hardware_capex
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    line: CostLine
+    units: Any
+    unit_price: Any
+
+    @property
+    def extended(self) -> Any:
+        return self.units * self.unit_price
+
+
+@dataclass(frozen=True)
+class PoolCost:
+    """A pool priced line by line; numbers or Pyomo expressions alike."""
+
+    lines: tuple[PricedLine, ...]
+    it_kw: Any
+    facility_kw: Any
+
+    energy_per_year: Any
+    maintenance_per_year: Any
+
+    @property
+    def capex(self) -> Any:
+        return sum((p.extended for p in self.lines), 0.0)
+
+    @property
+    def opex_per_year(self) -> Any:
+        return self.energy_per_year + self.maintenance_per_year
+
+
+def price_pool(q: PoolQuantities, f: FieldLookup) -> PoolCost:
+    """Every capex line and the yearly opex of one pool."""
+    quantities = derived(q, f)
+    priced = tuple(PricedLine(line, line.units(quantities), line.unit_price(f)) for line in LINES)
+    hardware = sum((p.extended for p in priced if p.line.category in HARDWARE_CATEGORIES), 0.0)
+    return PoolCost(
+        lines=priced,
+        it_kw=quantities["it_kw"],
+        facility_kw=quantities["facility_kw"],
+        energy_per_year=energy_per_year(quantities["it_kw"], f),
+        maintenance_per_year=maintenance_per_year(hardware, f),
+    )
+
+
+def row_lookup(chip: Any, fabric: Any, cooling: Any, site: Any) -> FieldLookup:
+    """Field values of one pool's input rows, as numbers."""
+    rows = {"Chips": chip, "Fabrics": fabric, "Cooling": cooling, "Site": site}
+
+    def lookup(sheet: str, field: str) -> float:
+        return float(getattr(rows[sheet], field))
+
+    return lookup
+
+
+def row_id(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
+    """The id of the input row that prices `line` for a pool (Site rows by key)."""
+    if line.price_sheet == "Chips":
+        return str(chip.chip_id)
+    if line.price_sheet == "Fabrics":
+        return str(fabric.fabric_id)
+    if line.price_sheet == "Cooling":
+        return str(cooling.cooling_id)
+    return line.price_field
+
+
+def confidence(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
+    """How sure the unit price is: the row's price confidence (chips default to low)."""
+    if line.price_sheet == "Chips":
+        return str(chip.price_confidence or "low")
+    if line.price_sheet == "Fabrics":
+        return str(fabric.confidence or "medium")
+    if line.price_sheet == "Cooling":
+        return str(cooling.confidence or "medium")
+    return "medium"
+
+
+def lifetime_cost(cost: PoolCost, annuity_factor: float) -> Any:
+    """Discounted cost over the horizon = capex + annuity x opex per year."""
+    return cost.capex + annuity_factor * cost.opex_per_year
 
 
 def annuity(site: Any, discounted: bool = True) -> float:

@@ -5,12 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyomo.environ as pyo
+
+from tco.costs import registry
 from tco.model.options import Option, OptionKey
 from tco.schema.inputs import PlanningInputs
 
 #: Money enters the MILP in millions so coefficients stay within ~6 orders of
 #: magnitude (cards ~1e4, sites ~1e9 -> 1e-2 .. 1e3).
 MONEY_SCALE = 1e-6
+
+
+def value_of(var: Any) -> float:
+    """A solved variable's value (0 when the solver left it without one)."""
+    value = pyo.value(var, exception=False)
+    return float(value) if value is not None else 0.0
+
+
+def count_of(var: Any) -> int:
+    """A solved integer variable as an int (solver values carry float noise)."""
+    return round(value_of(var))
 
 
 @dataclass
@@ -48,6 +62,13 @@ class ModelContext:
 
     def option(self, key: OptionKey) -> Option:
         return self.by_key[key]
+
+    def lookup(self, key: OptionKey) -> registry.FieldLookup:
+        """The input fields that price option `key`'s pool, for the cost-line registry."""
+        o, inputs = self.by_key[key], self.inputs
+        return registry.row_lookup(
+            inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.coolings[o.cooling], inputs.site
+        )
 
     def __post_init__(self) -> None:
         self.by_key = {o.key: o for o in self.options}

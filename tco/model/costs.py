@@ -1,7 +1,7 @@
 """Register every cost term and build the objective from the registry.
 
-Capex per pool comes from `tco.costs.registry.price_lines` applied to the pool's
-Pyomo quantities; migration is paid once per software stack adopted
+Capex and opex per pool come from `tco.costs.registry.price_pool` applied to
+the pool's Pyomo quantities; migration is paid once per software stack adopted
 (binary v_stack >= use of any pool on that stack). The objective is
 
     min  MONEY_SCALE x (capex + migration + annuity x opex_per_year)
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco.costs import registry as costing
-from tco.model.context import MONEY_SCALE, ModelContext
+from tco.costs import registry
+from tco.model.context import MONEY_SCALE, ModelContext, value_of
 from tco.model.facility import quantities
 
 #: Weight of one unit of normalised elastic slack (a 100% shortfall) against
@@ -23,8 +23,7 @@ PENALTY_WEIGHT = 1e6
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     inputs = ctx.inputs
-    site = inputs.site
-    stacks = costing.stack_migration_costs(inputs.chips)
+    stacks = registry.stack_migration_costs(inputs.chips)
     used_stacks = sorted({inputs.chips[o.chip].software_stack for o in ctx.options})
     m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
     m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
@@ -46,16 +45,11 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         )
 
     for o in ctx.options:
-        chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
-        cooling = inputs.coolings[o.cooling]
-        q = quantities(m, o.key)
-        lines = costing.price_lines(q, chip, fabric, cooling, site)
+        cost = registry.price_pool(quantities(m, o.key), ctx.lookup(o.key))
         name = "/".join(o.key)
-        ctx.costs.add_capex(f"pool:{name}", costing.capex(lines))
-        ctx.costs.add_opex(
-            f"energy:{name}", costing.energy_per_year(q, chip, fabric, cooling, site)
-        )
-        ctx.costs.add_opex(f"maintenance:{name}", costing.maintenance_per_year(lines, site))
+        ctx.costs.add_capex(f"pool:{name}", cost.capex)
+        ctx.costs.add_opex(f"energy:{name}", cost.energy_per_year)
+        ctx.costs.add_opex(f"maintenance:{name}", cost.maintenance_per_year)
     for stack in used_stacks:
         ctx.costs.add_capex(f"migration:{stack}", stacks[stack][0] * m.v_stack[stack])
 
@@ -65,8 +59,13 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
 def add_objective(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     """Discounted TCO in millions, plus elastic penalties when present."""
-    factor = costing.annuity(ctx.inputs.site)
+    factor = registry.annuity(ctx.inputs.site)
     expr = MONEY_SCALE * (m.e_capex_total + factor * m.e_opex_per_year)
     if ctx.elastic:
         expr += PENALTY_WEIGHT * sum(var * weight for var, weight in ctx.penalties.values())
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+
+
+def decisions(m: pyo.ConcreteModel) -> tuple[str, ...]:
+    """The software stacks whose migration the solution pays."""
+    return tuple(s for s in m.STACKS if value_of(m.v_stack[s]) > 0.5)

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tco.costs import registry as costing
+from tco.costs import registry
 from tco.costs.clos import size_clos
 from tco.model.options import Option, OptionKey, smallest_size
 from tco.schema.inputs import PlanningInputs
@@ -42,12 +42,12 @@ class Footprint:
 
 def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
     chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
-    cooling, site = inputs.coolings[o.cooling], inputs.site
+    cooling = inputs.coolings[o.cooling]
     nodes, cards, _ = smallest_size(o)
     nics = nodes * o.nics_per_node
     clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
     racks = math.ceil(nodes / o.nodes_per_rack)
-    q = costing.PoolQuantities(
+    q = registry.PoolQuantities(
         cards,
         nodes,
         nics,
@@ -57,18 +57,8 @@ def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
         clos.links,
         racks,
     )
-    lines = costing.price_lines(q, chip, fabric, cooling, site)
-    opex = costing.energy_per_year(q, chip, fabric, cooling, site) + costing.maintenance_per_year(
-        lines, site
-    )
-    return Footprint(
-        nodes,
-        cards,
-        costing.capex(lines),
-        opex,
-        costing.it_kw(q, chip, fabric) * cooling.pue,
-        racks,
-    )
+    cost = registry.price_pool(q, registry.row_lookup(chip, fabric, cooling, inputs.site))
+    return Footprint(nodes, cards, cost.capex, cost.opex_per_year, cost.facility_kw, racks)
 
 
 def _may_grow(o: Option) -> bool:

@@ -3,7 +3,7 @@
 Racks: racks >= nodes / nodes_per_rack, where nodes_per_rack =
 min(nodes_per_rack_max, floor(max_rack_kw / node peak kW)) of the chosen
 cooling. Liquid-only chips never get an air option (see `options`). IT and
-facility power are the costing module's linear expressions of the pool's
+facility power are the cost-line registry's linear expressions of the pool's
 quantities, so the power limit and the energy cost use the same numbers.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from tco.costs import registry as costing
-from tco.model.context import ModelContext
+from tco.costs import registry
+from tco.model.context import ModelContext, count_of
+from tco.model.options import OptionKey
 
 
-def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> costing.PoolQuantities:
-    """The pool's counts as Pyomo expressions, for the costing functions."""
-    return costing.PoolQuantities(
+def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> registry.PoolQuantities:
+    """The pool's counts as Pyomo expressions, for the cost-line registry."""
+    return registry.PoolQuantities(
         cards=m.e_cards[k],
         nodes=m.v_nodes[k],
         nics=m.e_nics[k],
@@ -30,7 +31,6 @@ def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> costing.PoolQuantiti
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
-    inputs = ctx.inputs
     m.v_racks = pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers)
 
     @m.Constraint(m.OPTIONS)
@@ -41,10 +41,14 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     @m.Expression(m.OPTIONS)
     def e_it_kw(m, *k):
         """IT kW of a pool (cards, hosts, NICs, switches) at peak."""
-        o = ctx.option(k)
-        return costing.it_kw(quantities(m, k), inputs.chips[o.chip], inputs.fabrics[o.fabric])
+        return registry.it_kw(quantities(m, k), ctx.lookup(k))
 
     @m.Expression(m.OPTIONS)
     def e_facility_kw(m, *k):
         """Facility kW = IT kW x PUE of the pool's cooling."""
-        return m.e_it_kw[k] * inputs.coolings[ctx.option(k).cooling].pue
+        return registry.facility_kw(m.e_it_kw[k], ctx.lookup(k))
+
+
+def decisions(m: pyo.ConcreteModel, keys: tuple[OptionKey, ...]) -> dict[OptionKey, int]:
+    """Racks the solution buys for each pool in `keys`."""
+    return {k: count_of(m.v_racks[k]) for k in keys}

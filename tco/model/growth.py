@@ -34,7 +34,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from tco.costs import registry as costing
+from tco.costs import registry
 from tco.costs.clos import tier_capacity
 from tco.model.context import MONEY_SCALE
 from tco.model.dominance import Footprint, footprint
@@ -53,7 +53,7 @@ class Footprints:
 
 
 def footprints(inputs: PlanningInputs, options: list[Option]) -> Footprints:
-    factor = costing.annuity(inputs.site)
+    factor = registry.annuity(inputs.site)
     sizes = {o.key: footprint(inputs, o) for o in options}
     cost = {k: fp.capex + factor * fp.opex_per_year for k, fp in sizes.items()}
     cheapest = {
@@ -86,7 +86,7 @@ def spare_bound_model(
     """
     site, chips = inputs.site, inputs.chips
     share = site.min_domestic_share
-    stacks = costing.stack_migration_costs(chips)
+    stacks = registry.stack_migration_costs(chips)
     m = pyo.ConcreteModel(name="spare_bound")
     keys = [o.key for o in options]
     m.OPTIONS = pyo.Set(initialize=keys, dimen=4, ordered=True)
@@ -159,7 +159,7 @@ def second_round_options(
     spare domestic cards and there is no second round.
     """
     share = inputs.site.min_domestic_share
-    factor = costing.annuity(inputs.site)
+    factor = registry.annuity(inputs.site)
     cost, cheapest, card_floor = fp.cost, fp.cheapest, fp.card_floor
     total = sum(cheapest.values())
 
@@ -218,38 +218,26 @@ def second_round_options(
     return grown
 
 
-def _node_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
-    """Discounted cost of one more node of option o, leaving out the network and racks.
+def _delta_cost(inputs: PlanningInputs, o: Option, annuity: float, cards: int, nodes: int) -> float:
+    """Discounted cost of `cards` more cards and `nodes` more hosts in option o's pool.
 
-    = cards_per_node x card floor + node_price x (1 + maintenance_rate x annuity)
-    + the host's kW priced like a card's (see `_card_cost_floor`).
+    Priced by the cost-line registry, which is linear without a constant, so the
+    cost of the delta is its marginal cost: the cards and hosts with their
+    maintenance, the cooling plant and data hall for their kW, and their energy.
+    NICs, switches, optics and racks are left at zero: a spare card may sit in a
+    free slot of a node the pool already has, so no network or rack cost is certain.
     """
     chip, site = inputs.chips[o.chip], inputs.site
-    host_kw = chip.node_power_w / 1000.0
-    return (
-        o.cards_per_node * _card_cost_floor(inputs, o, annuity)
-        + chip.node_price * (1 + site.maintenance_rate * annuity)
-        + host_kw * _kw_cost(inputs, o, annuity)
-    )
+    lookup = registry.row_lookup(chip, inputs.fabrics[o.fabric], inputs.coolings[o.cooling], site)
+    delta = registry.PoolQuantities(cards, nodes, 0, 0, 0, 0, 0, 0)
+    return float(registry.lifetime_cost(registry.price_pool(delta, lookup), annuity))
+
+
+def _node_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
+    """Discounted cost of one more node of option o with its cards, without network and racks."""
+    return _delta_cost(inputs, o, annuity, o.cards_per_node, 1)
 
 
 def _card_cost_floor(inputs: PlanningInputs, o: Option, annuity: float) -> float:
-    """Discounted cost of one more card of option o in a slot that is already paid for.
-
-    = card_price x (1 + maintenance_rate x annuity) + tdp kW x (capex_per_kw + PUE x
-    facility_capex_per_kw + utilization x PUE x 8760 h x price x annuity). A spare
-    card may sit in an empty slot of an existing node, so no host, NIC, switch or
-    rack cost is certain.
-    """
-    chip, site = inputs.chips[o.chip], inputs.site
-    card = chip.card_price * (1 + site.maintenance_rate * annuity)
-    return card + chip.tdp_w / 1000.0 * _kw_cost(inputs, o, annuity)
-
-
-def _kw_cost(inputs: PlanningInputs, o: Option, annuity: float) -> float:
-    """Discounted cost of one more kW of IT load under option o's cooling."""
-    cooling, site = inputs.coolings[o.cooling], inputs.site
-    energy = (
-        site.utilization * cooling.pue * costing.HOURS_PER_YEAR * site.electricity_price_per_kwh
-    )
-    return cooling.capex_per_kw + cooling.pue * site.facility_capex_per_kw + energy * annuity
+    """Discounted cost of one more card of option o in a slot that is already paid for."""
+    return _delta_cost(inputs, o, annuity, 1, 0)

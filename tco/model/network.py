@@ -8,11 +8,13 @@ counts and links are exact linear functions of the active e_t (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
 from tco.costs.clos import tier_capacity, tier_coefficients
-from tco.model.context import ModelContext
-from tco.model.options import max_endpoint_tiers
+from tco.model.context import ModelContext, count_of
+from tco.model.options import OptionKey, max_endpoint_tiers
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
@@ -92,3 +94,26 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     def link_constraint(m, *k):
         """links >= sum_t links_per_endpoint_t x e_t [links]; optics = 2 x links."""
         return m.v_links[k] >= sized(3)(m, *k)
+
+
+@dataclass(frozen=True)
+class FabricDecision:
+    """Switches per tier and links the solution buys for one pool."""
+
+    leaf_switches: int
+    spine_switches: int
+    core_switches: int
+    links: int
+
+
+def decisions(m: pyo.ConcreteModel, keys: tuple[OptionKey, ...]) -> dict[OptionKey, FabricDecision]:
+    """The fabric bought for each pool in `keys`."""
+    return {
+        k: FabricDecision(
+            count_of(m.v_leaf[k]),
+            count_of(m.v_spine[k]),
+            count_of(m.v_core[k]),
+            count_of(m.v_links[k]),
+        )
+        for k in keys
+    }

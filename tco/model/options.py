@@ -16,6 +16,7 @@ from tco.costs.clos import tier_capacity, tiers_needed
 from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
 from tco.perf.hardware import nics_per_node
 from tco.perf.power import node_power
+from tco.perf.training import TrainingCurve
 from tco.schema.inputs import (
     PlanningInputs,
     allowed_chip_ids,
@@ -55,6 +56,9 @@ class Option:
     replica_cards: int = 0
     tokens_per_replica: float = 0.0
     max_replicas: int = 0
+    #: Training: the true T(nodes) the cuts under-estimate, so a plan's throughput is
+    #: read from the curve the model was built from, never recomputed.
+    curve: TrainingCurve | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> OptionKey:
@@ -218,6 +222,7 @@ def _option(
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         max_replicas=size.max_replicas,
         target_nodes=size.max_nodes,
+        curve=None if is_inference else perf.curve,  # type: ignore[union-attr]
     )
 
 

@@ -6,9 +6,12 @@ TRAIN_OPTIONS, INFER_OPTIONS; CUTS (option, i) for the training curves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
-from tco.model.context import ModelContext
+from tco.model.context import ModelContext, count_of, value_of
+from tco.model.options import Option
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
@@ -104,3 +107,35 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         if ctx.elastic:
             served += m.v_target_shortfall[w]
         return served >= 1.0
+
+
+@dataclass(frozen=True)
+class PoolDecision:
+    """A pool the solution uses: its option, nodes and (inference) replicas."""
+
+    option: Option
+    nodes: int
+    replicas: int | None
+
+    @property
+    def cards(self) -> int:
+        """Training fills whole nodes; inference buys replicas of replica_cards."""
+        o = self.option
+        if self.replicas is None:
+            return self.nodes * o.cards_per_node
+        return self.replicas * o.replica_cards
+
+    @property
+    def nics(self) -> int:
+        return self.nodes * self.option.nics_per_node
+
+
+def decisions(m: pyo.ConcreteModel, ctx: ModelContext) -> tuple[PoolDecision, ...]:
+    """The options chosen (use > 0.5), in option order, with their integer counts."""
+    out = []
+    for o in ctx.options:
+        if value_of(m.v_use[o.key]) <= 0.5:
+            continue
+        replicas = count_of(m.v_replicas[o.key]) if o.kind == "inference" else None
+        out.append(PoolDecision(o, count_of(m.v_nodes[o.key]), replicas))
+    return tuple(out)

@@ -1,10 +1,11 @@
-"""Solved model -> Plan (pure data), re-costed independently of the solver.
+"""Typed decisions -> Plan (pure data), re-costed independently of the solver.
 
-`extract_plan` reads only the decisions (which option per workload, nodes,
-replicas) and the solver's integer counts (switches, links, racks) from the
-model. Everything else is recomputed from the input data: the true
-throughput from the performance model, the minimum Clos and rack counts,
-power, every cost line (`tco.costs.registry`), cash flow and TCO. Then
+`extract_plan` takes the decisions the model modules export (which option
+per workload, nodes, replicas, switches, links, racks, stacks; see
+`tco.model.build.Decisions`), never the model's variables. Everything else is
+recomputed from the input data: the true throughput from the option's
+performance curve, the minimum Clos and rack counts, power, every cost line
+(`tco.costs.registry`), cash flow and TCO. Then
 
 - the re-costed TCO must equal the solver's objective to 1e-6 relative, and
 - every constraint must hold on the recomputed numbers (targets met, counts
@@ -19,13 +20,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyomo.environ as pyo
-
-from tco.costs import registry as costing
+from tco.costs import registry
 from tco.costs.clos import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
+from tco.model.build import Decisions
 from tco.model.context import MONEY_SCALE
 from tco.model.options import Option
-from tco.perf.training import training_curve
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import SolveOutcome
 
@@ -39,7 +38,10 @@ class PlanCheckError(RuntimeError):
 
 @dataclass(frozen=True)
 class BomLine:
+    """One priced line; `key` names its registry line (`tco.costs.registry.LINES`)."""
+
     pool: str
+    key: str
     item: str
     category: str
     quantity: float
@@ -132,51 +134,32 @@ class Plan:
         return self.energy_per_year + self.maintenance_per_year
 
 
-def _value(var: Any) -> float:
-    value = pyo.value(var, exception=False)
-    return float(value) if value is not None else 0.0
-
-
-def chosen_options(m: pyo.ConcreteModel, options: list[Option]) -> list[Option]:
-    return [o for o in options if _value(m.v_use[o.key]) > 0.5]
-
-
-def _true_throughput(inputs: PlanningInputs, o: Option, nodes: int, replicas: int) -> float:
+def _true_throughput(o: Option, nodes: int, replicas: int) -> float:
+    """Tokens/s the pool really delivers: replicas x rate, or the training curve at n."""
     if o.kind == "inference":
         return replicas * o.tokens_per_replica
-    workload = inputs.workloads[o.workload]
-    curve = training_curve(
-        workload,
-        inputs.models[workload.model_id],
-        inputs.chips[o.chip],
-        inputs.fabrics[o.fabric],
-        inputs.site,
-    )
-    return curve.tokens_per_s(nodes)
+    assert o.curve is not None, "training options carry their curve"
+    return o.curve.tokens_per_s(nodes)
 
 
-def extract_plan(
-    inputs: PlanningInputs, m: pyo.ConcreteModel, options: list[Option], outcome: SolveOutcome
-) -> Plan:
+def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutcome) -> Plan:
     """Build the Plan from the solved decisions and check it against the objective."""
     site = inputs.site
     problems: list[str] = []
-    chosen = chosen_options(m, options)
-    if sorted(o.workload for o in chosen) != sorted(inputs.workloads):
+    if sorted(p.option.workload for p in decided.pools) != sorted(inputs.workloads):
         raise PlanCheckError("the solution does not choose exactly one pool per workload")
-    factor = costing.annuity(site)
+    factor = registry.annuity(site)
     pools: list[dict[str, Any]] = []
-    for o in chosen:
+    for d in decided.pools:
+        o = d.option
         chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
         cooling = inputs.coolings[o.cooling]
-        nodes = round(_value(m.v_nodes[o.key]))
-        replicas = round(_value(m.v_replicas[o.key])) if o.kind == "inference" else None
-        cards = o.replica_cards * replicas if replicas is not None else nodes * o.cards_per_node
-        nics = nodes * o.nics_per_node
+        nodes, replicas, cards, nics = d.nodes, d.replicas, d.cards, d.nics
         clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
-        bought = tuple(round(_value(v[o.key])) for v in (m.v_leaf, m.v_spine, m.v_core))
-        links = round(_value(m.v_links[o.key]))
-        racks = round(_value(m.v_racks[o.key]))
+        fab = decided.fabrics[o.key]
+        bought = (fab.leaf_switches, fab.spine_switches, fab.core_switches)
+        links = fab.links
+        racks = decided.racks[o.key]
         needed_racks = math.ceil(nodes / o.nodes_per_rack)
         if not _builds_a_clos(nics, fabric, bought, links):
             problems.append(
@@ -189,24 +172,14 @@ def extract_plan(
             problems.append(f"{o.workload}: {racks} racks bought, {needed_racks} needed")
         if replicas is not None and cards > nodes * o.cards_per_node:
             problems.append(f"{o.workload}: {cards} cards do not fit {nodes} nodes")
-        throughput = _true_throughput(inputs, o, nodes, replicas or 0)
+        throughput = _true_throughput(o, nodes, replicas or 0)
         if throughput < o.target_tokens_per_s * (1 - 1e-9):
             problems.append(
                 f"{o.workload}: true throughput {throughput:,.1f} tokens/s is "
                 f"below the target {o.target_tokens_per_s:,.1f}"
             )
-        q = costing.PoolQuantities(
-            cards=cards,
-            nodes=nodes,
-            nics=nics,
-            leaf_switches=bought[0],
-            spine_switches=bought[1],
-            core_switches=bought[2],
-            links=links,
-            racks=racks,
-        )
-        lines = costing.price_lines(q, chip, fabric, cooling, site)
-        it_kw = costing.it_kw(q, chip, fabric)
+        q = registry.PoolQuantities(cards, nodes, nics, *bought, links, racks)
+        cost = registry.price_pool(q, registry.row_lookup(chip, fabric, cooling, site))
         pools.append(
             dict(
                 option=o,
@@ -218,15 +191,20 @@ def extract_plan(
                 bought=bought,
                 links=links,
                 racks=racks,
-                lines=lines,
-                it_kw=it_kw,
+                cost=cost,
+                it_kw=cost.it_kw,
                 throughput=throughput,
-                capex=costing.capex(lines),
-                energy=costing.energy_per_year(q, chip, fabric, cooling, site),
-                maintenance=costing.maintenance_per_year(lines, site),
+                capex=cost.capex,
+                energy=cost.energy_per_year,
+                maintenance=cost.maintenance_per_year,
             )
         )
     migration, stacks, bom_extra = _migration(inputs, pools)
+    if set(stacks) != set(decided.stacks):
+        problems.append(
+            f"the solution pays migration for {sorted(decided.stacks)} but its pools use "
+            f"{sorted(stacks)}"
+        )
     capex = sum(p["capex"] for p in pools) + migration
     energy = sum(p["energy"] for p in pools)
     maintenance = sum(p["maintenance"] for p in pools)
@@ -270,7 +248,7 @@ def _builds_a_clos(endpoints: int, fabric: Any, bought: tuple[int, ...], links: 
 def _migration(
     inputs: PlanningInputs, pools: list[dict[str, Any]]
 ) -> tuple[float, tuple[str, ...], list[BomLine]]:
-    costs = costing.stack_migration_costs(inputs.chips)
+    costs = registry.stack_migration_costs(inputs.chips)
     stacks = sorted({inputs.chips[p["option"].chip].software_stack for p in pools})
     lines = []
     for stack in stacks:
@@ -282,6 +260,7 @@ def _migration(
         lines.append(
             BomLine(
                 "site",
+                registry.MIGRATION_KEY,
                 f"Software migration to {stack}",
                 "migration",
                 1.0,
@@ -337,7 +316,7 @@ def _assemble(
     objective: float,
 ) -> Plan:
     site = inputs.site
-    factor = costing.annuity(site)
+    factor = registry.annuity(site)
     pool_plans, bom = [], []
     for p in pools:
         o: Option = p["option"]
@@ -346,20 +325,24 @@ def _assemble(
         pool_tco = p["capex"] + share + factor * (p["energy"] + p["maintenance"])
         # Levelized: discounted cost over discounted tokens delivered at the target rate.
         tokens_m = o.target_tokens_per_s * SECONDS_PER_YEAR * factor / 1e6
-        for line in p["lines"]:
+        chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+        for priced in p["cost"].lines:
+            line = priced.line
+            source_id = registry.row_id(line, chip, fabric, cooling)
             bom.append(
                 BomLine(
                     o.workload,
-                    line.item,
+                    line.key,
+                    line.label(chip, fabric, cooling),
                     line.category,
-                    float(line.quantity),
+                    float(priced.units),
                     line.unit,
-                    line.unit_price,
-                    float(line.extended),
-                    line.source_sheet,
-                    line.source_id,
-                    inputs.source_rows.get((line.source_sheet, line.source_id)),
-                    line.confidence,
+                    float(priced.unit_price),
+                    float(priced.extended),
+                    line.price_sheet,
+                    source_id,
+                    inputs.source_rows.get((line.price_sheet, source_id)),
+                    registry.confidence(line, chip, fabric, cooling),
                 )
             )
         pool_plans.append(
@@ -410,7 +393,7 @@ def _assemble(
         energy_per_year=energy,
         maintenance_per_year=maintenance,
         tco=tco,
-        tco_nominal=capex + costing.annuity(site, discounted=False) * (energy + maintenance),
+        tco_nominal=capex + registry.annuity(site, discounted=False) * (energy + maintenance),
         objective=objective,
         it_kw=sum(p.it_kw for p in pool_plans),
         facility_kw=sum(p.facility_kw for p in pool_plans),
@@ -431,7 +414,7 @@ def cash_flow_years(
         spend = capex if year == 0 else 0.0
         e, mnt = (energy, maintenance) if year > 0 else (0.0, 0.0)
         total = spend + e + mnt
-        factor = costing.discount_factor(site, year)
+        factor = registry.discount_factor(site, year)
         cumulative += total * factor
         rows.append(CashFlowYear(year, spend, e, mnt, total, factor, total * factor, cumulative))
     return tuple(rows)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tco.model.build import build_model
+from tco.model.build import build_model, decisions
 from tco.model.context import MONEY_SCALE
 from tco.model.dominance import prune_dominated
 from tco.model.growth import Footprints, footprints, second_round_options, spare_bound_model
@@ -111,7 +111,7 @@ def optimize(
             lines = diagnose(inputs, left())
         return OptimizeResult("infeasible", None, None, lines, timings, options.excluded)
     started = time.perf_counter()
-    m, _ = build_model(inputs, candidates)
+    m, ctx = build_model(inputs, candidates)
     timings["build"] = time.perf_counter() - started
     outcome = solve(m, left(), gap)
     timings["solve"] = outcome.seconds
@@ -132,11 +132,11 @@ def optimize(
         grown = second_round_options(inputs, options.options, fp, incumbent)
         if grown is not None:
             grown_candidates = prune_dominated(inputs, grown, prints) if prune else grown
-            m2, _ = build_model(inputs, grown_candidates)
+            m2, ctx2 = build_model(inputs, grown_candidates)
             cutoff = None if scaled is None else scaled * (1 + 1e-7)
             second = solve(m2, left(), gap, cutoff=cutoff)
             if second.objective is not None and (scaled is None or second.objective < scaled):
-                m, candidates, outcome = m2, grown_candidates, second
+                m, ctx, candidates, outcome = m2, ctx2, grown_candidates, second
             elif second.status in ("feasible", "no_solution"):
                 outcome = _unproven(outcome, second, spare_bound)
             elif not outcome.has_solution and second.status != "infeasible":
@@ -158,6 +158,6 @@ def optimize(
         timings["diagnose"] = time.perf_counter() - started
     if outcome.has_solution:
         started = time.perf_counter()
-        result.plan = extract_plan(inputs, m, candidates, outcome)
+        result.plan = extract_plan(inputs, decisions(m, ctx), outcome)
         timings["plan"] = time.perf_counter() - started
     return result
