@@ -203,7 +203,7 @@ def optimize(
     from tco.report.summary import json_summary, text_summary
     from tco.report.workbook import write_report
     from tco.scenario.alternatives import compute_alternatives
-    from tco.scenario.optimize import optimize as run_optimize
+    from tco.scenario.optimize import make_engine
 
     _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
     try:
@@ -212,7 +212,8 @@ def optimize(
     except InputError as exc:
         _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
         raise
-    result = run_optimize(inputs, time_limit, mip_gap)
+    engine = make_engine(inputs, time_limit, mip_gap)
+    result = engine.solve()
     payload = json_summary(inputs, result)
     if result.status == "infeasible":
         err.print("INFEASIBLE: no plan meets every target and limit:", markup=False)
@@ -233,7 +234,7 @@ def optimize(
         raise RuntimeError(f"solver failed: {result.outcome.message if result.outcome else ''}")
     plan = result.plan
     limit = min(float(time_limit or inputs.site.time_limit_s), 10.0)
-    alts = compute_alternatives(inputs, plan, limit) if alternatives else []
+    alts = compute_alternatives(engine, plan, limit) if alternatives else []
     report.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, inputs, plan, alts)
     for line in text_summary(inputs, result):

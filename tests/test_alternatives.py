@@ -6,7 +6,7 @@ import pytest
 
 from tco.plan.extract import Plan
 from tco.scenario.alternatives import compute_alternatives
-from tco.scenario.optimize import optimize
+from tco.scenario.optimize import make_engine, optimize
 from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, make_inputs
@@ -26,7 +26,7 @@ def test_forcing_the_chosen_chip_gives_the_optimum() -> None:
     inputs = make_inputs()
     plan = solved(inputs)
     chosen = plan.pools[0].chip
-    alts = by_key(compute_alternatives(inputs, plan, 10.0))
+    alts = by_key(compute_alternatives(make_engine(inputs), plan, 10.0))
     assert alts[("chip", chosen)].tco == pytest.approx(plan.tco, rel=1e-9)
     assert alts[("chip", chosen)].delta == pytest.approx(0.0, abs=1e-6)
     assert alts[("chip", chosen)].in_plan
@@ -40,7 +40,7 @@ def test_every_alternative_costs_at_least_the_optimum() -> None:
     second = dict(FABRIC, fabric_id="roce", technology="RoCEv2", switch_price=30000)
     inputs = make_inputs(Fabrics=[FABRIC, second])
     plan = solved(inputs)
-    alts = compute_alternatives(inputs, plan, 10.0)
+    alts = compute_alternatives(make_engine(inputs), plan, 10.0)
     assert {(a.dimension, a.forced_id) for a in alts} == {
         ("chip", "h100"),
         ("chip", "ascend"),
@@ -64,7 +64,7 @@ def test_chips_no_workload_may_use_are_skipped() -> None:
         Chips=[CHIP, DOMESTIC, spare, gone],
         Workloads=[dict(INFERENCE, allowed_chips="h100,ascend")],
     )
-    alts = compute_alternatives(inputs, solved(inputs), 10.0)
+    alts = compute_alternatives(make_engine(inputs), solved(inputs), 10.0)
     assert [a.forced_id for a in alts if a.dimension == "chip"] == ["h100", "ascend"]
 
 
@@ -72,7 +72,7 @@ def test_infeasible_alternative_says_why() -> None:
     inputs = make_inputs(site={"min_domestic_share": 0.5})
     plan = solved(inputs)
     assert plan.pools[0].chip == "ascend"
-    h100 = by_key(compute_alternatives(inputs, plan, 10.0))[("chip", "h100")]
+    h100 = by_key(compute_alternatives(make_engine(inputs), plan, 10.0))[("chip", "h100")]
     assert h100.status == "infeasible"
     assert h100.tco is None and h100.delta is None and h100.delta_pct is None
     assert "domestic share of 50%" in h100.reason
@@ -82,7 +82,7 @@ def test_workload_without_options_is_named() -> None:
     # a tight latency limit only the H100 meets
     inputs = make_inputs(Workloads=[dict(INFERENCE, max_tpot_ms=20)])
     plan = solved(inputs)
-    alts = by_key(compute_alternatives(inputs, plan, 10.0))
+    alts = by_key(compute_alternatives(make_engine(inputs), plan, 10.0))
     other = alts[("chip", "ascend")] if plan.pools[0].chip == "h100" else alts[("chip", "h100")]
     assert other.status == "infeasible"
     assert "workload chat has no workable option" in other.reason

@@ -16,7 +16,7 @@ from tco.plan.extract import Plan
 from tco.report import workbook as report
 from tco.report.workbook import SHEETS, write_report
 from tco.scenario.alternatives import compute_alternatives
-from tco.scenario.optimize import optimize
+from tco.scenario.optimize import make_engine, optimize
 from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
@@ -64,7 +64,7 @@ def solved(inputs: PlanningInputs) -> Plan:
 def case() -> tuple[PlanningInputs, Plan, list]:
     inputs = two_pool_inputs()
     plan = solved(inputs)
-    return inputs, plan, compute_alternatives(inputs, plan, 10.0)
+    return inputs, plan, compute_alternatives(make_engine(inputs), plan, 10.0)
 
 
 def formula_cells(path: Path) -> dict[tuple[str, str], str]:
@@ -144,7 +144,7 @@ def test_every_assumption_the_plan_used_is_listed(tmp_path: Path, case) -> None:
 def test_alternatives_sheet_shows_delta_and_reason(tmp_path: Path) -> None:
     inputs = make_inputs(site={"min_domestic_share": 0.5})
     plan = solved(inputs)
-    alts = compute_alternatives(inputs, plan, 10.0)
+    alts = compute_alternatives(make_engine(inputs), plan, 10.0)
     path = tmp_path / "report.xlsx"
     write_report(path, inputs, plan, alts)
     ws = openpyxl.load_workbook(path, data_only=True)["Alternatives"]
@@ -201,7 +201,7 @@ def test_user_text_stays_inert_text(tmp_path: Path) -> None:
     inputs = risky_inputs()
     plan = solved(inputs)
     assert plan.pools[0].chip == RISKY["chip_id"]
-    alts = compute_alternatives(inputs, plan, 10.0)
+    alts = compute_alternatives(make_engine(inputs), plan, 10.0)
     path = tmp_path / "report.xlsx"
     write_report(path, inputs, plan, alts)
     with zipfile.ZipFile(path) as z:

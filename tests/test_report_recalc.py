@@ -20,7 +20,7 @@ import pytest
 from tco.report import workbook as report
 from tco.report.workbook import write_report
 from tco.scenario.alternatives import compute_alternatives
-from tco.scenario.optimize import optimize
+from tco.scenario.optimize import make_engine, optimize
 
 from test_report import two_pool_inputs
 
@@ -81,7 +81,7 @@ def recalc(tmp_path_factory: pytest.TempPathFactory):
     inputs = two_pool_inputs()
     plan = optimize(inputs).plan
     assert plan is not None
-    alts = compute_alternatives(inputs, plan, 10.0)
+    alts = compute_alternatives(make_engine(inputs), plan, 10.0)
     original = work / "report.xlsx"
     write_report(original, inputs, plan, alts)
 

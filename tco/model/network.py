@@ -9,12 +9,13 @@ counts and links are exact linear functions of the active e_t (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 
 from tco.costs.clos import tier_capacity, tier_coefficients
 from tco.model.context import ModelContext, count_of
-from tco.model.options import OptionKey, max_endpoint_tiers
+from tco.model.options import Option, OptionKey, max_endpoint_tiers
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
@@ -52,17 +53,18 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         """sum_t e_t = e [endpoints]."""
         return sum(m.v_tier_endpoints[(*k, t)] for t in tiers_of(k)) == m.e_nics[k]
 
+    # The tier's capacity, but never more than this pool can have (a tight big-M);
+    # mutable with the pool's largest size (see `set_sizes`).
+    m.p_tier_cap = pyo.Param(
+        m.TIERS,
+        mutable=True,
+        initialize=lambda _, *kt: _tier_cap(ctx.option(kt[:4]), fabric_of(kt[:4]), kt[4]),
+    )
+
     @m.Constraint(m.TIERS)
     def tier_capacity_constraint(m, *kt):
         """e_t <= min(capacity_t, max endpoints) x z_t [endpoints]; capacity r, r*d, r*d*r/2."""
-        k, t = kt[:4], kt[4]
-        fab = fabric_of(k)
-        # The tier's capacity, but never more than this pool can have (a tight big-M).
-        o = ctx.option(k)
-        cap = min(
-            tier_capacity(t, fab.switch_radix, fab.oversubscription), o.max_nodes * o.nics_per_node
-        )
-        return m.v_tier_endpoints[kt] <= cap * m.v_tier[kt]
+        return m.v_tier_endpoints[kt] <= m.p_tier_cap[kt] * m.v_tier[kt]
 
     def sized(index):
         def rule(m, *k):
@@ -94,6 +96,22 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     def link_constraint(m, *k):
         """links >= sum_t links_per_endpoint_t x e_t [links]; optics = 2 x links."""
         return m.v_links[k] >= sized(3)(m, *k)
+
+
+def _tier_cap(o: Option, fabric: Any, tiers: int) -> float:
+    """min(capacity of `tiers` tiers, NIC ports of the option's largest pool) [endpoints]."""
+    capacity = tier_capacity(tiers, fabric.switch_radix, fabric.oversubscription)
+    return min(capacity, o.max_nodes * o.nics_per_node)
+
+
+def set_sizes(m: pyo.ConcreteModel, ctx: ModelContext, options: list[Option]) -> None:
+    """Tier big-Ms for the options' largest pools (their tiers were built for the largest)."""
+    fabrics = ctx.inputs.fabrics
+    for o in options:
+        for t in range(1, 4):
+            kt = (*o.key, t)
+            if kt in m.TIERS:
+                m.p_tier_cap[kt] = _tier_cap(o, fabrics[o.fabric], t)
 
 
 @dataclass(frozen=True)

@@ -65,15 +65,56 @@ class Option:
         return (self.workload, self.chip, self.fabric, self.cooling)
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """Why one combination of a workload is not an option (fabric/cooling None = all)."""
+
+    chip: str
+    fabric: str | None
+    cooling: str | None
+    reason: str
+
+    def matches(self, forced: Mapping[str, str]) -> bool:
+        """Whether the combination is inside what `forced` still allows."""
+        ids = {"chip": self.chip, "fabric": self.fabric, "cooling": self.cooling}
+        return all(ids[dim] in (None, wanted) for dim, wanted in forced.items())
+
+    def __str__(self) -> str:
+        where = self.chip
+        if self.fabric is not None:
+            where += f" on {self.fabric}"
+        if self.cooling is not None:
+            where += f" with {self.cooling}"
+        return f"{where}: {self.reason}"
+
+
 @dataclass
 class OptionSet:
-    """All options, and for every workload the reasons its other combinations were dropped."""
+    """All options, and for every workload why its other combinations were dropped."""
 
     options: list[Option] = field(default_factory=list)
-    excluded: dict[str, list[str]] = field(default_factory=dict)
+    exclusions: dict[str, list[Exclusion]] = field(default_factory=dict)
 
     def for_workload(self, workload: str) -> list[Option]:
         return [o for o in self.options if o.workload == workload]
+
+    @property
+    def excluded(self) -> dict[str, list[str]]:
+        """The exclusions as text, per workload."""
+        return {w: [str(e) for e in found] for w, found in self.exclusions.items()}
+
+    def restricted(self, forced: Mapping[str, str]) -> OptionSet:
+        """The options (and exclusions) with 'chip', 'fabric' or 'cooling' pinned."""
+        if not forced:
+            return self
+        ids = {
+            o.key: {"chip": o.chip, "fabric": o.fabric, "cooling": o.cooling} for o in self.options
+        }
+        kept = [o for o in self.options if all(ids[o.key][d] == v for d, v in forced.items())]
+        reasons = {
+            w: [e for e in found if e.matches(forced)] for w, found in self.exclusions.items()
+        }
+        return OptionSet(kept, reasons)
 
 
 def compatible_coolings(inputs: PlanningInputs, chip_id: str) -> list[str]:
@@ -98,35 +139,37 @@ def build_options(
     forced = forced or {}
     result = OptionSet()
     for wid, workload in inputs.workloads.items():
-        reasons = result.excluded.setdefault(wid, [])
+        reasons = result.exclusions.setdefault(wid, [])
         for cid in allowed_chip_ids(inputs.chips, workload):
             if forced.get("chip") not in (None, cid):
                 continue
             chip = inputs.chips[cid]
             if not supports_precision(chip, workload.precision):
-                reasons.append(f"{cid}: no {workload.precision} support")
+                reasons.append(Exclusion(cid, None, None, f"no {workload.precision} support"))
                 continue
             for fid in compatible_fabric_ids(inputs, cid):
                 if forced.get("fabric") not in (None, fid):
                     continue
                 perf = pool_performance(inputs, wid, cid, fid)
                 if perf.reason is not None:
-                    reasons.append(f"{cid} on {fid}: {perf.reason}")
+                    reasons.append(Exclusion(cid, fid, None, perf.reason))
                     continue
                 sized = _pool_size(inputs, wid, cid, fid, perf, elastic)
                 if isinstance(sized, str):
-                    reasons.append(f"{cid} on {fid}: {sized}")
+                    reasons.append(Exclusion(cid, fid, None, sized))
                     continue
                 for kid in compatible_coolings(inputs, cid):
                     if forced.get("cooling") not in (None, kid):
                         continue
                     option = _option(inputs, wid, cid, fid, kid, perf, sized)
                     if isinstance(option, str):
-                        reasons.append(f"{cid} on {fid} with {kid}: {option}")
+                        reasons.append(Exclusion(cid, fid, kid, option))
                     else:
                         result.options.append(option)
             if chip.cooling_required == "liquid" and not compatible_coolings(inputs, cid):
-                reasons.append(f"{cid}: needs liquid cooling and no liquid option exists")
+                reasons.append(
+                    Exclusion(cid, None, None, "needs liquid cooling and no liquid option exists")
+                )
     return result
 
 

@@ -2,8 +2,10 @@
 
 A planner must see at once how much more the runner-up costs and why an
 option lost. For every chip some workload may use, every fabric and every
-cooling option, the model is re-solved with that id pinned for every pool
-(`optimize(..., forced=...)`), each solve bounded by `time_limit_s`.
+cooling option, the optimum's engine re-solves with that id pinned for every
+pool (`Engine.solve(forced=...)`: bound changes on a model built once, see
+`tco.scenario.engine`), each solve bounded by `time_limit_s` and all of them
+by the run's budget.
 
 An alternative the optimum already uses everywhere is not re-solved when the
 optimum is proven: restricting the choice to what the optimum uses cannot
@@ -17,7 +19,7 @@ import time
 from dataclasses import dataclass, replace
 
 from tco.plan.extract import Plan, PlanCheckError
-from tco.scenario.optimize import optimize
+from tco.scenario.engine import Engine
 from tco.schema.inputs import PlanningInputs, allowed_chip_ids
 
 DIMENSIONS = ("chip", "fabric", "cooling")
@@ -62,10 +64,13 @@ def _used(plan: Plan, dimension: str) -> list[str]:
     return [getattr(p, dimension) for p in plan.pools]
 
 
-def compute_alternatives(
-    inputs: PlanningInputs, plan: Plan, time_limit_s: float
-) -> list[Alternative]:
-    """Solve every forced alternative; list them per dimension in catalog order."""
+def compute_alternatives(engine: Engine, plan: Plan, time_limit_s: float) -> list[Alternative]:
+    """Solve every forced alternative; list them per dimension in catalog order.
+
+    Once the run's budget is spent, the remaining alternatives are listed as not
+    solved rather than delaying the user past `--time-limit`.
+    """
+    inputs = engine.inputs
     out = []
     for dimension, ids in candidate_ids(inputs).items():
         used = _used(plan, dimension)
@@ -74,7 +79,22 @@ def compute_alternatives(
             if plan.status == "optimal" and used and all(u == forced_id for u in used):
                 out.append(_priced(dimension, forced_id, plan.status, plan.tco, plan, "", True))
                 continue
-            alt = _solve_one(inputs, plan, dimension, forced_id, time_limit_s, used)
+            if engine.budget.expired:
+                reason = "not solved: the run's time limit was reached first"
+                out.append(
+                    Alternative(
+                        dimension,
+                        forced_id,
+                        "no_solution",
+                        None,
+                        None,
+                        None,
+                        reason,
+                        forced_id in used,
+                    )
+                )
+                continue
+            alt = _solve_one(engine, plan, dimension, forced_id, time_limit_s, used)
             out.append(replace(alt, seconds=time.perf_counter() - started))
     return out
 
@@ -94,16 +114,17 @@ def _priced(
 
 
 def _solve_one(
-    inputs: PlanningInputs,
+    engine: Engine,
     plan: Plan,
     dimension: str,
     forced_id: str,
     time_limit_s: float,
     used: list[str],
 ) -> Alternative:
+    inputs = engine.inputs
     in_plan = forced_id in used
     try:
-        result = optimize(inputs, time_limit_s, forced={dimension: forced_id}, explain=False)
+        result = engine.solve({dimension: forced_id}, explain=False, limit_s=time_limit_s)
     except PlanCheckError as exc:
         # A bug in one alternative must not hide the verified optimum; show it instead.
         return Alternative(

@@ -14,6 +14,8 @@ reported with the reasons of each combination instead.
 
 from __future__ import annotations
 
+import time
+
 import pyomo.environ as pyo
 
 from tco.model.build import build_model
@@ -32,9 +34,21 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:
-    """Plain-words reasons why no plan meets every target and limit."""
-    options = build_options(inputs, elastic=True)
+def diagnose(
+    inputs: PlanningInputs, time_limit_s: float, options: OptionSet | None = None
+) -> list[str]:
+    """Plain-words reasons why no plan meets every target and limit.
+
+    `options` may be the elastic option set built already (`build_options(...,
+    elastic=True)`); the two stages share `time_limit_s`.
+    """
+    deadline = time.perf_counter() + time_limit_s
+
+    def left() -> float:
+        return max(0.05, deadline - time.perf_counter())
+
+    if options is None:
+        options = build_options(inputs, elastic=True)
     lines = []
     for wid in inputs.workloads:
         if not options.for_workload(wid):
@@ -49,7 +63,7 @@ def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:
     m.target_objective = pyo.Objective(
         expr=sum(var * weight for var, weight in targets.values()), sense=pyo.minimize
     )
-    outcome = solve(m, time_limit_s, 1e-6)
+    outcome = solve(m, left(), 1e-6)
     if not outcome.has_solution:
         return [f"the elastic diagnosis model did not solve ({outcome.termination})"]
     if (outcome.objective or 0.0) > _NOISE:
@@ -63,7 +77,7 @@ def diagnose(inputs: PlanningInputs, time_limit_s: float) -> list[str]:
         var.fix(0.0)
     m.target_objective.deactivate()
     m.objective.activate()
-    outcome = solve(m, time_limit_s, 1e-6)
+    outcome = solve(m, left(), 1e-6)
     if not outcome.has_solution:
         return [f"the elastic diagnosis model did not solve ({outcome.termination})"]
     site, currency = inputs.site, inputs.site.currency

@@ -1,15 +1,19 @@
 """Solve the MILP with HiGHS in memory and classify the outcome.
 
 Uses Pyomo's current solver interface (`pyomo.contrib.solver`, name
-`highs`). The thread count is fixed once per process: HiGHS keeps a global
-task scheduler, and asking for a different count later in the same process
-is refused by it.
+`highs`), which is persistent: `PersistentModel` translates a model to HiGHS
+once and re-solves it after bound changes without translating again (the
+scenario layer's re-solves). The thread count is fixed once per process:
+HiGHS keeps a global task scheduler, and asking for a different count later
+in the same process is refused by it.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,26 +56,92 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 def solve(
     model: pyo.ConcreteModel, time_limit_s: float, mip_gap: float, cutoff: float | None = None
 ) -> SolveOutcome:
-    """Solve in place; loads the incumbent into the model's variables when there is one.
+    """Translate and solve `model` once (see `PersistentModel` for re-solves)."""
+    return PersistentModel(model).solve(time_limit_s, mip_gap, cutoff)
 
-    `cutoff` (objective units) discards every solution worse than it; with no
-    better solution the outcome is "infeasible".
+
+class PersistentModel:
+    """One Pyomo model held in one HiGHS instance across solves.
+
+    Re-solves change variable bounds only (`set_upper_bounds`), which the
+    persistent interface passes to HiGHS as column-bound updates; nothing is
+    re-translated, so automatic change detection is switched off.
     """
-    options: dict[str, object] = {"output_flag": False, "mip_abs_gap": 1e-9}
-    if cutoff is not None:
-        options["objective_bound"] = float(cutoff)
-    solver: Any = SolverFactory("highs")
-    started = time.perf_counter()
-    results = solver.solve(
-        model,
-        time_limit=float(time_limit_s),
-        rel_gap=float(mip_gap),
-        threads=THREADS,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        solver_options=options,
-    )
-    seconds = time.perf_counter() - started
+
+    def __init__(self, model: pyo.ConcreteModel) -> None:
+        self.model = model
+        self.translate_seconds = 0.0
+        self._solver: Any = SolverFactory("highs")
+        updates = self._solver.config.auto_updates
+        for name in (
+            "check_for_new_or_removed_constraints",
+            "check_for_new_or_removed_vars",
+            "check_for_new_or_removed_params",
+            "check_for_new_objective",
+            "update_constraints",
+            "update_vars",
+            "update_parameters",
+            "update_named_expressions",
+            "update_objective",
+        ):
+            setattr(updates, name, False)
+        self._translated = False
+
+    def translate(self) -> float:
+        """Pass the model to HiGHS (once); returns the seconds it took."""
+        if not self._translated:
+            started = time.perf_counter()
+            self._solver.set_instance(self.model)
+            self.translate_seconds = time.perf_counter() - started
+            self._translated = True
+        return self.translate_seconds
+
+    def set_upper_bounds(self, bounds: Iterable[tuple[Any, float | None]]) -> None:
+        """Change variables' upper bounds in the model and, once translated, in HiGHS."""
+        changed = []
+        for var, upper in bounds:
+            if var.ub != upper:
+                var.setub(upper)
+                changed.append(var)
+        if changed and self._translated:
+            self._solver.update_variables(changed)
+
+    def refresh_parameters(self) -> None:
+        """Pass changed mutable parameters (coefficients, bounds) to HiGHS."""
+        if self._translated:
+            self._solver.update_parameters()
+
+    def solve(
+        self, time_limit_s: float, mip_gap: float, cutoff: float | None = None
+    ) -> SolveOutcome:
+        """Solve in place; loads the incumbent into the model's variables when there is one.
+
+        `cutoff` (objective units) discards every solution worse than it; with no
+        better solution the outcome is "infeasible". HiGHS keeps options between
+        runs, so the cutoff is always set (to +inf when there is none).
+        """
+        started = time.perf_counter()
+        self.translate()
+        left = max(0.01, float(time_limit_s) - (time.perf_counter() - started))
+        options: dict[str, object] = {
+            "output_flag": False,
+            "mip_abs_gap": 1e-9,
+            "objective_bound": float(cutoff) if cutoff is not None else math.inf,
+        }
+        results = self._solver.solve(
+            self.model,
+            time_limit=left,
+            rel_gap=float(mip_gap),
+            threads=THREADS,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            solver_options=options,
+        )
+        return _outcome(results, time.perf_counter() - started)
+
+
+def _outcome(results: Any, seconds: float) -> SolveOutcome:
+    """Map a Pyomo results object to a SolveOutcome, loading the incumbent if any."""
     term = results.termination_condition
     has_incumbent = results.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     objective = results.incumbent_objective if has_incumbent else None

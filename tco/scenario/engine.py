@@ -1,0 +1,303 @@
+"""Solve many scenarios of one set of inputs without rebuilding: cached options, persistent models.
+
+What does not change between the solves of a run is computed once: the
+options with their performance curves, their footprints, and one built model
+per *view*. A view is the set of options a family of scenarios may need:
+
+- the default view serves the optimum and every forced-chip alternative: the
+  options that no option of the same (workload, chip) dominates;
+- the fabric (cooling) view serves the forced-fabric (forced-cooling)
+  alternatives: dominance only within the same (workload, chip, fabric) or
+  (workload, chip, cooling), since a dominator on another fabric would be
+  forced out.
+
+Each view holds its options at their largest size (grown for a domestic share
+as far as any round may grow them, `growth.second_round_options` without an
+incumbent), so one model serves both rounds of a solve. A solve then only
+changes bounds and mutable parameters through the persistent HiGHS
+interface: `v_use <= 0` for the options a scenario excludes, the round's
+largest nodes and replicas, and the tier big-Ms that follow them.
+
+Every stage draws on one `Budget`, Pyomo translation included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tco.model import network, pools
+from tco.model.build import Decisions, build_model, decisions
+from tco.model.context import MONEY_SCALE, ModelContext
+from tco.model.dominance import Footprint, footprint, prune_dominated
+from tco.model.growth import Footprints, footprints, second_round_options, spare_bound_model
+from tco.model.options import Option, OptionKey, OptionSet, build_options
+from tco.plan.extract import extract_plan
+from tco.scenario.budget import Budget
+from tco.scenario.result import OptimizeResult
+from tco.schema.inputs import PlanningInputs
+from tco.solve.diagnose import diagnose
+from tco.solve.highs import PersistentModel, SolveOutcome, relative_gap, solve
+
+
+@dataclass
+class _View:
+    """One built model over a view's options at their largest sizes."""
+
+    model: PersistentModel
+    ctx: ModelContext
+    options: dict[OptionKey, Option]
+
+
+def _within(forced: Mapping[str, str]) -> str | None:
+    """The view a scenario needs: pruning must not rely on a dimension it pins."""
+    if "fabric" in forced and "cooling" in forced:
+        return "fabric+cooling"
+    if "fabric" in forced:
+        return "fabric"
+    if "cooling" in forced:
+        return "cooling"
+    return None
+
+
+class Engine:
+    """The scenarios of one `PlanningInputs`, solved on cached options and models."""
+
+    def __init__(
+        self, inputs: PlanningInputs, budget: Budget, mip_gap: float, prune: bool = True
+    ) -> None:
+        self.inputs = inputs
+        self.budget = budget
+        self.mip_gap = mip_gap
+        self.prune = prune
+        #: Seconds per stage, summed over every scenario of the run.
+        self.timings: dict[str, float] = defaultdict(float)
+        self._options: OptionSet | None = None
+        self._elastic: OptionSet | None = None
+        self._prints: dict[OptionKey, Footprint] | None = None
+        self._footprints: Footprints | None = None
+        self._views: dict[object, _View] = {}
+        share = inputs.site.min_domestic_share
+        self._share_rounds = 0 < share < 1
+
+    # ------------------------------------------------------------------ caches
+    @property
+    def options(self) -> OptionSet:
+        """Every option of every workload, with its performance, built once."""
+        if self._options is None:
+            started = time.perf_counter()
+            self._options = build_options(self.inputs)
+            self.timings["perf"] += time.perf_counter() - started
+        return self._options
+
+    def _prints_of(self) -> dict[OptionKey, Footprint]:
+        if self._prints is None:
+            started = time.perf_counter()
+            if self._share_rounds:
+                self._footprints = footprints(self.inputs, self.options.options)
+                self._prints = dict(self._footprints.sizes)
+            else:
+                self._prints = {o.key: footprint(self.inputs, o) for o in self.options.options}
+            self.timings["presolve"] += time.perf_counter() - started
+        return self._prints
+
+    def _pruned(self, options: list[Option], within: str | None = None) -> list[Option]:
+        if not self.prune:
+            return options
+        prints = self._prints_of()
+        if within == "fabric+cooling":
+            # Both pinned: compare only options sharing fabric and cooling.
+            groups: dict[tuple[str, str], list[Option]] = defaultdict(list)
+            for o in options:
+                groups[(o.fabric, o.cooling)].append(o)
+            kept = {o.key for g in groups.values() for o in prune_dominated(self.inputs, g, prints)}
+            return [o for o in options if o.key in kept]
+        return prune_dominated(self.inputs, options, prints, within=within)
+
+    def _view(self, within: str | None) -> _View:
+        """The built model of a view (see the module docstring), built on first use."""
+        if within in self._views:
+            return self._views[within]
+        base = self.options.options
+        widest = {o.key: o for o in self._pruned(base, within)}
+        if self._share_rounds:
+            self._prints_of()
+            assert self._footprints is not None
+            grown = second_round_options(self.inputs, base, self._footprints, None)
+            if grown is not None:
+                for o in self._pruned(grown, within):
+                    widest[o.key] = o  # the grown size is the larger
+        order = [o.key for o in base if o.key in widest]
+        view_options = [widest[k] for k in order]
+        started = time.perf_counter()
+        m, ctx = build_model(self.inputs, view_options)
+        self.timings["build"] += time.perf_counter() - started
+        view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
+        self._views[within] = view
+        return view
+
+    def elastic_options(self) -> OptionSet:
+        """Options of the elastic (diagnosis) model, where short pools are allowed."""
+        if self._elastic is None:
+            started = time.perf_counter()
+            self._elastic = build_options(self.inputs, elastic=True)
+            self.timings["perf"] += time.perf_counter() - started
+        return self._elastic
+
+    # ------------------------------------------------------------------ solves
+    def _round(
+        self,
+        view: _View,
+        active: list[Option],
+        limit_s: float | None,
+        cutoff: float | None = None,
+        label: str = "solve",
+    ) -> SolveOutcome:
+        """Solve the view with only `active` options usable, at their own largest sizes."""
+        keys = {o.key for o in active}
+        missing = keys - view.options.keys()
+        if missing:
+            raise RuntimeError(f"options {sorted(missing)[:3]} are outside the view's model")
+        m = view.model.model
+        pools.set_sizes(m, active)
+        network.set_sizes(m, view.ctx, active)
+        view.model.refresh_parameters()
+        view.model.set_upper_bounds((m.v_use[k], 1.0 if k in keys else 0.0) for k in view.options)
+        started = time.perf_counter()
+        translate = view.model.translate_seconds
+        left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
+        outcome = view.model.solve(left, self.mip_gap, cutoff)
+        self.timings["translate"] += view.model.translate_seconds - translate
+        self.timings[label] += (
+            time.perf_counter() - started - (view.model.translate_seconds - translate)
+        )
+        return outcome
+
+    def solve(
+        self,
+        forced: Mapping[str, str] | None = None,
+        explain: bool = True,
+        limit_s: float | None = None,
+    ) -> OptimizeResult:
+        """The minimum-TCO plan with `forced` ids pinned ('chip', 'fabric', 'cooling').
+
+        Two rounds under a domestic share, as `tco.model.growth` explains: the
+        smallest pools first, then, when the bound model says spare domestic
+        cards could beat that incumbent, pools that may grow, with solutions
+        worse than the incumbent cut off. `limit_s` caps each solve of this
+        scenario; the run's budget caps them all.
+        """
+        forced = dict(forced or {})
+        inputs = self.inputs
+        all_options = self.options
+        options = all_options.restricted(forced)
+        empty = [w for w in inputs.workloads if not options.for_workload(w)]
+        if empty:
+            lines = [
+                f"workload {w} has no workable option"
+                + (": " + "; ".join(options.excluded[w]) if options.excluded.get(w) else "")
+                for w in empty
+            ]
+            if explain and not forced:
+                lines = self.diagnose()
+            return OptimizeResult(
+                "infeasible", None, None, lines, dict(self.timings), options.excluded
+            )
+        view = self._view(_within(forced))
+        candidates = self._pruned(options.options)
+        outcome = self._round(view, candidates, limit_s)
+        decided = decisions(view.model.model, view.ctx) if outcome.has_solution else None
+        if self._share_rounds:
+            outcome, decided, candidates = self._spare_round(
+                view, options, outcome, decided, candidates, limit_s
+            )
+        result = OptimizeResult(
+            outcome.status,
+            None,
+            outcome,
+            [],
+            {},
+            options.excluded,
+            len(options.options),
+            len(candidates),
+        )
+        if outcome.status == "infeasible" and explain:
+            result.diagnosis = self.diagnose()
+        if outcome.has_solution and decided is not None:
+            started = time.perf_counter()
+            result.plan = extract_plan(inputs, decided, outcome)
+            self.timings["plan"] += time.perf_counter() - started
+        result.timings_s = dict(self.timings)
+        return result
+
+    def _spare_round(
+        self,
+        view: _View,
+        options: OptionSet,
+        first: SolveOutcome,
+        decided: Decisions | None,
+        candidates: list[Option],
+        limit_s: float | None,
+    ) -> tuple[SolveOutcome, Decisions | None, list[Option]]:
+        """Second round: may spare domestic cards beat the first round's incumbent?"""
+        self._prints_of()
+        fp = self._footprints
+        assert fp is not None
+        scaled = first.objective if first.has_solution else None
+        incumbent = scaled / MONEY_SCALE if scaled is not None else None
+        started = time.perf_counter()
+        left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
+        bound_outcome = solve(spare_bound_model(self.inputs, options.options, fp), left, 1e-6)
+        self.timings["spare_bound"] += time.perf_counter() - started
+        if bound_outcome.status == "infeasible":
+            return first, decided, candidates
+        spare_bound = (
+            bound_outcome.bound
+            if bound_outcome.bound is not None and math.isfinite(bound_outcome.bound)
+            else -math.inf
+        )
+        if scaled is not None and spare_bound >= scaled * (1 - 1e-9):
+            return first, decided, candidates
+        grown = second_round_options(self.inputs, options.options, fp, incumbent)
+        if grown is None:
+            return first, decided, candidates
+        grown_candidates = self._pruned(grown)
+        cutoff = None if scaled is None else scaled * (1 + 1e-7)
+        second = self._round(view, grown_candidates, limit_s, cutoff, label="solve_grown")
+        if second.objective is not None and (scaled is None or second.objective < scaled):
+            return second, decisions(view.model.model, view.ctx), grown_candidates
+        if second.status in ("feasible", "no_solution"):
+            return _unproven(first, second, spare_bound), decided, candidates
+        if not first.has_solution and second.status != "infeasible":
+            return second, None, candidates
+        return first, decided, candidates
+
+    def diagnose(self) -> list[str]:
+        started = time.perf_counter()
+        lines = diagnose(self.inputs, self.budget.left(), self.elastic_options())
+        self.timings["diagnose"] += time.perf_counter() - started
+        return lines
+
+
+def _unproven(first: SolveOutcome, second: SolveOutcome, spare_bound: float) -> SolveOutcome:
+    """The incumbent stands, but the second round stopped before proving it optimal.
+
+    Every plan is either fixed-size (bounded by the first round) or buys spare
+    cards (bounded by the better of the bound model and the second round).
+    """
+    grown = max(spare_bound, second.bound if second.bound is not None else -math.inf)
+    lowest = min(first.bound if first.bound is not None else -math.inf, grown)
+    bound = lowest if math.isfinite(lowest) else None
+    status = "feasible" if first.has_solution else "no_solution"
+    return dataclasses.replace(
+        first,
+        status=status,
+        bound=bound,
+        gap=relative_gap(first.objective, bound),
+        termination=second.termination,
+        message="the search for plans with spare domestic cards stopped: " + second.message,
+    )
