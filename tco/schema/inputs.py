@@ -4,6 +4,7 @@
 then runs the cross-sheet checks: unique ids, references, kind-specific
 required fields, precision support, memory fit and `Uncertainty` ranges.
 Every problem is collected; one `InputError` carries them all.
+`validate_catalog` runs the same checks on the default catalog's sheets.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from tco.schema.models import CellProblem, build_row, coerce, describe_error, is
 
 #: Bytes per parameter or activation element at each workload precision.
 BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
+
+#: The sheets of the default catalog (`tco.data`): all but the planner's own
+#: Workloads and Site.
+CATALOG_SHEETS = (CHIPS, FABRICS, COOLING, MODELS, UNCERTAINTY)
 
 #: Row models are generated from the field table, so their attributes are the
 #: column keys; static typing sees them as `Any` (see tco.schema.models).
@@ -146,11 +151,6 @@ class _Checker:
                 continue
             out[row_id] = (raw.row, model)
         return out
-
-
-#: The sheets of the default catalog (`tco.data`): all but the planner's own
-#: Workloads and Site.
-CATALOG_SHEETS = (CHIPS, FABRICS, COOLING, MODELS, UNCERTAINTY)
 
 
 def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
