@@ -1,12 +1,21 @@
-"""The default catalog obeys the field table and the modelling conventions."""
+"""The default catalog obeys the field table and the modelling conventions.
+
+Its CSV files load only when valid, and a bad cell is reported by file, line and column.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
-from tco.data.catalog import DEFAULT_CATALOG
+from tco.data.catalog import DEFAULT_CATALOG, FILE_NAMES, CatalogError, load_catalog
 from tco.schema.fields import SHEETS_BY_NAME, Field, Sheet
 
 SEED_CHIPS = {
@@ -280,3 +289,88 @@ def test_models_are_consistent() -> None:
         ("r1-distill-qwen-7b", 14),
     ]:
         assert 2 * num(model(model_id)["params_b"]) == pytest.approx(weights_gb, rel=0.1)
+
+
+# --------------------------------------------------------------------------------------
+# The CSV files and their loader
+# --------------------------------------------------------------------------------------
+
+#: The catalog files as shipped in the package.
+PACKAGED = files("tco.data")
+
+
+def csv_records(folder: Traversable, file_name: str) -> list[list[str]]:
+    """A catalog file as csv records, header first, read independently of the loader."""
+    text = (folder / file_name).read_text(encoding="utf-8")
+    return [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+
+
+def catalog_copy(tmp_path: Path) -> Path:
+    for file_name in FILE_NAMES.values():
+        (tmp_path / file_name).write_text(
+            (PACKAGED / file_name).read_text(encoding="utf-8"), encoding="utf-8", newline=""
+        )
+    return tmp_path
+
+
+def rewrite(path: Path, records: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(records)
+
+
+@pytest.mark.parametrize("sheet_name", sorted(FILE_NAMES))
+def test_csv_header_is_the_field_table(sheet_name: str) -> None:
+    header = csv_records(PACKAGED, FILE_NAMES[sheet_name])[0]
+    assert header == list(SHEETS_BY_NAME[sheet_name].keys)
+
+
+@pytest.mark.parametrize("sheet_name", sorted(FILE_NAMES))
+def test_every_csv_record_is_one_catalog_row_in_file_order(sheet_name: str) -> None:
+    header, *records = csv_records(PACKAGED, FILE_NAMES[sheet_name])
+    loaded = load_catalog(PACKAGED)[sheet_name]
+    first = header[0]
+    assert [record[0] for record in records] == [str(row[first]) for row in loaded]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "row_id", "key", "bad", "message"),
+    [
+        ("chips.csv", "h100", "tdp_w", "700 W", "must be a number, got '700 W'"),
+        ("chips.csv", "h100", "origin", "mars", "must be one of domestic, import"),
+        ("fabrics.csv", "roce-400g", "efficiency", "1.5", "must be <= 1, got 1.5"),
+        ("models.csv", "llama-2-70b", "kv_heads", "128", "must be <= heads (64), got 128"),
+        ("uncertainty.csv", "Chips", "row_id", "no-such-chip", "no Chips row with id"),
+    ],
+)
+def test_bad_cell_names_file_line_and_column(
+    tmp_path: Path, file_name: str, row_id: str, key: str, bad: str, message: str
+) -> None:
+    folder = catalog_copy(tmp_path)
+    records = csv_records(folder, file_name)
+    # An earlier source cell spanning two lines shifts every later record by one line.
+    records[1][records[0].index("source")] += "\nsecond line"
+    index = next(i for i, record in enumerate(records) if i > 1 and record[0] == row_id)
+    column = records[0].index(key)
+    records[index][column] = bad
+    rewrite(folder / file_name, records)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(folder)
+    line = index + 2  # 1-based, plus the extra line of record 1
+    where = f"{folder / file_name}, line {line}, column {get_column_letter(column + 1)} ({key})"
+    assert f"{where}: {message}" in str(caught.value)
+
+
+def test_header_out_of_field_table_order_is_refused(tmp_path: Path) -> None:
+    folder = catalog_copy(tmp_path)
+    records = csv_records(folder, "cooling.csv")
+    records[0][1], records[0][2] = records[0][2], records[0][1]
+    rewrite(folder / "cooling.csv", records)
+    with pytest.raises(CatalogError, match=r"cooling\.csv, line 1: the header must be"):
+        load_catalog(folder)
+
+
+def test_csv_saved_by_excel_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    folder = catalog_copy(tmp_path)
+    chips = folder / "chips.csv"
+    chips.write_text("\ufeff" + chips.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_catalog(folder) == DEFAULT_CATALOG

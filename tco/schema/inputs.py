@@ -4,6 +4,7 @@
 then runs the cross-sheet checks: unique ids, references, kind-specific
 required fields, precision support, memory fit and `Uncertainty` ranges.
 Every problem is collected; one `InputError` carries them all.
+`validate_catalog` runs the same checks on the default catalog's sheets.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tco.schema.fields import (
     CHIPS,
     COOLING,
     FABRICS,
+    FIRST_DATA_ROW,
     MODELS,
     SHEETS_BY_NAME,
     SITE,
@@ -30,6 +32,10 @@ from tco.schema.models import CellProblem, build_row, coerce, describe_error, is
 
 #: Bytes per parameter or activation element at each workload precision.
 BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
+
+#: The sheets of the default catalog (`tco.data`): all but the planner's own
+#: Workloads and Site.
+CATALOG_SHEETS = (CHIPS, FABRICS, COOLING, MODELS, UNCERTAINTY)
 
 #: Row models are generated from the field table, so their attributes are the
 #: column keys; static typing sees them as `Any` (see tco.schema.models).
@@ -150,26 +156,22 @@ class _Checker:
 def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
     """Validate raw sheets into `PlanningInputs`, or raise `InputError` with every issue."""
     check = _Checker()
-    typed: dict[str, dict[str, tuple[int, Row]]] = {}
-    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, UNCERTAINTY):
-        table = raw.tables.get(sheet.name) or RawTable(sheet.name)
-        typed[sheet.name] = check.typed_rows(sheet, table)
+    typed = _typed_tables(check, raw)
     site_table = raw.tables.get(SITE.name) or RawTable(SITE.name)
     site = _site(check, site_table)
-    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS):
-        if not typed[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
-            check.add("has no data rows (data starts on row 3)", sheet=sheet.name)
-
-    tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
-    chips = {k: m for k, (_, m) in typed["Chips"].items()}
-    models = {k: m for k, (_, m) in typed["Models"].items()}
-    _check_references(check, tables, typed)
-    _check_models(check, tables["Models"], typed["Models"])
-    _check_workloads(check, tables["Workloads"], typed["Workloads"], chips, models)
-    _check_uncertainty(check, tables, typed, site)
+    _check_tables(
+        check,
+        raw,
+        typed,
+        site,
+        (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS),
+        f"has no data rows (data starts on row {FIRST_DATA_ROW})",
+    )
     if check.issues or site is None:
         raise InputError(check.issues)
 
+    chips = {k: m for k, (_, m) in typed["Chips"].items()}
+    models = {k: m for k, (_, m) in typed["Models"].items()}
     source_rows = {
         (sheet, row_id): row
         for sheet in ("Chips", "Fabrics", "Cooling", "Models", "Workloads")
@@ -186,6 +188,53 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
     )
+
+
+def validate_catalog(raw: RawWorkbook) -> dict[str, list[Row]]:
+    """Validate catalog sheets (no Workloads, no Site) with every check a workbook gets.
+
+    The default catalog ships as data files; running it through the planner's
+    own checks means a catalog the tool ships is never one it would refuse.
+    Returns the typed rows per sheet in file order, or raises `InputError`.
+    """
+    check = _Checker()
+    typed = _typed_tables(check, raw)
+    _check_tables(check, raw, typed, None, (CHIPS, FABRICS, COOLING, MODELS), "has no data rows")
+    if check.issues:
+        raise InputError(check.issues)
+    return {sheet.name: [m for _, m in typed[sheet.name].values()] for sheet in CATALOG_SHEETS}
+
+
+def _typed_tables(check: _Checker, raw: RawWorkbook) -> dict[str, dict[str, tuple[int, Row]]]:
+    """Typed rows of every table sheet; a sheet that is absent has none."""
+    return {
+        sheet.name: check.typed_rows(sheet, raw.tables.get(sheet.name) or RawTable(sheet.name))
+        for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, UNCERTAINTY)
+    }
+
+
+def _check_tables(
+    check: _Checker,
+    raw: RawWorkbook,
+    typed: dict[str, dict[str, tuple[int, Row]]],
+    site: Row | None,
+    needs_rows: tuple[Sheet, ...],
+    no_rows_message: str,
+) -> None:
+    """The cross-sheet checks: required data rows, references, models, workloads, ranges.
+
+    `no_rows_message` says where data starts, which differs between a workbook and a file.
+    """
+    for sheet in needs_rows:
+        if not typed[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
+            check.add(no_rows_message, sheet=sheet.name)
+    tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
+    chips = {k: m for k, (_, m) in typed["Chips"].items()}
+    models = {k: m for k, (_, m) in typed["Models"].items()}
+    _check_references(check, tables, typed)
+    _check_models(check, tables["Models"], typed["Models"])
+    _check_workloads(check, tables["Workloads"], typed["Workloads"], chips, models)
+    _check_uncertainty(check, tables, typed, site)
 
 
 def _site(check: _Checker, table: RawTable) -> Row | None:
