@@ -95,3 +95,13 @@ LARGE_SITE: dict[str, Any] = EXAMPLE_SITE | {"power_budget_kw": 60000, "min_dome
 def large_instance(min_domestic_share: float = 0.3, **kwargs: Any) -> PlanningInputs:
     site = LARGE_SITE | {"min_domestic_share": min_domestic_share}
     return inputs_from_dicts(large_sheets(**kwargs), site, source_name="large")
+
+
+if __name__ == "__main__":
+    # Write the large instance (30% share) as a workbook, for end-to-end CLI timings.
+    import sys
+    from pathlib import Path
+
+    from tco.io.template import write_workbook
+
+    write_workbook(Path(sys.argv[1]), large_sheets(), LARGE_SITE)
