@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tco.errors import InputError, InputIssue, show_value
 from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
@@ -26,27 +28,38 @@ from tco.schema.fields import (
     WORKLOADS,
     Sheet,
 )
-from tco.schema.models import CellProblem, build_row, coerce, describe_error, is_blank
+from tco.schema.models import CellProblem, RowT, build_row, coerce, describe_error, is_blank
+from tco.schema.rows import (
+    ChipRow,
+    CoolingRow,
+    FabricRow,
+    ModelRow,
+    SiteRow,
+    UncertaintyRow,
+    WorkloadRow,
+)
 
 #: Bytes per parameter or activation element at each workload precision.
 BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
 
-#: Row models are generated from the field table, so their attributes are the
-#: column keys; static typing sees them as `Any` (see tco.schema.models).
-Row = Any
+T = TypeVar("T")
+
+#: Rows of any table sheet by id, each with its 1-based sheet row: what the
+#: cross-sheet checks read where the sheet is a parameter (references, ranges).
+TypedRows = Mapping[str, tuple[int, BaseModel]]
 
 
 @dataclass(frozen=True)
 class PlanningInputs:
     """Validated inputs. Mappings are read-only and keyed by id in sheet order."""
 
-    chips: Mapping[str, Row]
-    fabrics: Mapping[str, Row]
-    coolings: Mapping[str, Row]
-    models: Mapping[str, Row]
-    workloads: Mapping[str, Row]
-    site: Row
-    uncertainty: tuple[Row, ...]
+    chips: Mapping[str, ChipRow]
+    fabrics: Mapping[str, FabricRow]
+    coolings: Mapping[str, CoolingRow]
+    models: Mapping[str, ModelRow]
+    workloads: Mapping[str, WorkloadRow]
+    site: SiteRow
+    uncertainty: tuple[UncertaintyRow, ...]
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
@@ -62,7 +75,19 @@ class PlanningInputs:
         }
 
 
-def supports_precision(chip: Row, precision: str) -> bool:
+def required_for_kind(value: T | None, key: str) -> T:
+    """A workload field that `validate_workbook` requires for the workload's kind.
+
+    The row type keeps None because the field may be blank for the other kind
+    (an inference workload has no global batch); a None here means the row
+    skipped validation, so fail loudly rather than compute with a blank.
+    """
+    if value is None:
+        raise ValueError(f"{key} is blank; validate_workbook requires it for this workload kind")
+    return value
+
+
+def supports_precision(chip: ChipRow, precision: str) -> bool:
     """BF16 is universal; FP8/INT8 only where the chip's column is filled."""
     if precision == "fp8":
         return chip.fp8_tflops is not None
@@ -71,7 +96,7 @@ def supports_precision(chip: Row, precision: str) -> bool:
     return True
 
 
-def allowed_chip_ids(inputs_chips: Mapping[str, Row], workload: Row) -> list[str]:
+def allowed_chip_ids(inputs_chips: Mapping[str, ChipRow], workload: WorkloadRow) -> list[str]:
     """Available chips a workload may use, in catalog order."""
     allowed = set(workload.allowed_chips or inputs_chips.keys())
     return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
@@ -107,9 +132,11 @@ class _Checker:
         name = table.name if table is not None else sheet
         self.issues.append(InputIssue(message, name, row, column, key))
 
-    def typed_rows(self, sheet: Sheet, table: RawTable) -> dict[str, tuple[int, Row]]:
+    def typed_rows(
+        self, sheet: Sheet, model_class: type[RowT], table: RawTable
+    ) -> dict[str, tuple[int, RowT]]:
         """Coerce and validate every row of a table sheet; return id -> (row, model)."""
-        out: dict[str, tuple[int, Row]] = {}
+        out: dict[str, tuple[int, RowT]] = {}
         for raw in table.rows:
             values: dict[str, Any] = {}
             failed: set[str] = set()
@@ -122,15 +149,15 @@ class _Checker:
                 except CellProblem as problem:
                     self.add(str(problem), table, raw.row, field.key)
                     failed.add(field.key)
-            model, errors = build_row(sheet.name, values)
+            model, errors = build_row(model_class, values)
             for error in errors:
                 key = str((error.get("loc") or ("?",))[0])
                 if key not in failed:  # already reported as a cell problem
                     self.add(describe_error(error), table, raw.row, key)
             if model is None or failed:
                 raw_id = raw.values.get(sheet.id_key) if sheet.id_key else None
-                if not is_blank(raw_id):
-                    id_field = sheet.field(sheet.id_key)  # type: ignore[arg-type]
+                if sheet.id_key is not None and not is_blank(raw_id):
+                    id_field = sheet.field(sheet.id_key)
                     self.invalid_ids.setdefault(sheet.name, set()).add(coerce(id_field, raw_id))
                 continue
             row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
@@ -150,45 +177,51 @@ class _Checker:
 def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
     """Validate raw sheets into `PlanningInputs`, or raise `InputError` with every issue."""
     check = _Checker()
-    typed: dict[str, dict[str, tuple[int, Row]]] = {}
-    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, UNCERTAINTY):
-        table = raw.tables.get(sheet.name) or RawTable(sheet.name)
-        typed[sheet.name] = check.typed_rows(sheet, table)
-    site_table = raw.tables.get(SITE.name) or RawTable(SITE.name)
-    site = _site(check, site_table)
-    for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS):
-        if not typed[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
-            check.add("has no data rows (data starts on row 3)", sheet=sheet.name)
-
     tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
-    chips = {k: m for k, (_, m) in typed["Chips"].items()}
-    models = {k: m for k, (_, m) in typed["Models"].items()}
+    typed_chips = check.typed_rows(CHIPS, ChipRow, tables["Chips"])
+    typed_fabrics = check.typed_rows(FABRICS, FabricRow, tables["Fabrics"])
+    typed_coolings = check.typed_rows(COOLING, CoolingRow, tables["Cooling"])
+    typed_models = check.typed_rows(MODELS, ModelRow, tables["Models"])
+    typed_workloads = check.typed_rows(WORKLOADS, WorkloadRow, tables["Workloads"])
+    typed_uncertainty = check.typed_rows(UNCERTAINTY, UncertaintyRow, tables["Uncertainty"])
+    site = _site(check, tables["Site"])
+    typed: dict[str, TypedRows] = {
+        "Chips": typed_chips,
+        "Fabrics": typed_fabrics,
+        "Cooling": typed_coolings,
+        "Models": typed_models,
+        "Workloads": typed_workloads,
+    }
+    for name, rows in typed.items():
+        if not rows and not any(i.sheet == name for i in check.issues):
+            check.add("has no data rows (data starts on row 3)", sheet=name)
+
+    chips = {k: m for k, (_, m) in typed_chips.items()}
+    models = {k: m for k, (_, m) in typed_models.items()}
     _check_references(check, tables, typed)
-    _check_models(check, tables["Models"], typed["Models"])
-    _check_workloads(check, tables["Workloads"], typed["Workloads"], chips, models)
-    _check_uncertainty(check, tables, typed, site)
+    _check_models(check, tables["Models"], typed_models)
+    _check_workloads(check, tables["Workloads"], typed_workloads, chips, models)
+    _check_uncertainty(check, tables["Uncertainty"], typed_uncertainty, typed, site)
     if check.issues or site is None:
         raise InputError(check.issues)
 
     source_rows = {
-        (sheet, row_id): row
-        for sheet in ("Chips", "Fabrics", "Cooling", "Models", "Workloads")
-        for row_id, (row, _) in typed[sheet].items()
+        (sheet, row_id): row for sheet, rows in typed.items() for row_id, (row, _) in rows.items()
     }
     return PlanningInputs(
         chips=MappingProxyType(chips),
-        fabrics=MappingProxyType({k: m for k, (_, m) in typed["Fabrics"].items()}),
-        coolings=MappingProxyType({k: m for k, (_, m) in typed["Cooling"].items()}),
+        fabrics=MappingProxyType({k: m for k, (_, m) in typed_fabrics.items()}),
+        coolings=MappingProxyType({k: m for k, (_, m) in typed_coolings.items()}),
         models=MappingProxyType(models),
-        workloads=MappingProxyType({k: m for k, (_, m) in typed["Workloads"].items()}),
+        workloads=MappingProxyType({k: m for k, (_, m) in typed_workloads.items()}),
         site=site,
-        uncertainty=tuple(m for _, m in typed["Uncertainty"].values()),
+        uncertainty=tuple(m for _, m in typed_uncertainty.values()),
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
     )
 
 
-def _site(check: _Checker, table: RawTable) -> Row | None:
+def _site(check: _Checker, table: RawTable) -> SiteRow | None:
     """Site rows are key/value; the reader maps each key's value under `values['value']`."""
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -228,7 +261,7 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
         except CellProblem as problem:
             check.issues.append(InputIssue(str(problem), SITE.name, raw.row, "B", key))
             bad = True
-    model, errors = build_row(SITE.name, values)
+    model, errors = build_row(SiteRow, values)
     for error in errors:
         key = str((error.get("loc") or ("?",))[0])
         row = rows.get(key)
@@ -240,7 +273,7 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
 
 
 def _check_references(
-    check: _Checker, tables: dict[str, RawTable], typed: dict[str, dict[str, tuple[int, Row]]]
+    check: _Checker, tables: dict[str, RawTable], typed: dict[str, TypedRows]
 ) -> None:
     """Every `ref` field names an existing id of the referenced sheet."""
     for sheet in (FABRICS, WORKLOADS):
@@ -270,7 +303,9 @@ def _preview(ids: Mapping[str, Any]) -> str:
     return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
 
 
-def _check_models(check: _Checker, table: RawTable, models: dict[str, tuple[int, Row]]) -> None:
+def _check_models(
+    check: _Checker, table: RawTable, models: dict[str, tuple[int, ModelRow]]
+) -> None:
     for row, model in models.values():
         if model.active_params_b > model.params_b:
             check.add(
@@ -289,9 +324,9 @@ def _check_models(check: _Checker, table: RawTable, models: dict[str, tuple[int,
 def _check_workloads(
     check: _Checker,
     table: RawTable,
-    workloads: dict[str, tuple[int, Row]],
-    chips: dict[str, Row],
-    models: dict[str, Row],
+    workloads: dict[str, tuple[int, WorkloadRow]],
+    chips: dict[str, ChipRow],
+    models: dict[str, ModelRow],
 ) -> None:
     """Kind-specific required fields, precision support and memory fit."""
     for row, w in workloads.values():
@@ -356,14 +391,15 @@ def _check_workloads(
 
 def _check_uncertainty(
     check: _Checker,
-    tables: dict[str, RawTable],
-    typed: dict[str, dict[str, tuple[int, Row]]],
-    site: Row | None,
+    table: RawTable,
+    ranges: dict[str, tuple[int, UncertaintyRow]],
+    typed: dict[str, TypedRows],
+    site: SiteRow | None,
 ) -> None:
     """Each range points at an existing row and numeric field, with low <= nominal <= high."""
-    table = tables["Uncertainty"]
-    for row, u in typed["Uncertainty"].values():
+    for row, u in ranges.values():
         sheet = SHEETS_BY_NAME[u.sheet]
+        target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
         if u.low > u.high:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
