@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from tco.perf.inference import inference_estimate
@@ -202,30 +203,34 @@ def _fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+#: Table columns of `render_table` and how each is justified.
+_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
+    ("workload", "left"),
+    ("chip", "left"),
+    ("fabric", "left"),
+    ("cards", "right"),
+    ("tokens/s", "right"),
+    ("tok/s/card", "right"),
+    ("cards for target", "right"),
+    ("replica", "right"),
+    ("batch", "right"),
+    ("TPOT ms", "right"),
+    ("TTFT ms", "right"),
+    ("step s", "right"),
+    ("comm s", "right"),
+    ("avg node kW", "right"),
+    ("free GB/card", "right"),
+    ("note", "left"),
+)
+
+
 def render_table(estimates: list[Estimate]) -> Table:
     """A rich table, one row per estimate; infeasible rows show the reason."""
     table = Table(title="Performance estimates")
-    for name, justify in (
-        ("workload", "left"),
-        ("chip", "left"),
-        ("fabric", "left"),
-        ("cards", "right"),
-        ("tokens/s", "right"),
-        ("tok/s/card", "right"),
-        ("cards for target", "right"),
-        ("replica", "right"),
-        ("batch", "right"),
-        ("TPOT ms", "right"),
-        ("TTFT ms", "right"),
-        ("step s", "right"),
-        ("comm s", "right"),
-        ("avg node kW", "right"),
-        ("free GB/card", "right"),
-        ("note", "left"),
-    ):
+    for name, justify in _COLUMNS:
         table.add_column(
             name,
-            justify=justify,  # type: ignore[arg-type]
+            justify=justify,
             no_wrap=name in ("workload", "chip", "fabric"),
             overflow="fold",
         )
