@@ -27,7 +27,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tco
 
-# Regenerate the committed template, example workbook and input reference.
+# Regenerate the committed template, example workbook, input reference and row classes.
 template: $(STAMP)
 	$(BIN)/python -m tco.data.examples
 	$(BIN)/python -m tco.schema.docs
+	$(BIN)/python -m tco.schema.rows_gen

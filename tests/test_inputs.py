@@ -8,8 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from tco.errors import InputError
+from tco.schema import rows
 from tco.schema.fields import SHEETS
-from tco.schema.models import ROW_MODELS
+from tco.schema.rows import ChipRow, SiteRow, WorkloadRow
+from tco.schema.rows_gen import CLASS_NAMES
 
 from factory import CHIP, DOMESTIC, INFERENCE, MODEL, TRAINING, make_inputs
 
@@ -22,6 +24,9 @@ def messages(**kwargs) -> list[str]:
 
 def test_valid_inputs_are_frozen_and_typed() -> None:
     inputs = make_inputs(Workloads=[INFERENCE, TRAINING])
+    assert isinstance(inputs.chips["h100"], ChipRow)
+    assert isinstance(inputs.workloads["train"], WorkloadRow)
+    assert isinstance(inputs.site, SiteRow)
     assert inputs.chips["h100"].tdp_w == 700.0
     assert inputs.workloads["train"].allowed_chips is None
     with pytest.raises(ValidationError):
@@ -34,8 +39,10 @@ def test_valid_inputs_are_frozen_and_typed() -> None:
 
 def test_row_models_follow_the_field_table() -> None:
     for sheet in SHEETS:
-        assert list(ROW_MODELS[sheet.name].model_fields) == list(sheet.keys)
-        assert ROW_MODELS[sheet.name].model_config["extra"] == "forbid"
+        model = getattr(rows, CLASS_NAMES[sheet.name])
+        assert list(model.model_fields) == list(sheet.keys)
+        assert model.model_config["extra"] == "forbid"
+        assert model.model_config["frozen"] is True
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -12,6 +12,7 @@ from tco.cli import app
 from tco.data.examples import EXAMPLE_PATH, TEMPLATE_PATH, write_bundled
 from tco.schema.docs import DOCS_PATH, render_markdown
 from tco.schema.fields import SHEETS, SITE
+from tco.schema.rows_gen import ROWS_PATH, render_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -63,6 +64,11 @@ def test_cli_template_matches_committed_template(tmp_path: Path) -> None:
 
 def test_docs_match_the_field_table() -> None:
     assert (ROOT / DOCS_PATH).read_text(encoding="utf-8") == render_markdown()
+
+
+def test_row_classes_match_the_field_table() -> None:
+    """The committed typed rows are what `python -m tco.schema.rows_gen` writes, byte for byte."""
+    assert ROWS_PATH.read_bytes() == render_rows().encode("utf-8")
 
 
 def test_template_layout(tmp_path: Path) -> None:

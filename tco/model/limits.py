@@ -47,15 +47,16 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
         m.max_racks_constraint = pyo.Constraint(rule=racks_rule)
 
-    capped = sorted({o.chip for o in options if chips[o.chip].max_cards is not None})
+    caps = {o.chip: cap for o in options if (cap := chips[o.chip].max_cards) is not None}
+    capped = sorted(caps)
     m.CAPPED_CHIPS = pyo.Set(initialize=capped, ordered=True)
-    supply_slack = {c: _slack(m, ctx, f"supply:{c}", max(chips[c].max_cards, 1)) for c in capped}
+    supply_slack = {c: _slack(m, ctx, f"supply:{c}", max(caps[c], 1)) for c in capped}
 
     @m.Constraint(m.CAPPED_CHIPS)
     def supply_constraint(m, c):
         """sum of cards of chip c over pools <= max_cards [cards]."""
         cards = sum(m.e_cards[o.key] for o in options if o.chip == c)
-        return cards <= chips[c].max_cards + supply_slack[c]
+        return cards <= caps[c] + supply_slack[c]
 
     if site.min_domestic_share > 0:
         share = site.min_domestic_share

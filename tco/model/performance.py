@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tco.perf.inference import InferenceResult, inference_estimate
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
-from tco.schema.inputs import PlanningInputs
+from tco.schema.inputs import PlanningInputs, required_for_kind
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def pool_performance(
             max(curve.saturation_nodes, curve.min_nodes),
             shortfall_reason=None if need.feasible else need.reason,
         )
-    target = float(workload.target_tokens_per_s)
+    target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
     result = inference_estimate(workload, model, chip, site)
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return InferencePerformance(

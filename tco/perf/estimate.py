@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
-from tco.schema.inputs import PlanningInputs, Row, allowed_chip_ids, compatible_fabric_ids
+from tco.schema.inputs import (
+    PlanningInputs,
+    allowed_chip_ids,
+    compatible_fabric_ids,
+    required_for_kind,
+)
+from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,16 @@ class Estimate:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class _Subject(TypedDict):
+    """The `Estimate` fields naming what is estimated, shared by its feasible and failed forms."""
+
+    workload: str
+    kind: str
+    chip: str
+    fabric: str
+    target_tokens_per_s: float
 
 
 #: Fabric label of inference estimates, which no scale-out fabric changes.
@@ -90,16 +107,21 @@ def estimate(
 
 
 def _training(
-    workload: Row, model: Row, chip: Row, fabric: Row, site: Row, cards: int | None
+    workload: WorkloadRow,
+    model: ModelRow,
+    chip: ChipRow,
+    fabric: FabricRow,
+    site: SiteRow,
+    cards: int | None,
 ) -> Estimate:
     target = training_target_tokens_per_s(workload)
-    base = {
-        "workload": workload.workload_id,
-        "kind": "training",
-        "chip": chip.chip_id,
-        "fabric": fabric.fabric_id,
-        "target_tokens_per_s": target,
-    }
+    base = _Subject(
+        workload=workload.workload_id,
+        kind="training",
+        chip=chip.chip_id,
+        fabric=fabric.fabric_id,
+        target_tokens_per_s=target,
+    )
     curve = training_curve(workload, model, chip, fabric, site)
     if not curve.feasible:
         return Estimate(feasible=False, reason=curve.reason, **base)
@@ -133,16 +155,21 @@ def _training(
 
 
 def _inference(
-    workload: Row, model: Row, chip: Row, fabric_label: str, site: Row, cards: int | None
+    workload: WorkloadRow,
+    model: ModelRow,
+    chip: ChipRow,
+    fabric_label: str,
+    site: SiteRow,
+    cards: int | None,
 ) -> Estimate:
-    target = float(workload.target_tokens_per_s)
-    base = {
-        "workload": workload.workload_id,
-        "kind": "inference",
-        "chip": chip.chip_id,
-        "fabric": fabric_label,
-        "target_tokens_per_s": target,
-    }
+    target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
+    base = _Subject(
+        workload=workload.workload_id,
+        kind="inference",
+        chip=chip.chip_id,
+        fabric=fabric_label,
+        target_tokens_per_s=target,
+    )
     result = inference_estimate(workload, model, chip, site)
     if not result.feasible or result.replica_cards is None:
         return Estimate(feasible=False, reason=result.reason, **base)
@@ -176,30 +203,34 @@ def _fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+#: Table columns of `render_table` and how each is justified.
+_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
+    ("workload", "left"),
+    ("chip", "left"),
+    ("fabric", "left"),
+    ("cards", "right"),
+    ("tokens/s", "right"),
+    ("tok/s/card", "right"),
+    ("cards for target", "right"),
+    ("replica", "right"),
+    ("batch", "right"),
+    ("TPOT ms", "right"),
+    ("TTFT ms", "right"),
+    ("step s", "right"),
+    ("comm s", "right"),
+    ("avg node kW", "right"),
+    ("free GB/card", "right"),
+    ("note", "left"),
+)
+
+
 def render_table(estimates: list[Estimate]) -> Table:
     """A rich table, one row per estimate; infeasible rows show the reason."""
     table = Table(title="Performance estimates")
-    for name, justify in (
-        ("workload", "left"),
-        ("chip", "left"),
-        ("fabric", "left"),
-        ("cards", "right"),
-        ("tokens/s", "right"),
-        ("tok/s/card", "right"),
-        ("cards for target", "right"),
-        ("replica", "right"),
-        ("batch", "right"),
-        ("TPOT ms", "right"),
-        ("TTFT ms", "right"),
-        ("step s", "right"),
-        ("comm s", "right"),
-        ("avg node kW", "right"),
-        ("free GB/card", "right"),
-        ("note", "left"),
-    ):
+    for name, justify in _COLUMNS:
         table.add_column(
             name,
-            justify=justify,  # type: ignore[arg-type]
+            justify=justify,
             no_wrap=name in ("workload", "chip", "fabric"),
             overflow="fold",
         )

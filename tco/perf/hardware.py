@@ -7,7 +7,7 @@ and bytes/s here.
 
 from __future__ import annotations
 
-from tco.schema.inputs import Row
+from tco.schema.rows import ChipRow, FabricRow
 
 #: Achieved fraction of the scale-up link's one-direction line rate in ring
 #: collectives. NCCL all-reduce on 8 x H100 NVLink4 reaches a bus bandwidth
@@ -26,7 +26,7 @@ SCALEUP_CALL_LATENCY_S = 10e-6
 ACTIVATION_BYTES = 2.0
 
 
-def peak_flops_per_s(chip: Row, precision: str) -> float | None:
+def peak_flops_per_s(chip: ChipRow, precision: str) -> float | None:
     """Dense matrix peak at `precision`, FLOP/s (OP/s for int8); None when unsupported.
 
     bf16 -> bf16_tflops, fp8 -> fp8_tflops, int8 -> int8_tops, each x 1e12.
@@ -35,17 +35,17 @@ def peak_flops_per_s(chip: Row, precision: str) -> float | None:
     return None if tera is None else tera * 1e12
 
 
-def scaleup_bytes_per_s(chip: Row) -> float:
+def scaleup_bytes_per_s(chip: ChipRow) -> float:
     """Achieved scale-up B/s per card, one direction: scaleup_bw_gbs x 1e9 x efficiency."""
     return chip.scaleup_bw_gbs * 1e9 * SCALEUP_EFFICIENCY
 
 
-def nics_per_node(chip: Row) -> int:
+def nics_per_node(chip: ChipRow) -> int:
     """Scale-out ports per node; blank means one per card."""
     return chip.nics_per_node or chip.cards_per_node
 
 
-def fabric_bytes_per_s_per_card(chip: Row, fabric: Row) -> float:
+def fabric_bytes_per_s_per_card(chip: ChipRow, fabric: FabricRow) -> float:
     """Scale-out bandwidth one card gets when all the node's cards communicate, B/s.
 
     node = nics_per_node x port_gbps / 8 x 1e9 x efficiency; per card = node / cards_per_node.
@@ -54,6 +54,6 @@ def fabric_bytes_per_s_per_card(chip: Row, fabric: Row) -> float:
     return node_bytes_per_s / chip.cards_per_node
 
 
-def usable_memory_bytes(chip: Row, memory_headroom: float) -> float:
+def usable_memory_bytes(chip: ChipRow, memory_headroom: float) -> float:
     """Usable device memory per card, B: memory_gb x 1e9 x (1 - memory_headroom)."""
     return chip.memory_gb * 1e9 * (1 - memory_headroom)

@@ -42,7 +42,8 @@ from tco.perf.hardware import (
     usable_memory_bytes,
 )
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
-from tco.schema.inputs import BYTES_PER_VALUE, Row
+from tco.schema.inputs import BYTES_PER_VALUE, required_for_kind
+from tco.schema.rows import ChipRow, ModelRow, SiteRow, WorkloadRow
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class InferenceResult:
         return self.tokens_per_s / self.replica_cards if self.replica_cards else 0.0
 
 
-def _tp_comm_s(chip: Row, g: int, tokens: float, hidden: int, layers: int) -> float:
+def _tp_comm_s(chip: ChipRow, g: int, tokens: float, hidden: int, layers: int) -> float:
     """2 ring all-reduces per layer of tokens x hidden x 2 B over g cards, plus call latency."""
     if g == 1:
         return 0.0
@@ -91,8 +92,8 @@ def _tp_comm_s(chip: Row, g: int, tokens: float, hidden: int, layers: int) -> fl
 
 
 def decode_step(
-    model: Row,
-    chip: Row,
+    model: ModelRow,
+    chip: ChipRow,
     precision: str,
     replica_cards: int,
     batch: int,
@@ -116,7 +117,7 @@ def decode_step(
 
 
 def prefill_s(
-    model: Row, chip: Row, precision: str, replica_cards: int, input_tokens: float
+    model: ModelRow, chip: ChipRow, precision: str, replica_cards: int, input_tokens: float
 ) -> float:
     """Prefill of one request: compute-bound FLOPs plus TP all-reduces, s."""
     peak = peak_flops_per_s(chip, precision)
@@ -130,13 +131,21 @@ def prefill_s(
     return compute + _tp_comm_s(chip, replica_cards, input_tokens, model.hidden, model.layers)
 
 
+def _request_tokens(workload: WorkloadRow) -> tuple[float, float]:
+    """Mean prompt and mean generated tokens of one request, tokens."""
+    return (
+        required_for_kind(workload.avg_input_tokens, "avg_input_tokens"),
+        required_for_kind(workload.avg_output_tokens, "avg_output_tokens"),
+    )
+
+
 def serve_replica(
-    workload: Row, model: Row, chip: Row, site: Row, replica_cards: int
+    workload: WorkloadRow, model: ModelRow, chip: ChipRow, site: SiteRow, replica_cards: int
 ) -> InferenceResult:
     """Largest batch and throughput of a replica of exactly `replica_cards` cards."""
     g = replica_cards
     precision = workload.precision
-    i, o = float(workload.avg_input_tokens), float(workload.avg_output_tokens)
+    i, o = _request_tokens(workload)
     usable = usable_memory_bytes(chip, site.memory_headroom)
     weights = model.params_b * 1e9 * BYTES_PER_VALUE[precision]
     kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
@@ -196,7 +205,9 @@ def serve_replica(
     )
 
 
-def inference_estimate(workload: Row, model: Row, chip: Row, site: Row) -> InferenceResult:
+def inference_estimate(
+    workload: WorkloadRow, model: ModelRow, chip: ChipRow, site: SiteRow
+) -> InferenceResult:
     """Best replica size for the workload on the chip, or infeasible with the reason."""
     precision = workload.precision
     if peak_flops_per_s(chip, precision) is None:
@@ -205,7 +216,8 @@ def inference_estimate(workload: Row, model: Row, chip: Row, site: Row) -> Infer
             False, f"chip {chip.chip_id} does not support {precision} ({column} blank)"
         )
     usable = usable_memory_bytes(chip, site.memory_headroom)
-    context = float(workload.avg_input_tokens) + float(workload.avg_output_tokens)
+    input_tokens, output_tokens = _request_tokens(workload)
+    context = input_tokens + output_tokens
     fit = smallest_replica(model, precision, chip.scaleup_domain, usable, context)
     if fit.replica_cards is None:
         return InferenceResult(False, fit.reason)

@@ -9,7 +9,8 @@ import math
 from dataclasses import dataclass
 
 from tco.perf.hardware import ACTIVATION_BYTES
-from tco.schema.inputs import BYTES_PER_VALUE, Row
+from tco.schema.inputs import BYTES_PER_VALUE
+from tco.schema.rows import ModelRow
 
 #: Mixed-precision Adam: 16-bit weights and 16-bit gradients on every card of
 #: a model-parallel shard, plus 12 B of fp32 master weights, Adam m and Adam v
@@ -38,7 +39,7 @@ class TrainingMemory:
 
 
 def training_memory(
-    model: Row, seq_len: int, tensor: int, pipeline: int, data: int
+    model: ModelRow, seq_len: int, tensor: int, pipeline: int, data: int
 ) -> TrainingMemory:
     """Training memory per card.
 
@@ -62,7 +63,7 @@ def training_memory(
 
 
 def min_data_parallel(
-    model: Row, seq_len: int, tensor: int, pipeline: int, usable_bytes: float
+    model: ModelRow, seq_len: int, tensor: int, pipeline: int, usable_bytes: float
 ) -> int | None:
     """Smallest dp whose training memory fits `usable_bytes` per card; None if no dp fits.
 
@@ -75,12 +76,12 @@ def min_data_parallel(
     return max(1, math.ceil(fixed.optimizer_bytes / room - 1e-12))
 
 
-def weights_bytes(model: Row, precision: str) -> float:
+def weights_bytes(model: ModelRow, precision: str) -> float:
     """Serving weights, B: params_b x 1e9 x bytes at `precision` (all experts resident)."""
     return model.params_b * 1e9 * BYTES_PER_VALUE[precision]
 
 
-def kv_bytes_per_token(model: Row, precision: str) -> float:
+def kv_bytes_per_token(model: ModelRow, precision: str) -> float:
     """KV cache per token, B: override (MLA) or 2 x layers x kv_heads x head_dim x bytes.
 
     The factor 2 is K and V; kv_heads (not heads) makes it GQA/MQA-aware.
@@ -107,7 +108,7 @@ def powers_of_two_up_to(limit: int) -> list[int]:
 
 
 def smallest_replica(
-    model: Row, precision: str, scaleup_domain: int, usable_bytes: float, context_tokens: float
+    model: ModelRow, precision: str, scaleup_domain: int, usable_bytes: float, context_tokens: float
 ) -> ReplicaFit:
     """Smallest power of two g <= scaleup_domain with g x usable >= weights + KV of one sequence.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tco.perf.hardware import nics_per_node
-from tco.schema.inputs import Row
+from tco.schema.rows import ChipRow, FabricRow, SiteRow
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class NodePower:
         return self.peak_w * self.utilization / 1e3
 
 
-def node_power(chip: Row, site: Row, fabric: Row | None = None) -> NodePower:
+def node_power(chip: ChipRow, site: SiteRow, fabric: FabricRow | None = None) -> NodePower:
     """Node power from the chip row, its NICs on `fabric` (none if not given) and the site."""
     return NodePower(
         cards_w=chip.cards_per_node * chip.tdp_w,

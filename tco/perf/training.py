@@ -33,7 +33,6 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -51,7 +50,8 @@ from tco.perf.memory import (
     powers_of_two_up_to,
     training_memory,
 )
-from tco.schema.inputs import Row
+from tco.schema.inputs import required_for_kind
+from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
 
 #: Geometrically spaced target breakpoints of the cuts (more may be added
 #: where T(n) has steps, so the cuts stay below it).
@@ -61,15 +61,17 @@ CUT_BREAKPOINTS = 12
 _REL_TOL = 1e-9
 
 
-def training_target_tokens_per_s(workload: Row) -> float:
+def training_target_tokens_per_s(workload: WorkloadRow) -> float:
     """Training throughput target, tokens/s: target_tokens_per_s, else
     train_tokens_b x 1e9 / (deadline_days x 86400)."""
     if workload.target_tokens_per_s is not None:
-        return float(workload.target_tokens_per_s)
-    return workload.train_tokens_b * 1e9 / (workload.deadline_days * 86400.0)
+        return workload.target_tokens_per_s
+    train_tokens_b = required_for_kind(workload.train_tokens_b, "train_tokens_b")
+    deadline_days = required_for_kind(workload.deadline_days, "deadline_days")
+    return train_tokens_b * 1e9 / (deadline_days * 86400.0)
 
 
-def flops_per_token(model: Row, seq_len: int) -> float:
+def flops_per_token(model: ModelRow, seq_len: int) -> float:
     """Training FLOPs per token: 6 x active params + 12 x layers x hidden x seq_len."""
     return 6.0 * model.active_params_b * 1e9 + 12.0 * model.layers * model.hidden * seq_len
 
@@ -155,7 +157,7 @@ class TrainingCurve:
     usable_gb_per_card: float
     layouts: tuple[_Layout, ...]
     seq_len: int
-    model: Row
+    model: ModelRow
 
     def step_at_cards(self, cards: int) -> TrainingStep:
         """Best layout on `cards` cards (surplus cards idle) and its breakdown."""
@@ -232,7 +234,9 @@ class TrainingCurve:
         best_data = data.reshape(-1, data.shape[-1])[pick, columns]
         return best, layout_index.astype(np.int64), best_data.astype(np.int64)
 
-    def _dp_comm_s(self, replica_cards: Any, grad_bytes: Any, data: np.ndarray) -> np.ndarray:
+    def _dp_comm_s(
+        self, replica_cards: int | np.ndarray, grad_bytes: float | np.ndarray, data: np.ndarray
+    ) -> np.ndarray:
         """Exposed data-parallel all-reduce time per step, s (broadcasts over arrays).
 
         = (1 - comm_overlap) x 2 (dp - 1) / dp x gradient bytes / link B/s, over the
@@ -240,7 +244,8 @@ class TrainingCurve:
         """
         in_group = replica_cards * data <= self.scaleup_group
         link = np.where(in_group, self.scaleup_link_bytes_per_s, self.fabric_link_bytes_per_s)
-        total = 2.0 * (data - 1) / data * grad_bytes / link
+        # numpy types array / array as Any; the declaration keeps the result an array.
+        total: np.ndarray = 2.0 * (data - 1) / data * grad_bytes / link
         return (1.0 - self.comm_overlap) * total
 
     def _step(self, layout: _Layout, dp: int, cards: int) -> TrainingStep:
@@ -351,10 +356,12 @@ class TrainingCurve:
         return points
 
 
-def training_curve(workload: Row, model: Row, chip: Row, fabric: Row, site: Row) -> TrainingCurve:
+def training_curve(
+    workload: WorkloadRow, model: ModelRow, chip: ChipRow, fabric: FabricRow, site: SiteRow
+) -> TrainingCurve:
     """Build T(nodes) for a training workload on (chip, fabric); infeasible with a reason."""
-    seq_len = int(workload.seq_len)
-    batch_tokens = float(workload.global_batch_tokens)
+    seq_len = workload.seq_len
+    batch_tokens = required_for_kind(workload.global_batch_tokens, "global_batch_tokens")
     sequences = max(1.0, batch_tokens / seq_len)
     max_data = int(sequences)
     usable = usable_memory_bytes(chip, site.memory_headroom)

@@ -55,6 +55,7 @@ from tco.plan.extract import SECONDS_PER_YEAR, BomLine, Plan, PoolPlan
 from tco.scenario.alternatives import DIMENSIONS, Alternative
 from tco.schema.fields import CHIPS, COOLING, FABRICS, SITE
 from tco.schema.inputs import PlanningInputs
+from tco.schema.rows import UncertaintyRow
 
 SHEETS = (
     "Summary",
@@ -372,7 +373,9 @@ class _Report:
     # ------------------------------------------------------------ layout
     def _assumptions(self) -> list[_Assumption]:
         inputs, site = self.inputs, self.inputs.site
-        ranges = {(u.sheet, u.row_id, u.field): u for u in inputs.uncertainty}
+        ranges: dict[tuple[str, str, str], UncertaintyRow] = {
+            (u.sheet, u.row_id, u.field): u for u in inputs.uncertainty
+        }
         self.ranges = ranges
         out = []
         for f in SITE.fields:

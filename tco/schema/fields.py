@@ -1,6 +1,6 @@
 """The input field table: the single source of truth for every input sheet.
 
-The pydantic row models (`tco.schema.models`), the Excel template and its
+The pydantic row classes (`tco.schema.rows`), the Excel template and its
 README sheet (`tco.io.template`), the validator and `docs/inputs.md` are all
 generated from the tables below; nothing restates a field by hand.
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tco.errors import InputError, InputIssue, show_value
 from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
@@ -28,7 +30,16 @@ from tco.schema.fields import (
     WORKLOADS,
     Sheet,
 )
-from tco.schema.models import CellProblem, build_row, coerce, describe_error, is_blank
+from tco.schema.models import CellProblem, RowT, build_row, coerce, describe_error, is_blank
+from tco.schema.rows import (
+    ChipRow,
+    CoolingRow,
+    FabricRow,
+    ModelRow,
+    SiteRow,
+    UncertaintyRow,
+    WorkloadRow,
+)
 
 #: Bytes per parameter or activation element at each workload precision.
 BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
@@ -37,22 +48,24 @@ BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
 #: Workloads and Site.
 CATALOG_SHEETS = (CHIPS, FABRICS, COOLING, MODELS, UNCERTAINTY)
 
-#: Row models are generated from the field table, so their attributes are the
-#: column keys; static typing sees them as `Any` (see tco.schema.models).
-Row = Any
+T = TypeVar("T")
+
+#: Rows of any table sheet by id, each with its 1-based sheet row: what the
+#: cross-sheet checks read where the sheet is a parameter (references, ranges).
+TypedRows = Mapping[str, tuple[int, BaseModel]]
 
 
 @dataclass(frozen=True)
 class PlanningInputs:
     """Validated inputs. Mappings are read-only and keyed by id in sheet order."""
 
-    chips: Mapping[str, Row]
-    fabrics: Mapping[str, Row]
-    coolings: Mapping[str, Row]
-    models: Mapping[str, Row]
-    workloads: Mapping[str, Row]
-    site: Row
-    uncertainty: tuple[Row, ...]
+    chips: Mapping[str, ChipRow]
+    fabrics: Mapping[str, FabricRow]
+    coolings: Mapping[str, CoolingRow]
+    models: Mapping[str, ModelRow]
+    workloads: Mapping[str, WorkloadRow]
+    site: SiteRow
+    uncertainty: tuple[UncertaintyRow, ...]
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
@@ -68,7 +81,19 @@ class PlanningInputs:
         }
 
 
-def supports_precision(chip: Row, precision: str) -> bool:
+def required_for_kind(value: T | None, key: str) -> T:
+    """A workload field that `validate_workbook` requires for the workload's kind.
+
+    The row type keeps None because the field may be blank for the other kind
+    (an inference workload has no global batch); a None here means the row
+    skipped validation, so fail loudly rather than compute with a blank.
+    """
+    if value is None:
+        raise ValueError(f"{key} is blank; validate_workbook requires it for this workload kind")
+    return value
+
+
+def supports_precision(chip: ChipRow, precision: str) -> bool:
     """BF16 is universal; FP8/INT8 only where the chip's column is filled."""
     if precision == "fp8":
         return chip.fp8_tflops is not None
@@ -77,7 +102,7 @@ def supports_precision(chip: Row, precision: str) -> bool:
     return True
 
 
-def allowed_chip_ids(inputs_chips: Mapping[str, Row], workload: Row) -> list[str]:
+def allowed_chip_ids(inputs_chips: Mapping[str, ChipRow], workload: WorkloadRow) -> list[str]:
     """Available chips a workload may use, in catalog order."""
     allowed = set(workload.allowed_chips or inputs_chips.keys())
     return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
@@ -113,9 +138,11 @@ class _Checker:
         name = table.name if table is not None else sheet
         self.issues.append(InputIssue(message, name, row, column, key))
 
-    def typed_rows(self, sheet: Sheet, table: RawTable) -> dict[str, tuple[int, Row]]:
+    def typed_rows(
+        self, sheet: Sheet, model_class: type[RowT], table: RawTable
+    ) -> dict[str, tuple[int, RowT]]:
         """Coerce and validate every row of a table sheet; return id -> (row, model)."""
-        out: dict[str, tuple[int, Row]] = {}
+        out: dict[str, tuple[int, RowT]] = {}
         for raw in table.rows:
             values: dict[str, Any] = {}
             failed: set[str] = set()
@@ -128,15 +155,15 @@ class _Checker:
                 except CellProblem as problem:
                     self.add(str(problem), table, raw.row, field.key)
                     failed.add(field.key)
-            model, errors = build_row(sheet.name, values)
+            model, errors = build_row(model_class, values)
             for error in errors:
                 key = str((error.get("loc") or ("?",))[0])
                 if key not in failed:  # already reported as a cell problem
                     self.add(describe_error(error), table, raw.row, key)
             if model is None or failed:
                 raw_id = raw.values.get(sheet.id_key) if sheet.id_key else None
-                if not is_blank(raw_id):
-                    id_field = sheet.field(sheet.id_key)  # type: ignore[arg-type]
+                if sheet.id_key is not None and not is_blank(raw_id):
+                    id_field = sheet.field(sheet.id_key)
                     self.invalid_ids.setdefault(sheet.name, set()).add(coerce(id_field, raw_id))
                 continue
             row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
@@ -170,27 +197,25 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
     if check.issues or site is None:
         raise InputError(check.issues)
 
-    chips = {k: m for k, (_, m) in typed["Chips"].items()}
-    models = {k: m for k, (_, m) in typed["Models"].items()}
+    sheets = typed.by_sheet()
+    del sheets["Uncertainty"]  # ranges have no id of their own to point back at
     source_rows = {
-        (sheet, row_id): row
-        for sheet in ("Chips", "Fabrics", "Cooling", "Models", "Workloads")
-        for row_id, (row, _) in typed[sheet].items()
+        (sheet, row_id): row for sheet, rows in sheets.items() for row_id, (row, _) in rows.items()
     }
     return PlanningInputs(
-        chips=MappingProxyType(chips),
-        fabrics=MappingProxyType({k: m for k, (_, m) in typed["Fabrics"].items()}),
-        coolings=MappingProxyType({k: m for k, (_, m) in typed["Cooling"].items()}),
-        models=MappingProxyType(models),
-        workloads=MappingProxyType({k: m for k, (_, m) in typed["Workloads"].items()}),
+        chips=MappingProxyType({k: m for k, (_, m) in typed.chips.items()}),
+        fabrics=MappingProxyType({k: m for k, (_, m) in typed.fabrics.items()}),
+        coolings=MappingProxyType({k: m for k, (_, m) in typed.coolings.items()}),
+        models=MappingProxyType({k: m for k, (_, m) in typed.models.items()}),
+        workloads=MappingProxyType({k: m for k, (_, m) in typed.workloads.items()}),
         site=site,
-        uncertainty=tuple(m for _, m in typed["Uncertainty"].values()),
+        uncertainty=tuple(m for _, m in typed.uncertainty.values()),
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
     )
 
 
-def validate_catalog(raw: RawWorkbook) -> dict[str, list[Row]]:
+def validate_catalog(raw: RawWorkbook) -> dict[str, list[BaseModel]]:
     """Validate catalog sheets (no Workloads, no Site) with every check a workbook gets.
 
     The default catalog ships as data files; running it through the planner's
@@ -202,22 +227,53 @@ def validate_catalog(raw: RawWorkbook) -> dict[str, list[Row]]:
     _check_tables(check, raw, typed, None, (CHIPS, FABRICS, COOLING, MODELS), "has no data rows")
     if check.issues:
         raise InputError(check.issues)
-    return {sheet.name: [m for _, m in typed[sheet.name].values()] for sheet in CATALOG_SHEETS}
-
-
-def _typed_tables(check: _Checker, raw: RawWorkbook) -> dict[str, dict[str, tuple[int, Row]]]:
-    """Typed rows of every table sheet; a sheet that is absent has none."""
     return {
-        sheet.name: check.typed_rows(sheet, raw.tables.get(sheet.name) or RawTable(sheet.name))
-        for sheet in (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, UNCERTAINTY)
+        sheet.name: [m for _, m in typed.by_sheet()[sheet.name].values()]
+        for sheet in CATALOG_SHEETS
     }
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """Typed rows of every table sheet, id -> (sheet row, row); an absent sheet has none."""
+
+    chips: dict[str, tuple[int, ChipRow]]
+    fabrics: dict[str, tuple[int, FabricRow]]
+    coolings: dict[str, tuple[int, CoolingRow]]
+    models: dict[str, tuple[int, ModelRow]]
+    workloads: dict[str, tuple[int, WorkloadRow]]
+    uncertainty: dict[str, tuple[int, UncertaintyRow]]
+
+    def by_sheet(self) -> dict[str, TypedRows]:
+        return {
+            "Chips": self.chips,
+            "Fabrics": self.fabrics,
+            "Cooling": self.coolings,
+            "Models": self.models,
+            "Workloads": self.workloads,
+            "Uncertainty": self.uncertainty,
+        }
+
+
+def _typed_tables(check: _Checker, raw: RawWorkbook) -> _Typed:
+    def table(sheet: Sheet) -> RawTable:
+        return raw.tables.get(sheet.name) or RawTable(sheet.name)
+
+    return _Typed(
+        check.typed_rows(CHIPS, ChipRow, table(CHIPS)),
+        check.typed_rows(FABRICS, FabricRow, table(FABRICS)),
+        check.typed_rows(COOLING, CoolingRow, table(COOLING)),
+        check.typed_rows(MODELS, ModelRow, table(MODELS)),
+        check.typed_rows(WORKLOADS, WorkloadRow, table(WORKLOADS)),
+        check.typed_rows(UNCERTAINTY, UncertaintyRow, table(UNCERTAINTY)),
+    )
 
 
 def _check_tables(
     check: _Checker,
     raw: RawWorkbook,
-    typed: dict[str, dict[str, tuple[int, Row]]],
-    site: Row | None,
+    typed: _Typed,
+    site: SiteRow | None,
     needs_rows: tuple[Sheet, ...],
     no_rows_message: str,
 ) -> None:
@@ -225,19 +281,20 @@ def _check_tables(
 
     `no_rows_message` says where data starts, which differs between a workbook and a file.
     """
+    sheets = typed.by_sheet()
     for sheet in needs_rows:
-        if not typed[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
+        if not sheets[sheet.name] and not any(i.sheet == sheet.name for i in check.issues):
             check.add(no_rows_message, sheet=sheet.name)
     tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
-    chips = {k: m for k, (_, m) in typed["Chips"].items()}
-    models = {k: m for k, (_, m) in typed["Models"].items()}
-    _check_references(check, tables, typed)
-    _check_models(check, tables["Models"], typed["Models"])
-    _check_workloads(check, tables["Workloads"], typed["Workloads"], chips, models)
-    _check_uncertainty(check, tables, typed, site)
+    chips = {k: m for k, (_, m) in typed.chips.items()}
+    models = {k: m for k, (_, m) in typed.models.items()}
+    _check_references(check, tables, sheets)
+    _check_models(check, tables["Models"], typed.models)
+    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models)
+    _check_uncertainty(check, tables["Uncertainty"], typed.uncertainty, sheets, site)
 
 
-def _site(check: _Checker, table: RawTable) -> Row | None:
+def _site(check: _Checker, table: RawTable) -> SiteRow | None:
     """Site rows are key/value; the reader maps each key's value under `values['value']`."""
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -277,7 +334,7 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
         except CellProblem as problem:
             check.issues.append(InputIssue(str(problem), SITE.name, raw.row, "B", key))
             bad = True
-    model, errors = build_row(SITE.name, values)
+    model, errors = build_row(SiteRow, values)
     for error in errors:
         key = str((error.get("loc") or ("?",))[0])
         row = rows.get(key)
@@ -289,7 +346,7 @@ def _site(check: _Checker, table: RawTable) -> Row | None:
 
 
 def _check_references(
-    check: _Checker, tables: dict[str, RawTable], typed: dict[str, dict[str, tuple[int, Row]]]
+    check: _Checker, tables: dict[str, RawTable], typed: dict[str, TypedRows]
 ) -> None:
     """Every `ref` field names an existing id of the referenced sheet."""
     for sheet in (FABRICS, WORKLOADS):
@@ -319,7 +376,9 @@ def _preview(ids: Mapping[str, Any]) -> str:
     return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
 
 
-def _check_models(check: _Checker, table: RawTable, models: dict[str, tuple[int, Row]]) -> None:
+def _check_models(
+    check: _Checker, table: RawTable, models: dict[str, tuple[int, ModelRow]]
+) -> None:
     for row, model in models.values():
         if model.active_params_b > model.params_b:
             check.add(
@@ -338,9 +397,9 @@ def _check_models(check: _Checker, table: RawTable, models: dict[str, tuple[int,
 def _check_workloads(
     check: _Checker,
     table: RawTable,
-    workloads: dict[str, tuple[int, Row]],
-    chips: dict[str, Row],
-    models: dict[str, Row],
+    workloads: dict[str, tuple[int, WorkloadRow]],
+    chips: dict[str, ChipRow],
+    models: dict[str, ModelRow],
 ) -> None:
     """Kind-specific required fields, precision support and memory fit."""
     for row, w in workloads.values():
@@ -405,14 +464,15 @@ def _check_workloads(
 
 def _check_uncertainty(
     check: _Checker,
-    tables: dict[str, RawTable],
-    typed: dict[str, dict[str, tuple[int, Row]]],
-    site: Row | None,
+    table: RawTable,
+    ranges: dict[str, tuple[int, UncertaintyRow]],
+    typed: dict[str, TypedRows],
+    site: SiteRow | None,
 ) -> None:
     """Each range points at an existing row and numeric field, with low <= nominal <= high."""
-    table = tables["Uncertainty"]
-    for row, u in typed["Uncertainty"].values():
+    for row, u in ranges.values():
         sheet = SHEETS_BY_NAME[u.sheet]
+        target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
         if u.low > u.high:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",

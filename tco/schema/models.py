@@ -1,9 +1,9 @@
-"""Pydantic row models generated from the field table, and cell coercion.
+"""Cell coercion and row validation against the generated row models.
 
-Why generated: the field table (`tco.schema.fields`) is the single source of
-truth; a hand-written class per sheet would restate it. Each model is frozen
-and forbids extra fields (Calliope style). Attribute names are the column
-keys, so later stages read `chip.tdp_w`, `site.power_budget_kw`.
+The row models (`tco.schema.rows`) are generated from the field table
+(`tco.schema.fields`), the single source of truth. Each model is frozen and
+forbids extra fields (Calliope style). Attribute names are the column keys,
+so later stages read `chip.tdp_w`, `site.power_budget_kw`.
 
 Coercion happens before pydantic sees a value so that the messages speak the
 planner's language ("must be a number, got '1,000'") rather than pydantic's.
@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Any, TypeVar
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from tco.errors import show_value
-from tco.schema.fields import SHEETS, Field, Sheet
+from tco.schema.fields import Field
+
+RowT = TypeVar("RowT", bound=BaseModel)
 
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
@@ -99,46 +101,7 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _annotation(field: Field) -> Any:
-    base: Any = {
-        "str": str,
-        "int": int,
-        "float": float,
-        "bool": bool,
-        "enum": str,
-        "idlist": tuple[str, ...],
-    }[field.type]
-    constraint = pydantic.Field(
-        gt=field.gt, ge=field.ge, lt=field.lt, le=field.le, description=field.description
-    )
-    if field.type == "str":
-        constraint = pydantic.Field(min_length=1, description=field.description)
-    annotated = Annotated[base, constraint]
-    if field.required and field.default is None:
-        return annotated
-    return annotated | None
-
-
-def _model_for(sheet: Sheet) -> type[BaseModel]:
-    definitions: dict[str, Any] = {}
-    for field in sheet.fields:
-        if field.required and field.default is None:
-            definitions[field.key] = (_annotation(field), ...)
-        else:
-            definitions[field.key] = (_annotation(field), field.default)
-    model: type[BaseModel] = create_model(
-        f"{sheet.name}Row",
-        __config__=ConfigDict(extra="forbid", frozen=True),
-        **definitions,
-    )
-    return model
-
-
-#: One frozen pydantic model per sheet, keyed by sheet name.
-ROW_MODELS: dict[str, type[BaseModel]] = {sheet.name: _model_for(sheet) for sheet in SHEETS}
-
-
-def describe_error(error: Any) -> str:
+def describe_error(error: ErrorDetails) -> str:
     """Turn one pydantic error dict into the planner-facing message."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -159,9 +122,9 @@ def describe_error(error: Any) -> str:
     return f"{error.get('msg', 'invalid value')}, got {got}"
 
 
-def build_row(sheet_name: str, values: dict[str, Any]) -> tuple[BaseModel | None, list[Any]]:
-    """Validate coerced values; return the model or the pydantic error dicts."""
+def build_row(model: type[RowT], values: dict[str, Any]) -> tuple[RowT | None, list[ErrorDetails]]:
+    """Validate coerced values; return the row or the pydantic error dicts."""
     try:
-        return ROW_MODELS[sheet_name](**values), []
+        return model(**values), []
     except ValidationError as exc:
         return None, list(exc.errors())

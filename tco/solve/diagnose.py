@@ -86,7 +86,7 @@ def diagnose(
         amount = pyo.value(var)
         if kind == "target" or amount is None or amount <= _NOISE * max(1.0, 1.0 / weight):
             continue
-        if kind == "power":
+        if kind == "power" and site.power_budget_kw is not None:
             lines.append(
                 f"power budget {_fmt(site.power_budget_kw)} kW is {_fmt(amount)} kW "
                 "short of the cheapest plan that meets every target"
@@ -102,7 +102,7 @@ def diagnose(
                 f"supply cap of {cap:,} {subject} cards is {_fmt(amount)} cards short "
                 "of the cheapest plan that meets every target"
             )
-        elif kind == "capex":
+        elif kind == "capex" and site.capex_budget is not None:
             lines.append(
                 f"capex budget {_fmt(site.capex_budget)} {currency} is "
                 f"{_fmt(amount)} {currency} short of the cheapest plan that meets "

@@ -1,0 +1,355 @@
+"""Typed row classes, one per input sheet; they are the runtime pydantic models.
+
+Generated from `tco/schema/fields.py` by `python -m tco.schema.rows_gen`; do not edit.
+Frozen, and extra columns are refused, so a row is exactly its sheet's fields.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ChipRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Chips. One row per accelerator SKU: peak throughput, memory, scale-up
+    link, power, prices and software maturity."""
+
+    chip_id: Annotated[str, Field(min_length=1)]
+    """Unique id of the chip (case-sensitive text) [id]."""
+
+    vendor: Annotated[str, Field(min_length=1)]
+    """Manufacturer."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """Product name."""
+
+    origin: Literal["domestic", "import"]
+    """domestic (made in China) or import."""
+
+    available: bool = True
+    """Can be bought for this site."""
+
+    max_cards: Annotated[int, Field(ge=0)] | None = None
+    """Supply cap on cards of this chip (blank = unlimited) [cards]."""
+
+    bf16_tflops: Annotated[float, Field(gt=0)]
+    """Dense BF16/FP16 matrix peak (not sparse) [TFLOP/s]."""
+
+    fp8_tflops: Annotated[float, Field(gt=0)] | None = None
+    """Dense FP8 peak (blank = FP8 not supported) [TFLOP/s]."""
+
+    int8_tops: Annotated[float, Field(gt=0)] | None = None
+    """Dense INT8 peak (blank = INT8 not supported) [TOP/s]."""
+
+    fp32_tflops: Annotated[float, Field(gt=0)] | None = None
+    """FP32 peak (informational) [TFLOP/s]."""
+
+    memory_gb: Annotated[float, Field(gt=0)]
+    """Device memory per card [GB]."""
+
+    memory_bw_gbs: Annotated[float, Field(gt=0)]
+    """Device memory bandwidth per card [GB/s]."""
+
+    scaleup_link: Annotated[str, Field(min_length=1)]
+    """Scale-up interconnect (NVLink4, HCCS, MLU-Link, PCIe4 ...)."""
+
+    scaleup_bw_gbs: Annotated[float, Field(gt=0)]
+    """Scale-up bandwidth per card, one direction [GB/s]."""
+
+    scaleup_domain: Annotated[int, Field(ge=1)]
+    """Cards that share the scale-up link [cards]."""
+
+    cards_per_node: Annotated[int, Field(ge=1)]
+    """Cards in one server (node) [cards]."""
+
+    nics_per_node: Annotated[int, Field(ge=1)] | None = None
+    """Scale-out ports per node (blank = one per card) [NICs]."""
+
+    tdp_w: Annotated[float, Field(gt=0)]
+    """Board power per card [W]."""
+
+    card_price: Annotated[float, Field(ge=0)]
+    """Price of one card [currency]."""
+
+    node_price: Annotated[float, Field(ge=0)]
+    """Host server without the cards [currency]."""
+
+    node_power_w: Annotated[float, Field(ge=0)]
+    """Host server power without the cards [W]."""
+
+    train_mfu: Annotated[float, Field(gt=0, le=1)]
+    """Model-FLOPs utilisation the software stack reaches on a well-tuned dense transformer
+    [fraction]."""
+
+    mem_bw_efficiency: Annotated[float, Field(gt=0, le=1)]
+    """Achieved fraction of memory bandwidth in decode [fraction]."""
+
+    cooling_required: Literal["any", "liquid"] = "any"
+    """any, or liquid when the card cannot be air-cooled."""
+
+    integrated_nic: bool = False
+    """Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B."""
+
+    software_stack: Annotated[str, Field(min_length=1)]
+    """Software stack (CUDA, CANN, Neuware, ...)."""
+
+    migration_cost: Annotated[float, Field(ge=0)] = 0.0
+    """One-off cost to port the workloads to this stack [currency]."""
+
+    price_confidence: Literal["high", "medium", "low"] = "low"
+    """Confidence of card_price/node_price (low = placeholder)."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+    confidence: Literal["high", "medium", "low"] = "medium"
+    """high = datasheet/primary paper; medium = reputable report; low = placeholder/estimate."""
+
+
+class FabricRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Fabrics. Scale-out network options: port speed, switch radix, prices
+    and power of switches, NICs, optics and cables."""
+
+    fabric_id: Annotated[str, Field(min_length=1)]
+    """Unique id of the fabric (case-sensitive text) [id]."""
+
+    technology: Literal["InfiniBand", "RoCEv2", "Ethernet"]
+    """Network technology."""
+
+    origin: Literal["domestic", "import"]
+    """domestic or import."""
+
+    port_gbps: Annotated[float, Field(gt=0)]
+    """Line rate of one endpoint port [Gbit/s]."""
+
+    switch_radix: Annotated[int, Field(ge=2)]
+    """Ports per switch [ports]."""
+
+    switch_price: Annotated[float, Field(ge=0)]
+    """Price of one switch [currency]."""
+
+    switch_power_w: Annotated[float, Field(ge=0)]
+    """Power of one switch [W]."""
+
+    nic_price: Annotated[float, Field(ge=0)]
+    """Price of one NIC port (0 for on-chip ports) [currency]."""
+
+    nic_power_w: Annotated[float, Field(ge=0)]
+    """Power of one NIC [W]."""
+
+    optic_price: Annotated[float, Field(ge=0)]
+    """One transceiver; a switch-to-switch link needs two [currency]."""
+
+    cable_price: Annotated[float, Field(ge=0)]
+    """One cable (fibre or DAC) [currency]."""
+
+    efficiency: Annotated[float, Field(gt=0, le=1)]
+    """Achieved fraction of line rate in collectives [fraction]."""
+
+    latency_us: Annotated[float, Field(ge=0)] = 1.0
+    """Port-to-port latency [us]."""
+
+    oversubscription: Annotated[float, Field(ge=1)] = 1.0
+    """Leaf down:up ratio (1 = non-blocking) [ratio]."""
+
+    compatible_chips: tuple[str, ...] | None = None
+    """Chips this fabric serves (blank = all, else comma-separated chip ids) [chip ids]."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+    confidence: Literal["high", "medium", "low"] = "medium"
+    """high = datasheet/primary paper; medium = reputable report; low = placeholder/estimate."""
+
+
+class CoolingRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Cooling. Cooling options: PUE, rack density limit, plant capex and rack
+    price."""
+
+    cooling_id: Annotated[str, Field(min_length=1)]
+    """Unique id of the cooling option (case-sensitive text) [id]."""
+
+    technology: Literal["air", "cold-plate liquid", "immersion"]
+    """Cooling technology."""
+
+    pue: Annotated[float, Field(ge=1, le=3)]
+    """Power usage effectiveness (facility kW / IT kW) [ratio]."""
+
+    max_rack_kw: Annotated[float, Field(gt=0)]
+    """IT power one rack can carry [kW]."""
+
+    capex_per_kw: Annotated[float, Field(ge=0)]
+    """Cooling plant per kW of IT load [currency/kW]."""
+
+    rack_price: Annotated[float, Field(ge=0)]
+    """One rack with power distribution [currency]."""
+
+    nodes_per_rack_max: Annotated[int, Field(ge=1)]
+    """Physical node slots per rack [nodes]."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+    confidence: Literal["high", "medium", "low"] = "medium"
+    """high = datasheet/primary paper; medium = reputable report; low = placeholder/estimate."""
+
+
+class ModelRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Models. Model architectures: parameters, layers and attention shape for
+    memory and FLOPs."""
+
+    model_id: Annotated[str, Field(min_length=1)]
+    """Unique id of the model (case-sensitive text) [id]."""
+
+    params_b: Annotated[float, Field(gt=0)]
+    """Total parameters [billion]."""
+
+    active_params_b: Annotated[float, Field(gt=0)]
+    """Parameters active per token (MoE; = params_b for dense) [billion]."""
+
+    layers: Annotated[int, Field(ge=1)]
+    """Transformer layers."""
+
+    hidden: Annotated[int, Field(ge=1)]
+    """Hidden size."""
+
+    heads: Annotated[int, Field(ge=1)]
+    """Attention heads."""
+
+    kv_heads: Annotated[int, Field(ge=1)]
+    """Key/value heads (GQA; = heads for MHA)."""
+
+    head_dim: Annotated[int, Field(ge=1)]
+    """Dimension of one head."""
+
+    kv_bytes_per_token: Annotated[float, Field(gt=0)] | None = None
+    """KV-cache bytes per token override (e.g. MLA); blank = 2 x layers x kv_heads x head_dim x
+    bytes [bytes]."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+
+class WorkloadRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Workloads. Training and inference workloads the cluster must serve,
+    with their targets and SLOs."""
+
+    workload_id: Annotated[str, Field(min_length=1)]
+    """Unique id of the workload (case-sensitive text) [id]."""
+
+    kind: Literal["training", "inference"]
+    """training or inference."""
+
+    model_id: Annotated[str, Field(min_length=1)]
+    """Model architecture (Models.model_id) [id]."""
+
+    precision: Literal["bf16", "fp8", "int8"]
+    """Numeric precision."""
+
+    target_tokens_per_s: Annotated[float, Field(gt=0)] | None = None
+    """Throughput target (inference: output tokens/s; training: alternative to
+    train_tokens_b/deadline_days) [tokens/s]."""
+
+    train_tokens_b: Annotated[float, Field(gt=0)] | None = None
+    """Training: tokens to train on [billion tokens]."""
+
+    deadline_days: Annotated[float, Field(gt=0)] | None = None
+    """Training: wall-clock days available [days]."""
+
+    seq_len: Annotated[int, Field(ge=1)] = 4096
+    """Sequence length (training) or context limit [tokens]."""
+
+    global_batch_tokens: Annotated[float, Field(gt=0)] | None = None
+    """Training: tokens per optimizer step [tokens]."""
+
+    avg_input_tokens: Annotated[float, Field(gt=0)] | None = None
+    """Inference: mean prompt length [tokens]."""
+
+    avg_output_tokens: Annotated[float, Field(gt=0)] | None = None
+    """Inference: mean generated tokens [tokens]."""
+
+    max_tpot_ms: Annotated[float, Field(gt=0)] | None = None
+    """Inference: time-per-output-token limit [ms]."""
+
+    max_ttft_ms: Annotated[float, Field(gt=0)] | None = None
+    """Inference: time-to-first-token limit [ms]."""
+
+    allowed_chips: tuple[str, ...] | None = None
+    """Chips allowed (blank = any) [chip ids]."""
+
+
+class SiteRow(BaseModel, extra="forbid", frozen=True):
+    """The validated Site sheet. Site and finance assumptions, one key per row (key, value, unit,
+    description)."""
+
+    currency: Annotated[str, Field(min_length=1)] = "USD"
+    """Currency of every money value [ISO code]."""
+
+    horizon_years: Annotated[int, Field(ge=1, le=30)] = 5
+    """Planning horizon of the TCO [years]."""
+
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
+    """Discount rate for present value [fraction/yr]."""
+
+    electricity_price_per_kwh: Annotated[float, Field(ge=0)]
+    """Electricity price [currency/kWh]."""
+
+    utilization: Annotated[float, Field(gt=0, le=1)] = 0.8
+    """Average power draw as a fraction of peak [fraction]."""
+
+    facility_capex_per_kw: Annotated[float, Field(ge=0)] = 0.0
+    """Data-hall build cost per kW of facility power [currency/kW]."""
+
+    maintenance_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
+    """Yearly maintenance as a fraction of hardware capex [fraction/yr]."""
+
+    power_budget_kw: Annotated[float, Field(gt=0)] | None = None
+    """Facility power limit (blank = none) [kW]."""
+
+    max_racks: Annotated[int, Field(ge=0)] | None = None
+    """Rack positions available (blank = none) [racks]."""
+
+    capex_budget: Annotated[float, Field(gt=0)] | None = None
+    """Capex limit (blank = none) [currency]."""
+
+    min_domestic_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Minimum share of domestic cards [fraction]."""
+
+    comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Share of data-parallel communication hidden behind compute [fraction]."""
+
+    memory_headroom: Annotated[float, Field(ge=0, lt=1)] = 0.1
+    """Device memory kept free for activations and fragmentation [fraction]."""
+
+    mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
+    """Relative optimality gap at which the solver stops [fraction]."""
+
+    time_limit_s: Annotated[float, Field(gt=0)] = 60.0
+    """Solver time limit [s]."""
+
+
+class UncertaintyRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Uncertainty. Published ranges for numeric inputs; the nominal value
+    stays in its own sheet."""
+
+    sheet: Literal["Chips", "Fabrics", "Cooling", "Models", "Workloads", "Site"]
+    """Sheet of the uncertain value."""
+
+    row_id: Annotated[str, Field(min_length=1)]
+    """Id of the row (Site: the key) [id]."""
+
+    field: Annotated[str, Field(min_length=1)]
+    """Numeric column of that row (Site: value) [column key]."""
+
+    low: float
+    """Low end of the range [field unit]."""
+
+    high: float
+    """High end of the range [field unit]."""
+
+    distribution: Literal["uniform", "triangular"] = "uniform"
+    """Shape of the range."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
