@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
-from tco.model.performance import InferencePerformance, TrainingPerformance, pool_performance
+from tco.model.performance import InferencePerformance, PerformanceCache, TrainingPerformance
 from tco.perf.hardware import nics_per_node
 from tco.perf.power import node_power
 from tco.perf.training import TrainingCurve
@@ -138,6 +138,7 @@ def build_options(
     """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids."""
     forced = forced or {}
     result = OptionSet()
+    performance = PerformanceCache(inputs)
     for wid, workload in inputs.workloads.items():
         reasons = result.exclusions.setdefault(wid, [])
         for cid in allowed_chip_ids(inputs.chips, workload):
@@ -150,11 +151,11 @@ def build_options(
             for fid in compatible_fabric_ids(inputs, cid):
                 if forced.get("fabric") not in (None, fid):
                     continue
-                perf = pool_performance(inputs, wid, cid, fid)
+                perf = performance.get(wid, cid, fid)
                 if perf.reason is not None:
                     reasons.append(Exclusion(cid, fid, None, perf.reason))
                     continue
-                sized = _pool_size(inputs, wid, cid, fid, perf, elastic)
+                sized = _pool_size(inputs, wid, cid, fid, perf, elastic, performance)
                 if isinstance(sized, str):
                     reasons.append(Exclusion(cid, fid, None, sized))
                     continue
@@ -199,6 +200,7 @@ def _pool_size(
     fid: str,
     perf: TrainingPerformance | InferencePerformance,
     elastic: bool,
+    performance: PerformanceCache,
 ) -> _PoolSize | str:
     """How many nodes the pool may need, or why it cannot meet its target."""
     chip = inputs.chips[cid]
@@ -224,7 +226,7 @@ def _pool_size(
         if min_cards > chip.max_cards:
             return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, tuple(perf.cuts(max_nodes)), 0)
+        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0)
     max_replicas = (max_nodes * chip.cards_per_node) // perf.replica_cards
     return _PoolSize(max_nodes, (), max_replicas)
 

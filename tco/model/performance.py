@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tco.perf.hardware import fabric_bytes_per_s_per_card
 from tco.perf.inference import InferenceResult, inference_estimate
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
 from tco.schema.inputs import PlanningInputs, required_for_kind
@@ -102,3 +103,40 @@ def pool_performance(
     return InferencePerformance(
         result, target, g, result.tokens_per_s, math.ceil(g / chip.cards_per_node), nodes, nodes
     )
+
+
+class PerformanceCache:
+    """`pool_performance` memoised on what it depends on, for one set of inputs.
+
+    Inference does not depend on the fabric (a replica lives inside one node),
+    and training sees a fabric only through the scale-out bandwidth per card
+    (`fabric_bytes_per_s_per_card`), so fabrics that differ only in price or
+    radix share one evaluation: (workload, chip) and (workload, chip, B/s).
+    """
+
+    def __init__(self, inputs: PlanningInputs) -> None:
+        self.inputs = inputs
+        self._cuts: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
+        self._memo: dict[
+            tuple[str, str, float | None], TrainingPerformance | InferencePerformance
+        ] = {}
+
+    def get(
+        self, workload_id: str, chip_id: str, fabric_id: str
+    ) -> TrainingPerformance | InferencePerformance:
+        inputs = self.inputs
+        bandwidth = None
+        if inputs.workloads[workload_id].kind == "training":
+            chip, fabric = inputs.chips[chip_id], inputs.fabrics[fabric_id]
+            bandwidth = fabric_bytes_per_s_per_card(chip, fabric)
+        key = (workload_id, chip_id, bandwidth)
+        if key not in self._memo:
+            self._memo[key] = pool_performance(inputs, workload_id, chip_id, fabric_id)
+        return self._memo[key]
+
+    def cuts(self, perf: TrainingPerformance, max_nodes: int) -> tuple[tuple[float, float], ...]:
+        """`perf.cuts(max_nodes)`, once per shared evaluation and node range."""
+        key = (id(perf), max_nodes)
+        if key not in self._cuts:
+            self._cuts[key] = tuple(perf.cuts(max_nodes))
+        return self._cuts[key]

@@ -247,6 +247,19 @@ class Engine:
         self._prints_of()
         fp = self._footprints
         assert fp is not None
+        if self.budget.expired:
+            # No time to look for plans with spare cards: whatever the first round
+            # found is not proven optimal (those plans were never ruled out).
+            status = "feasible" if first.has_solution else "no_solution"
+            stopped = dataclasses.replace(
+                first,
+                status=status,
+                bound=None,
+                gap=None,
+                message="the time limit was reached before plans with spare domestic cards "
+                "were ruled out",
+            )
+            return stopped, decided, candidates
         scaled = first.objective if first.has_solution else None
         incumbent = scaled / MONEY_SCALE if scaled is not None else None
         started = time.perf_counter()
