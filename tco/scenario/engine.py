@@ -86,6 +86,11 @@ class Engine:
 
     # ------------------------------------------------------------------ caches
     @property
+    def models_built(self) -> int:
+        """Models built so far (one per view used; every other solve changes bounds)."""
+        return len(self._views)
+
+    @property
     def options(self) -> OptionSet:
         """Every option of every workload, with its performance, built once."""
         if self._options is None:
