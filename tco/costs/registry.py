@@ -352,11 +352,11 @@ def annuity(site: Any, discounted: bool = True) -> float:
     years = int(site.horizon_years)
     if not discounted:
         return float(years)
-    return sum((1.0 + site.discount_rate) ** -y for y in range(1, years + 1))
+    return float(sum((1.0 + site.discount_rate) ** -y for y in range(1, years + 1)))
 
 
 def discount_factor(site: Any, year: int) -> float:
-    return (1.0 + site.discount_rate) ** -year
+    return float((1.0 + site.discount_rate) ** -year)
 
 
 def stack_migration_costs(chips: Mapping[str, Any]) -> dict[str, tuple[float, str]]:

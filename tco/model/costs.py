@@ -10,6 +10,8 @@ the pool's Pyomo quantities; migration is paid once per software stack adopted
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from tco.costs import registry
@@ -28,13 +30,13 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
     m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
 
-    @m.Constraint(m.OPTIONS)
-    def stack_adoption_constraint(m, *k):
+    def stack_adoption_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """stack[s] >= use[o] for the pool's stack: migration is paid once if any pool uses it."""
         return m.v_stack[inputs.chips[ctx.option(k).chip].software_stack] >= m.v_use[k]
 
-    @m.Constraint(m.STACKS)
-    def stack_use_constraint(m, s):
+    m.stack_adoption_constraint = pyo.Constraint(m.OPTIONS, rule=stack_adoption_constraint)
+
+    def stack_use_constraint(m: pyo.ConcreteModel, s: str) -> Any:
         """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.
 
         Cost alone keeps an unused stack at 0 at the optimum; this also holds it
@@ -43,6 +45,8 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         return m.v_stack[s] <= sum(
             m.v_use[o.key] for o in ctx.options if inputs.chips[o.chip].software_stack == s
         )
+
+    m.stack_use_constraint = pyo.Constraint(m.STACKS, rule=stack_use_constraint)
 
     for o in ctx.options:
         cost = registry.price_pool(quantities(m, o.key), ctx.lookup(o.key))

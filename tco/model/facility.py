@@ -9,6 +9,8 @@ quantities, so the power limit and the energy cost use the same numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from tco.costs import registry
@@ -33,20 +35,23 @@ def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> registry.PoolQuantit
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.v_racks = pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers)
 
-    @m.Constraint(m.OPTIONS)
-    def rack_constraint(m, *k):
+    def rack_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """racks x nodes_per_rack >= nodes [racks]: slots and the rack kW limit."""
         return m.v_racks[k] * ctx.option(k).nodes_per_rack >= m.v_nodes[k]
 
-    @m.Expression(m.OPTIONS)
-    def e_it_kw(m, *k):
+    m.rack_constraint = pyo.Constraint(m.OPTIONS, rule=rack_constraint)
+
+    def e_it_kw(m: pyo.ConcreteModel, *k: Any) -> Any:
         """IT kW of a pool (cards, hosts, NICs, switches) at peak."""
         return registry.it_kw(quantities(m, k), ctx.lookup(k))
 
-    @m.Expression(m.OPTIONS)
-    def e_facility_kw(m, *k):
+    m.e_it_kw = pyo.Expression(m.OPTIONS, rule=e_it_kw)
+
+    def e_facility_kw(m: pyo.ConcreteModel, *k: Any) -> Any:
         """Facility kW = IT kW x PUE of the pool's cooling."""
         return registry.facility_kw(m.e_it_kw[k], ctx.lookup(k))
+
+    m.e_facility_kw = pyo.Expression(m.OPTIONS, rule=e_facility_kw)
 
 
 def decisions(m: pyo.ConcreteModel, keys: tuple[OptionKey, ...]) -> dict[OptionKey, int]:

@@ -32,7 +32,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     if site.power_budget_kw is not None:
         slack = _slack(m, ctx, "power", site.power_budget_kw)
 
-        def power_rule(m):
+        def power_rule(m: pyo.ConcreteModel) -> Any:
             """sum_o IT kW x PUE <= power_budget_kw [kW]."""
             return sum(m.e_facility_kw[o.key] for o in options) <= site.power_budget_kw + slack
 
@@ -41,7 +41,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     if site.max_racks is not None:
         slack = _slack(m, ctx, "racks", max(site.max_racks, 1))
 
-        def racks_rule(m):
+        def racks_rule(m: pyo.ConcreteModel) -> Any:
             """sum_o racks <= max_racks [racks]."""
             return sum(m.v_racks[o.key] for o in options) <= site.max_racks + slack
 
@@ -52,11 +52,12 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.CAPPED_CHIPS = pyo.Set(initialize=capped, ordered=True)
     supply_slack = {c: _slack(m, ctx, f"supply:{c}", max(caps[c], 1)) for c in capped}
 
-    @m.Constraint(m.CAPPED_CHIPS)
-    def supply_constraint(m, c):
+    def supply_constraint(m: pyo.ConcreteModel, c: str) -> Any:
         """sum of cards of chip c over pools <= max_cards [cards]."""
         cards = sum(m.e_cards[o.key] for o in options if o.chip == c)
         return cards <= caps[c] + supply_slack[c]
+
+    m.supply_constraint = pyo.Constraint(m.CAPPED_CHIPS, rule=supply_constraint)
 
     if site.min_domestic_share > 0:
         share = site.min_domestic_share
@@ -66,7 +67,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         )
         slack = _slack(m, ctx, "domestic", max(1.0, share * smallest))
 
-        def domestic_rule(m):
+        def domestic_rule(m: pyo.ConcreteModel) -> Any:
             """domestic cards (+ slack) >= min_domestic_share x all cards [cards]."""
             domestic = sum(m.e_cards[o.key] for o in options if chips[o.chip].origin == "domestic")
             every = sum(m.e_cards[o.key] for o in options)
@@ -77,7 +78,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     if site.capex_budget is not None:
         slack = _slack(m, ctx, "capex", site.capex_budget)
 
-        def capex_rule(m):
+        def capex_rule(m: pyo.ConcreteModel) -> Any:
             """capex (hardware, facility, migration) <= capex_budget [currency]."""
             return m.e_capex_total <= site.capex_budget + slack
 

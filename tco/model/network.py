@@ -16,12 +16,14 @@ import pyomo.environ as pyo
 from tco.costs.clos import tier_capacity, tier_coefficients
 from tco.model.context import ModelContext, count_of
 from tco.model.options import Option, OptionKey, max_endpoint_tiers
+from tco.schema.rows import FabricRow
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     fabrics = ctx.inputs.fabrics
 
-    def fabric_of(k):
+    def fabric_of(k: Any) -> FabricRow:
+        """The fabric row of option key k (a Pyomo index tuple)."""
         return fabrics[ctx.option(k).fabric]
 
     tiers = []
@@ -35,23 +37,26 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     for name in ("v_leaf", "v_spine", "v_core", "v_links"):
         setattr(m, name, pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers))
 
-    def tiers_of(k):
+    def tiers_of(k: tuple[str, ...]) -> list[int]:
         return [t for t in range(1, 4) if (*k, t) in m.TIERS]
 
-    @m.Expression(m.OPTIONS)
-    def e_nics(m, *k):
+    def e_nics(m: pyo.ConcreteModel, *k: Any) -> Any:
         """NIC ports (endpoints) of a pool = nics_per_node x nodes."""
         return ctx.option(k).nics_per_node * m.v_nodes[k]
 
-    @m.Constraint(m.OPTIONS)
-    def tier_choice_constraint(m, *k):
+    m.e_nics = pyo.Expression(m.OPTIONS, rule=e_nics)
+
+    def tier_choice_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """sum_t z_t = use: a used pool has exactly one tier count."""
         return sum(m.v_tier[(*k, t)] for t in tiers_of(k)) == m.v_use[k]
 
-    @m.Constraint(m.OPTIONS)
-    def endpoint_split_constraint(m, *k):
+    m.tier_choice_constraint = pyo.Constraint(m.OPTIONS, rule=tier_choice_constraint)
+
+    def endpoint_split_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """sum_t e_t = e [endpoints]."""
         return sum(m.v_tier_endpoints[(*k, t)] for t in tiers_of(k)) == m.e_nics[k]
+
+    m.endpoint_split_constraint = pyo.Constraint(m.OPTIONS, rule=endpoint_split_constraint)
 
     # The tier's capacity, but never more than this pool can have (a tight big-M);
     # mutable with the pool's largest size (see `set_sizes`).
@@ -61,44 +66,47 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         initialize=lambda _, *kt: _tier_cap(ctx.option(kt[:4]), fabric_of(kt[:4]), kt[4]),
     )
 
-    @m.Constraint(m.TIERS)
-    def tier_capacity_constraint(m, *kt):
+    def tier_capacity_constraint(m: pyo.ConcreteModel, *kt: Any) -> Any:
         """e_t <= min(capacity_t, max endpoints) x z_t [endpoints]; capacity r, r*d, r*d*r/2."""
         return m.v_tier_endpoints[kt] <= m.p_tier_cap[kt] * m.v_tier[kt]
 
-    def sized(index):
-        def rule(m, *k):
-            fab = fabric_of(k)
-            return sum(
-                tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
-                * m.v_tier_endpoints[(*k, t)]
-                for t in tiers_of(k)
-            )
+    m.tier_capacity_constraint = pyo.Constraint(m.TIERS, rule=tier_capacity_constraint)
 
-        return rule
+    def sized(index: int, m: pyo.ConcreteModel, k: tuple[str, ...]) -> Any:
+        """sum_t coefficient_t[index] x e_t: (leaf, spine, core, links)[index] of the pool."""
+        fab = fabric_of(k)
+        return sum(
+            tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
+            * m.v_tier_endpoints[(*k, t)]
+            for t in tiers_of(k)
+        )
 
-    @m.Constraint(m.OPTIONS)
-    def leaf_switch_constraint(m, *k):
+    def leaf_switch_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """leaf >= sum_t leaf_per_endpoint_t x e_t [switches]."""
-        return m.v_leaf[k] >= sized(0)(m, *k)
+        return m.v_leaf[k] >= sized(0, m, k)
 
-    @m.Constraint(m.OPTIONS)
-    def spine_switch_constraint(m, *k):
+    m.leaf_switch_constraint = pyo.Constraint(m.OPTIONS, rule=leaf_switch_constraint)
+
+    def spine_switch_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """spine >= sum_t spine_per_endpoint_t x e_t [switches]."""
-        return m.v_spine[k] >= sized(1)(m, *k)
+        return m.v_spine[k] >= sized(1, m, k)
 
-    @m.Constraint(m.OPTIONS)
-    def core_switch_constraint(m, *k):
+    m.spine_switch_constraint = pyo.Constraint(m.OPTIONS, rule=spine_switch_constraint)
+
+    def core_switch_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """core >= sum_t core_per_endpoint_t x e_t [switches]."""
-        return m.v_core[k] >= sized(2)(m, *k)
+        return m.v_core[k] >= sized(2, m, k)
 
-    @m.Constraint(m.OPTIONS)
-    def link_constraint(m, *k):
+    m.core_switch_constraint = pyo.Constraint(m.OPTIONS, rule=core_switch_constraint)
+
+    def link_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """links >= sum_t links_per_endpoint_t x e_t [links]; optics = 2 x links."""
-        return m.v_links[k] >= sized(3)(m, *k)
+        return m.v_links[k] >= sized(3, m, k)
+
+    m.link_constraint = pyo.Constraint(m.OPTIONS, rule=link_constraint)
 
 
-def _tier_cap(o: Option, fabric: Any, tiers: int) -> float:
+def _tier_cap(o: Option, fabric: FabricRow, tiers: int) -> float:
     """min(capacity of `tiers` tiers, NIC ports of the option's largest pool) [endpoints]."""
     capacity = tier_capacity(tiers, fabric.switch_radix, fabric.oversubscription)
     return min(capacity, o.max_nodes * o.nics_per_node)

@@ -23,6 +23,7 @@ from tco.schema.inputs import (
     compatible_fabric_ids,
     supports_precision,
 )
+from tco.schema.rows import CoolingRow
 
 OptionKey = tuple[str, str, str, str]
 
@@ -126,10 +127,10 @@ def compatible_coolings(inputs: PlanningInputs, chip_id: str) -> list[str]:
     ]
 
 
-def nodes_per_rack(node_kw: float, cooling: object) -> int:
+def nodes_per_rack(node_kw: float, cooling: CoolingRow) -> int:
     """Nodes one rack holds: slots, and the cooling's kW limit over the node's peak kW."""
-    by_power = math.floor(cooling.max_rack_kw / node_kw + 1e-9)  # type: ignore[attr-defined]
-    return min(cooling.nodes_per_rack_max, by_power)  # type: ignore[attr-defined]
+    by_power = math.floor(cooling.max_rack_kw / node_kw + 1e-9)
+    return min(cooling.nodes_per_rack_max, by_power)
 
 
 def build_options(

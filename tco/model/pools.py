@@ -7,6 +7,7 @@ TRAIN_OPTIONS, INFER_OPTIONS; CUTS (option, i) for the training curves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -65,31 +66,34 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     # tokens/s coefficients (up to ~1e6) out of the matrix.
     m.v_throughput = pyo.Var(m.OPTIONS, within=pyo.NonNegativeReals)
 
-    @m.Expression(m.OPTIONS)
-    def e_cards(m, *k):
+    def e_cards(m: pyo.ConcreteModel, *k: Any) -> Any:
         """Cards of a pool [cards]: training fills whole nodes; inference buys replicas."""
         o = ctx.option(k)
         if o.kind == "training":
             return o.cards_per_node * m.v_nodes[k]
         return o.replica_cards * m.v_replicas[k]
 
-    @m.Constraint(m.WORKLOADS)
-    def one_option_constraint(m, w):
+    m.e_cards = pyo.Expression(m.OPTIONS, rule=e_cards)
+
+    def one_option_constraint(m: pyo.ConcreteModel, w: str) -> Any:
         """sum_o use[w,o] = 1: exactly one homogeneous pool per workload."""
         return sum(m.v_use[o.key] for o in options if o.workload == w) == 1
 
-    @m.Constraint(m.OPTIONS)
-    def max_nodes_constraint(m, *k):
+    m.one_option_constraint = pyo.Constraint(m.WORKLOADS, rule=one_option_constraint)
+
+    def max_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """nodes <= max_nodes x use [nodes]: an unused option has no nodes."""
         return m.v_nodes[k] <= m.p_max_nodes[k] * m.v_use[k]
 
-    @m.Constraint(m.OPTIONS)
-    def min_nodes_constraint(m, *k):
+    m.max_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=max_nodes_constraint)
+
+    def min_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """nodes >= min_nodes x use [nodes]: the model must fit in memory."""
         return m.v_nodes[k] >= ctx.option(k).min_nodes * m.v_use[k]
 
-    @m.Constraint(m.CUTS)
-    def training_curve_constraint(m, *ki):
+    m.min_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=min_nodes_constraint)
+
+    def training_curve_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
         """t x target <= a_i x nodes + b_i x use [tokens/s], cuts of the concave T(nodes)."""
         k, i = ki[:4], ki[4]
         o = ctx.option(k)
@@ -97,16 +101,22 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         target = o.target_tokens_per_s
         return m.v_throughput[k] <= a / target * m.v_nodes[k] + b / target * m.v_use[k]
 
-    @m.Constraint(m.INFER_OPTIONS)
-    def replica_throughput_constraint(m, *k):
+    m.training_curve_constraint = pyo.Constraint(m.CUTS, rule=training_curve_constraint)
+
+    def replica_throughput_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """t x target <= tokens_per_replica x replicas [output tokens/s]."""
         o = ctx.option(k)
         return m.v_throughput[k] <= o.tokens_per_replica / o.target_tokens_per_s * m.v_replicas[k]
 
-    @m.Constraint(m.INFER_OPTIONS)
-    def replica_slots_constraint(m, *k):
+    m.replica_throughput_constraint = pyo.Constraint(
+        m.INFER_OPTIONS, rule=replica_throughput_constraint
+    )
+
+    def replica_slots_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """replica_cards x replicas <= cards_per_node x nodes [cards]."""
         return m.e_cards[k] <= ctx.option(k).cards_per_node * m.v_nodes[k]
+
+    m.replica_slots_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=replica_slots_constraint)
 
     if ctx.elastic:
         # Shortfall as a share of the target, like the throughput.
@@ -114,13 +124,14 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         for w in m.WORKLOADS:
             ctx.penalties[f"target:{w}"] = (m.v_target_shortfall[w], 1.0)
 
-    @m.Constraint(m.WORKLOADS)
-    def target_constraint(m, w):
+    def target_constraint(m: pyo.ConcreteModel, w: str) -> Any:
         """sum_o t[w,o] (+ shortfall) >= 1 [share of the target]."""
         served = sum(m.v_throughput[o.key] for o in options if o.workload == w)
         if ctx.elastic:
             served += m.v_target_shortfall[w]
         return served >= 1.0
+
+    m.target_constraint = pyo.Constraint(m.WORKLOADS, rule=target_constraint)
 
 
 @dataclass(frozen=True)
