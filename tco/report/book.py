@@ -236,6 +236,9 @@ class Sheet:
 
     def wrapped(self, row: int, col: str | int, text: str, styles: Iterable[str] = ()) -> None:
         """Text wrapped inside its cell, its row as tall as it needs."""
+        if not text:
+            self.put(row, col, None, styles=("wrap", *styles))
+            return
         c = self._at(col)
         self.ws.write_string(row, c, text, self.book.format(None, ("wrap", *styles)))
         self._measure(row, c, text)
