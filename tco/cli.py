@@ -200,6 +200,7 @@ def optimize(
     ] = True,
 ) -> None:
     """Solve for the minimum-TCO plan and write the procurement report."""
+    from tco.report.explain import why_lines
     from tco.report.summary import json_summary, text_summary
     from tco.report.workbook import write_report
     from tco.scenario.alternatives import compute_alternatives
@@ -239,7 +240,7 @@ def optimize(
     write_report(report, inputs, plan, alts)
     for line in text_summary(inputs, result):
         err.print(line, markup=False, soft_wrap=True)
-    for line in _why(inputs, plan, alts):
+    for line in why_lines(inputs, plan, alts):
         err.print(line, markup=False, soft_wrap=True)
     err.print(f"report: {report}", markup=False)
     _write_json(json_path, payload)
@@ -247,33 +248,3 @@ def optimize(
         gap = f"{plan.mip_gap:.2%}" if plan.mip_gap is not None else "unknown"
         err.print(f"NOT PROVEN OPTIMAL: gap {gap}; the report is marked as such", markup=False)
         raise typer.Exit(EXIT_NOT_OPTIMAL)
-
-
-def _why(inputs: Any, plan: Any, alts: list[Any]) -> list[str]:
-    """The runner-up of each dimension: why this chip, fabric and cooling won."""
-    lines = []
-    chosen = {
-        "chip": {p.chip for p in plan.pools},
-        "fabric": {p.fabric for p in plan.pools},
-        "cooling": {p.cooling for p in plan.pools},
-    }
-    cur = inputs.site.currency
-    for dimension in ("chip", "fabric", "cooling"):
-        rivals = sorted(
-            (
-                a
-                for a in alts
-                if a.dimension == dimension
-                and a.tco is not None
-                and a.forced_id not in chosen[dimension]
-            ),
-            key=lambda a: a.tco,
-        )
-        if rivals:
-            best = rivals[0]
-            lines.append(
-                f"why this {dimension}: the best plan with {dimension} "
-                f"{best.forced_id} everywhere costs {best.delta:+,.0f} {cur} "
-                f"({best.delta_pct:+.1%})"
-            )
-    return lines

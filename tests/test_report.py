@@ -1,7 +1,9 @@
-"""Report workbook: sheets, cached values, text safety, atomic writes (no LibreOffice needed)."""
+"""Report workbook: sheets, cached values, live registry formulas, text safety, atomic writes
+(no LibreOffice needed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import zipfile
@@ -10,10 +12,17 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
+from tco.costs import registry
+from tco.costs.formula import Formula
 from tco.errors import InputError
 from tco.plan.extract import Plan
 from tco.report import workbook as report
+from tco.report.book import Book
+from tco.report.cells import Table
+from tco.report.names import Names
+from tco.report.sheets import bom, cashflow, pools, power
 from tco.report.workbook import SHEETS, write_report
 from tco.scenario.alternatives import compute_alternatives
 from tco.scenario.optimize import make_engine, optimize
@@ -67,6 +76,10 @@ def case() -> tuple[PlanningInputs, Plan, list]:
     return inputs, plan, compute_alternatives(make_engine(inputs), plan, 10.0)
 
 
+def letter(table: Table, key: str) -> str:
+    return get_column_letter(table.col(key) + 1)
+
+
 def formula_cells(path: Path) -> dict[tuple[str, str], str]:
     wb = openpyxl.load_workbook(path)
     return {
@@ -112,10 +125,31 @@ def test_sheets_kpis_and_cached_values(tmp_path: Path, case) -> None:
     cash = values["CashFlow"]
     for k, year in enumerate(plan.cash_flow):
         assert cash.cell(2 + k, 8).value == pytest.approx(year.cumulative_discounted, rel=1e-12)
-    assert "SUMPRODUCT(Power!" in formulas[("CashFlow", "C3")]
-    assert "Assumptions!" in formulas[("CashFlow", "C3")]
-    assert "SUMIF(BOM!$C$2" in formulas[("CashFlow", "D3")]
+    # Yearly energy and maintenance are the pools' totals, which the registry prices
+    # from Power and BOM cells and the Assumptions names.
+    total = len(plan.pools) + 2
+    energy, maintenance = letter(pools.TABLE, "energy"), letter(pools.TABLE, "maintenance")
+    assert (
+        formulas[("CashFlow", f"{letter(cashflow.TABLE, 'energy')}3")]
+        == f"=Pools!${energy}${total}"
+    )
+    assert formulas[("CashFlow", f"{letter(cashflow.TABLE, 'maintenance')}3")] == (
+        f"=Pools!${maintenance}${total}"
+    )
+    it_kw = f"Power!${letter(power.TABLE, 'it_kw')}$2"
+    h100 = next(p for p in plan.pools if p.chip == "h100")
+    assert formulas[("Pools", f"{energy}2")] == (
+        f"={it_kw}*Site_utilization*Cooling_{h100.cooling}_pue*8760*Site_electricity_price_per_kwh"
+    )
+    assert formulas[("Pools", f"{maintenance}2")].startswith("=Site_maintenance_rate*(BOM!$G$2+")
+    assert not any("Assumptions!" in text for text in formulas.values())
     wb = openpyxl.load_workbook(path)
+    names = {name.casefold() for name in wb.defined_names}
+    for text in formulas.values():
+        for name in re.findall(
+            r"(?<![A-Za-z0-9_$!])([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_(!])", text
+        ):
+            assert name.casefold() in names or re.fullmatch(r"[A-Z]{1,3}[0-9]+", name), (name, text)
     assert wb["BOM"].freeze_panes == "B2"
     assert wb["BOM"].print_title_rows == "$1:$1"
     with zipfile.ZipFile(path) as z:
@@ -170,6 +204,7 @@ RISKY = {
     "name": "+cmd|' /C calc'!A0",
     "vendor": "@SUM(A1:A2)",
     "software_stack": "-2+3",
+    "scaleup_link": "1e3",
     "fabric_id": "=1+1",
     "cooling_id": "@cool",
     "workload_id": "+serve",
@@ -184,12 +219,15 @@ def risky_inputs() -> PlanningInputs:
         name=RISKY["name"],
         vendor=RISKY["vendor"],
         software_stack=RISKY["software_stack"],
+        scaleup_link=RISKY["scaleup_link"],
         source='=WEBSERVICE("http://x")\t\r=1',
     )
     inputs = make_inputs(
         Chips=[chip, DOMESTIC],
-        Fabrics=[dict(FABRIC, fabric_id=RISKY["fabric_id"], source="\t=cmd")],
-        Cooling=[dict(COOLING, cooling_id=RISKY["cooling_id"])],
+        Fabrics=[dict(FABRIC, fabric_id=RISKY["fabric_id"], source="\t=cmd https://example.com/x")],
+        Cooling=[
+            dict(COOLING, cooling_id=RISKY["cooling_id"], source="mailto:someone@example.com")
+        ],
         Models=[dict(MODEL, model_id=RISKY["model_id"])],
         Workloads=[dict(INFERENCE, workload_id=RISKY["workload_id"], model_id=RISKY["model_id"])],
     )
@@ -209,21 +247,20 @@ def test_user_text_stays_inert_text(tmp_path: Path) -> None:
         sheets = [z.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet")]
         rels = [z.read(n).decode() for n in names if n.endswith(".rels")]
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    functions = set()
     for xml in sheets:
         assert "<hyperlink" not in xml
         for element in ElementTree.fromstring(xml).iter(f"{ns}f"):
             formula = element.text or ""
             assert not element.attrib  # no array, shared or data-table formula
-            assert re.fullmatch(r'[A-Za-z0-9_$!:.,()*/+\-^<>= "]*', formula), formula
-            assert "HYPERLINK" not in formula and "WEBSERVICE" not in formula
-            assert set(re.findall(r'"([^"]*)"', formula)) <= {
-                "compute",
-                "network",
-                "facility",
-                "migration",
-            }
+            # References, names and numbers only: no text literal, so no user text.
+            assert re.fullmatch(r"[A-Za-z0-9_$!:.,()*/+\-^<>= ]*", formula), formula
+            functions |= set(re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\(", formula))
+    assert functions <= {"SUM", "IF"}
     assert not any("hyperlink" in rel for rel in rels)
     wb = openpyxl.load_workbook(path)
+    # Names made from user ids keep only letters, digits and underscores.
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in wb.defined_names)
     texts = set(RISKY.values()) | {inputs.source_name}
     found = set()
     for ws in wb.worksheets:
@@ -237,8 +274,10 @@ def test_user_text_stays_inert_text(tmp_path: Path) -> None:
     assert set(RISKY.values()) - {RISKY["model_id"]} <= found
     source = wb["Summary"]["A2"]
     assert source.data_type == "s"
-    # XML parsers normalise a bare CR to LF; the text stays text either way.
-    assert source.value.replace("\r", "\n") == "Input: " + inputs.source_name.replace("\r", "\n")
+    # A control character is stored as its OOXML escape (_x000D_), which Excel and
+    # LibreOffice decode and openpyxl does not; the text stays text either way.
+    shown = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), source.value)
+    assert shown == "Input: " + inputs.source_name
 
 
 def test_failed_save_leaves_old_report(tmp_path: Path, case, monkeypatch) -> None:
@@ -296,27 +335,119 @@ def test_unwritable_destinations(tmp_path: Path, case) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.xlsx"]
 
 
-def test_cached_values_must_cover_every_formula() -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws["A1"], ws["A2"], ws["A3"] = 2, "=A1*3", "=A1*4"
-    import io
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with pytest.raises(ValueError, match="formula without an engine value"):
-        report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6.0}})
-    with pytest.raises(ValueError, match="could not cache"):
-        report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6, "A3": 8, "B9": 1}})
-    data = report._insert_cached_values(buffer.getvalue(), {ws.title: {"A2": 6.0, "A3": 8.0}})
-    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True).active
-    assert (cached["A2"].value, cached["A3"].value) == (6, 8)
-
-
 def test_unsafe_formula_is_refused() -> None:
-    book = report._Book()
-    ws = book.sheets["BOM"]
+    sheet = Book(["BOM"]).sheets["BOM"]
     with pytest.raises(ValueError, match="refusing"):
-        book.formula(ws, 2, 2, '=HYPERLINK("http://x","y")', 1.0)
+        sheet.formula(1, 1, Formula('HYPERLINK("http://x","y")'), 1.0)
     with pytest.raises(ValueError, match="refusing"):
-        book.formula(ws, 2, 2, "=A1&'x'", 1.0)
+        sheet.formula(1, 1, Formula("A1&'x'"), 1.0)
+    with pytest.raises(ValueError, match="no finite value"):
+        sheet.formula(1, 1, Formula("A1/0"), float("inf"))
+
+
+def test_text_that_looks_like_a_formula_number_or_link_stays_text(tmp_path: Path) -> None:
+    book = Book(["Summary"])
+    sheet = book.sheets["Summary"]
+    texts = ["=1+1", "+A1", "-2", "@SUM(A1)", "1e5", "0042", "http://x.y", "www.x.y", "mailto:a@b"]
+    for r, text in enumerate(texts):
+        sheet.put(r, 0, text)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(book.close())
+    ws = openpyxl.load_workbook(path).active
+    assert [(ws.cell(r + 1, 1).value, ws.cell(r + 1, 1).data_type) for r in range(len(texts))] == [
+        (text, "s") for text in texts
+    ]
+    assert all(ws.cell(r + 1, 1).hyperlink is None for r in range(len(texts)))
+
+
+def test_every_bom_quantity_of_a_pool_line_is_a_formula(tmp_path: Path, case) -> None:
+    inputs, plan, alts = case
+    path = tmp_path / "report.xlsx"
+    write_report(path, inputs, plan, alts)
+    ws = openpyxl.load_workbook(path)["BOM"]
+    quantity, pool = bom.TABLE.col("quantity") + 1, bom.TABLE.col("pool") + 1
+    lines = [line for line in plan.bom if line.key in registry.LINES_BY_KEY]
+    assert lines and len(lines) == len(registry.LINES) * len(plan.pools)
+    for r in range(2, len(lines) + 2):
+        assert ws.cell(r, pool).value in {p.workload for p in plan.pools}
+        cell = ws.cell(r, quantity)
+        assert cell.data_type == "f", f"BOM row {r}: quantity {cell.value!r} is not a formula"
+        assert "Pools!" in cell.value or "Network!" in cell.value or "Power!" in cell.value
+
+
+def _cells(path: Path) -> dict[tuple[str, str], object]:
+    """Every formula and every number, by sheet and cell (formulas as text)."""
+    formulas = openpyxl.load_workbook(path)
+    return {
+        (ws.title, c.coordinate): c.value
+        for ws in formulas.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f" or isinstance(c.value, int | float)
+    }
+
+
+def _label(text: str):
+    return lambda _chip, _fabric, _cooling: text
+
+
+def test_renaming_bom_labels_changes_no_number_and_no_formula(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = two_pool_inputs()
+    plan = solved(inputs)
+    before = tmp_path / "before.xlsx"
+    write_report(before, inputs, plan, [])
+    # Labels that would fool any matching on text: tiers swapped, units in the wrong words.
+    swapped = {
+        "leaf_switch": "core switch",
+        "core_switch": "leaf switch",
+        "card": "node",
+        "host": "card",
+        "optic": "cable",
+        "cable": "transceiver",
+    }
+    renamed = tuple(
+        dataclasses.replace(line, label=_label(swapped.get(line.key, "renamed")))
+        for line in registry.LINES
+    )
+    monkeypatch.setattr(registry, "LINES", renamed)
+    monkeypatch.setattr(registry, "LINES_BY_KEY", {line.key: line for line in renamed})
+    # The solve time is the one number a second solve changes.
+    relabelled = dataclasses.replace(solved(inputs), solve_seconds=plan.solve_seconds)
+    assert {line.item for line in relabelled.bom} >= set(swapped.values())
+    after = tmp_path / "after.xlsx"
+    write_report(after, inputs, relabelled, [])
+    assert _cells(before) == _cells(after)
+    cached_old = openpyxl.load_workbook(before, data_only=True)
+    cached_new = openpyxl.load_workbook(after, data_only=True)
+    for sheet, coord in _cells(before):
+        assert cached_old[sheet][coord].value == cached_new[sheet][coord].value
+
+
+def test_workbook_names_are_valid_unique_and_deterministic() -> None:
+    keys = [
+        ("Site", "", "discount_rate"),
+        ("Chips", "h100", "card_price"),
+        ("Chips", "H100", "card_price"),  # Excel ignores case
+        ("Chips", "h100_card", "price"),  # cleans up to the same text
+        ("Chips", '=HYPERLINK("x")', "tdp_w"),
+        ("Chips", "昇腾910B", "tdp_w"),
+        ("Cooling", "A1", "pue"),
+    ]
+    names = Names(keys)
+    shown = [names[key] for key in keys]
+    assert shown == [
+        "Site_discount_rate",
+        "Chips_h100_card_price",
+        "Chips_H100_card_price_2",
+        "Chips_h100_card_price_3",
+        "Chips__HYPERLINK_x__tdp_w",
+        "Chips__910B_tdp_w",
+        "Cooling_A1_pue",
+    ]
+    assert [Names(keys)[key] for key in keys] == shown
+    book = Book(["Assumptions"])
+    for r, name in enumerate(shown):
+        book.define_name(name, Formula(f"Assumptions!$D${r + 1}"))
+    book.close()

@@ -9,15 +9,15 @@ workbook whose cached value is deliberately wrong.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 
-from tco.report import workbook as report
+from tco.report.sheets import bom as bom_sheet
 from tco.report.workbook import write_report
 from tco.scenario.alternatives import compute_alternatives
 from tco.scenario.optimize import make_engine, optimize
@@ -88,18 +88,25 @@ def recalc(tmp_path_factory: pytest.TempPathFactory):
     edited = work / "edited.xlsx"
     wb = openpyxl.load_workbook(original)
     bom = wb["BOM"]
-    card_rows = [r for r in range(2, bom.max_row + 1) if bom.cell(r, 5).value == "card"]
-    h100_row = next(r for r in card_rows if bom.cell(r, 9).value == "h100")
-    bom.cell(h100_row, 6).value = NEW_CARD_PRICE
+
+    def col(key: str) -> int:
+        return bom_sheet.TABLE.col(key) + 1
+
+    h100_row = next(
+        r
+        for r in range(2, bom.max_row + 1)
+        if bom.cell(r, col("unit")).value == "card"
+        and bom.cell(r, col("source_id")).value == "h100"
+    )
+    bom.cell(h100_row, col("unit_price")).value = NEW_CARD_PRICE
     wb.save(edited)
 
     proof = work / "proof.xlsx"
-    tiny = openpyxl.Workbook()
-    tiny.active["A1"], tiny.active["A2"] = 2, "=A1*3"
-    buffer = io.BytesIO()
-    tiny.save(buffer)
-    wrong = report._insert_cached_values(buffer.getvalue(), {tiny.active.title: {"A2": 999.0}})
-    proof.write_bytes(wrong)
+    tiny = xlsxwriter.Workbook(proof)
+    sheet = tiny.add_worksheet()
+    sheet.write_number(0, 0, 2)
+    sheet.write_formula(1, 0, "=A1*3", None, 999)  # a deliberately wrong cached value
+    tiny.close()
 
     out = recalculate([original, edited, proof], work)
     return dict(inputs=inputs, plan=plan, original=original, out=out, h100_row=h100_row)
@@ -140,7 +147,7 @@ def test_every_formula_equals_the_engine_value(recalc) -> None:
 def test_changing_a_unit_price_moves_the_tco(recalc) -> None:
     inputs, plan = recalc["inputs"], recalc["plan"]
     office = openpyxl.load_workbook(recalc["out"]["edited.xlsx"], data_only=True)
-    cards = office["BOM"].cell(recalc["h100_row"], 4).value
+    cards = office["BOM"].cell(recalc["h100_row"], bom_sheet.TABLE.col("quantity") + 1).value
     old_price = inputs.chips["h100"].card_price
     annuity = sum(y.discount_factor for y in plan.cash_flow if y.year > 0)
     # capex moves by cards x delta price; maintenance (a share of hardware capex) with it

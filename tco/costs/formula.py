@@ -1,4 +1,4 @@
-"""Excel formulas that compose with + - * / like numbers and Pyomo expressions.
+"""Excel formulas that compose with + - * / and ** like numbers and Pyomo expressions.
 
 The cost-line registry writes each equation once, as Python arithmetic over
 "quantities" and "fields". Given numbers it yields a number, given Pyomo
@@ -15,7 +15,7 @@ from typing import Union
 #: Operand types a Formula combines with.
 Operand = Union["Formula", int, float]
 
-_ATOM, _PRODUCT, _SUM = 3, 2, 1
+_ATOM, _POWER, _PRODUCT, _SUM = 4, 3, 2, 1
 
 
 def _number(value: float) -> str:
@@ -75,6 +75,10 @@ class Formula:
 
     def __rtruediv__(self, other: Operand) -> Formula:
         return self._binary(other, "/", swap=True)
+
+    def __pow__(self, other: Operand) -> Formula:
+        # Excel's ^ binds tighter than * and groups left to right: a^b^c = (a^b)^c.
+        return Formula(f"{self._wrap(_POWER)}^{_lift(other)._wrap(_ATOM)}", _POWER)
 
     def cell(self) -> str:
         """The text of a cell holding this formula."""

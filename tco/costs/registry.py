@@ -20,10 +20,14 @@ Equations per pool, money in the workbook's currency, one year = 8,760 h:
 - facility power [kW] = IT kW x PUE
 - capex = sum over `LINES` of units x unit price (optics = 2 per link:
   a transceiver at each end; cooling plant per IT kW; data hall per facility kW)
-- energy per year = IT kW x utilization x PUE x 8760 h x price per kWh
+- energy [kWh/yr] = IT kW x utilization x PUE x 8760 h;
+  energy per year = energy kWh x price per kWh
 - maintenance per year = maintenance_rate x hardware capex (compute and network lines)
+- opex per year = energy + maintenance
+- a stack's one-off migration is split over its pools by cards (evenly if none has cards)
 - TCO (discounted) = capex + migration + annuity x (energy + maintenance),
   annuity = sum_{y=1..H} (1 + rate)^-y; TCO (nominal) uses annuity = H.
+- cost per million tokens = TCO / (target tokens/s x seconds per year x annuity / 1e6)
 
 Everything is linear in the quantities with no constant term, so pricing a
 quantity *delta* (one more card, one more node) gives its marginal cost; the
@@ -32,11 +36,12 @@ spare-card bounds use that instead of restating the equations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 HOURS_PER_YEAR = 8760.0
+SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
 
 #: Categories whose capex counts as hardware for maintenance.
 HARDWARE_CATEGORIES = ("compute", "network")
@@ -127,7 +132,12 @@ class CostLine:
 
     def extended(self, quantities: Mapping[str, Any], f: FieldLookup) -> Any:
         """units x unit price [currency]."""
-        return self.units(quantities) * self.unit_price(f)
+        return extended_price(self.units(quantities), self.unit_price(f))
+
+
+def extended_price(units: Any, unit_price: Any) -> Any:
+    """Price of a BOM line [currency] = units x unit price."""
+    return units * unit_price
 
 
 LINES: tuple[CostLine, ...] = (
@@ -245,24 +255,62 @@ LINES: tuple[CostLine, ...] = (
 
 LINES_BY_KEY: Mapping[str, CostLine] = {line.key: line for line in LINES}
 
-#: The one-off line paid once per software stack a plan adopts.
+#: The one-off line paid once per software stack a plan adopts, priced by the
+#: `MIGRATION_PRICE_FIELD` of the chip row `stack_migration_costs` names.
 MIGRATION_KEY = "migration"
+MIGRATION_PRICE_FIELD = "migration_cost"
+
+
+def energy_kwh_per_year(it: Any, f: FieldLookup) -> Any:
+    """IT kW x utilization x PUE x 8760 h [kWh/yr]."""
+    return it * f("Site", "utilization") * f("Cooling", "pue") * HOURS_PER_YEAR
 
 
 def energy_per_year(it: Any, f: FieldLookup) -> Any:
-    """IT kW x utilization x PUE x 8760 h x price per kWh [currency/yr]."""
-    return (
-        it
-        * f("Site", "utilization")
-        * f("Cooling", "pue")
-        * HOURS_PER_YEAR
-        * f("Site", "electricity_price_per_kwh")
-    )
+    """Energy kWh x price per kWh [currency/yr]."""
+    return energy_kwh_per_year(it, f) * f("Site", "electricity_price_per_kwh")
+
+
+def hardware_capex(extended: Iterable[tuple[CostLine, Any]]) -> Any:
+    """Capex of the compute and network lines [currency]: what maintenance is a share of."""
+    return sum((amount for line, amount in extended if line.category in HARDWARE_CATEGORIES), 0.0)
 
 
 def maintenance_per_year(hardware_capex: Any, f: FieldLookup) -> Any:
     """maintenance_rate x hardware capex [currency/yr]."""
     return f("Site", "maintenance_rate") * hardware_capex
+
+
+def yearly_opex(energy_per_year: Any, maintenance_per_year: Any) -> Any:
+    """Opex [currency/yr] = energy + maintenance."""
+    return energy_per_year + maintenance_per_year
+
+
+def opex_present_value(opex_per_year: Any, annuity_factor: Any) -> Any:
+    """Opex over the horizon, discounted [currency] = annuity x opex per year."""
+    return annuity_factor * opex_per_year
+
+
+def migration_share(stack_cost: Any, weight: Any, total_weight: Any) -> Any:
+    """A pool's part of its stack's one-off migration [currency].
+
+    The weights are the cards of the stack's pools, or 1 each when none has
+    cards; a formula cannot branch, so the caller picks the weights.
+    """
+    return stack_cost * weight / total_weight
+
+
+def discounted_tco(capex: Any, migration: Any, discounted_opex: Any) -> Any:
+    """Cost over the horizon [currency] = capex + migration + discounted opex."""
+    return capex + migration + discounted_opex
+
+
+def cost_per_million_tokens(tco: Any, target_tokens_per_s: Any, annuity_factor: Any) -> Any:
+    """Levelized [currency/Mtok] = TCO / (target tokens/s x s per year x annuity / 1e6).
+
+    Discounted cost over the discounted tokens delivered at the target rate.
+    """
+    return tco / (target_tokens_per_s * SECONDS_PER_YEAR * annuity_factor / 1e6)
 
 
 @dataclass(frozen=True)
@@ -273,7 +321,7 @@ class PricedLine:
 
     @property
     def extended(self) -> Any:
-        return self.units * self.unit_price
+        return extended_price(self.units, self.unit_price)
 
 
 @dataclass(frozen=True)
@@ -293,14 +341,14 @@ class PoolCost:
 
     @property
     def opex_per_year(self) -> Any:
-        return self.energy_per_year + self.maintenance_per_year
+        return yearly_opex(self.energy_per_year, self.maintenance_per_year)
 
 
 def price_pool(q: PoolQuantities, f: FieldLookup) -> PoolCost:
     """Every capex line and the yearly opex of one pool."""
     quantities = derived(q, f)
     priced = tuple(PricedLine(line, line.units(quantities), line.unit_price(f)) for line in LINES)
-    hardware = sum((p.extended for p in priced if p.line.category in HARDWARE_CATEGORIES), 0.0)
+    hardware = hardware_capex((p.line, p.extended) for p in priced)
     return PoolCost(
         lines=priced,
         it_kw=quantities["it_kw"],
@@ -344,7 +392,7 @@ def confidence(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
 
 def lifetime_cost(cost: PoolCost, annuity_factor: float) -> Any:
     """Discounted cost over the horizon = capex + annuity x opex per year."""
-    return cost.capex + annuity_factor * cost.opex_per_year
+    return cost.capex + opex_present_value(cost.opex_per_year, annuity_factor)
 
 
 def annuity(site: Any, discounted: bool = True) -> float:
@@ -356,7 +404,12 @@ def annuity(site: Any, discounted: bool = True) -> float:
 
 
 def discount_factor(site: Any, year: int) -> float:
-    return float((1.0 + site.discount_rate) ** -year)
+    return float(discount_factor_at(site.discount_rate, year))
+
+
+def discount_factor_at(rate: Any, year: int) -> Any:
+    """Present value of 1 paid at the end of `year` = (1 + rate)^-year."""
+    return (1.0 + rate) ** -year
 
 
 def stack_migration_costs(chips: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
@@ -367,7 +420,7 @@ def stack_migration_costs(chips: Mapping[str, Any]) -> dict[str, tuple[float, st
     """
     out: dict[str, tuple[float, str]] = {}
     for chip_id, chip in chips.items():
-        cost = float(chip.migration_cost or 0.0)
+        cost = float(getattr(chip, MIGRATION_PRICE_FIELD) or 0.0)
         if chip.software_stack not in out or cost > out[chip.software_stack][0]:
             out[chip.software_stack] = (cost, chip_id)
     return out

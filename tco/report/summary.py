@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tco.report.explain import pool_sentence
 from tco.scenario.optimize import OptimizeResult
 from tco.schema.inputs import PlanningInputs
 
@@ -76,25 +77,7 @@ def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
     if plan is None:
         return []
     cur = inputs.site.currency
-    lines = []
-    for p in plan.pools:
-        chip = inputs.chips[p.chip]
-        cooling = inputs.coolings[p.cooling]
-        fabric = inputs.fabrics[p.fabric]
-        size = (
-            f"{p.replicas} replicas of {p.replica_cards} cards on {p.nodes} nodes"
-            if p.replicas is not None
-            else f"{p.nodes} nodes of {chip.cards_per_node}"
-        )
-        lines.append(
-            f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "
-            f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
-            f"{p.network.switches} switch{'es' if p.network.switches != 1 else ''}), "
-            f"{cooling.technology} cooling (PUE "
-            f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
-            f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
-            "million tokens"
-        )
+    lines = [pool_sentence(inputs, p) for p in plan.pools]
     gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
     lines += [
         f"TCO {plan.tco:,.0f} {cur} discounted over {inputs.site.horizon_years} years "

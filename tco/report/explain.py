@@ -1,0 +1,60 @@
+"""The plan in words: one sentence per pool, and the runner-up of each choice.
+
+The CLI summary and the report's Summary sheet must tell the planner the
+same thing, so both take their sentences and runner-ups from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tco.plan.extract import Plan, PoolPlan
+from tco.scenario.alternatives import DIMENSIONS, Alternative
+from tco.schema.inputs import PlanningInputs
+
+
+def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
+    """What a pool buys, on what, and what it delivers for what it costs per token."""
+    chip = inputs.chips[p.chip]
+    cooling = inputs.coolings[p.cooling]
+    fabric = inputs.fabrics[p.fabric]
+    cur = inputs.site.currency
+    size = (
+        f"{p.replicas} replicas of {p.replica_cards} cards on {p.nodes} nodes"
+        if p.replicas is not None
+        else f"{p.nodes} nodes of {chip.cards_per_node}"
+    )
+    return (
+        f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "
+        f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
+        f"{p.network.switches} switch{'es' if p.network.switches != 1 else ''}), "
+        f"{cooling.technology} cooling (PUE "
+        f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
+        f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
+        "million tokens"
+    )
+
+
+def runners_up(plan: Plan, alternatives: Sequence[Alternative]) -> dict[str, Alternative | None]:
+    """Per dimension, the cheapest alternative with a plan whose forced id no pool uses."""
+    out: dict[str, Alternative | None] = {}
+    for dimension in DIMENSIONS:
+        chosen = {getattr(p, dimension) for p in plan.pools}
+        rivals = [
+            a
+            for a in alternatives
+            if a.dimension == dimension and a.tco is not None and a.forced_id not in chosen
+        ]
+        out[dimension] = min(rivals, key=lambda a: a.tco or 0.0, default=None)
+    return out
+
+
+def why_lines(inputs: PlanningInputs, plan: Plan, alternatives: Sequence[Alternative]) -> list[str]:
+    """Why this chip, fabric and cooling won: what the runner-up of each would cost more."""
+    cur = inputs.site.currency
+    return [
+        f"why this {dimension}: the best plan with {dimension} {best.forced_id} everywhere "
+        f"costs {best.delta:+,.0f} {cur} ({best.delta_pct:+.1%})"
+        for dimension, best in runners_up(plan, alternatives).items()
+        if best is not None
+    ]

@@ -1,0 +1,1 @@
+"""One module per report sheet; each declares its columns (`TABLE`) and writes its rows."""
