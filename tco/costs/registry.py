@@ -258,6 +258,8 @@ LINES_BY_KEY: Mapping[str, CostLine] = {line.key: line for line in LINES}
 #: The one-off line paid once per software stack a plan adopts, priced by the
 #: `MIGRATION_PRICE_FIELD` of the chip row `stack_migration_costs` names.
 MIGRATION_KEY = "migration"
+MIGRATION_CATEGORY = "migration"
+MIGRATION_UNIT = "one-off"
 MIGRATION_PRICE_FIELD = "migration_cost"
 
 

@@ -28,7 +28,6 @@ from tco.model.options import Option
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import SolveOutcome
 
-SECONDS_PER_YEAR = 8760 * 3600.0
 RECOST_TOLERANCE = 1e-6
 
 
@@ -208,7 +207,9 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
     capex = sum(p["capex"] for p in pools) + migration
     energy = sum(p["energy"] for p in pools)
     maintenance = sum(p["maintenance"] for p in pools)
-    tco = capex + factor * (energy + maintenance)
+    tco = registry.discounted_tco(
+        capex, 0.0, registry.opex_present_value(registry.yearly_opex(energy, maintenance), factor)
+    )
     objective = (outcome.objective or 0.0) / MONEY_SCALE
     if abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
         raise PlanCheckError(
@@ -256,15 +257,16 @@ def _migration(
         users = [p for p in pools if inputs.chips[p["option"].chip].software_stack == stack]
         cards = sum(p["cards"] for p in users)
         for p in users:
-            p["migration_share"] = cost * p["cards"] / cards if cards else cost / len(users)
+            weight, total = (p["cards"], cards) if cards else (1, len(users))
+            p["migration_share"] = registry.migration_share(cost, weight, total)
         lines.append(
             BomLine(
                 "site",
                 registry.MIGRATION_KEY,
                 f"Software migration to {stack}",
-                "migration",
+                registry.MIGRATION_CATEGORY,
                 1.0,
-                "one-off",
+                registry.MIGRATION_UNIT,
                 cost,
                 cost,
                 "Chips",
@@ -322,9 +324,11 @@ def _assemble(
         o: Option = p["option"]
         cooling = inputs.coolings[o.cooling]
         share = p.get("migration_share", 0.0)
-        pool_tco = p["capex"] + share + factor * (p["energy"] + p["maintenance"])
+        opex = registry.yearly_opex(p["energy"], p["maintenance"])
+        pool_tco = registry.discounted_tco(
+            p["capex"], share, registry.opex_present_value(opex, factor)
+        )
         # Levelized: discounted cost over discounted tokens delivered at the target rate.
-        tokens_m = o.target_tokens_per_s * SECONDS_PER_YEAR * factor / 1e6
         chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
         for priced in p["cost"].lines:
             line = priced.line
@@ -373,7 +377,9 @@ def _assemble(
                 energy_per_year=p["energy"],
                 maintenance_per_year=p["maintenance"],
                 tco=pool_tco,
-                cost_per_million_tokens=pool_tco / tokens_m,
+                cost_per_million_tokens=registry.cost_per_million_tokens(
+                    pool_tco, o.target_tokens_per_s, factor
+                ),
             )
         )
     bom += migration_lines
@@ -393,7 +399,13 @@ def _assemble(
         energy_per_year=energy,
         maintenance_per_year=maintenance,
         tco=tco,
-        tco_nominal=capex + registry.annuity(site, discounted=False) * (energy + maintenance),
+        tco_nominal=registry.discounted_tco(
+            capex,
+            0.0,
+            registry.opex_present_value(
+                registry.yearly_opex(energy, maintenance), registry.annuity(site, discounted=False)
+            ),
+        ),
         objective=objective,
         it_kw=sum(p.it_kw for p in pool_plans),
         facility_kw=sum(p.facility_kw for p in pool_plans),
