@@ -188,7 +188,8 @@ def optimize(
         typer.Option(
             "--time-limit",
             min=0.01,
-            help="Solver time limit for the plan, s (each alternative gets at most 10 s more)",
+            help="Seconds for the whole run: performance model, model build, every solve and "
+            "the alternatives (each at most 10 s of what is left)",
         ),
     ] = None,
     mip_gap: Annotated[

@@ -43,6 +43,9 @@ from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome, relative_gap, solve
 
+#: Stages whose seconds are solver work (translation included): a plan's solve time.
+SOLVER_STAGES = ("translate", "solve", "spare_bound", "solve_grown")
+
 
 @dataclass
 class _View:
@@ -212,6 +215,7 @@ class Engine:
             return OptimizeResult(
                 "infeasible", None, None, lines, dict(self.timings), options.excluded
             )
+        before = {stage: self.timings[stage] for stage in SOLVER_STAGES}
         view = self._view(_within(forced))
         candidates = self._pruned(options.options)
         outcome = self._round(view, candidates, limit_s)
@@ -233,6 +237,10 @@ class Engine:
         if outcome.status == "infeasible" and explain:
             result.diagnosis = self.diagnose()
         if outcome.has_solution and decided is not None:
+            # The plan reports every solver second this scenario cost, not the last round.
+            spent = sum(self.timings[stage] - before[stage] for stage in SOLVER_STAGES)
+            outcome = dataclasses.replace(outcome, seconds=spent)
+            result.outcome = outcome
             started = time.perf_counter()
             result.plan = extract_plan(inputs, decided, outcome)
             self.timings["plan"] += time.perf_counter() - started
