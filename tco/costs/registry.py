@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from tco.costs.linear import Linear
+
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
 
@@ -358,6 +360,19 @@ def price_pool(q: PoolQuantities, f: FieldLookup) -> PoolCost:
         energy_per_year=energy_per_year(quantities["it_kw"], f),
         maintenance_per_year=maintenance_per_year(hardware, f),
     )
+
+
+def coefficients(f: FieldLookup) -> PoolCost:
+    """The pool's cost equations as coefficients of each decision (`Linear` forms).
+
+    Every equation here is linear without a constant, so a pool's cost is
+    sum_d coefficient_d x decision_d; the model's objective uses these numbers,
+    a flat linear expression Pyomo translates quickly, instead of the nested
+    expression `price_pool` builds on variables. `Linear` refuses a constant
+    or a product of decisions, so an equation that stops being linear fails loudly.
+    """
+    units = PoolQuantities(*(Linear({d: 1.0}) for d in DECISIONS))
+    return price_pool(units, f)
 
 
 def row_lookup(chip: Any, fabric: Any, cooling: Any, site: Any) -> FieldLookup:

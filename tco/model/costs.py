@@ -15,6 +15,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.costs import registry
+from tco.costs.linear import Linear
 from tco.model.context import MONEY_SCALE, ModelContext, value_of
 from tco.model.facility import quantities
 
@@ -30,11 +31,20 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
     m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
 
-    def stack_adoption_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """stack[s] >= use[o] for the pool's stack: migration is paid once if any pool uses it."""
-        return m.v_stack[inputs.chips[ctx.option(k).chip].software_stack] >= m.v_use[k]
+    # One workload uses one option, so sum_o use[w,o] over its options on stack s is
+    # 0 or 1: one row per (workload, stack) instead of one per option, as tight.
+    pairs = sorted({(o.workload, inputs.chips[o.chip].software_stack) for o in ctx.options})
+    m.WORKLOAD_STACKS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
 
-    m.stack_adoption_constraint = pyo.Constraint(m.OPTIONS, rule=stack_adoption_constraint)
+    def stack_adoption_constraint(m: pyo.ConcreteModel, w: str, s: str) -> Any:
+        """stack[s] >= sum of use[w,o] over w's options on s: migration is paid once if used."""
+        return m.v_stack[s] >= sum(
+            m.v_use[o.key]
+            for o in ctx.options
+            if o.workload == w and inputs.chips[o.chip].software_stack == s
+        )
+
+    m.stack_adoption_constraint = pyo.Constraint(m.WORKLOAD_STACKS, rule=stack_adoption_constraint)
 
     def stack_use_constraint(m: pyo.ConcreteModel, s: str) -> Any:
         """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.
@@ -49,16 +59,23 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.stack_use_constraint = pyo.Constraint(m.STACKS, rule=stack_use_constraint)
 
     for o in ctx.options:
-        cost = registry.price_pool(quantities(m, o.key), ctx.lookup(o.key))
+        q = quantities(m, o.key)
+        cost = registry.coefficients(ctx.lookup(o.key))
         name = "/".join(o.key)
-        ctx.costs.add_capex(f"pool:{name}", cost.capex)
-        ctx.costs.add_opex(f"energy:{name}", cost.energy_per_year)
-        ctx.costs.add_opex(f"maintenance:{name}", cost.maintenance_per_year)
+        ctx.costs.add_capex(f"pool:{name}", _flat(cost.capex, q))
+        ctx.costs.add_opex(f"energy:{name}", _flat(cost.energy_per_year, q))
+        ctx.costs.add_opex(f"maintenance:{name}", _flat(cost.maintenance_per_year, q))
     for stack in used_stacks:
         ctx.costs.add_capex(f"migration:{stack}", stacks[stack][0] * m.v_stack[stack])
 
     m.e_capex_total = pyo.Expression(expr=sum(ctx.costs.capex.values()))
     m.e_opex_per_year = pyo.Expression(expr=sum(ctx.costs.opex_per_year.values()))
+
+
+def _flat(form: Linear, q: registry.PoolQuantities) -> Any:
+    """sum_d coefficient_d x decision_d of the pool: the registry's equation, flat."""
+    terms = ((form.coefficient(d), getattr(q, d)) for d in registry.DECISIONS)
+    return sum(c * x for c, x in terms if c)
 
 
 def add_objective(m: pyo.ConcreteModel, ctx: ModelContext) -> None:

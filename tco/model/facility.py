@@ -20,10 +20,11 @@ from tco.model.options import OptionKey
 
 def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> registry.PoolQuantities:
     """The pool's counts as Pyomo expressions, for the cost-line registry."""
+    # The expressions behind e_cards and e_nics: flat terms for the translation.
     return registry.PoolQuantities(
-        cards=m.e_cards[k],
+        cards=m.e_cards[k].expr,
         nodes=m.v_nodes[k],
-        nics=m.e_nics[k],
+        nics=m.e_nics[k].expr,
         leaf_switches=m.v_leaf[k],
         spine_switches=m.v_spine[k],
         core_switches=m.v_core[k],
