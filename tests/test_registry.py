@@ -9,6 +9,7 @@ import pytest
 
 from tco.costs import registry
 from tco.costs.formula import Formula
+from tco.costs.linear import Linear
 from tco.scenario.optimize import optimize
 from tco.schema.fields import SHEETS_BY_NAME, SITE
 
@@ -164,3 +165,24 @@ def test_renaming_a_label_changes_no_number(monkeypatch: pytest.MonkeyPatch) -> 
     ]
     assert {a.item for a in after.bom if a.key != registry.MIGRATION_KEY} == {"renamed"}
     assert after.tco == before.tco
+
+
+def test_coefficients_reproduce_the_pool_cost() -> None:
+    """The model's flat objective: sum_d coefficient_d x decision_d = price_pool exactly."""
+    lookup = _lookup()
+    form = registry.coefficients(lookup)
+    numbers = registry.price_pool(QUANTITIES, lookup)
+    for part in ("capex", "energy_per_year", "maintenance_per_year", "it_kw"):
+        flat = sum(
+            getattr(form, part).coefficient(d) * getattr(QUANTITIES, d) for d in registry.DECISIONS
+        )
+        assert flat == pytest.approx(getattr(numbers, part), rel=1e-12), part
+
+
+def test_linear_forms_refuse_what_is_not_linear() -> None:
+    cards = Linear({"cards": 1.0})
+    assert (2 * cards + cards / 4).coefficient("cards") == pytest.approx(2.25)
+    with pytest.raises(ValueError, match="constant"):
+        _ = cards + 5
+    with pytest.raises(ValueError, match="multiplies two decisions"):
+        _ = cards * cards
