@@ -1,4 +1,4 @@
-"""What every model module needs: inputs, options, and the cost registry."""
+"""What every model module needs: inputs, options, and the cost terms of the objective."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def count_of(var: Any) -> int:
 
 
 @dataclass
-class CostRegistry:
-    """Cost terms registered by the modules; the objective is their sum.
+class CostTerms:
+    """Cost terms the modules add (Switch-style); the objective is their sum.
 
     `capex` and `opex_per_year` hold unscaled Pyomo expressions in currency;
     the objective applies MONEY_SCALE and the annuity factor.
@@ -56,7 +56,7 @@ class ModelContext:
     inputs: PlanningInputs
     options: list[Option]
     elastic: bool = False
-    costs: CostRegistry = field(default_factory=CostRegistry)
+    costs: CostTerms = field(default_factory=CostTerms)
     #: Penalised slack terms of the elastic model: name -> (expression, weight).
     penalties: dict[str, tuple[Any, float]] = field(default_factory=dict)
 

@@ -148,6 +148,16 @@ class Engine:
         self._views[within] = view
         return view
 
+    def _exact_view(self, options: list[Option]) -> _View:
+        """A model over exactly `options`, cached by their keys and sizes."""
+        signature = tuple(sorted((o.key, o.max_nodes, o.max_replicas) for o in options))
+        if signature not in self._views:
+            started = time.perf_counter()
+            m, ctx = build_model(self.inputs, options)
+            self.timings["build"] += time.perf_counter() - started
+            self._views[signature] = _View(PersistentModel(m), ctx, {o.key: o for o in options})
+        return self._views[signature]
+
     def elastic_options(self) -> OptionSet:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
@@ -164,12 +174,18 @@ class Engine:
         limit_s: float | None,
         cutoff: float | None = None,
         label: str = "solve",
-    ) -> SolveOutcome:
-        """Solve the view with only `active` options usable, at their own largest sizes."""
+    ) -> tuple[SolveOutcome, _View]:
+        """Solve the view with only `active` options usable, at their own largest sizes.
+
+        Returns the outcome and the view solved, whose model holds the incumbent.
+        """
         keys = {o.key for o in active}
-        missing = keys - view.options.keys()
-        if missing:
-            raise RuntimeError(f"options {sorted(missing)[:3]} are outside the view's model")
+        if not keys <= view.options.keys() or any(
+            view.options[o.key].max_nodes < o.max_nodes for o in active
+        ):
+            # Not expected (the views are built to contain every round's options); if
+            # it happens the round still gets a model of its own rather than a wrong one.
+            view = self._exact_view(active)
         m = view.model.model
         pools.set_sizes(m, active)
         network.set_sizes(m, view.ctx, active)
@@ -183,7 +199,7 @@ class Engine:
         self.timings[label] += (
             time.perf_counter() - started - (view.model.translate_seconds - translate)
         )
-        return outcome
+        return outcome, view
 
     def solve(
         self,
@@ -218,8 +234,8 @@ class Engine:
         before = {stage: self.timings[stage] for stage in SOLVER_STAGES}
         view = self._view(_within(forced))
         candidates = self._pruned(options.options)
-        outcome = self._round(view, candidates, limit_s)
-        decided = decisions(view.model.model, view.ctx) if outcome.has_solution else None
+        outcome, solved = self._round(view, candidates, limit_s)
+        decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
         if self._share_rounds:
             outcome, decided, candidates = self._spare_round(
                 view, options, outcome, decided, candidates, limit_s
@@ -293,9 +309,9 @@ class Engine:
             return first, decided, candidates
         grown_candidates = self._pruned(grown)
         cutoff = None if scaled is None else scaled * (1 + 1e-7)
-        second = self._round(view, grown_candidates, limit_s, cutoff, label="solve_grown")
+        second, solved = self._round(view, grown_candidates, limit_s, cutoff, label="solve_grown")
         if second.objective is not None and (scaled is None or second.objective < scaled):
-            return second, decisions(view.model.model, view.ctx), grown_candidates
+            return second, decisions(solved.model.model, solved.ctx), grown_candidates
         if second.status in ("feasible", "no_solution"):
             return _unproven(first, second, spare_bound), decided, candidates
         if not first.has_solution and second.status != "infeasible":
