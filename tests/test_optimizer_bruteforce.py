@@ -241,7 +241,7 @@ def multi_tier_instances(draw: st.DrawFn) -> PlanningInputs:
     """Sites whose pools need 2- and 3-tier fabrics: 16 ports per node on radix-8 switches.
 
     With o = 1 a radix-8 Clos connects 8 / 32 / 128 ports in 1 / 2 / 3 tiers, so
-    pools of 1 / 2 / 3-8 nodes; o = 2 or 3 shift the 2-tier and 3-tier limits.
+    pools of 1-2 nodes need 2 tiers and 3-8 nodes 3 tiers; o = 2 or 3 move the limits.
     """
     sheets, site = draw(raw_instances())
     for chip in sheets["Chips"]:
