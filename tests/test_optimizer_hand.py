@@ -259,3 +259,25 @@ def test_a_high_radix_fabric_beats_three_tiers_of_cheap_switches() -> None:
     hardware = 36 * 25_000 + 5 * 50_000 + 40 * 2_000 + 90_000 + 80 * 700 + 40 * 100
     capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW
     assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Chips.integrated_nic is documented as 'scale-out ports are on the chip (no NIC "
+    "cards needed)' but no code reads it: such a chip still pays nic_price per port",
+)
+def test_a_chip_with_integrated_nics_buys_no_nic_cards() -> None:
+    # The 2-tier instance above: 24 ports at 2,000 each, plus their maintenance.
+    regular = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])
+    inputs = make_inputs(
+        site={"facility_capex_per_kw": FACILITY_PER_KW},
+        Chips=[dict(CHIP, integrated_nic=True)],
+        Fabrics=[dict(FABRIC, switch_radix=16, oversubscription=3.0)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=20.5 * m7_rate())],
+    )
+    result = optimize(inputs, mip_gap=0.0, time_limit_s=30)
+    assert result.plan is not None
+    assert bom_by_price(result.plan).get((2_000, "network"), 0) == 0
+    nic_cards = 24 * 2_000 * (1 + 0.03 * ANNUITY_5Y_8PCT)
+    assert result.plan.tco <= regular.tco - nic_cards * (1 - 1e-9)
