@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 from tco.model.context import MONEY_SCALE
 from tco.model.growth import footprints, second_round_options, spare_bound_model
 from tco.model.options import Option, build_options
+from tco.scenario.optimize import optimize
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import solve
 
 import oracle
-from factory import INFERENCE, make_inputs
-from test_optimizer_bruteforce import MAX_COMBINATIONS, build, raw_instances
+from factory import CHIP, DOMESTIC, INFERENCE, MODEL, make_inputs
+from test_optimizer_bruteforce import MAX_COMBINATIONS, SMALL_MODEL, build, raw_instances
 
 GROWTH_SETTINGS = settings(
     max_examples=30,
@@ -199,3 +200,52 @@ def test_bound_model_without_a_domestic_option_is_infeasible() -> None:
     assert {inputs.chips[o.chip].origin for o in options} == {"import"}
     outcome = solve(spare_bound_model(inputs, options, footprints(inputs, options)), 30, 0.0)
     assert outcome.status == "infeasible"
+
+
+def spare_or_fixed(h100_card_price: float) -> PlanningInputs:
+    """a: 60,000 tokens/s of m7 on H100 (10 cards) or Ascend (34 cards on 5 nodes); b:
+    2,000 tokens/s on Ascend only (1 replica, 2 cards on 1 node). Under a 50% share a
+    plan with a on H100 needs 10 domestic cards: b grown to a second node."""
+    return make_inputs(
+        site={"min_domestic_share": 0.5},
+        Chips=[dict(CHIP, card_price=h100_card_price), dict(DOMESTIC, migration_cost=0)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[
+            dict(INFERENCE, workload_id="a", model_id="m7", target_tokens_per_s=60_000),
+            dict(
+                INFERENCE,
+                workload_id="b",
+                model_id="m7",
+                target_tokens_per_s=2_000,
+                allowed_chips="ascend",
+            ),
+        ],
+    )
+
+
+def test_a_spare_card_plan_just_below_the_incumbent_is_found() -> None:
+    # The all-Ascend plan (C) needs no growth, so it is the first round's incumbent.
+    # The H100 card price is set so that the plan growing b costs 0.99 C: the growth
+    # bounds must leave room for b's second node although little separates the two.
+    fixed = oracle.cheapest_plan(
+        spare_or_fixed(1e9), oracle.candidate_pools(spare_or_fixed(1e9), grow=False)
+    )
+    assert fixed is not None
+    incumbent = fixed[0].tco
+    free = oracle.cheapest_plan(spare_or_fixed(0), oracle.candidate_pools(spare_or_fixed(0)))
+    assert free is not None
+    h100_cards = free[0].cards["h100"]
+    assert (h100_cards, free[0].cards["ascend"]) == (10, 10)
+    per_card = 1 + 0.03 * oracle.annuity(spare_or_fixed(0).site)  # price + maintenance
+    price = (0.99 * incumbent - free[0].tco) / (h100_cards * per_card)
+    assert price > 0
+    inputs = spare_or_fixed(price)
+    best = oracle.cheapest_plan(inputs, oracle.candidate_pools(inputs))
+    assert best is not None and best[0].tco == pytest.approx(0.99 * incumbent, rel=1e-9)
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.status == "optimal" and result.plan is not None
+    assert result.plan.tco == pytest.approx(best[0].tco, rel=1e-6)
+    assert {(p.workload, p.chip, p.cards, p.nodes) for p in result.plan.pools} == {
+        ("a", "h100", 10, 2),
+        ("b", "ascend", 10, 2),
+    }
