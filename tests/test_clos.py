@@ -11,11 +11,10 @@ down ports; 1 tier holds r endpoints, 2 tiers r d, 3 tiers r d r / 2:
 
 from __future__ import annotations
 
+import oracle
 import pytest
 
 from tco.costs.clos import size_clos
-
-import oracle
 
 # (endpoints, radix, oversubscription) -> (tiers, leaf, spine, core, links)
 HAND = {

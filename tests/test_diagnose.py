@@ -14,13 +14,13 @@ import re
 from typing import Any
 
 import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.perf.inference import inference_estimate
 from tco.scenario.optimize import optimize
 from tco.solve.diagnose import diagnose
 
 from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, MODEL, make_inputs
-from test_optimizer_bruteforce import SMALL_MODEL
 
 
 def m7_rate() -> float:

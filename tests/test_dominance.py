@@ -10,15 +10,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import oracle
 import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.model.dominance import Footprint, prune_dominated
 from tco.model.options import Option, build_options
 from tco.schema.inputs import PlanningInputs
 
-import oracle
 from factory import CHIP, COOLING, DOMESTIC, INFERENCE, MODEL, make_inputs
-from test_optimizer_bruteforce import SMALL_MODEL
 
 AIR2 = dict(COOLING, cooling_id="air2")  # an exact copy of air under another id
 PRICEY = dict(COOLING, cooling_id="pricey", capex_per_kw=2_000)  # air, dearer plant

@@ -15,9 +15,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import oracle
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_optimizer_bruteforce import MAX_COMBINATIONS, SMALL_MODEL, build, raw_instances
 
 from tco.model.context import MONEY_SCALE
 from tco.model.growth import footprints, second_round_options, spare_bound_model
@@ -26,9 +28,7 @@ from tco.scenario.optimize import optimize
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import solve
 
-import oracle
 from factory import CHIP, DOMESTIC, INFERENCE, MODEL, make_inputs
-from test_optimizer_bruteforce import MAX_COMBINATIONS, SMALL_MODEL, build, raw_instances
 
 GROWTH_SETTINGS = settings(
     max_examples=30,

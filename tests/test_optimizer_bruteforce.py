@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import oracle
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,6 @@ from tco.errors import InputError
 from tco.scenario.optimize import OptimizeResult, optimize
 from tco.schema.inputs import PlanningInputs
 
-import oracle
 from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
 
 REL = 1e-6

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.costs import registry as costing
 from tco.model.build import build_model
@@ -20,7 +21,6 @@ from tco.scenario.optimize import optimize
 from tco.solve.highs import solve
 
 from factory import CHIP, FABRIC, INFERENCE, MODEL, make_inputs
-from test_optimizer_bruteforce import SMALL_MODEL
 
 ANNUITY_5Y_8PCT = sum(1.08**-y for y in range(1, 6))  # 3.99271...
 

@@ -13,9 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import oracle
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_optimizer_bruteforce import SMALL_MODEL, Sheets, build, raw_instances
 
 from tco.errors import InputError
 from tco.io.reader import read_workbook
@@ -23,9 +25,7 @@ from tco.scenario.optimize import OptimizeResult, optimize
 from tco.schema.fields import SHEETS
 from tco.schema.inputs import PlanningInputs, validate_workbook
 
-import oracle
 from factory import MODEL, TRAINING, make_inputs
-from test_optimizer_bruteforce import SMALL_MODEL, Sheets, build, raw_instances
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 REL = 1e-6
