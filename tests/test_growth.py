@@ -34,6 +34,7 @@ GROWTH_SETTINGS = settings(
     max_examples=30,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 

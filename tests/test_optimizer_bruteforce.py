@@ -307,6 +307,7 @@ COUNTS: Counter[str] = Counter()
     max_examples=60,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(instances())
@@ -347,6 +348,7 @@ def test_milp_matches_brute_force() -> None:
     max_examples=25,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(multi_tier_instances())
