@@ -1,7 +1,10 @@
-"""Hand-solvable instances: one inference workload, two chips, the optimum worked out here.
+"""Hand-solvable instances: one inference workload, the optimum worked out here.
 
-The options are written by hand (replica sizes and tokens/s per replica), so
-every quantity and cost below is plain arithmetic on the factory rows.
+The first tests write the options by hand (replica sizes and tokens/s per
+replica), so every quantity and cost is plain arithmetic on the factory rows.
+The multi-tier tests solve end to end through `optimize` on fabrics whose
+radix and oversubscription force 2 or 3 tiers, and check the pool, the BOM
+and the TCO against the counts and prices written out in each test.
 """
 
 from __future__ import annotations
