@@ -17,7 +17,7 @@ from collections import Counter
 
 import oracle
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from test_optimizer_bruteforce import MAX_COMBINATIONS, SMALL_MODEL, build, raw_instances
 
@@ -47,6 +47,27 @@ def shared_instances(draw: st.DrawFn) -> PlanningInputs:
     origins = {c["origin"] for c in sheets["Chips"]}
     assume(origins == {"import", "domestic"})
     return build((sheets, site))
+
+
+def spare_or_fixed(h100_card_price: float) -> PlanningInputs:
+    """a: 60,000 tokens/s of m7 on H100 (10 cards) or Ascend (34 cards on 5 nodes); b:
+    2,000 tokens/s on Ascend only (1 replica, 2 cards on 1 node). Under a 50% share a
+    plan with a on H100 needs 10 domestic cards: b grown to a second node."""
+    return make_inputs(
+        site={"min_domestic_share": 0.5},
+        Chips=[dict(CHIP, card_price=h100_card_price), dict(DOMESTIC, migration_cost=0)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[
+            dict(INFERENCE, workload_id="a", model_id="m7", target_tokens_per_s=60_000),
+            dict(
+                INFERENCE,
+                workload_id="b",
+                model_id="m7",
+                target_tokens_per_s=2_000,
+                allowed_chips="ascend",
+            ),
+        ],
+    )
 
 
 class Enumerated:
@@ -93,6 +114,8 @@ COUNTS: Counter[str] = Counter()
 
 @GROWTH_SETTINGS
 @given(shared_instances())
+@example(spare_or_fixed(2_000.0))
+@example(spare_or_fixed(20_000.0))
 def check_spare_bound(inputs: PlanningInputs) -> None:
     options = options_of(inputs)
     plans = Enumerated(inputs)
@@ -122,6 +145,8 @@ def within(o: Option, pool: oracle.PoolCost) -> bool:
 
 @GROWTH_SETTINGS
 @given(shared_instances())
+@example(spare_or_fixed(2_000.0))
+@example(spare_or_fixed(20_000.0))
 def check_second_round(inputs: PlanningInputs) -> None:
     options = options_of(inputs)
     plans = Enumerated(inputs)
@@ -201,27 +226,6 @@ def test_bound_model_without_a_domestic_option_is_infeasible() -> None:
     assert {inputs.chips[o.chip].origin for o in options} == {"import"}
     outcome = solve(spare_bound_model(inputs, options, footprints(inputs, options)), 30, 0.0)
     assert outcome.status == "infeasible"
-
-
-def spare_or_fixed(h100_card_price: float) -> PlanningInputs:
-    """a: 60,000 tokens/s of m7 on H100 (10 cards) or Ascend (34 cards on 5 nodes); b:
-    2,000 tokens/s on Ascend only (1 replica, 2 cards on 1 node). Under a 50% share a
-    plan with a on H100 needs 10 domestic cards: b grown to a second node."""
-    return make_inputs(
-        site={"min_domestic_share": 0.5},
-        Chips=[dict(CHIP, card_price=h100_card_price), dict(DOMESTIC, migration_cost=0)],
-        Models=[MODEL, SMALL_MODEL],
-        Workloads=[
-            dict(INFERENCE, workload_id="a", model_id="m7", target_tokens_per_s=60_000),
-            dict(
-                INFERENCE,
-                workload_id="b",
-                model_id="m7",
-                target_tokens_per_s=2_000,
-                allowed_chips="ascend",
-            ),
-        ],
-    )
 
 
 def test_a_spare_card_plan_just_below_the_incumbent_is_found() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import oracle
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tco.errors import InputError
@@ -352,6 +352,15 @@ def test_milp_matches_brute_force() -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(multi_tier_instances())
+@example(
+    # 150,000 tokens/s is 23 one-card H100 replicas on 3 nodes = 48 ports: 3 tiers.
+    make_inputs(
+        Chips=[dict(CHIP, nics_per_node=16), dict(DOMESTIC, nics_per_node=16)],
+        Fabrics=[dict(FABRIC, switch_radix=8)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=150_000)],
+    )
+)
 def check_multi_tier_against_milp(inputs: PlanningInputs) -> None:
     compare(inputs)
 
