@@ -1,35 +1,31 @@
 """Brute-force cross-check: enumerate every plan of a small instance, compare to the MILP.
 
 Hypothesis draws small sites (1-2 workloads, 2-3 chips, 1-2 fabrics, 1-2
-coolings, random limits). For each, every assignment of one option per
-workload (`build_options`) and every node and replica count inside the
-option's bounds is enumerated; throughput uses the MILP's semantics
-(training: min over the option's cuts; inference: replicas x tokens per
-replica), quantities and costs come from `tco.costs.clos.size_clos` and
-`tco.costs.registry`, and every site limit is checked in plain arithmetic. The
-cheapest feasible plan must match `optimize(..., mip_gap=0)` with and without
-the dominance presolve: same verdict, same TCO to 1e-6 relative.
+coolings, random limits). For each, `tests/oracle.py` enumerates every
+compatible chip x fabric x cooling per workload and every pool size meeting
+the target (training: T(nodes) of the performance model; inference: whole
+replicas; domestic pools grown as far as a domestic share can need), prices
+each plan from the input rows alone and checks every site limit. The cheapest
+feasible plan must match `optimize(..., mip_gap=0)` with and without the
+dominance presolve: same verdict, same TCO to 1e-6 relative, and the plan the
+optimizer reports must cost, by the oracle, what it says it costs.
+
+Nothing here prices with the code under test: a wrong cost line, Clos
+coefficient, rack rule or limit in `tco` makes the two disagree.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import math
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
+import oracle
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tco.costs import registry as costing
-from tco.costs.clos import size_clos
 from tco.errors import InputError
-from tco.model.options import Option, build_options
-from tco.perf.training import training_curve
-from tco.scenario.optimize import optimize
+from tco.scenario.optimize import OptimizeResult, optimize
 from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
@@ -66,6 +62,8 @@ def chip_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
         tdp_w=float(draw(st.integers(400, 1000))),
         max_cards=draw(st.sampled_from([None, None, 8, 16, 24, 40])),
         cooling_required=draw(st.sampled_from(["any", "any", "liquid"])),
+        # More ports per node than cards reach 2- and 3-tier fabrics on small pools.
+        nics_per_node=draw(st.sampled_from([None, None, 4, 16])),
     )
     ascend = dict(
         DOMESTIC,
@@ -119,7 +117,7 @@ def fabric_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
                 fabric_id="roce",
                 technology="RoCEv2",
                 port_gbps=float(draw(st.sampled_from([100, 200, 400]))),
-                switch_radix=draw(st.sampled_from([8, 8, 16])),
+                switch_radix=draw(st.sampled_from([4, 8, 8, 16])),
                 switch_price=draw(_money(3_000, 30_000)),
                 switch_power_w=float(draw(st.integers(300, 1500))),
                 nic_price=draw(_money(200, 2_000)),
@@ -238,162 +236,68 @@ def instances() -> st.SearchStrategy[PlanningInputs]:
     return raw_instances().map(build)
 
 
-@dataclass(frozen=True)
-class Pool:
-    """One option at one node/replica count, fully costed."""
+@st.composite
+def multi_tier_instances(draw: st.DrawFn) -> PlanningInputs:
+    """Sites whose pools need 2- and 3-tier fabrics: 16 ports per node on radix-8 switches.
 
-    option: Option
-    nodes: int
-    replicas: int | None
-    cards: int
-    capex: float
-    opex_per_year: float
-    facility_kw: float
-    racks: int
-
-
-def milp_throughput(o: Option, nodes: int, replicas: int | None) -> float:
-    """What the MILP sees: the cuts' minimum (training), replicas x rate (inference)."""
-    if o.kind == "training":
-        return min(a * nodes + b for a, b in o.cuts)
-    assert replicas is not None
-    return replicas * o.tokens_per_replica
-
-
-def cost_pool(inputs: PlanningInputs, o: Option, nodes: int, replicas: int | None) -> Pool:
-    chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
-    cooling, site = inputs.coolings[o.cooling], inputs.site
-    cards = nodes * o.cards_per_node if replicas is None else replicas * o.replica_cards
-    nics = nodes * o.nics_per_node
-    clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
-    racks = math.ceil(nodes / o.nodes_per_rack)
-    q = costing.PoolQuantities(
-        cards,
-        nodes,
-        nics,
-        clos.leaf_switches,
-        clos.spine_switches,
-        clos.core_switches,
-        clos.links,
-        racks,
-    )
-    cost = costing.price_pool(q, costing.row_lookup(chip, fabric, cooling, site))
-    return Pool(o, nodes, replicas, cards, cost.capex, cost.opex_per_year, cost.facility_kw, racks)
-
-
-def sizes(o: Option) -> list[tuple[int, int | None]]:
-    """Every (nodes, replicas) the MILP may pick for option `o`."""
-    if o.kind == "training":
-        return [(n, None) for n in range(o.min_nodes, o.max_nodes + 1)]
-    out: list[tuple[int, int | None]] = []
-    for r in range(1, o.max_replicas + 1):
-        least = max(o.min_nodes, math.ceil(r * o.replica_cards / o.cards_per_node))
-        out += [(n, r) for n in range(least, o.max_nodes + 1)]
-    return out
-
-
-def candidate_pools(inputs: PlanningInputs, options: list[Option]) -> dict[str, list[Pool]]:
-    """Per workload, every pool that meets its target under the MILP's throughput rule."""
-    pools: dict[str, list[Pool]] = {w: [] for w in inputs.workloads}
-    for o in options:
-        for nodes, replicas in sizes(o):
-            served = milp_throughput(o, nodes, replicas)
-            if served >= o.target_tokens_per_s * (1 - 1e-12):
-                pools[o.workload].append(cost_pool(inputs, o, nodes, replicas))
-    return pools
-
-
-def check_cuts_match_curve(inputs: PlanningInputs, o: Option) -> None:
-    """The cuts meet the target at exactly the node counts the true curve does."""
-    w = inputs.workloads[o.workload]
-    curve = training_curve(
-        w, inputs.models[w.model_id], inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.site
-    )
-    # T(n) need not be exactly concave (fabric tiers, parallelism steps), so a cut may
-    # over-estimate T below n_t; what matters is the same feasible node counts.
-    for n in range(o.min_nodes, o.max_nodes + 1):
-        by_cuts = min(a * n + b for a, b in o.cuts)
-        true = curve.tokens_per_s(n)
-        assert (by_cuts >= o.target_tokens_per_s) == (true >= o.target_tokens_per_s), (o.key, n)
-    n_t = o.max_nodes
-    exact = min(a * n_t + b for a, b in o.cuts)
-    assert abs(exact - curve.tokens_per_s(n_t)) <= 1e-9 * exact, (o.key, n_t)
-
-
-def plan_tco(inputs: PlanningInputs, combo: tuple[Pool, ...]) -> float | None:
-    """Discounted TCO of a combination of pools, or None if it breaks a site limit."""
-    site, chips = inputs.site, inputs.chips
-    stacks = costing.stack_migration_costs(chips)
-    migration = sum(stacks[s][0] for s in {chips[p.option.chip].software_stack for p in combo})
-    capex = sum(p.capex for p in combo) + migration
-    if site.capex_budget is not None and capex > site.capex_budget:
-        return None
-    power = sum(p.facility_kw for p in combo)
-    if site.power_budget_kw is not None and power > site.power_budget_kw:
-        return None
-    if site.max_racks is not None and sum(p.racks for p in combo) > site.max_racks:
-        return None
-    cards = Counter[str]()
-    for p in combo:
-        cards[p.option.chip] += p.cards
-    for chip_id, used in cards.items():
-        cap = chips[chip_id].max_cards
-        if cap is not None and used > cap:
-            return None
-    domestic = sum(n for c, n in cards.items() if chips[c].origin == "domestic")
-    if domestic < site.min_domestic_share * sum(cards.values()) - 1e-9:
-        return None
-    return capex + costing.annuity(site) * sum(p.opex_per_year for p in combo)
-
-
-def with_spare_domestic_room(inputs: PlanningInputs, options: list[Option]) -> list[Option]:
-    """Domestic options widened so spare domestic cards can meet the domestic share.
-
-    D >= share x (D + I) needs at most share / (1 - share) x I extra domestic cards,
-    and I is at most the cards of every import option together (a generous bound).
+    With o = 1 a radix-8 Clos connects 8 / 32 / 128 ports in 1 / 2 / 3 tiers, so
+    pools of 1-2 nodes need 2 tiers and 3-8 nodes 3 tiers; o = 2 or 3 move the limits.
     """
-    share = inputs.site.min_domestic_share
-    if not 0 < share < 1:
-        return options
-    chips = inputs.chips
-    imports = sum(
-        o.max_nodes * o.cards_per_node for o in options if chips[o.chip].origin != "domestic"
-    )
-    extra = math.ceil(share / (1 - share) * imports)
-    return [
-        dataclasses.replace(
-            o,
-            max_nodes=o.max_nodes + math.ceil(extra / o.cards_per_node),
-            max_replicas=(o.max_nodes + math.ceil(extra / o.cards_per_node))
-            * o.cards_per_node
-            // max(o.replica_cards, 1),
+    sheets, site = draw(raw_instances())
+    for chip in sheets["Chips"]:
+        chip.update(nics_per_node=16, max_cards=None)
+    sheets["Fabrics"] = [
+        dict(
+            FABRIC,
+            switch_radix=8,
+            oversubscription=draw(st.sampled_from([1.0, 2.0, 3.0])),
+            switch_price=draw(_money(5_000, 40_000)),
+            switch_power_w=float(draw(st.integers(200, 1500))),
+            nic_price=draw(_money(300, 3_000)),
+            optic_price=draw(_money(100, 1_000)),
+            cable_price=draw(_money(10, 200)),
         )
-        if chips[o.chip].origin == "domestic" and extra
-        else o
-        for o in options
     ]
+    sheets["Workloads"] = [
+        dict(
+            INFERENCE,
+            workload_id=f"w{i}",
+            model_id="m7",
+            target_tokens_per_s=float(draw(st.sampled_from([40_000, 150_000, 250_000, 400_000]))),
+            max_tpot_ms=float(draw(st.sampled_from([50, 100]))),
+        )
+        for i in range(draw(st.integers(1, 2)))
+    ]
+    for key in ("power_budget_kw", "capex_budget", "max_racks"):
+        site.pop(key, None)
+    site["min_domestic_share"] = draw(st.sampled_from([0.0, 0.0, 0.25, 0.5]))
+    try:
+        return build((sheets, site))
+    except InputError:
+        assume(False)
+        raise
 
 
-def brute_force(inputs: PlanningInputs, bounded: bool = True) -> tuple[float | None, int]:
-    """(cheapest feasible TCO or None, plans enumerated).
+def brute_force(inputs: PlanningInputs, bounded: bool = True) -> oracle.PlanCost | None:
+    """The oracle's cheapest feasible plan, or None.
 
     `bounded` skips (Hypothesis `assume`) instances with too many plans to enumerate.
     """
-    options = build_options(inputs).options
-    for o in options:
-        if o.kind == "training":
-            check_cuts_match_curve(inputs, o)
-    pools = candidate_pools(inputs, with_spare_domestic_room(inputs, options))
-    lists = [pools[w] for w in inputs.workloads]
-    total = math.prod(len(x) for x in lists)
+    pools = oracle.candidate_pools(inputs)
     if bounded:
-        assume(total <= MAX_COMBINATIONS)
-    best: float | None = None
-    for combo in itertools.product(*lists):
-        tco = plan_tco(inputs, combo)
-        if tco is not None and (best is None or tco < best):
-            best = tco
-    return best, total
+        assume(oracle.plan_count(pools) <= MAX_COMBINATIONS)
+    best = oracle.cheapest_plan(inputs, pools)
+    return best[0] if best is not None else None
+
+
+def assert_plan_priced_right(inputs: PlanningInputs, result: OptimizeResult) -> None:
+    """The reported pools, priced by the oracle, are feasible and cost the reported TCO."""
+    plan = result.plan
+    assert plan is not None
+    priced = oracle.price_reported_plan(inputs, plan)
+    assert priced.feasible, priced.violations
+    assert plan.tco == pytest.approx(priced.tco, rel=REL)
+    assert sum(line.extended for line in plan.bom) == pytest.approx(priced.capex, rel=REL)
 
 
 COUNTS: Counter[str] = Counter()
@@ -403,11 +307,17 @@ COUNTS: Counter[str] = Counter()
     max_examples=60,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(instances())
 def check_against_milp(inputs: PlanningInputs) -> None:
-    best, _ = brute_force(inputs)
+    compare(inputs)
+
+
+def compare(inputs: PlanningInputs) -> None:
+    """The oracle's optimum and the optimizer's agree (and are counted in COUNTS)."""
+    best = brute_force(inputs)
     for prune in (True, False):
         result = optimize(inputs, mip_gap=0.0, prune=prune, explain=False)
         if best is None:
@@ -415,7 +325,10 @@ def check_against_milp(inputs: PlanningInputs) -> None:
             continue
         assert result.status == "optimal", (prune, result.status, best)
         assert result.plan is not None
-        assert abs(result.plan.tco - best) <= REL * best, (prune, result.plan.tco, best)
+        assert abs(result.plan.tco - best.tco) <= REL * best.tco, (prune, result.plan.tco, best)
+        assert_plan_priced_right(inputs, result)
+        if prune:
+            COUNTS.update(f"{p.network.tiers}-tier" for p in result.plan.pools)
     COUNTS["feasible" if best is not None else "infeasible"] += 1
 
 
@@ -423,25 +336,46 @@ def test_milp_matches_brute_force() -> None:
     COUNTS.clear()
     check_against_milp()
     print(
-        f"\nbrute force compared {sum(COUNTS.values())} instances: "
-        f"{COUNTS['feasible']} feasible, {COUNTS['infeasible']} infeasible"
+        f"\nbrute force compared {COUNTS['feasible'] + COUNTS['infeasible']} instances: "
+        f"{COUNTS['feasible']} feasible, {COUNTS['infeasible']} infeasible; optimal pools "
+        f"on 1/2/3-tier fabrics: {COUNTS['1-tier']}/{COUNTS['2-tier']}/{COUNTS['3-tier']}"
     )
     assert COUNTS["feasible"] >= 10
     assert COUNTS["infeasible"] >= 3
 
 
-def _widened(o: Option, factor: int) -> Option:
-    """The option with `factor` times its node and replica bounds."""
-    return dataclasses.replace(
-        o, max_nodes=o.max_nodes * factor, max_replicas=o.max_replicas * factor
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(multi_tier_instances())
+@example(
+    # 150,000 tokens/s is 23 one-card H100 replicas on 3 nodes = 48 ports: 3 tiers.
+    make_inputs(
+        Chips=[dict(CHIP, nics_per_node=16), dict(DOMESTIC, nics_per_node=16)],
+        Fabrics=[dict(FABRIC, switch_radix=8)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=150_000)],
     )
+)
+def check_multi_tier_against_milp(inputs: PlanningInputs) -> None:
+    compare(inputs)
+
+
+def test_milp_matches_brute_force_on_multi_tier_fabrics() -> None:
+    COUNTS.clear()
+    check_multi_tier_against_milp()
+    print(f"\nmulti-tier instances: {dict(COUNTS)}")
+    assert COUNTS["2-tier"] >= 3 and COUNTS["3-tier"] >= 3, COUNTS
 
 
 def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
-    # a: 60,000 tok/s of m7 on H100 only -> 10 replicas x 1 card on 2 nodes (import).
-    # b: 2,000 tok/s of m7 on Ascend only -> 1 replica of 2 cards; the option allows at
-    # most 1 node (8 cards). A 50% share needs >= 10 domestic cards: b on 2 nodes with
-    # 5 replicas is a valid plan that serves every target and keeps every limit.
+    # a: 60,000 tok/s of m7 on H100 only (import). b: 2,000 tok/s of m7 on Ascend only,
+    # whose smallest pool is 1 replica. A 50% share needs as many domestic cards as
+    # import cards, so b must grow well past its smallest pool.
     inputs = make_inputs(
         site={"min_domestic_share": 0.5},
         Models=[MODEL, SMALL_MODEL],
@@ -462,18 +396,16 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
             ),
         ],
     )
-    widened = [_widened(o, 3) for o in build_options(inputs).options]
-    pools = candidate_pools(inputs, widened)
-    feasible = [
-        tco
-        for combo in itertools.product(*(pools[w] for w in inputs.workloads))
-        if (tco := plan_tco(inputs, combo)) is not None
-    ]
-    assert feasible, "the hand-made plan above should be feasible"
+    best = brute_force(inputs, bounded=False)
+    assert best is not None, "growing b meets the share"
+    smallest = oracle.cheapest_plan(inputs, oracle.candidate_pools(inputs, grow=False))
+    assert smallest is None, "at their smallest sizes no plan meets the share"
     result = optimize(inputs, mip_gap=0.0, explain=False)
     assert result.status == "optimal"
     assert result.plan is not None
-    assert result.plan.tco == pytest.approx(min(feasible), rel=REL)
+    assert result.plan.tco == pytest.approx(best.tco, rel=REL)
+    assert result.plan.domestic_cards * 2 >= result.plan.cards
+    assert_plan_priced_right(inputs, result)
 
 
 def test_spare_domestic_cards_may_fill_free_slots() -> None:
@@ -514,8 +446,9 @@ def test_spare_domestic_cards_may_fill_free_slots() -> None:
             ),
         ],
     )
-    best, _ = brute_force(inputs, bounded=False)
+    best = brute_force(inputs, bounded=False)
     result = optimize(inputs, mip_gap=0.0, explain=False)
     assert result.status == "optimal" and result.plan is not None and best is not None
-    assert result.plan.tco == pytest.approx(best, rel=REL)
+    assert result.plan.tco == pytest.approx(best.tco, rel=REL)
     assert {(p.chip, p.cards) for p in result.plan.pools} == {("h100", 13), ("ascend", 14)}
+    assert_plan_priced_right(inputs, result)

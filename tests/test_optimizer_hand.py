@@ -1,7 +1,10 @@
-"""Hand-solvable instances: one inference workload, two chips, the optimum worked out here.
+"""Hand-solvable instances: one inference workload, the optimum worked out here.
 
-The options are written by hand (replica sizes and tokens/s per replica), so
-every quantity and cost below is plain arithmetic on the factory rows.
+The first tests write the options by hand (replica sizes and tokens/s per
+replica), so every quantity and cost is plain arithmetic on the factory rows.
+The multi-tier tests solve end to end through `optimize` on fabrics whose
+radix and oversubscription force 2 or 3 tiers, and check the pool, the BOM
+and the TCO against the counts and prices written out in each test.
 """
 
 from __future__ import annotations
@@ -9,15 +12,18 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.costs import registry
 from tco.model.build import build_model, decisions
 from tco.model.context import MONEY_SCALE
 from tco.model.options import Option
+from tco.perf.inference import inference_estimate
 from tco.plan.extract import PlanCheckError, extract_plan
+from tco.scenario.optimize import optimize
 from tco.solve.highs import solve
 
-from factory import INFERENCE, make_inputs
+from factory import CHIP, FABRIC, INFERENCE, MODEL, make_inputs
 
 ANNUITY_5Y_8PCT = sum(1.08**-y for y in range(1, 6))  # 3.99271...
 
@@ -123,3 +129,158 @@ def test_recosting_catches_a_broken_constraint() -> None:
     cheaper = dataclasses.replace(outcome, objective=outcome.objective - 5_000 * MONEY_SCALE)
     with pytest.raises(PlanCheckError, match="0 racks bought, 1 needed"):
         extract_plan(inputs, model, cheaper)
+
+
+# --- multi-tier fabrics, solved end to end through `optimize` -------------------------
+#
+# One chip (H100, 8 cards and 8 NIC ports per node), one cooling (air), m7 served
+# at one card per replica, so the optimum is the smallest pool meeting the target
+# and every count and price below follows by hand. Every unit price differs, so a
+# BOM line is known by its price.
+
+FACILITY_PER_KW = 1_000  # data hall, per facility kW
+
+
+def m7_rate() -> float:
+    """Output tokens/s of one H100 replica serving m7 (from the performance model)."""
+    inputs = make_inputs(Models=[MODEL, SMALL_MODEL], Workloads=[dict(INFERENCE, model_id="m7")])
+    w = inputs.workloads["chat"]
+    est = inference_estimate(w, inputs.models["m7"], inputs.chips["h100"], inputs.site)
+    assert est.replica_cards == 1
+    return est.tokens_per_s
+
+
+def multi_tier_plan(replicas: int, fabrics: list[dict]):
+    """Optimal plan serving `replicas` - 0.5 replicas' worth of m7 on the given fabrics."""
+    inputs = make_inputs(
+        site={"facility_capex_per_kw": FACILITY_PER_KW},
+        Chips=[CHIP],
+        Fabrics=fabrics,
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[
+            dict(INFERENCE, model_id="m7", target_tokens_per_s=(replicas - 0.5) * m7_rate())
+        ],
+    )
+    result = optimize(inputs, mip_gap=0.0, time_limit_s=30)
+    assert result.status == "optimal" and result.plan is not None
+    return result.plan
+
+
+def bom_by_price(plan) -> dict[tuple[float, str], float]:
+    """Quantity per (unit price, category) over the BOM lines that cost something."""
+    out: dict[tuple[float, str], float] = {}
+    for line in plan.bom:
+        assert line.extended == pytest.approx(line.quantity * line.unit_price, rel=1e-12)
+        if line.extended:
+            key = (line.unit_price, line.category)
+            out[key] = out.get(key, 0.0) + line.quantity
+    return out
+
+
+def hand_tco(capex: float, hardware: float, it_kw: float) -> float:
+    energy = it_kw * 0.8 * 1.4 * 8760 * 0.1  # utilization, PUE, hours, price per kWh
+    return capex + ANNUITY_5Y_8PCT * (energy + 0.03 * hardware)
+
+
+def test_two_tier_fabric_with_oversubscription() -> None:
+    # Radix 16 at 3:1: leaves have d = 16 x 3 / 4 = 12 down ports; 1 tier holds 16
+    # ports, 2 tiers 16 x 12 = 192. 21 replicas = 21 cards on ceil(21 / 8) = 3 nodes
+    # = 24 ports -> 2 tiers: ceil(24 / 12) = 2 leaves, ceil(24 / (3 x 16)) = 1 spine,
+    # 24 x (1 + 1/3) = 32 links, 64 optics, 32 cables.
+    plan = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])
+    (pool,) = plan.pools
+    assert (pool.chip, pool.fabric, pool.cooling) == ("h100", "ib", "air")
+    assert (pool.nodes, pool.cards, pool.replicas) == (3, 21, 21)
+    assert (pool.switches_bought, pool.links_bought) == ((2, 1, 0), 32)
+    # Node peak 8 x 700 + 4,600 + 8 x 25 = 10,400 W -> floor(40 / 10.4) = 3 per rack.
+    assert pool.racks == 1
+    it_kw = (21 * 700 + 3 * 4_600 + 24 * 25 + 3 * 1_500) / 1000  # 33.6 kW
+    hardware = (
+        21 * 25_000  # cards
+        + 3 * 50_000  # hosts
+        + 24 * 2_000  # NIC ports
+        + 3 * 40_000  # 2 leaf + 1 spine switches
+        + 64 * 700  # optics, 2 per link
+        + 32 * 100  # cables
+    )  # 891,000
+    capex = hardware + 1 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW  # 993,440
+    assert bom_by_price(plan) == {
+        (25_000, "compute"): 21,
+        (50_000, "compute"): 3,
+        (2_000, "network"): 24,
+        (40_000, "network"): 3,
+        (700, "network"): 64,
+        (100, "network"): 32,
+        (5_000, "facility"): 1,
+        (1_500, "facility"): pytest.approx(it_kw),
+        (FACILITY_PER_KW, "facility"): pytest.approx(it_kw * 1.4),
+    }
+    assert plan.capex == pytest.approx(capex, rel=1e-9)
+    assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
+
+
+def test_three_tier_fabric() -> None:
+    # Radix 8 non-blocking: d = 4; 1 / 2 / 3 tiers hold 8 / 32 / 128 ports. 36
+    # replicas on ceil(36 / 8) = 5 nodes = 40 ports -> 3 tiers: ceil(40 / 4) = 10
+    # leaves, ceil(2 x 40 / 8) = 10 spines, ceil(40 / 8) = 5 cores ((2t - 1) e / r =
+    # 25 switches), 40 x 3 = 120 links, 240 optics, 120 cables.
+    plan = multi_tier_plan(36, [dict(FABRIC, switch_radix=8)])
+    (pool,) = plan.pools
+    assert (pool.nodes, pool.cards, pool.replicas) == (5, 36, 36)
+    assert (pool.switches_bought, pool.links_bought) == ((10, 10, 5), 120)
+    assert pool.racks == 2  # ceil(5 / 3)
+    it_kw = (36 * 700 + 5 * 4_600 + 40 * 25 + 25 * 1_500) / 1000  # 86.7 kW
+    hardware = (
+        36 * 25_000 + 5 * 50_000 + 40 * 2_000 + 25 * 40_000 + 240 * 700 + 120 * 100
+    )  # 2,410,000
+    capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW  # 2,671,430
+    assert bom_by_price(plan) == {
+        (25_000, "compute"): 36,
+        (50_000, "compute"): 5,
+        (2_000, "network"): 40,
+        (40_000, "network"): 25,
+        (700, "network"): 240,
+        (100, "network"): 120,
+        (5_000, "facility"): 2,
+        (1_500, "facility"): pytest.approx(it_kw),
+        (FACILITY_PER_KW, "facility"): pytest.approx(it_kw * 1.4),
+    }
+    assert plan.capex == pytest.approx(capex, rel=1e-9)
+    assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
+
+
+def test_a_high_radix_fabric_beats_three_tiers_of_cheap_switches() -> None:
+    # The same 5 nodes: "ib" of radix 8 needs the 3-tier fabric above (25 switches at
+    # 40,000, 120 links); "big" of radix 64 connects the 40 ports with one 90,000
+    # switch and 40 links, so it wins although its switch is dearer.
+    big = dict(FABRIC, fabric_id="big", switch_radix=64, switch_price=90_000)
+    plan = multi_tier_plan(36, [dict(FABRIC, switch_radix=8), big])
+    (pool,) = plan.pools
+    assert pool.fabric == "big"
+    assert (pool.switches_bought, pool.links_bought) == ((1, 0, 0), 40)
+    it_kw = (36 * 700 + 5 * 4_600 + 40 * 25 + 1 * 1_500) / 1000  # 50.7 kW
+    hardware = 36 * 25_000 + 5 * 50_000 + 40 * 2_000 + 90_000 + 80 * 700 + 40 * 100
+    capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW
+    assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Chips.integrated_nic is documented as 'scale-out ports are on the chip (no NIC "
+    "cards needed)' but no code reads it: such a chip still pays nic_price per port",
+)
+def test_a_chip_with_integrated_nics_buys_no_nic_cards() -> None:
+    # The 2-tier instance above: 24 ports at 2,000 each, plus their maintenance.
+    regular = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])
+    inputs = make_inputs(
+        site={"facility_capex_per_kw": FACILITY_PER_KW},
+        Chips=[dict(CHIP, integrated_nic=True)],
+        Fabrics=[dict(FABRIC, switch_radix=16, oversubscription=3.0)],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=20.5 * m7_rate())],
+    )
+    result = optimize(inputs, mip_gap=0.0, time_limit_s=30)
+    assert result.plan is not None
+    assert bom_by_price(result.plan).get((2_000, "network"), 0) == 0
+    nic_cards = 24 * 2_000 * (1 + 0.03 * ANNUITY_5Y_8PCT)
+    assert result.plan.tco <= regular.tco - nic_cards * (1 - 1e-9)

@@ -1,4 +1,4 @@
-"""Training: FLOPs, layout and step time by hand, T(n) monotone, cuts, target, estimate."""
+"""Training: layout and step time by hand, T(n) monotone, cuts, nodes for a target, estimate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tco.perf.estimate import estimate, render_table
 from tco.perf.hardware import SCALEUP_EFFICIENCY
-from tco.perf.training import flops_per_token, training_curve, training_target_tokens_per_s
+from tco.perf.training import training_curve
 
 from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
@@ -38,20 +38,6 @@ def _curve(
         **site,
     )
     return training_curve(*parts(inputs))
-
-
-def test_flops_per_token() -> None:
-    m = parts(make_inputs(models=[model(**SMALL)]))[1]
-    assert flops_per_token(m, 100) == 6 * 1e9 + 12 * 8 * 1024 * 100
-
-
-def test_target_from_tokens_and_deadline() -> None:
-    w = parts(
-        make_inputs(
-            workloads=[training(target_tokens_per_s=None, train_tokens_b=86.4, deadline_days=10.0)]
-        )
-    )[0]
-    assert training_target_tokens_per_s(w) == pytest.approx(86.4e9 / (10 * 86400))  # 1e5
 
 
 def test_single_card_step_hand_computed() -> None:

@@ -1,0 +1,477 @@
+"""An independent pricing oracle for tests, written from docs/inputs.md and DESIGN 4.2.
+
+Nothing here imports the code under test (`tco.costs`, `tco.model`, `tco.plan`,
+`tco.scenario`): it reads the validated input rows and takes only throughput
+from the performance model (`training_curve`, `inference_estimate`), because
+performance is not what these tests check. Everything else is re-derived from
+the documented meaning of each column:
+
+- compatibility: a chip is usable by a workload when `available`, named in
+  `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
+  fabric when `compatible_chips` is blank or names the chip; a cooling unless
+  the chip's `cooling_required` is liquid and the cooling's technology is air.
+- counts: NICs = nodes x `nics_per_node` (blank = one per card); a folded Clos
+  over the NIC ports (`clos`); optics = 2 x links, cables = links; racks =
+  ceil(nodes / nodes per rack), nodes per rack = min(`nodes_per_rack_max`,
+  floor(`max_rack_kw` / node peak kW)), node peak = cards x `tdp_w` +
+  `node_power_w` + NICs x `nic_power_w`.
+- money: capex = cards, hosts, NICs, switches, optics, cables (hardware) + racks
+  + cooling plant (IT kW x `capex_per_kw`) + data hall (facility kW x
+  `facility_capex_per_kw`) + migration once per software stack adopted (the
+  largest `migration_cost` among the stack's chips); energy per year = IT kW x
+  `utilization` x `pue` x 8760 h x price; maintenance per year =
+  `maintenance_rate` x hardware capex; TCO = capex + annuity x opex with
+  annuity = sum_{y=1..H} (1 + rate)^-y.
+- limits: facility kW <= `power_budget_kw`, racks <= `max_racks`, cards of a
+  chip <= `max_cards`, domestic cards >= `min_domestic_share` x all cards,
+  capex (migration included) <= `capex_budget`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from tco.perf.inference import inference_estimate
+from tco.perf.training import training_curve
+from tco.schema.inputs import PlanningInputs
+
+HOURS_PER_YEAR = 8760.0
+
+# --------------------------------------------------------------------------- fabric
+
+
+@dataclass(frozen=True)
+class Clos:
+    """Switches and links of a folded Clos over `endpoints` NIC ports."""
+
+    endpoints: int
+    tiers: int
+    leaf: int
+    spine: int
+    core: int
+    links: int
+
+    @property
+    def switches(self) -> int:
+        return self.leaf + self.spine + self.core
+
+
+def _ceil(value: Fraction) -> int:
+    return math.ceil(value)
+
+
+def clos(endpoints: int, radix: int, oversubscription: float) -> Clos | None:
+    """The smallest folded Clos for `endpoints` ports, or None beyond three tiers.
+
+    Exact rational arithmetic: d = r o / (1 + o) leaf down ports; capacities
+    r (1 tier), r d (2 tiers), r d r / 2 (3 tiers).
+    """
+    if endpoints == 0:
+        return Clos(0, 0, 0, 0, 0, 0)
+    e, r, o = Fraction(endpoints), Fraction(radix), Fraction(oversubscription)
+    d = r * o / (1 + o)
+    if e <= r:
+        return Clos(endpoints, 1, _ceil(e / r), 0, 0, endpoints)
+    if e <= r * d:
+        return Clos(endpoints, 2, _ceil(e / d), _ceil(e / (o * r)), 0, _ceil(e * (1 + 1 / o)))
+    if e <= r * d * r / 2:
+        return Clos(
+            endpoints,
+            3,
+            _ceil(e / d),
+            _ceil(2 * e / (o * r)),
+            _ceil(e / (o * r)),
+            _ceil(e * (1 + 2 / o)),
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- pool
+
+
+def nics_per_node(chip: Any) -> int:
+    """`nics_per_node`, blank = one scale-out port per card."""
+    return chip.nics_per_node if chip.nics_per_node is not None else chip.cards_per_node
+
+
+def node_peak_kw(chip: Any, fabric: Any) -> float:
+    watts = chip.cards_per_node * chip.tdp_w + chip.node_power_w
+    return (watts + nics_per_node(chip) * fabric.nic_power_w) / 1000.0
+
+
+def nodes_per_rack(chip: Any, fabric: Any, cooling: Any) -> int:
+    by_power = math.floor(cooling.max_rack_kw / node_peak_kw(chip, fabric) + 1e-12)
+    return min(cooling.nodes_per_rack_max, by_power)
+
+
+def annuity(site: Any) -> float:
+    return sum((1.0 + site.discount_rate) ** -y for y in range(1, site.horizon_years + 1))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One (workload, chip, fabric, cooling) combination."""
+
+    workload: str
+    chip: str
+    fabric: str
+    cooling: str
+
+
+@dataclass(frozen=True)
+class PoolCost:
+    """One pool at one size, counted and priced."""
+
+    choice: Choice
+    nodes: int
+    cards: int
+    replicas: int | None
+    nics: int
+    fabric: Clos
+    racks: int
+    it_kw: float
+    facility_kw: float
+    #: Extended price per BOM item: cards, hosts, nics, switches, optics, cables,
+    #: racks, cooling_plant, data_hall.
+    lines: dict[str, float]
+    hardware_capex: float
+    capex: float
+    energy_per_year: float
+    maintenance_per_year: float
+
+    @property
+    def opex_per_year(self) -> float:
+        return self.energy_per_year + self.maintenance_per_year
+
+
+def price_pool(
+    inputs: PlanningInputs, choice: Choice, nodes: int, cards: int, replicas: int | None = None
+) -> PoolCost | None:
+    """Count and price one pool; None when it cannot be built (rack too hot, > 3 tiers)."""
+    chip = inputs.chips[choice.chip]
+    fabric = inputs.fabrics[choice.fabric]
+    cooling = inputs.coolings[choice.cooling]
+    site = inputs.site
+    per_rack = nodes_per_rack(chip, fabric, cooling)
+    nics = nodes * nics_per_node(chip)
+    net = clos(nics, fabric.switch_radix, fabric.oversubscription)
+    if per_rack < 1 or net is None:
+        return None
+    racks = math.ceil(nodes / per_rack)
+    it_kw = (
+        cards * chip.tdp_w
+        + nodes * chip.node_power_w
+        + nics * fabric.nic_power_w
+        + net.switches * fabric.switch_power_w
+    ) / 1000.0
+    facility_kw = it_kw * cooling.pue
+    lines = {
+        "cards": cards * chip.card_price,
+        "hosts": nodes * chip.node_price,
+        "nics": nics * fabric.nic_price,
+        "switches": net.switches * fabric.switch_price,
+        "optics": 2 * net.links * fabric.optic_price,
+        "cables": net.links * fabric.cable_price,
+        "racks": racks * cooling.rack_price,
+        "cooling_plant": it_kw * cooling.capex_per_kw,
+        "data_hall": facility_kw * site.facility_capex_per_kw,
+    }
+    hardware = sum(lines[k] for k in ("cards", "hosts", "nics", "switches", "optics", "cables"))
+    energy = it_kw * site.utilization * cooling.pue * HOURS_PER_YEAR
+    energy *= site.electricity_price_per_kwh
+    return PoolCost(
+        choice=choice,
+        nodes=nodes,
+        cards=cards,
+        replicas=replicas,
+        nics=nics,
+        fabric=net,
+        racks=racks,
+        it_kw=it_kw,
+        facility_kw=facility_kw,
+        lines=lines,
+        hardware_capex=hardware,
+        capex=sum(lines.values()),
+        energy_per_year=energy,
+        maintenance_per_year=site.maintenance_rate * hardware,
+    )
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def migration_by_stack(inputs: PlanningInputs) -> dict[str, float]:
+    """One porting effort per software stack: the largest migration_cost of its chips."""
+    out: dict[str, float] = {}
+    for chip in inputs.chips.values():
+        cost = float(chip.migration_cost or 0.0)
+        out[chip.software_stack] = max(out.get(chip.software_stack, 0.0), cost)
+    return out
+
+
+@dataclass(frozen=True)
+class PlanCost:
+    capex: float
+    migration: float
+    opex_per_year: float
+    tco: float
+    facility_kw: float
+    racks: int
+    cards: dict[str, int]
+    domestic_cards: int
+    #: Limits the plan breaks: "power", "racks", "supply:<chip>", "domestic", "capex".
+    violations: tuple[str, ...]
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
+    site, chips = inputs.site, inputs.chips
+    stacks = {chips[p.choice.chip].software_stack for p in pools}
+    by_stack = migration_by_stack(inputs)
+    migration = sum(by_stack[s] for s in stacks)
+    capex = sum(p.capex for p in pools) + migration
+    opex = sum(p.opex_per_year for p in pools)
+    facility_kw = sum(p.facility_kw for p in pools)
+    racks = sum(p.racks for p in pools)
+    cards = Counter[str]()
+    for p in pools:
+        cards[p.choice.chip] += p.cards
+    domestic = sum(n for c, n in cards.items() if chips[c].origin == "domestic")
+    broken = []
+    if site.power_budget_kw is not None and facility_kw > site.power_budget_kw * (1 + 1e-12):
+        broken.append("power")
+    if site.max_racks is not None and racks > site.max_racks:
+        broken.append("racks")
+    for chip_id, used in sorted(cards.items()):
+        cap = chips[chip_id].max_cards
+        if cap is not None and used > cap:
+            broken.append(f"supply:{chip_id}")
+    if domestic < site.min_domestic_share * sum(cards.values()) - 1e-9:
+        broken.append("domestic")
+    if site.capex_budget is not None and capex > site.capex_budget * (1 + 1e-12):
+        broken.append("capex")
+    return PlanCost(
+        capex=capex,
+        migration=migration,
+        opex_per_year=opex,
+        tco=capex + annuity(site) * opex,
+        facility_kw=facility_kw,
+        racks=racks,
+        cards=dict(cards),
+        domestic_cards=domestic,
+        violations=tuple(broken),
+    )
+
+
+# --------------------------------------------------------------------------- options
+
+
+def choices(inputs: PlanningInputs) -> list[Choice]:
+    """Every compatible (workload, chip, fabric, cooling), by the documented rules."""
+    out = []
+    for wid, workload in inputs.workloads.items():
+        allowed = set(workload.allowed_chips or inputs.chips)
+        for cid, chip in inputs.chips.items():
+            if not chip.available or cid not in allowed:
+                continue
+            if workload.precision == "fp8" and chip.fp8_tflops is None:
+                continue
+            if workload.precision == "int8" and chip.int8_tops is None:
+                continue
+            for fid, fabric in inputs.fabrics.items():
+                if fabric.compatible_chips and cid not in fabric.compatible_chips:
+                    continue
+                for kid, cooling in inputs.coolings.items():
+                    if chip.cooling_required == "liquid" and cooling.technology == "air":
+                        continue
+                    out.append(Choice(wid, cid, fid, kid))
+    return out
+
+
+def target_tokens_per_s(workload: Any) -> float:
+    """The workload's target; training may give tokens and a deadline instead."""
+    if workload.target_tokens_per_s is not None:
+        return float(workload.target_tokens_per_s)
+    return workload.train_tokens_b * 1e9 / (workload.deadline_days * 86_400.0)
+
+
+@dataclass(frozen=True)
+class Size:
+    nodes: int
+    cards: int
+    replicas: int | None
+
+
+class Sizer:
+    """Pool sizes meeting each workload's target, from the performance model's throughput."""
+
+    def __init__(self, inputs: PlanningInputs) -> None:
+        self.inputs = inputs
+        self._curves: dict[tuple[str, str, str], Any] = {}
+        self._replicas: dict[tuple[str, str], tuple[int, float] | None] = {}
+        self._fewest: dict[tuple[str, str, str], int | None] = {}
+
+    def _curve(self, wid: str, cid: str, fid: str) -> Any:
+        key = (wid, cid, fid)
+        if key not in self._curves:
+            i = self.inputs
+            w = i.workloads[wid]
+            self._curves[key] = training_curve(
+                w, i.models[w.model_id], i.chips[cid], i.fabrics[fid], i.site
+            )
+        return self._curves[key]
+
+    def _replica(self, wid: str, cid: str) -> tuple[int, float] | None:
+        """(cards per replica, output tokens/s per replica), None if it cannot serve."""
+        if (wid, cid) not in self._replicas:
+            i = self.inputs
+            w = i.workloads[wid]
+            est = inference_estimate(w, i.models[w.model_id], i.chips[cid], i.site)
+            ok = est.feasible and est.replica_cards and est.tokens_per_s > 0
+            self._replicas[wid, cid] = (est.replica_cards, est.tokens_per_s) if ok else None
+        return self._replicas[wid, cid]
+
+    def _fewest_nodes(self, wid: str, cid: str, fid: str) -> int | None:
+        """n_t, the fewest nodes whose T(n) meets the target (checked at n_t and n_t - 1)."""
+        key = (wid, cid, fid)
+        if key in self._fewest:
+            return self._fewest[key]
+        curve = self._curve(wid, cid, fid)
+        target = target_tokens_per_s(self.inputs.workloads[wid])
+        n: int | None = None
+        if curve.feasible:
+            found = curve.nodes_for(target)
+            if found.feasible:
+                n = int(found.nodes)
+                assert curve.tokens_per_s(n) >= target * (1 - 1e-12)
+                assert n == curve.min_nodes or curve.tokens_per_s(n - 1) < target
+            else:
+                assert curve.tokens_per_s(curve.saturation_nodes) < target
+        self._fewest[key] = n
+        return n
+
+    def smallest(self, choice: Choice) -> Size | None:
+        """The smallest pool meeting the target, or None if no pool does."""
+        sizes = self.sizes(choice, 0)
+        return sizes[0] if sizes else None
+
+    def sizes(self, choice: Choice, extra_cards: int) -> list[Size]:
+        """Pools meeting the target, from the smallest up to `extra_cards` more cards.
+
+        Training fills whole nodes; inference buys whole replicas on the fewest
+        nodes that hold them (more nodes only cost more).
+        """
+        w = self.inputs.workloads[choice.workload]
+        chip = self.inputs.chips[choice.chip]
+        target = target_tokens_per_s(w)
+        cpn = chip.cards_per_node
+        if w.kind == "training":
+            first = self._fewest_nodes(choice.workload, choice.chip, choice.fabric)
+            if first is None:
+                return []
+            last = first + math.ceil(extra_cards / cpn)
+            curve = self._curve(choice.workload, choice.chip, choice.fabric)
+            grown = curve.tokens_per_s_range(first, last)
+            return [
+                Size(n, n * cpn, None)
+                for n, t in zip(range(first, last + 1), grown, strict=True)
+                if t >= target * (1 - 1e-12)
+            ]
+        replica = self._replica(choice.workload, choice.chip)
+        if replica is None:
+            return []
+        g, rate = replica
+        least = math.ceil(target / rate)
+        while (least - 1) * rate >= target * (1 - 1e-12) and least > 1:
+            least -= 1
+        most = least + math.ceil(extra_cards / g)
+        return [Size(math.ceil(r * g / cpn), r * g, r) for r in range(least, most + 1)]
+
+    def step_cards(self, choice: Choice) -> int:
+        """Cards one growth step adds: a node (training) or a replica (inference)."""
+        chip = self.inputs.chips[choice.chip]
+        if self.inputs.workloads[choice.workload].kind == "training":
+            return chip.cards_per_node
+        replica = self._replica(choice.workload, choice.chip)
+        return replica[0] if replica else chip.cards_per_node
+
+
+def spare_card_room(inputs: PlanningInputs, sizer: Sizer, usable: Iterable[Choice]) -> int:
+    """Extra cards beyond its smallest size a domestic pool of an optimal plan can need.
+
+    Imports never gain from growing, so an optimal plan holds them at their
+    smallest, at most I = sum over workloads of the largest import pool. A grown
+    domestic pool that one growth step less would still meet D >= s / (1 - s) x I
+    can shrink, so some optimal plan grows it by less than s / (1 - s) x I + one
+    step. Zero without a share strictly between 0 and 1.
+    """
+    share = inputs.site.min_domestic_share
+    if not 0 < share < 1:
+        return 0
+    largest: dict[str, int] = {}
+    steps = [0]
+    for c in usable:
+        steps.append(sizer.step_cards(c))
+        if inputs.chips[c.chip].origin == "domestic":
+            continue
+        s = sizer.smallest(c)
+        if s is not None:
+            largest[c.workload] = max(largest.get(c.workload, 0), s.cards)
+    return math.ceil(share / (1 - share) * sum(largest.values())) + max(steps)
+
+
+def candidate_pools(
+    inputs: PlanningInputs, grow: bool = True, sizer: Sizer | None = None
+) -> dict[str, list[PoolCost]]:
+    """Per workload, every buildable pool meeting its target that an optimum may use.
+
+    `grow` lets domestic pools take the spare cards a domestic share may need.
+    """
+    sizer = sizer or Sizer(inputs)
+    usable = choices(inputs)
+    room = spare_card_room(inputs, sizer, usable) if grow else 0
+    pools: dict[str, list[PoolCost]] = {w: [] for w in inputs.workloads}
+    for c in usable:
+        extra = room if inputs.chips[c.chip].origin == "domestic" else 0
+        for size in sizer.sizes(c, extra):
+            pool = price_pool(inputs, c, size.nodes, size.cards, size.replicas)
+            if pool is not None:
+                pools[c.workload].append(pool)
+    return pools
+
+
+def plan_count(pools: dict[str, list[PoolCost]]) -> int:
+    return math.prod(len(v) for v in pools.values())
+
+
+def cheapest_plan(
+    inputs: PlanningInputs, pools: dict[str, list[PoolCost]]
+) -> tuple[PlanCost, tuple[PoolCost, ...]] | None:
+    """The cheapest feasible combination of one pool per workload, or None."""
+    best: tuple[PlanCost, tuple[PoolCost, ...]] | None = None
+    for combo in itertools.product(*(pools[w] for w in inputs.workloads)):
+        cost = price_plan(inputs, combo)
+        if cost.feasible and (best is None or cost.tco < best[0].tco):
+            best = (cost, combo)
+    return best
+
+
+def price_reported_plan(inputs: PlanningInputs, plan: Any) -> PlanCost:
+    """Price the pools an optimizer plan reports (chip, fabric, cooling, nodes, cards)."""
+    pools = []
+    for p in plan.pools:
+        pool = price_pool(
+            inputs, Choice(p.workload, p.chip, p.fabric, p.cooling), p.nodes, p.cards, p.replicas
+        )
+        assert pool is not None, f"{p.workload}: the reported pool cannot be built"
+        pools.append(pool)
+    return price_plan(inputs, pools)
