@@ -31,20 +31,16 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
     m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)
 
-    # One workload uses one option, so sum_o use[w,o] over its options on stack s is
-    # 0 or 1: one row per (workload, stack) instead of one per option, as tight.
-    pairs = sorted({(o.workload, inputs.chips[o.chip].software_stack) for o in ctx.options})
-    m.WORKLOAD_STACKS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    def stack_adoption_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """stack[s] >= use[o] for the pool's stack: migration is paid once if any pool uses it.
 
-    def stack_adoption_constraint(m: pyo.ConcreteModel, w: str, s: str) -> Any:
-        """stack[s] >= sum of use[w,o] over w's options on s: migration is paid once if used."""
-        return m.v_stack[s] >= sum(
-            m.v_use[o.key]
-            for o in ctx.options
-            if o.workload == w and inputs.chips[o.chip].software_stack == s
-        )
+        One row per option, deliberately: summing a workload's options into one row
+        per (workload, stack) is as tight in theory but made HiGHS about ten times
+        slower on the example (its implications between binaries are what it uses).
+        """
+        return m.v_stack[inputs.chips[ctx.option(k).chip].software_stack] >= m.v_use[k]
 
-    m.stack_adoption_constraint = pyo.Constraint(m.WORKLOAD_STACKS, rule=stack_adoption_constraint)
+    m.stack_adoption_constraint = pyo.Constraint(m.OPTIONS, rule=stack_adoption_constraint)
 
     def stack_use_constraint(m: pyo.ConcreteModel, s: str) -> Any:
         """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.

@@ -11,12 +11,14 @@ per *view*. A view is the set of options a family of scenarios may need:
   (workload, chip, cooling), since a dominator on another fabric would be
   forced out.
 
-Each view holds its options at their largest size (grown for a domestic share
-as far as any round may grow them, `growth.second_round_options` without an
-incumbent), so one model serves both rounds of a solve. A solve then only
-changes bounds and mutable parameters through the persistent HiGHS
-interface: `v_use <= 0` for the options a scenario excludes, the round's
-largest nodes and replicas, and the tier big-Ms that follow them.
+Each view comes in two models, each built on first use: the first round's
+(options at the size that meets the target) and, only when a domestic share
+makes a spare-card round worth solving, the grown one (domestic options as
+large as any such round may make them: `growth.second_round_options` without
+an incumbent). A solve then only changes bounds and mutable parameters
+through the persistent HiGHS interface: `v_use <= 0` for the options a
+scenario excludes, the round's largest nodes and replicas, and the tier
+big-Ms that follow them.
 
 Every stage draws on one `Budget`, Pyomo translation included.
 """
@@ -83,7 +85,7 @@ class Engine:
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
         self._footprints: Footprints | None = None
-        self._views: dict[object, _View] = {}
+        self._views: dict[tuple[object, ...], _View] = {}
         share = inputs.site.min_domestic_share
         self._share_rounds = 0 < share < 1
 
@@ -126,31 +128,32 @@ class Engine:
             return [o for o in options if o.key in kept]
         return prune_dominated(self.inputs, options, prints, within=within)
 
-    def _view(self, within: str | None) -> _View:
-        """The built model of a view (see the module docstring), built on first use."""
-        if within in self._views:
-            return self._views[within]
+    def _view(self, within: str | None, grown: bool = False) -> _View:
+        """The built model of a view (see the module docstring), built on first use.
+
+        `grown`: the view of the spare-card round, its domestic options at the largest
+        size any such round may give them; built only when a scenario needs that round.
+        """
+        key = (within, grown)
+        if key in self._views:
+            return self._views[key]
         base = self.options.options
-        widest = {o.key: o for o in self._pruned(base, within)}
-        if self._share_rounds:
+        options = base
+        if grown:
             self._prints_of()
             assert self._footprints is not None
-            grown = second_round_options(self.inputs, base, self._footprints, None)
-            if grown is not None:
-                for o in self._pruned(grown, within):
-                    widest[o.key] = o  # the grown size is the larger
-        order = [o.key for o in base if o.key in widest]
-        view_options = [widest[k] for k in order]
+            options = second_round_options(self.inputs, base, self._footprints, None) or base
+        view_options = self._pruned(options, within)
         started = time.perf_counter()
         m, ctx = build_model(self.inputs, view_options)
         self.timings["build"] += time.perf_counter() - started
         view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
-        self._views[within] = view
+        self._views[key] = view
         return view
 
     def _exact_view(self, options: list[Option]) -> _View:
         """A model over exactly `options`, cached by their keys and sizes."""
-        signature = tuple(sorted((o.key, o.max_nodes, o.max_replicas) for o in options))
+        signature = ("exact", *sorted((o.key, o.max_nodes, o.max_replicas) for o in options))
         if signature not in self._views:
             started = time.perf_counter()
             m, ctx = build_model(self.inputs, options)
@@ -238,7 +241,7 @@ class Engine:
         decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
         if self._share_rounds:
             outcome, decided, candidates = self._spare_round(
-                view, options, outcome, decided, candidates, limit_s
+                forced, options, outcome, decided, candidates, limit_s
             )
         result = OptimizeResult(
             outcome.status,
@@ -265,7 +268,7 @@ class Engine:
 
     def _spare_round(
         self,
-        view: _View,
+        forced: Mapping[str, str],
         options: OptionSet,
         first: SolveOutcome,
         decided: Decisions | None,
@@ -309,7 +312,10 @@ class Engine:
             return first, decided, candidates
         grown_candidates = self._pruned(grown)
         cutoff = None if scaled is None else scaled * (1 + 1e-7)
-        second, solved = self._round(view, grown_candidates, limit_s, cutoff, label="solve_grown")
+        grown_view = self._view(_within(forced), grown=True)
+        second, solved = self._round(
+            grown_view, grown_candidates, limit_s, cutoff, label="solve_grown"
+        )
         if second.objective is not None and (scaled is None or second.objective < scaled):
             return second, decisions(solved.model.model, solved.ctx), grown_candidates
         if second.status in ("feasible", "no_solution"):
