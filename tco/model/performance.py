@@ -8,11 +8,15 @@ under-estimating cuts of T(nodes), inference via tokens/s per replica.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
+
+from pydantic import BaseModel
 
 from tco.perf.hardware import fabric_bytes_per_s_per_card
 from tco.perf.inference import InferenceResult, inference_estimate
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
+from tco.schema.fields import SHEETS
 from tco.schema.inputs import PlanningInputs, required_for_kind
 
 
@@ -105,34 +109,64 @@ def pool_performance(
     )
 
 
-class PerformanceCache:
-    """`pool_performance` memoised on what it depends on, for one set of inputs.
+#: Input fields priced in money. The performance model never reads them, so they stay
+#: out of its cache keys: a scenario that changes only prices reuses every evaluation.
+MONEY_FIELDS = frozenset(f.key for sheet in SHEETS for f in sheet.fields if "currency" in f.unit)
 
-    Inference does not depend on the fabric (a replica lives inside one node),
-    and training sees a fabric only through the scale-out bandwidth per card
-    (`fabric_bytes_per_s_per_card`), so fabrics that differ only in price or
-    radix share one evaluation: (workload, chip) and (workload, chip, B/s).
+#: Evaluations kept across engines of one process (risk samples, compare runs), oldest
+#: dropped first; each entry is one (workload, chip[, bandwidth]) evaluation.
+SHARED_ENTRIES = 20_000
+
+PerfKey = tuple[object, ...]
+_SHARED: OrderedDict[PerfKey, TrainingPerformance | InferencePerformance] = OrderedDict()
+
+
+def _row_key(row: BaseModel) -> tuple[tuple[str, object], ...]:
+    """Every field but the money ones: what an evaluation of `row` can depend on."""
+    return tuple((k, v) for k, v in row if k not in MONEY_FIELDS)
+
+
+class PerformanceCache:
+    """`pool_performance` memoised on what it depends on.
+
+    The key is the workload, model, chip and Site rows without their money
+    fields, plus, for training, the scale-out bandwidth per card: inference
+    does not depend on the fabric (a replica lives inside one node), and
+    training sees a fabric only through `fabric_bytes_per_s_per_card` (a test
+    guards that), so fabrics that differ in price or radix share one
+    evaluation. Entries are shared by every cache of the process, so a
+    scenario that changes prices re-evaluates nothing.
     """
 
     def __init__(self, inputs: PlanningInputs) -> None:
         self.inputs = inputs
+        self._site = _row_key(inputs.site)
         self._cuts: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
-        self._memo: dict[
-            tuple[str, str, float | None], TrainingPerformance | InferencePerformance
-        ] = {}
 
     def get(
         self, workload_id: str, chip_id: str, fabric_id: str
     ) -> TrainingPerformance | InferencePerformance:
         inputs = self.inputs
+        workload, chip = inputs.workloads[workload_id], inputs.chips[chip_id]
         bandwidth = None
-        if inputs.workloads[workload_id].kind == "training":
-            chip, fabric = inputs.chips[chip_id], inputs.fabrics[fabric_id]
-            bandwidth = fabric_bytes_per_s_per_card(chip, fabric)
-        key = (workload_id, chip_id, bandwidth)
-        if key not in self._memo:
-            self._memo[key] = pool_performance(inputs, workload_id, chip_id, fabric_id)
-        return self._memo[key]
+        if workload.kind == "training":
+            bandwidth = fabric_bytes_per_s_per_card(chip, inputs.fabrics[fabric_id])
+        key: PerfKey = (
+            _row_key(workload),
+            _row_key(inputs.models[workload.model_id]),
+            _row_key(chip),
+            bandwidth,
+            self._site,
+        )
+        found = _SHARED.get(key)
+        if found is None:
+            found = pool_performance(inputs, workload_id, chip_id, fabric_id)
+            _SHARED[key] = found
+            if len(_SHARED) > SHARED_ENTRIES:
+                _SHARED.popitem(last=False)
+        else:
+            _SHARED.move_to_end(key)
+        return found
 
     def cuts(self, perf: TrainingPerformance, max_nodes: int) -> tuple[tuple[float, float], ...]:
         """`perf.cuts(max_nodes)`, once per shared evaluation and node range."""

@@ -1,0 +1,70 @@
+"""The performance cache is keyed by what an evaluation depends on, and only that."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tco.model import performance
+from tco.model.options import build_options
+from tco.perf.training import training_curve
+from tco.scenario.scenario import Override, Scenario
+from tco.schema.fields import FABRICS
+
+from factory import FABRIC, TRAINING, make_inputs
+
+#: Fabric fields the training model reads only through the bandwidth per card.
+BANDWIDTH_FIELDS = {"port_gbps", "efficiency"}
+
+
+def _perturbed(value: object) -> object:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value * 1.37 + 1
+    return value
+
+
+def test_training_sees_a_fabric_only_through_its_bandwidth() -> None:
+    """The cache shares one curve between fabrics of equal bandwidth; this guards it."""
+    inputs = make_inputs(Workloads=[TRAINING])
+    w = inputs.workloads["train"]
+    args = (w, inputs.models[w.model_id], inputs.chips["h100"])
+    fabric = inputs.fabrics["ib"]
+    base = training_curve(*args, fabric, inputs.site)
+    for field in FABRICS.fields:
+        if field.key in BANDWIDTH_FIELDS or not field.is_numeric:
+            continue
+        value = getattr(fabric, field.key)
+        if value is None:
+            continue
+        changed = fabric.model_copy(update={field.key: _perturbed(value)})
+        other = training_curve(*args, changed, inputs.site)
+        for nodes in (1, 2, 4, 16, 64):
+            assert other.tokens_per_s(nodes) == base.tokens_per_s(nodes), field.key
+
+
+def test_a_price_only_scenario_re_evaluates_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = make_inputs(Workloads=[TRAINING], Fabrics=[FABRIC, dict(FABRIC, fabric_id="ib2")])
+    calls: list[tuple[str, str, str]] = []
+    real = performance.pool_performance
+
+    def counted(*args: object) -> object:
+        calls.append(args[1:])  # type: ignore[arg-type]
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(performance, "pool_performance", counted)
+    monkeypatch.setattr(performance, "_SHARED", type(performance._SHARED)())
+    first = build_options(inputs)
+    # Two fabrics of equal bandwidth share one evaluation per (workload, chip).
+    assert len(calls) == len({(w, c) for w, c, _ in calls}) == 2
+    dearer = Scenario(inputs).with_override(Override("Chips", "h100", "card_price", 99_000))
+    again = build_options(dearer.inputs())
+    assert len(calls) == 2  # prices are not part of any key
+    assert [dataclasses.replace(o, curve=None) for o in again.options] == [
+        dataclasses.replace(o, curve=None) for o in first.options
+    ]
+    faster = Scenario(inputs).with_override(Override("Chips", "h100", "bf16_tflops", 1500))
+    build_options(faster.inputs())
+    assert len(calls) == 3  # a spec change is a new evaluation for that chip only
