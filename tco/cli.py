@@ -225,11 +225,8 @@ def optimize(
         raise typer.Exit(EXIT_INFEASIBLE)
     if result.status == "no_solution":
         outcome = result.outcome
-        err.print(
-            f"NO PLAN: the solver stopped without a feasible plan "
-            f"({outcome.termination if outcome else '?'}); raise --time-limit",
-            markup=False,
-        )
+        why = outcome.message if outcome and outcome.message else "the solver stopped"
+        err.print(f"NO PLAN: {why}, without a feasible plan; raise --time-limit", markup=False)
         _write_json(json_path, payload)
         raise typer.Exit(EXIT_NOT_OPTIMAL)
     if result.plan is None:

@@ -189,6 +189,10 @@ class Engine:
             # Not expected (the views are built to contain every round's options); if
             # it happens the round still gets a model of its own rather than a wrong one.
             view = self._exact_view(active)
+        if self.budget.expired and not view.model.translated:
+            # Translating a model the budget leaves no time to solve would only make
+            # the user wait past the limit for the same "no plan".
+            return _out_of_time(self.budget), view
         m = view.model.model
         pools.set_sizes(m, active)
         network.set_sizes(m, view.ctx, active)
@@ -235,6 +239,10 @@ class Engine:
                 "infeasible", None, None, lines, dict(self.timings), options.excluded
             )
         before = {stage: self.timings[stage] for stage in SOLVER_STAGES}
+        if self.budget.expired:
+            outcome = _out_of_time(self.budget)
+            timings = dict(self.timings)
+            return OptimizeResult("no_solution", None, outcome, [], timings, options.excluded)
         view = self._view(_within(forced))
         candidates = self._pruned(options.options)
         outcome, solved = self._round(view, candidates, limit_s)
@@ -329,6 +337,20 @@ class Engine:
         lines = diagnose(self.inputs, self.budget.left(), self.elastic_options())
         self.timings["diagnose"] += time.perf_counter() - started
         return lines
+
+
+def _out_of_time(budget: Budget) -> SolveOutcome:
+    """No plan: the run's time limit was spent before a model could be solved."""
+    return SolveOutcome(
+        "no_solution",
+        "maxTimeLimit",
+        None,
+        None,
+        None,
+        0.0,
+        f"the {budget.seconds:g} s time limit was spent before the solve "
+        f"({budget.elapsed():.1f} s had gone on the performance model and preparing the model)",
+    )
 
 
 def _unproven(first: SolveOutcome, second: SolveOutcome, spare_bound: float) -> SolveOutcome:

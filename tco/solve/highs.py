@@ -99,6 +99,10 @@ class PersistentModel:
             setattr(updates, name, False)
         self._translated = False
 
+    @property
+    def translated(self) -> bool:
+        return self._translated
+
     def translate(self) -> float:
         """Pass the model to HiGHS (once); returns the seconds it took."""
         if not self._translated:
