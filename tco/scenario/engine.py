@@ -11,14 +11,12 @@ per *view*. A view is the set of options a family of scenarios may need:
   (workload, chip, cooling), since a dominator on another fabric would be
   forced out.
 
-Each view comes in two models, each built on first use: the first round's
-(options at the size that meets the target) and, only when a domestic share
-makes a spare-card round worth solving, the grown one (domestic options as
-large as any such round may make them: `growth.second_round_options` without
-an incumbent). A solve then only changes bounds and mutable parameters
-through the persistent HiGHS interface: `v_use <= 0` for the options a
-scenario excludes, the round's largest nodes and replicas, and the tier
-big-Ms that follow them.
+A solve only changes bounds and mutable parameters through the persistent
+HiGHS interface: `v_use <= 0` for the options a scenario excludes or its
+presolve dropped, and the round's largest nodes and replicas with the tier
+big-Ms that follow them. The spare-card round of a domestic share
+(`tco.model.growth`) depends on the incumbent, so its options get a model of
+their own, cached by the option set.
 
 Every stage draws on one `Budget`, Pyomo translation included.
 """
@@ -85,7 +83,7 @@ class Engine:
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
         self._footprints: Footprints | None = None
-        self._views: dict[tuple[object, ...], _View] = {}
+        self._views: dict[object, _View] = {}
         share = inputs.site.min_domestic_share
         self._share_rounds = 0 < share < 1
 
@@ -128,27 +126,16 @@ class Engine:
             return [o for o in options if o.key in kept]
         return prune_dominated(self.inputs, options, prints, within=within)
 
-    def _view(self, within: str | None, grown: bool = False) -> _View:
-        """The built model of a view (see the module docstring), built on first use.
-
-        `grown`: the view of the spare-card round, its domestic options at the largest
-        size any such round may give them; built only when a scenario needs that round.
-        """
-        key = (within, grown)
-        if key in self._views:
-            return self._views[key]
-        base = self.options.options
-        options = base
-        if grown:
-            self._prints_of()
-            assert self._footprints is not None
-            options = second_round_options(self.inputs, base, self._footprints, None) or base
-        view_options = self._pruned(options, within)
+    def _view(self, within: str | None) -> _View:
+        """The first-round model of a view (see the module docstring), built on first use."""
+        if within in self._views:
+            return self._views[within]
+        view_options = self._pruned(self.options.options, within)
         started = time.perf_counter()
         m, ctx = build_model(self.inputs, view_options)
         self.timings["build"] += time.perf_counter() - started
         view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
-        self._views[key] = view
+        self._views[within] = view
         return view
 
     def _exact_view(self, options: list[Option]) -> _View:
@@ -249,7 +236,7 @@ class Engine:
         decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
         if self._share_rounds:
             outcome, decided, candidates = self._spare_round(
-                forced, options, outcome, decided, candidates, limit_s
+                options, outcome, decided, candidates, limit_s
             )
         result = OptimizeResult(
             outcome.status,
@@ -276,7 +263,6 @@ class Engine:
 
     def _spare_round(
         self,
-        forced: Mapping[str, str],
         options: OptionSet,
         first: SolveOutcome,
         decided: Decisions | None,
@@ -320,9 +306,10 @@ class Engine:
             return first, decided, candidates
         grown_candidates = self._pruned(grown)
         cutoff = None if scaled is None else scaled * (1 + 1e-7)
-        grown_view = self._view(_within(forced), grown=True)
+        # The spare-card round's options depend on the incumbent, so it gets a model of
+        # its own (cached by its option set); a single formulation is to replace it.
         second, solved = self._round(
-            grown_view, grown_candidates, limit_s, cutoff, label="solve_grown"
+            self._exact_view(grown_candidates), grown_candidates, limit_s, cutoff, "solve_grown"
         )
         if second.objective is not None and (scaled is None or second.objective < scaled):
             return second, decisions(solved.model.model, solved.ctx), grown_candidates
