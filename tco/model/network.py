@@ -58,17 +58,11 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.endpoint_split_constraint = pyo.Constraint(m.OPTIONS, rule=endpoint_split_constraint)
 
-    # The tier's capacity, but never more than this pool can have (a tight big-M);
-    # mutable with the pool's largest size (see `set_sizes`).
-    m.p_tier_cap = pyo.Param(
-        m.TIERS,
-        mutable=True,
-        initialize=lambda _, *kt: _tier_cap(ctx.option(kt[:4]), fabric_of(kt[:4]), kt[4]),
-    )
-
     def tier_capacity_constraint(m: pyo.ConcreteModel, *kt: Any) -> Any:
         """e_t <= min(capacity_t, max endpoints) x z_t [endpoints]; capacity r, r*d, r*d*r/2."""
-        return m.v_tier_endpoints[kt] <= m.p_tier_cap[kt] * m.v_tier[kt]
+        # The tier's capacity, but never more than this pool can have (a tight big-M).
+        cap = _tier_cap(ctx.option(kt[:4]), fabric_of(kt[:4]), kt[4])
+        return m.v_tier_endpoints[kt] <= cap * m.v_tier[kt]
 
     m.tier_capacity_constraint = pyo.Constraint(m.TIERS, rule=tier_capacity_constraint)
 
@@ -110,16 +104,6 @@ def _tier_cap(o: Option, fabric: FabricRow, tiers: int) -> float:
     """min(capacity of `tiers` tiers, NIC ports of the option's largest pool) [endpoints]."""
     capacity = tier_capacity(tiers, fabric.switch_radix, fabric.oversubscription)
     return min(capacity, o.max_nodes * o.nics_per_node)
-
-
-def set_sizes(m: pyo.ConcreteModel, ctx: ModelContext, options: list[Option]) -> None:
-    """Tier big-Ms for the options' largest pools (their tiers were built for the largest)."""
-    fabrics = ctx.inputs.fabrics
-    for o in options:
-        for t in range(1, 4):
-            kt = (*o.key, t)
-            if kt in m.TIERS:
-                m.p_tier_cap[kt] = _tier_cap(o, fabrics[o.fabric], t)
 
 
 @dataclass(frozen=True)

@@ -39,28 +39,14 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         ],
     )
 
-    # Sizes are mutable so a re-solve may let pools grow (or shrink them back) without
-    # rebuilding: the scenario layer sets them per round (`set_sizes`).
-    m.p_max_nodes = pyo.Param(
-        m.OPTIONS,
-        mutable=True,
-        within=pyo.NonNegativeIntegers,
-        initialize=lambda _, *k: ctx.option(k).max_nodes,
-    )
-    m.p_max_replicas = pyo.Param(
-        m.INFER_OPTIONS,
-        mutable=True,
-        within=pyo.NonNegativeIntegers,
-        initialize=lambda _, *k: ctx.option(k).max_replicas,
-    )
     m.v_use = pyo.Var(m.OPTIONS, within=pyo.Binary)
     m.v_nodes = pyo.Var(
-        m.OPTIONS, within=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, m.p_max_nodes[k])
+        m.OPTIONS, within=pyo.NonNegativeIntegers, bounds=lambda _, *k: (0, ctx.option(k).max_nodes)
     )
     m.v_replicas = pyo.Var(
         m.INFER_OPTIONS,
         within=pyo.NonNegativeIntegers,
-        bounds=lambda m, *k: (0, m.p_max_replicas[k]),
+        bounds=lambda _, *k: (0, ctx.option(k).max_replicas),
     )
     # Throughput as a share of the workload's target (1 = target met): keeps the
     # tokens/s coefficients (up to ~1e6) out of the matrix.
@@ -83,7 +69,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     def max_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """nodes <= max_nodes x use [nodes]: an unused option has no nodes."""
-        return m.v_nodes[k] <= m.p_max_nodes[k] * m.v_use[k]
+        return m.v_nodes[k] <= ctx.option(k).max_nodes * m.v_use[k]
 
     m.max_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=max_nodes_constraint)
 
@@ -153,14 +139,6 @@ class PoolDecision:
     @property
     def nics(self) -> int:
         return self.nodes * self.option.nics_per_node
-
-
-def set_sizes(m: pyo.ConcreteModel, options: list[Option]) -> None:
-    """Set each option's largest pool (nodes, replicas) to the option's own values."""
-    for o in options:
-        m.p_max_nodes[o.key] = o.max_nodes
-        if o.kind == "inference":
-            m.p_max_replicas[o.key] = o.max_replicas
 
 
 def decisions(m: pyo.ConcreteModel, ctx: ModelContext) -> tuple[PoolDecision, ...]:

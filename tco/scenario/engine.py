@@ -11,10 +11,9 @@ per *view*. A view is the set of options a family of scenarios may need:
   (workload, chip, cooling), since a dominator on another fabric would be
   forced out.
 
-A solve only changes bounds and mutable parameters through the persistent
-HiGHS interface: `v_use <= 0` for the options a scenario excludes or its
-presolve dropped, and the round's largest nodes and replicas with the tier
-big-Ms that follow them. The spare-card round of a domestic share
+A solve only changes variable bounds through the persistent HiGHS interface:
+`v_use <= 0` for the options a scenario excludes or its presolve dropped.
+The spare-card round of a domestic share
 (`tco.model.growth`) depends on the incumbent, so its options get a model of
 their own, cached by the option set.
 
@@ -30,7 +29,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tco.model import network, pools
 from tco.model.build import Decisions, build_model, decisions
 from tco.model.context import MONEY_SCALE, ModelContext
 from tco.model.dominance import Footprint, footprint, prune_dominated
@@ -49,7 +47,7 @@ SOLVER_STAGES = ("translate", "solve", "spare_bound", "solve_grown")
 
 @dataclass
 class _View:
-    """One built model over a view's options at their largest sizes."""
+    """One built model over a view's options."""
 
     model: PersistentModel
     ctx: ModelContext
@@ -165,13 +163,15 @@ class Engine:
         cutoff: float | None = None,
         label: str = "solve",
     ) -> tuple[SolveOutcome, _View]:
-        """Solve the view with only `active` options usable, at their own largest sizes.
+        """Solve the view with only `active` options usable (`v_use <= 0` for the rest).
 
         Returns the outcome and the view solved, whose model holds the incumbent.
         """
         keys = {o.key for o in active}
         if not keys <= view.options.keys() or any(
-            view.options[o.key].max_nodes < o.max_nodes for o in active
+            (view.options[o.key].max_nodes, view.options[o.key].max_replicas)
+            != (o.max_nodes, o.max_replicas)
+            for o in active
         ):
             # Not expected (the views are built to contain every round's options); if
             # it happens the round still gets a model of its own rather than a wrong one.
@@ -181,9 +181,6 @@ class Engine:
             # the user wait past the limit for the same "no plan".
             return _out_of_time(self.budget), view
         m = view.model.model
-        pools.set_sizes(m, active)
-        network.set_sizes(m, view.ctx, active)
-        view.model.refresh_parameters()
         view.model.set_upper_bounds((m.v_use[k], 1.0 if k in keys else 0.0) for k in view.options)
         started = time.perf_counter()
         translate = view.model.translate_seconds

@@ -122,11 +122,6 @@ class PersistentModel:
         if changed and self._translated:
             self._solver.update_variables(changed)
 
-    def refresh_parameters(self) -> None:
-        """Pass changed mutable parameters (coefficients, bounds) to HiGHS."""
-        if self._translated:
-            self._solver.update_parameters()
-
     def solve(
         self, time_limit_s: float, mip_gap: float, cutoff: float | None = None
     ) -> SolveOutcome:
