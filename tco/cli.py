@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -201,6 +202,7 @@ def optimize(
     ] = True,
 ) -> None:
     """Solve for the minimum-TCO plan and write the procurement report."""
+    started = time.perf_counter()
     from tco.report.explain import why_lines
     from tco.report.summary import json_summary, text_summary
     from tco.report.workbook import write_report
@@ -214,7 +216,7 @@ def optimize(
     except InputError as exc:
         _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
         raise
-    engine = make_engine(inputs, time_limit, mip_gap)
+    engine = make_engine(inputs, time_limit, mip_gap, started=started)
     result = engine.solve()
     payload = json_summary(inputs, result)
     if result.status == "infeasible":

@@ -17,9 +17,10 @@ MIN_SOLVE_SECONDS = 0.05
 class Budget:
     """Seconds left until a deadline set when the run started."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, started: float | None = None) -> None:
+        """`started`: a `time.perf_counter()` reading when the run began (default now)."""
         self.seconds = float(seconds)
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started
         self.deadline = self.started + self.seconds
 
     def left(self) -> float:

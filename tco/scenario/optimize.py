@@ -17,11 +17,16 @@ def make_engine(
     time_limit_s: float | None = None,
     mip_gap: float | None = None,
     prune: bool = True,
+    started: float | None = None,
 ) -> Engine:
-    """An engine whose budget starts now; defaults from the Site sheet."""
+    """An engine whose budget started at `started` (a perf_counter reading; default now).
+
+    Defaults from the Site sheet. The CLI passes the moment the command began, so
+    reading the workbook counts against `--time-limit` too.
+    """
     limit = float(time_limit_s if time_limit_s is not None else inputs.site.time_limit_s)
     gap = float(mip_gap if mip_gap is not None else inputs.site.mip_gap)
-    return Engine(inputs, Budget(limit), gap, prune=prune)
+    return Engine(inputs, Budget(limit, started), gap, prune=prune)
 
 
 def optimize(
