@@ -332,8 +332,9 @@ def _out_of_time(budget: Budget) -> SolveOutcome:
         None,
         None,
         0.0,
-        f"the {budget.seconds:g} s time limit was spent before the solve "
-        f"({budget.elapsed():.1f} s had gone on the performance model and preparing the model)",
+        f"the {budget.seconds:g} s time limit was spent before a solve could start "
+        f"({budget.elapsed():.1f} s on reading the inputs, the performance model and "
+        "the model build)",
     )
 
 
