@@ -81,16 +81,14 @@ class Engine:
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
         self._footprints: Footprints | None = None
-        self._views: dict[object, _View] = {}
+        self._views: dict[str | None, _View] = {}
+        #: Models built so far: one per view used, one per spare-card round; every
+        #: other solve only changes bounds.
+        self.models_built = 0
         share = inputs.site.min_domestic_share
         self._share_rounds = 0 < share < 1
 
     # ------------------------------------------------------------------ caches
-    @property
-    def models_built(self) -> int:
-        """Models built so far (one per view used; every other solve changes bounds)."""
-        return len(self._views)
-
     @property
     def options(self) -> OptionSet:
         """Every option of every workload, with its performance, built once."""
@@ -134,17 +132,20 @@ class Engine:
         self.timings["build"] += time.perf_counter() - started
         view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
         self._views[within] = view
+        self.models_built += 1
         return view
 
     def _exact_view(self, options: list[Option]) -> _View:
-        """A model over exactly `options`, cached by their keys and sizes."""
-        signature = ("exact", *sorted((o.key, o.max_nodes, o.max_replicas) for o in options))
-        if signature not in self._views:
-            started = time.perf_counter()
-            m, ctx = build_model(self.inputs, options)
-            self.timings["build"] += time.perf_counter() - started
-            self._views[signature] = _View(PersistentModel(m), ctx, {o.key: o for o in options})
-        return self._views[signature]
+        """A model over exactly `options`, for one round.
+
+        Not kept: such rounds depend on their incumbent and rarely repeat, and a
+        large model per alternative would hold memory for nothing.
+        """
+        started = time.perf_counter()
+        m, ctx = build_model(self.inputs, options)
+        self.timings["build"] += time.perf_counter() - started
+        self.models_built += 1
+        return _View(PersistentModel(m), ctx, {o.key: o for o in options})
 
     def elastic_options(self) -> OptionSet:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
