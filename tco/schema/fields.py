@@ -573,7 +573,13 @@ SITE = Sheet(
             required=False,
         ),
         Field(
-            "time_limit_s", "float", "s", "Solver time limit", gt=0, default=60.0, required=False
+            "time_limit_s",
+            "float",
+            "s",
+            "Time limit for the whole run (model build, every solve, the alternatives)",
+            gt=0,
+            default=60.0,
+            required=False,
         ),
     ),
 )

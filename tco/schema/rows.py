@@ -326,7 +326,7 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """Relative optimality gap at which the solver stops [fraction]."""
 
     time_limit_s: Annotated[float, Field(gt=0)] = 60.0
-    """Solver time limit [s]."""
+    """Time limit for the whole run (model build, every solve, the alternatives) [s]."""
 
 
 class UncertaintyRow(BaseModel, extra="forbid", frozen=True):
