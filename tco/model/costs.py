@@ -77,7 +77,10 @@ def _flat(form: Linear, q: registry.PoolQuantities) -> Any:
 def add_objective(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     """Discounted TCO in millions, plus elastic penalties when present."""
     factor = registry.annuity(ctx.inputs.site)
-    expr = MONEY_SCALE * (m.e_capex_total + factor * m.e_opex_per_year)
+    tco = registry.discounted_tco(
+        m.e_capex_total, 0.0, registry.opex_present_value(m.e_opex_per_year, factor)
+    )
+    expr = MONEY_SCALE * tco
     if ctx.elastic:
         expr += PENALTY_WEIGHT * sum(var * weight for var, weight in ctx.penalties.values())
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

@@ -55,7 +55,12 @@ class Footprints:
 def footprints(inputs: PlanningInputs, options: list[Option]) -> Footprints:
     factor = registry.annuity(inputs.site)
     sizes = {o.key: footprint(inputs, o) for o in options}
-    cost = {k: fp.capex + factor * fp.opex_per_year for k, fp in sizes.items()}
+    cost = {
+        k: registry.discounted_tco(
+            fp.capex, 0.0, registry.opex_present_value(fp.opex_per_year, factor)
+        )
+        for k, fp in sizes.items()
+    }
     cheapest = {
         w: min((cost[o.key] for o in options if o.workload == w), default=0.0)
         for w in inputs.workloads
