@@ -7,6 +7,7 @@ import pytest
 from tco.errors import InputError
 from tco.scenario.budget import Budget
 from tco.scenario.engine import Engine
+from tco.scenario.optimize import solve_scenario
 from tco.scenario.scenario import Override, Scenario
 from tco.schema.inputs import PlanningInputs
 
@@ -165,3 +166,19 @@ def test_scenario_dimensions_are_checked() -> None:
         Scenario(three_dimension_inputs()).with_forced("vendor", "x")
     pinned = Scenario(three_dimension_inputs()).with_forced("chip", "h100")
     assert pinned.with_forced("fabric", "ib").forced == {"chip": "h100", "fabric": "ib"}
+
+
+def test_a_target_override_and_a_forced_chip_in_one_scenario() -> None:
+    inputs = three_dimension_inputs()
+    base = solve_scenario(Scenario(inputs), 60, 1e-9).plan
+    more = Scenario(inputs).with_override(
+        Override("Workloads", "chat", "target_tokens_per_s", 30_000)
+    )
+    bigger = solve_scenario(more, 60, 1e-9).plan
+    assert base is not None and bigger is not None
+    assert bigger.tco > base.tco  # a higher target never costs less
+    chat = next(p for p in bigger.pools if p.workload == "chat")
+    assert chat.throughput_tokens_per_s >= 30_000
+    pinned = solve_scenario(more.with_forced("chip", "ascend"), 60, 1e-9).plan
+    assert pinned is not None and {p.chip for p in pinned.pools} == {"ascend"}
+    assert pinned.tco >= bigger.tco

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from tco.scenario.budget import Budget
 from tco.scenario.engine import Engine
 from tco.scenario.result import OptimizeResult
+from tco.scenario.scenario import Scenario
 from tco.schema.inputs import PlanningInputs
 
-__all__ = ["OptimizeResult", "make_engine", "optimize"]
+__all__ = ["OptimizeResult", "make_engine", "optimize", "solve_scenario"]
 
 
 def make_engine(
@@ -45,3 +46,17 @@ def optimize(
     """
     engine = make_engine(inputs, time_limit_s, mip_gap, prune)
     return engine.solve(forced, explain=explain)
+
+
+def solve_scenario(
+    scenario: Scenario, time_limit_s: float | None = None, mip_gap: float | None = None
+) -> OptimizeResult:
+    """The best plan of one scenario: its overrides applied and validated, its ids forced.
+
+    Performance evaluations are shared with every earlier engine of the process
+    (`tco.model.performance`), so a scenario that changes prices costs a model
+    build and a solve, not a new performance model.
+    """
+    inputs = scenario.inputs()
+    engine = make_engine(inputs, time_limit_s, mip_gap)
+    return engine.solve(scenario.forced, explain=not scenario.forced)
