@@ -48,9 +48,6 @@ SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
 #: Categories whose capex counts as hardware for maintenance.
 HARDWARE_CATEGORIES = ("compute", "network")
 
-#: Sheet of each priced row kind, and how a pool names its row there.
-POOL_SHEETS = ("Chips", "Fabrics", "Cooling", "Site")
-
 
 @dataclass(frozen=True)
 class PoolQuantities:
