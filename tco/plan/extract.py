@@ -130,7 +130,7 @@ class Plan:
 
     @property
     def opex_per_year(self) -> float:
-        return self.energy_per_year + self.maintenance_per_year
+        return float(registry.yearly_opex(self.energy_per_year, self.maintenance_per_year))
 
 
 def _true_throughput(o: Option, nodes: int, replicas: int) -> float:
