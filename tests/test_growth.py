@@ -211,12 +211,6 @@ def test_second_round_keeps_every_option_of_a_cheaper_plan() -> None:
     assert COUNTS["cheaper optimum with spare cards kept"] >= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with no domestic option the cheapest spare card costs inf, and HiGHS answers "
-    "the bound model with an error instead of 'infeasible'; optimize then takes the bound "
-    "as -inf and runs a needless second round",
-)
 def test_bound_model_without_a_domestic_option_is_infeasible() -> None:
     inputs = make_inputs(
         site={"min_domestic_share": 0.5},

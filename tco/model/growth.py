@@ -140,11 +140,15 @@ def spare_bound_model(
         m.capex_constraint = pyo.Constraint(
             expr=sum(fp.sizes[k].capex * m.v_use[k] for k in keys) + migration <= site.capex_budget
         )
+    card_floor = fp.card_floor
+    if not math.isfinite(card_floor):
+        # No domestic option: no plan can buy a spare domestic card, so the model is
+        # infeasible by construction (an infinite price would be a solver error instead).
+        m.no_domestic_option_constraint = pyo.Constraint(expr=m.v_spare_cards <= 0)
+        card_floor = 0.0
     m.objective = pyo.Objective(
         expr=MONEY_SCALE
-        * (
-            sum(fp.cost[k] * m.v_use[k] for k in keys) + migration + fp.card_floor * m.v_spare_cards
-        ),
+        * (sum(fp.cost[k] * m.v_use[k] for k in keys) + migration + card_floor * m.v_spare_cards),
         sense=pyo.minimize,
     )
     return m
