@@ -396,11 +396,11 @@ def row_id(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
 def confidence(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
     """How sure the unit price is: the row's price confidence (chips default to low)."""
     if line.price_sheet == "Chips":
-        return str(chip.price_confidence or "low")
+        return str(chip.price_confidence)
     if line.price_sheet == "Fabrics":
-        return str(fabric.confidence or "medium")
+        return str(fabric.confidence)
     if line.price_sheet == "Cooling":
-        return str(cooling.confidence or "medium")
+        return str(cooling.confidence)
     return "medium"
 
 

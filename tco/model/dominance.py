@@ -91,21 +91,21 @@ def prune_dominated(
     inputs: PlanningInputs,
     options: list[Option],
     prints: Mapping[OptionKey, Footprint] | None = None,
-    within: str | None = None,
+    within: tuple[str, ...] = (),
 ) -> list[Option]:
     """The options no other option of the same (workload, chip) dominates, in order.
 
     `prints` may hold footprints computed already (keys of `options` at least).
-    `within` = "fabric" or "cooling" compares only options that also share that
-    id, so the survivors stay valid when that dimension is later forced to any id
-    (a dominator on another fabric would be gone then).
+    `within` names dimensions ("fabric", "cooling") whose id compared options
+    must also share, so the survivors stay valid when those dimensions are later
+    forced to any id (a dominator on another fabric would be gone then).
     """
     share = inputs.site.min_domestic_share
     if prints is None:
         prints = {o.key: footprint(inputs, o) for o in options}
     groups: dict[tuple[str, ...], list[Option]] = {}
     for o in options:
-        extra = (getattr(o, within),) if within is not None else ()
+        extra = tuple(getattr(o, dimension) for dimension in within)
         groups.setdefault((o.workload, o.chip, *extra), []).append(o)
     survivors: set[tuple[str, str, str, str]] = set()
     for (_, chip_id, *_rest), group in groups.items():

@@ -441,12 +441,12 @@ def _warnings(
         out.append(f"NOT PROVEN OPTIMAL: the solver stopped ({outcome.termination}) with gap {gap}")
     for p in pools:
         chip = inputs.chips[p.chip]
-        if (chip.price_confidence or "low") == "low":
+        if chip.price_confidence == "low":
             out.append(
                 f"{p.workload}: {chip.name} prices are low-confidence placeholders "
                 f"(Chips row {inputs.source_rows.get(('Chips', p.chip))}); replace "
                 "them with a quote"
             )
-        if (chip.confidence or "medium") == "low":
+        if chip.confidence == "low":
             out.append(f"{p.workload}: {chip.name} specs are low-confidence; see Uncertainty")
     return tuple(out)

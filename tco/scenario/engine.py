@@ -54,15 +54,9 @@ class _View:
     options: dict[OptionKey, Option]
 
 
-def _within(forced: Mapping[str, str]) -> str | None:
+def _within(forced: Mapping[str, str]) -> tuple[str, ...]:
     """The view a scenario needs: pruning must not rely on a dimension it pins."""
-    if "fabric" in forced and "cooling" in forced:
-        return "fabric+cooling"
-    if "fabric" in forced:
-        return "fabric"
-    if "cooling" in forced:
-        return "cooling"
-    return None
+    return tuple(d for d in ("fabric", "cooling") if d in forced)
 
 
 class Engine:
@@ -81,7 +75,7 @@ class Engine:
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
         self._footprints: Footprints | None = None
-        self._views: dict[str | None, _View] = {}
+        self._views: dict[tuple[str, ...], _View] = {}
         #: Models built so far: one per view used, one per spare-card round; every
         #: other solve only changes bounds.
         self.models_built = 0
@@ -109,20 +103,17 @@ class Engine:
             self.timings["presolve"] += time.perf_counter() - started
         return self._prints
 
-    def _pruned(self, options: list[Option], within: str | None = None) -> list[Option]:
+    def _pruned(self, options: list[Option], within: tuple[str, ...] = ()) -> list[Option]:
+        """The options no other of the same (workload, chip, *within ids) dominates."""
         if not self.prune:
             return options
         prints = self._prints_of()
-        if within == "fabric+cooling":
-            # Both pinned: compare only options sharing fabric and cooling.
-            groups: dict[tuple[str, str], list[Option]] = defaultdict(list)
-            for o in options:
-                groups[(o.fabric, o.cooling)].append(o)
-            kept = {o.key for g in groups.values() for o in prune_dominated(self.inputs, g, prints)}
-            return [o for o in options if o.key in kept]
-        return prune_dominated(self.inputs, options, prints, within=within)
+        started = time.perf_counter()
+        kept = prune_dominated(self.inputs, options, prints, within=within)
+        self.timings["presolve"] += time.perf_counter() - started
+        return kept
 
-    def _view(self, within: str | None) -> _View:
+    def _view(self, within: tuple[str, ...]) -> _View:
         """The first-round model of a view (see the module docstring), built on first use."""
         if within in self._views:
             return self._views[within]
@@ -229,7 +220,8 @@ class Engine:
             timings = dict(self.timings)
             return OptimizeResult("no_solution", None, outcome, [], timings, options.excluded)
         view = self._view(_within(forced))
-        candidates = self._pruned(options.options)
+        # Unforced, the first round's candidates are the default view's options.
+        candidates = self._pruned(options.options) if forced else list(view.options.values())
         outcome, solved = self._round(view, candidates, limit_s)
         decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
         if self._share_rounds:
