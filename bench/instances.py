@@ -8,6 +8,7 @@ coolings x 12 workloads by perturbing catalog rows deterministically
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 from typing import Any
 
@@ -26,11 +27,25 @@ _MODELS = (
 
 
 def large_sheets(
-    chips: int = 60, fabrics: int = 8, workloads: int = 12, seed: int = 7
+    chips: int = 60,
+    fabrics: int = 8,
+    workloads: int = 12,
+    seed: int = 7,
+    interleave: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Sheets of a large instance: catalog rows cloned with +-20% price/power/speed."""
+    """Sheets of a large instance: catalog rows cloned with +-20% price/power/speed.
+
+    `interleave` alternates domestic and import base chips (the catalog lists the
+    domestic ones first), so a small instance holds both kinds.
+    """
     rng = random.Random(seed)
     base_chips = [c for c in DEFAULT_CATALOG["Chips"] if c.get("cooling_required") != "liquid"]
+    if interleave:
+        domestic = [c for c in base_chips if c["origin"] == "domestic"]
+        imported = [c for c in base_chips if c["origin"] != "domestic"]
+        base_chips = [
+            c for pair in itertools.zip_longest(domestic, imported) for c in pair if c is not None
+        ]
     chip_rows = []
     for i in range(chips):
         row = copy.deepcopy(base_chips[i % len(base_chips)])
