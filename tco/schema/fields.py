@@ -108,6 +108,7 @@ def _confidence() -> Field:
     )
 
 
+SHARE_BASES = ("cards", "compute", "spend")
 ORIGINS = ("domestic", "import")
 
 CHIPS = Sheet(
@@ -536,10 +537,20 @@ SITE = Sheet(
             "min_domestic_share",
             "float",
             "fraction",
-            "Minimum share of domestic cards",
+            "Minimum domestic share, measured on domestic_share_basis",
             ge=0,
             le=1,
             default=0.0,
+            required=False,
+        ),
+        Field(
+            "domestic_share_basis",
+            "enum",
+            "-",
+            "What the domestic share counts: cards; compute (cards x bf16_tflops); "
+            "spend (card and host purchase)",
+            choices=SHARE_BASES,
+            default="cards",
             required=False,
         ),
         Field(

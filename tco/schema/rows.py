@@ -314,7 +314,11 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """Capex limit (blank = none) [currency]."""
 
     min_domestic_share: Annotated[float, Field(ge=0, le=1)] = 0.0
-    """Minimum share of domestic cards [fraction]."""
+    """Minimum domestic share, measured on domestic_share_basis [fraction]."""
+
+    domestic_share_basis: Literal["cards", "compute", "spend"] = "cards"
+    """What the domestic share counts: cards; compute (cards x bf16_tflops); spend (card and host
+    purchase)."""
 
     comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.5
     """Share of data-parallel communication hidden behind compute [fraction]."""
