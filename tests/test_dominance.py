@@ -16,6 +16,7 @@ from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.model.dominance import Footprint, prune_dominated
 from tco.model.options import Option, build_options
+from tco.model.share import grow
 from tco.schema.inputs import PlanningInputs
 
 from factory import CHIP, COOLING, DOMESTIC, INFERENCE, MODEL, make_inputs
@@ -81,15 +82,50 @@ def test_exact_ties_keep_one_option() -> None:
     assert kept(inputs, options) == {("h100", "air"), ("ascend", "air")}
 
 
-def test_domestic_pools_that_may_grow_under_a_share_are_all_kept() -> None:
-    # One Ascend replica leaves 6 free slots that spare domestic cards may fill, so
-    # footprints at one size cannot rank the Ascend options; the import H100 group
-    # is pruned as usual.
-    inputs, options = instance([COOLING, PRICEY], min_domestic_share=0.5)
-    assert kept(inputs, options) == {("h100", "air"), ("ascend", "air"), ("ascend", "pricey")}
-    # Without a share, spare cards never pay: the dearer cooling goes.
-    inputs, options = instance([COOLING, PRICEY])
-    assert ("ascend", "pricey") not in kept(inputs, options)
+#: Air with racks twice as dense but dearer: worse for a pool of up to 4 nodes, better
+#: from 5 (one rack instead of two).
+DENSE = dict(COOLING, cooling_id="dense", rack_price=8_000, nodes_per_rack_max=8, max_rack_kw=80)
+
+
+def share_instance(coolings: list[dict[str, Any]], import_target: float, share: float):
+    """chat may run on Ascend; big only on H100, so Ascend pools may grow for the share."""
+    inputs = make_inputs(
+        site={"min_domestic_share": share},
+        Chips=[CHIP, DOMESTIC],
+        Cooling=coolings,
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[
+            dict(INFERENCE, model_id="m7", target_tokens_per_s=SPARE_SLOTS),
+            dict(
+                INFERENCE,
+                workload_id="big",
+                model_id="m7",
+                target_tokens_per_s=import_target,
+                allowed_chips="h100",
+            ),
+        ],
+    )
+    return inputs, grow(inputs, build_options(inputs).options)
+
+
+def test_growing_domestic_pools_are_compared_at_every_size() -> None:
+    inputs, options = share_instance([COOLING, DENSE, PRICEY], 200_000.0, 0.6)
+    ascend = {o.cooling: o for o in options if o.chip == "ascend"}
+    # 31 H100 cards need 46.5 domestic ones: the 1-replica Ascend pool may grow to 6 nodes.
+    assert (ascend["air"].target_nodes, ascend["air"].max_nodes) == (1, 6)
+    chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
+    # Pricey is dearer at every size; dense is dearer up to 4 nodes and cheaper from 5.
+    assert chat == {("h100", "air"), ("ascend", "air"), ("ascend", "dense")}
+
+
+def test_a_pool_that_cannot_grow_far_enough_to_gain_is_pruned() -> None:
+    # 7 H100 cards need 7 domestic ones: Ascend grows to 4 replicas on one node, where
+    # dense racks are only dearer.
+    inputs, options = share_instance([COOLING, DENSE], 40_000.0, 0.5)
+    ascend = [o for o in options if o.chip == "ascend"]
+    assert {o.max_replicas for o in ascend} == {4}
+    chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
+    assert chat == {("h100", "air"), ("ascend", "air")}
 
 
 def test_domestic_pools_that_cannot_grow_are_pruned_under_a_share() -> None:

@@ -426,6 +426,25 @@ def discount_factor_at(rate: Any, year: int) -> Any:
     return (1.0 + rate) ** -year
 
 
+def share_amount(basis: str, chip: Any, cards: Any, nodes: Any) -> Any:
+    """A pool's amount on a domestic-share basis (Site `domestic_share_basis`).
+
+    cards [cards] = cards; compute [TFLOPS] = cards x bf16_tflops; spend
+    [currency] = cards x card_price + nodes x node_price (the accelerator-server
+    purchase). Linear in (cards, nodes) without a constant, so it works on
+    numbers and on Pyomo expressions alike.
+    """
+    if basis == "cards":
+        return cards
+    if basis == "compute":
+        return float(chip.bf16_tflops) * cards
+    if basis == "spend":
+        card = float(getattr(chip, LINES_BY_KEY["card"].price_field))
+        host = float(getattr(chip, LINES_BY_KEY["host"].price_field))
+        return card * cards + host * nodes
+    raise ValueError(f"unknown domestic share basis {basis!r}")
+
+
 def stack_migration_costs(chips: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
     """One-off migration cost per software stack and the chip row it comes from.
 

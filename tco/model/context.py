@@ -59,6 +59,8 @@ class ModelContext:
     costs: CostTerms = field(default_factory=CostTerms)
     #: Penalised slack terms of the elastic model: name -> (expression, weight).
     penalties: dict[str, tuple[Any, float]] = field(default_factory=dict)
+    #: Per-card share amount the domestic-share row is divided by (`limits.share_rule`).
+    share_scale: float = 1.0
 
     def option(self, key: OptionKey) -> Option:
         return self.by_key[key]

@@ -9,16 +9,24 @@ so same supply cap, origin and software stack) when A is no worse on every
 footprint entry; removing B then cannot change the optimum. Cards count as
 "worse when more" if the chip is supply-capped or imported under a domestic
 share, "worse when fewer" if it is domestic under a domestic share, and must
-be equal when both hold. Domestic groups under a share whose pools may hold
-more cards than their smallest size (spare slots, or grown for the share) are
-kept whole; the elastic model is never pruned.
+be equal when both hold.
+
+Domestic pools under a share may grow past their smallest size
+(`tco.model.share`). Within such a group A dominates B only at every size: A
+can take every size B can (same chip, so the same cards, nodes and share
+amount at each size) and is no worse on every footprint entry at each of
+them. A plan using B at some size is then matched by the same plan using A at
+that size. The elastic model is never pruned.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from tco.costs import registry
 from tco.costs.clos import size_clos
@@ -114,10 +122,7 @@ def prune_dominated(
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
         fewer_hurt = share > 0 and domestic
         if fewer_hurt and any(_may_grow(o) for o in group):
-            # More domestic cards help the share: pools that may hold more than their
-            # smallest size (spare slots, or grown for the share) are compared at one
-            # size only by their footprint, so keep them all.
-            survivors.update(o.key for o in group)
+            survivors.update(_undominated_at_every_size(inputs, group))
             continue
         for i, b in enumerate(group):
             beaten = any(
@@ -129,4 +134,75 @@ def prune_dominated(
             if not beaten:
                 survivors.add(b.key)
     kept = [o for o in options if o.key in survivors]
+    return kept
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An option's footprint at every size it may take.
+
+    Sizes are nodes (training) or replicas (inference), from `first` on; row i of
+    `metrics` is (capex, opex per year, facility kW, racks) at size first + i.
+    """
+
+    first: int
+    metrics: np.ndarray
+
+    @property
+    def last(self) -> int:
+        return self.first + int(self.metrics.shape[0]) - 1
+
+
+def profile(inputs: PlanningInputs, o: Option) -> Profile:
+    """Footprint of option o at each size from its smallest to its largest."""
+    chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+    cooling = inputs.coolings[o.cooling]
+    smallest_nodes, _, smallest_replicas = smallest_size(o)
+    if smallest_replicas is None:
+        first = smallest_nodes
+        nodes = np.arange(first, o.max_nodes + 1)
+        cards = nodes * o.cards_per_node
+    else:
+        first = smallest_replicas
+        replicas = np.arange(first, max(o.max_replicas, first) + 1)
+        cards = replicas * o.replica_cards
+        nodes = np.maximum(o.min_nodes, -(-cards // o.cards_per_node))
+    nics = nodes * o.nics_per_node
+    clos = np.array(
+        [_clos_counts(int(e), fabric.switch_radix, fabric.oversubscription) for e in nics]
+    ).reshape(-1, 4)
+    racks = -(-nodes // o.nodes_per_rack)
+    quantities = np.column_stack([cards, nodes, nics, clos, racks]).astype(float)
+    cost = registry.coefficients(registry.row_lookup(chip, fabric, cooling, inputs.site))
+    forms = (cost.capex, cost.opex_per_year, cost.facility_kw)
+    coefficients = np.array([[form.coefficient(d) for d in registry.DECISIONS] for form in forms])
+    metrics = np.column_stack([quantities @ coefficients.T, racks])
+    return Profile(first, metrics)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _clos_counts(endpoints: int, radix: int, oversubscription: float) -> tuple[int, ...]:
+    clos = size_clos(endpoints, radix, oversubscription)
+    return clos.leaf_switches, clos.spine_switches, clos.core_switches, clos.links
+
+
+def _covers(a: Profile, b: Profile) -> bool:
+    """Whether A can take every size B can and is no worse on every entry at each."""
+    if a.first > b.first or a.last < b.last:
+        return False
+    start = b.first - a.first
+    mine = a.metrics[start : start + b.metrics.shape[0]]
+    return bool(np.all(mine <= b.metrics + _TOL * np.maximum(1.0, np.abs(b.metrics))))
+
+
+def _undominated_at_every_size(inputs: PlanningInputs, group: list[Option]) -> list[OptionKey]:
+    """Keys of the group's options no other option dominates at every size (first of equals)."""
+    profiles = [profile(inputs, o) for o in group]
+    kept = []
+    for i, b in enumerate(profiles):
+        beaten = any(
+            _covers(a, b) and (j < i or not _covers(b, a)) for j, a in enumerate(profiles) if j != i
+        )
+        if not beaten:
+            kept.append(group[i].key)
     return kept

@@ -9,6 +9,7 @@ quantities, so the power limit and the energy cost use the same numbers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyomo.environ as pyo
@@ -34,13 +35,25 @@ def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> registry.PoolQuantit
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
-    m.v_racks = pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers)
+    def most_racks(k: Any) -> int:
+        o = ctx.option(k)
+        return math.ceil(o.max_nodes / o.nodes_per_rack)
+
+    m.v_racks = pyo.Var(
+        m.OPTIONS, within=pyo.NonNegativeIntegers, bounds=lambda _, *k: (0, most_racks(k))
+    )
 
     def rack_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """racks x nodes_per_rack >= nodes [racks]: slots and the rack kW limit."""
         return m.v_racks[k] * ctx.option(k).nodes_per_rack >= m.v_nodes[k]
 
     m.rack_constraint = pyo.Constraint(m.OPTIONS, rule=rack_constraint)
+
+    def rack_use_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """racks <= ceil(max_nodes / nodes_per_rack) x use [racks]: none on an unused option."""
+        return m.v_racks[k] <= most_racks(k) * m.v_use[k]
+
+    m.rack_use_constraint = pyo.Constraint(m.OPTIONS, rule=rack_use_constraint)
 
     def e_it_kw(m: pyo.ConcreteModel, *k: Any) -> Any:
         """IT kW of a pool (cards, hosts, NICs, switches) at peak."""

@@ -12,6 +12,9 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.model.context import ModelContext
+from tco.model.options import Option, smallest_size
+from tco.model.share import is_domestic
+from tco.model.share import weights as share_weights
 
 
 def _slack(m: pyo.ConcreteModel, ctx: ModelContext, name: str, scale: float) -> Any:
@@ -60,20 +63,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.supply_constraint = pyo.Constraint(m.CAPPED_CHIPS, rule=supply_constraint)
 
     if site.min_domestic_share > 0:
-        share = site.min_domestic_share
-        smallest = sum(
-            min((o.min_nodes * o.cards_per_node for o in options if o.workload == w), default=0)
-            for w in ctx.inputs.workloads
-        )
-        slack = _slack(m, ctx, "domestic", max(1.0, share * smallest))
-
-        def domestic_rule(m: pyo.ConcreteModel) -> Any:
-            """domestic cards (+ slack) >= min_domestic_share x all cards [cards]."""
-            domestic = sum(m.e_cards[o.key] for o in options if chips[o.chip].origin == "domestic")
-            every = sum(m.e_cards[o.key] for o in options)
-            return domestic + slack >= share * every
-
-        m.domestic_share_constraint = pyo.Constraint(rule=domestic_rule)
+        share_rule(m, ctx)
 
     if site.capex_budget is not None:
         slack = _slack(m, ctx, "capex", site.capex_budget)
@@ -83,3 +73,47 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
             return m.e_capex_total <= site.capex_budget + slack
 
         m.capex_budget_constraint = pyo.Constraint(rule=capex_rule)
+
+
+def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
+    """domestic W (+ slack) >= min_domestic_share x all W, W on the Site's basis.
+
+    W = w_card x cards + w_node x nodes (`tco.model.share.weights`), divided by
+    the largest per-card weight so the row's coefficients stay near 1 whatever
+    the basis' unit (cards, TFLOPS or currency). The elastic slack is in those
+    scaled units; `tco.solve.diagnose` converts it back.
+    """
+    inputs, options = ctx.inputs, ctx.options
+    share = inputs.site.min_domestic_share
+    chips = {o.chip for o in options}
+    ctx.share_scale = max((share_weights(inputs, c)[0] for c in chips), default=1.0) or 1.0
+
+    def least(o: Option) -> float:
+        nodes, cards, _ = smallest_size(o)
+        return float(_scaled(ctx, o, cards, nodes))
+
+    smallest = sum(
+        min((least(o) for o in options if o.workload == w), default=0.0) for w in inputs.workloads
+    )
+    slack = _slack(m, ctx, "domestic", max(1.0 / ctx.share_scale, share * smallest))
+
+    def amount(k: Any) -> Any:
+        o = ctx.option(k)
+        return _scaled(ctx, o, m.e_cards[k].expr, m.v_nodes[k])
+
+    def domestic_share_constraint(m: pyo.ConcreteModel) -> Any:
+        """sum_domestic W + slack >= share x sum_all W [scaled share units]."""
+        domestic = sum(amount(o.key) for o in options if is_domestic(inputs, o))
+        every = sum(amount(o.key) for o in options)
+        return domestic + slack >= share * every
+
+    m.domestic_share_constraint = pyo.Constraint(rule=domestic_share_constraint)
+
+
+def _scaled(ctx: ModelContext, o: Option, cards: Any, nodes: Any) -> Any:
+    """Option o's share amount for (cards, nodes), over the model's share scale."""
+    per_card, per_node = share_weights(ctx.inputs, o.chip)
+    amount = per_card / ctx.share_scale * cards
+    if per_node:
+        amount += per_node / ctx.share_scale * nodes
+    return amount

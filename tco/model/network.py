@@ -8,6 +8,7 @@ counts and links are exact linear functions of the active e_t (see
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +35,36 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.TIERS = pyo.Set(dimen=5, ordered=True, initialize=tiers)
     m.v_tier = pyo.Var(m.TIERS, within=pyo.Binary)
     m.v_tier_endpoints = pyo.Var(m.TIERS, within=pyo.NonNegativeReals)
-    for name in ("v_leaf", "v_spine", "v_core", "v_links"):
-        setattr(m, name, pyo.Var(m.OPTIONS, within=pyo.NonNegativeIntegers))
 
     def tiers_of(k: tuple[str, ...]) -> list[int]:
         return [t for t in range(1, 4) if (*k, t) in m.TIERS]
+
+    most = {o.key: _most_bought(o, fabrics[o.fabric], tiers_of(o.key)) for o in ctx.options}
+    for index, name in enumerate(_COUNTS):
+        setattr(
+            m,
+            name,
+            pyo.Var(
+                m.OPTIONS,
+                within=pyo.NonNegativeIntegers,
+                bounds=lambda _, *k, i=index: (0, most[k][i]),
+            ),
+        )
+
+    def fabric_use_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
+        """count <= most x use for leaf, spine, core and links: nothing on an unused option.
+
+        `most` is the option's own largest pool at its most expensive tier count, a
+        tight big-M; without it an incumbent the solver stopped on may carry
+        switches or links on options it does not use.
+        """
+        k, i = ki[:4], ki[4]
+        return getattr(m, _COUNTS[i])[k] <= most[k][i] * m.v_use[k]
+
+    m.fabric_use_constraint = pyo.Constraint(
+        [(*o.key, i) for o in ctx.options for i in range(len(_COUNTS)) if most[o.key][i] > 0],
+        rule=fabric_use_constraint,
+    )
 
     def e_nics(m: pyo.ConcreteModel, *k: Any) -> Any:
         """NIC ports (endpoints) of a pool = nics_per_node x nodes."""
@@ -98,6 +124,22 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         return m.v_links[k] >= sized(3, m, k)
 
     m.link_constraint = pyo.Constraint(m.OPTIONS, rule=link_constraint)
+
+
+#: The integer counts of a pool's fabric, in `tier_coefficients` order.
+_COUNTS = ("v_leaf", "v_spine", "v_core", "v_links")
+
+
+def _most_bought(o: Option, fabric: FabricRow, tiers: list[int]) -> tuple[int, ...]:
+    """Largest (leaf, spine, core, links) any tier count of the option's largest pool needs."""
+    per_tier = [
+        [
+            math.ceil(c * _tier_cap(o, fabric, t) - 1e-9)
+            for c in tier_coefficients(t, fabric.switch_radix, fabric.oversubscription)
+        ]
+        for t in tiers
+    ]
+    return tuple(max(column) for column in zip(*per_tier, strict=True))
 
 
 def _tier_cap(o: Option, fabric: FabricRow, tiers: int) -> float:

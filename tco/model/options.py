@@ -52,10 +52,12 @@ class Option:
     node_kw: float
     cuts: tuple[tuple[float, float], ...] = ()
     #: Nodes of the smallest pool meeting the target (max_nodes of an unshort,
-    #: ungrown option; see `tco.model.growth`).
+    #: ungrown option; see `tco.model.share`).
     target_nodes: int = 0
     replica_cards: int = 0
     tokens_per_replica: float = 0.0
+    #: Inference: replicas of the smallest pool meeting the target (0 when short).
+    target_replicas: int = 0
     max_replicas: int = 0
     #: Training: the true T(nodes) the cuts under-estimate, so a plan's throughput is
     #: read from the curve the model was built from, never recomputed.
@@ -179,10 +181,9 @@ def smallest_size(o: Option) -> tuple[int, int, int | None]:
     """(nodes, cards, replicas) of the smallest pool of option `o` meeting its target."""
     if o.kind == "training":
         return o.target_nodes, o.target_nodes * o.cards_per_node, None
-    replicas = math.ceil(o.target_tokens_per_s / o.tokens_per_replica - 1e-9)
-    cards = replicas * o.replica_cards
+    cards = o.target_replicas * o.replica_cards
     nodes = max(o.min_nodes, math.ceil(cards / o.cards_per_node))
-    return nodes, cards, replicas
+    return nodes, cards, o.target_replicas
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ class _PoolSize:
 
     max_nodes: int
     cuts: tuple[tuple[float, float], ...]
+    #: Inference: replicas meeting the target (0 when short) and the most the pool holds.
+    target_replicas: int
     max_replicas: int
 
 
@@ -227,9 +230,14 @@ def _pool_size(
         if min_cards > chip.max_cards:
             return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0)
-    max_replicas = (max_nodes * chip.cards_per_node) // perf.replica_cards
-    return _PoolSize(max_nodes, (), max_replicas)
+        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0)
+    if short:
+        # Elastic: as many replicas as the largest pool holds, short of the target.
+        return _PoolSize(max_nodes, (), 0, (max_nodes * chip.cards_per_node) // perf.replica_cards)
+    # Replicas beyond the target only add cost (a domestic share may grow domestic
+    # pools, see `tco.model.share`).
+    replicas = math.ceil(perf.target_tokens_per_s / perf.tokens_per_replica - 1e-9)
+    return _PoolSize(max_nodes, (), replicas, replicas)
 
 
 def _option(
@@ -266,6 +274,7 @@ def _option(
         cuts=size.cuts,
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
+        target_replicas=size.target_replicas,
         max_replicas=size.max_replicas,
         target_nodes=size.max_nodes,
         curve=None if is_inference else perf.curve,  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.model.context import ModelContext, count_of, value_of
-from tco.model.options import Option
+from tco.model.options import Option, smallest_size
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
@@ -73,11 +73,46 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.max_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=max_nodes_constraint)
 
+    def least_nodes(o: Option) -> int:
+        """Fewest nodes of a used pool: its smallest size meeting the target.
+
+        The elastic model may fall short of a target, so there only the memory
+        floor holds.
+        """
+        return o.min_nodes if ctx.elastic else smallest_size(o)[0]
+
     def min_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """nodes >= min_nodes x use [nodes]: the model must fit in memory."""
-        return m.v_nodes[k] >= ctx.option(k).min_nodes * m.v_use[k]
+        """nodes >= least nodes x use [nodes]: the target (or, elastic, memory) needs them.
+
+        Implied by the throughput rows at integer points, but not in the LP
+        relaxation, where it makes a fractional use pay for a whole pool.
+        """
+        return m.v_nodes[k] >= least_nodes(ctx.option(k)) * m.v_use[k]
 
     m.min_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=min_nodes_constraint)
+
+    def min_replicas_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """replicas >= target replicas x use [replicas] (0 in the elastic model)."""
+        least = 0 if ctx.elastic else ctx.option(k).target_replicas
+        return m.v_replicas[k] >= least * m.v_use[k]
+
+    m.min_replicas_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=min_replicas_constraint)
+
+    def max_replicas_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """replicas <= max_replicas x use [replicas]: no replica on an unused option."""
+        return m.v_replicas[k] <= ctx.option(k).max_replicas * m.v_use[k]
+
+    m.max_replicas_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=max_replicas_constraint)
+
+    def throughput_use_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """t <= use [share of the target]: one pool serves at most its workload's target.
+
+        Valid because exactly one option serves a workload; it keeps the LP
+        relaxation from meeting a target with a sliver of a large pool's use.
+        """
+        return m.v_throughput[k] <= m.v_use[k]
+
+    m.throughput_use_constraint = pyo.Constraint(m.OPTIONS, rule=throughput_use_constraint)
 
     def training_curve_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
         """t x target <= a_i x nodes + b_i x use [tokens/s], cuts of the concave T(nodes)."""

@@ -13,9 +13,9 @@ per *view*. A view is the set of options a family of scenarios may need:
 
 A solve only changes variable bounds through the persistent HiGHS interface:
 `v_use <= 0` for the options a scenario excludes or its presolve dropped.
-The spare-card round of a domestic share
-(`tco.model.growth`) depends on the incumbent, so its options get a model of
-their own, cached by the option set.
+Under a domestic share the options' domestic pools may grow
+(`tco.model.share`), so spare capacity is part of the one model: there is one
+solve per scenario.
 
 Every stage draws on one `Budget`, Pyomo translation included.
 """
@@ -23,26 +23,25 @@ Every stage draws on one `Budget`, Pyomo translation included.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tco.model.build import Decisions, build_model, decisions
-from tco.model.context import MONEY_SCALE, ModelContext
+from tco.model.build import build_model, decisions
+from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, footprint, prune_dominated
-from tco.model.growth import Footprints, footprints, second_round_options, spare_bound_model
 from tco.model.options import Option, OptionKey, OptionSet, build_options
+from tco.model.share import grow
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
 from tco.scenario.result import OptimizeResult
 from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
-from tco.solve.highs import PersistentModel, SolveOutcome, relative_gap, solve
+from tco.solve.highs import PersistentModel, SolveOutcome
 
 #: Stages whose seconds are solver work (translation included): a plan's solve time.
-SOLVER_STAGES = ("translate", "solve", "spare_bound", "solve_grown")
+SOLVER_STAGES = ("translate", "solve")
 
 
 @dataclass
@@ -74,32 +73,29 @@ class Engine:
         self._options: OptionSet | None = None
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
-        self._footprints: Footprints | None = None
         self._views: dict[tuple[str, ...], _View] = {}
-        #: Models built so far: one per view used, one per spare-card round; every
-        #: other solve only changes bounds.
+        #: Models built so far: one per view used; every other solve only changes bounds.
         self.models_built = 0
-        share = inputs.site.min_domestic_share
-        self._share_rounds = 0 < share < 1
 
     # ------------------------------------------------------------------ caches
     @property
     def options(self) -> OptionSet:
-        """Every option of every workload, with its performance, built once."""
+        """Every option of every workload, with its performance, built once.
+
+        Domestic pools may grow as far as a domestic share can need
+        (`tco.model.share.grow`, valid for every forced id).
+        """
         if self._options is None:
             started = time.perf_counter()
-            self._options = build_options(self.inputs)
+            built = build_options(self.inputs)
+            self._options = OptionSet(grow(self.inputs, built.options), built.exclusions)
             self.timings["perf"] += time.perf_counter() - started
         return self._options
 
     def _prints_of(self) -> dict[OptionKey, Footprint]:
         if self._prints is None:
             started = time.perf_counter()
-            if self._share_rounds:
-                self._footprints = footprints(self.inputs, self.options.options)
-                self._prints = dict(self._footprints.sizes)
-            else:
-                self._prints = {o.key: footprint(self.inputs, o) for o in self.options.options}
+            self._prints = {o.key: footprint(self.inputs, o) for o in self.options.options}
             self.timings["presolve"] += time.perf_counter() - started
         return self._prints
 
@@ -127,11 +123,7 @@ class Engine:
         return view
 
     def _exact_view(self, options: list[Option]) -> _View:
-        """A model over exactly `options`, for one round.
-
-        Not kept: such rounds depend on their incumbent and rarely repeat, and a
-        large model per alternative would hold memory for nothing.
-        """
+        """A model over exactly `options`, not kept (a fallback `_round` does not expect)."""
         started = time.perf_counter()
         m, ctx = build_model(self.inputs, options)
         self.timings["build"] += time.perf_counter() - started
@@ -152,8 +144,6 @@ class Engine:
         view: _View,
         active: list[Option],
         limit_s: float | None,
-        cutoff: float | None = None,
-        label: str = "solve",
     ) -> tuple[SolveOutcome, _View]:
         """Solve the view with only `active` options usable (`v_use <= 0` for the rest).
 
@@ -177,9 +167,9 @@ class Engine:
         started = time.perf_counter()
         translate = view.model.translate_seconds
         left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
-        outcome = view.model.solve(left, self.mip_gap, cutoff)
+        outcome = view.model.solve(left, self.mip_gap)
         self.timings["translate"] += view.model.translate_seconds - translate
-        self.timings[label] += (
+        self.timings["solve"] += (
             time.perf_counter() - started - (view.model.translate_seconds - translate)
         )
         return outcome, view
@@ -192,11 +182,7 @@ class Engine:
     ) -> OptimizeResult:
         """The minimum-TCO plan with `forced` ids pinned ('chip', 'fabric', 'cooling').
 
-        Two rounds under a domestic share, as `tco.model.growth` explains: the
-        smallest pools first, then, when the bound model says spare domestic
-        cards could beat that incumbent, pools that may grow, with solutions
-        worse than the incumbent cut off. `limit_s` caps each solve of this
-        scenario; the run's budget caps them all.
+        `limit_s` caps this scenario's solve; the run's budget caps them all.
         """
         forced = dict(forced or {})
         inputs = self.inputs
@@ -224,10 +210,6 @@ class Engine:
         candidates = self._pruned(options.options) if forced else list(view.options.values())
         outcome, solved = self._round(view, candidates, limit_s)
         decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
-        if self._share_rounds:
-            outcome, decided, candidates = self._spare_round(
-                options, outcome, decided, candidates, limit_s
-            )
         result = OptimizeResult(
             outcome.status,
             None,
@@ -251,64 +233,6 @@ class Engine:
         result.timings_s = dict(self.timings)
         return result
 
-    def _spare_round(
-        self,
-        options: OptionSet,
-        first: SolveOutcome,
-        decided: Decisions | None,
-        candidates: list[Option],
-        limit_s: float | None,
-    ) -> tuple[SolveOutcome, Decisions | None, list[Option]]:
-        """Second round: may spare domestic cards beat the first round's incumbent?"""
-        self._prints_of()
-        fp = self._footprints
-        assert fp is not None
-        if self.budget.expired:
-            # No time to look for plans with spare cards: whatever the first round
-            # found is not proven optimal (those plans were never ruled out).
-            status = "feasible" if first.has_solution else "no_solution"
-            stopped = dataclasses.replace(
-                first,
-                status=status,
-                bound=None,
-                gap=None,
-                message="the time limit was reached before plans with spare domestic cards "
-                "were ruled out",
-            )
-            return stopped, decided, candidates
-        scaled = first.objective if first.has_solution else None
-        incumbent = scaled / MONEY_SCALE if scaled is not None else None
-        started = time.perf_counter()
-        left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
-        bound_outcome = solve(spare_bound_model(self.inputs, options.options, fp), left, 1e-6)
-        self.timings["spare_bound"] += time.perf_counter() - started
-        if bound_outcome.status == "infeasible":
-            return first, decided, candidates
-        spare_bound = (
-            bound_outcome.bound
-            if bound_outcome.bound is not None and math.isfinite(bound_outcome.bound)
-            else -math.inf
-        )
-        if scaled is not None and spare_bound >= scaled * (1 - 1e-9):
-            return first, decided, candidates
-        grown = second_round_options(self.inputs, options.options, fp, incumbent)
-        if grown is None:
-            return first, decided, candidates
-        grown_candidates = self._pruned(grown)
-        cutoff = None if scaled is None else scaled * (1 + 1e-7)
-        # The spare-card round's options depend on the incumbent, so it gets a model of
-        # its own (cached by its option set); a single formulation is to replace it.
-        second, solved = self._round(
-            self._exact_view(grown_candidates), grown_candidates, limit_s, cutoff, "solve_grown"
-        )
-        if second.objective is not None and (scaled is None or second.objective < scaled):
-            return second, decisions(solved.model.model, solved.ctx), grown_candidates
-        if second.status in ("feasible", "no_solution"):
-            return _unproven(first, second, spare_bound), decided, candidates
-        if not first.has_solution and second.status != "infeasible":
-            return second, None, candidates
-        return first, decided, candidates
-
     def diagnose(self) -> list[str]:
         started = time.perf_counter()
         lines = diagnose(self.inputs, self.budget.left(), self.elastic_options())
@@ -328,24 +252,4 @@ def _out_of_time(budget: Budget) -> SolveOutcome:
         f"the {budget.seconds:g} s time limit was spent before a solve could start "
         f"({budget.elapsed():.1f} s on reading the inputs, the performance model and "
         "the model build)",
-    )
-
-
-def _unproven(first: SolveOutcome, second: SolveOutcome, spare_bound: float) -> SolveOutcome:
-    """The incumbent stands, but the second round stopped before proving it optimal.
-
-    Every plan is either fixed-size (bounded by the first round) or buys spare
-    cards (bounded by the better of the bound model and the second round).
-    """
-    grown = max(spare_bound, second.bound if second.bound is not None else -math.inf)
-    lowest = min(first.bound if first.bound is not None else -math.inf, grown)
-    bound = lowest if math.isfinite(lowest) else None
-    status = "feasible" if first.has_solution else "no_solution"
-    return dataclasses.replace(
-        first,
-        status=status,
-        bound=bound,
-        gap=relative_gap(first.objective, bound),
-        termination=second.termination,
-        message="the search for plans with spare domestic cards stopped: " + second.message,
     )

@@ -109,12 +109,22 @@ def diagnose(
                 "every target"
             )
         elif kind == "domestic":
+            unit = _SHARE_UNITS[site.domestic_share_basis].format(currency=currency)
             lines.append(
                 f"minimum domestic share {site.min_domestic_share:.0%} is "
-                f"{_fmt(amount)} domestic cards short in the cheapest plan that "
-                "meets every target"
+                f"{_fmt(amount * ctx.share_scale)} {unit} "
+                "short in the cheapest plan that meets every target (that much would have "
+                "to move from import to domestic chips)"
             )
     return lines or ["no plan meets every target and limit, but no single limit explains it"]
+
+
+#: What the domestic-share slack counts, per `Site.domestic_share_basis`.
+_SHARE_UNITS = {
+    "cards": "domestic cards",
+    "compute": "TFLOPS of domestic BF16 compute",
+    "spend": "{currency} of domestic card and host spend",
+}
 
 
 def _target_line(options: OptionSet, workload: str, amount: float) -> str:
