@@ -8,7 +8,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.costs import registry
-from tco.model.options import Option, OptionKey
+from tco.model.options import Option, OptionKey, smallest_size
 from tco.schema.inputs import PlanningInputs
 
 #: Money enters the MILP in millions so coefficients stay within ~6 orders of
@@ -64,6 +64,15 @@ class ModelContext:
 
     def option(self, key: OptionKey) -> Option:
         return self.by_key[key]
+
+    def least_nodes(self, key: OptionKey) -> int:
+        """Fewest nodes a used pool of option `key` has: its smallest size meeting the target.
+
+        The elastic model may fall short of a target, so there only the memory
+        floor holds.
+        """
+        o = self.by_key[key]
+        return o.min_nodes if self.elastic else smallest_size(o)[0]
 
     def lookup(self, key: OptionKey) -> registry.FieldLookup:
         """The input fields that price option `key`'s pool, for the cost-line registry."""

@@ -42,6 +42,25 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.stack_adoption_constraint = pyo.Constraint(m.OPTIONS, rule=stack_adoption_constraint)
 
+    workload_stacks = sorted(
+        {(o.workload, inputs.chips[o.chip].software_stack) for o in ctx.options}
+    )
+
+    def workload_stack_constraint(m: pyo.ConcreteModel, w: str, s: str) -> Any:
+        """stack[s] >= sum of use over w's pools on s: valid as w uses one pool.
+
+        Added to the per-option rows, not instead of them: in the LP relaxation it
+        stops a workload from spreading over many options of one stack, each
+        under a fraction of its migration.
+        """
+        return m.v_stack[s] >= sum(
+            m.v_use[o.key]
+            for o in ctx.options
+            if o.workload == w and inputs.chips[o.chip].software_stack == s
+        )
+
+    m.workload_stack_constraint = pyo.Constraint(workload_stacks, rule=workload_stack_constraint)
+
     def stack_use_constraint(m: pyo.ConcreteModel, s: str) -> Any:
         """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.
 

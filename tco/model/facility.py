@@ -55,6 +55,13 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.rack_use_constraint = pyo.Constraint(m.OPTIONS, rule=rack_use_constraint)
 
+    def rack_floor_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """racks >= ceil(least nodes / nodes_per_rack) x use [racks]: whole racks in the LP too."""
+        least = math.ceil(ctx.least_nodes(k) / ctx.option(k).nodes_per_rack)
+        return m.v_racks[k] >= least * m.v_use[k]
+
+    m.rack_floor_constraint = pyo.Constraint(m.OPTIONS, rule=rack_floor_constraint)
+
     def e_it_kw(m: pyo.ConcreteModel, *k: Any) -> Any:
         """IT kW of a pool (cards, hosts, NICs, switches) at peak."""
         return registry.it_kw(quantities(m, k), ctx.lookup(k))

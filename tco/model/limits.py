@@ -108,6 +108,28 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         return domestic + slack >= share * every
 
     m.domestic_share_constraint = pyo.Constraint(rule=domestic_share_constraint)
+    domestic_options = [o for o in options if is_domestic(inputs, o)]
+    if ctx.elastic or not domestic_options:
+        # Elastic: the share may fall short. No domestic option: the share row alone
+        # is infeasible already (every pool holds cards).
+        return
+    domestic_stacks = sorted({inputs.chips[o.chip].software_stack for o in domestic_options})
+
+    def some_domestic_pool_constraint(m: pyo.ConcreteModel) -> Any:
+        """sum of use over domestic options >= 1: a share > 0 needs a domestic pool.
+
+        Every pool holds cards, so the total is positive and the domestic amount
+        must be too. Implied at integer points; in the LP relaxation it makes
+        the share pay for a whole domestic pool, not a sliver of several.
+        """
+        return sum(m.v_use[o.key] for o in domestic_options) >= 1
+
+    def some_domestic_stack_constraint(m: pyo.ConcreteModel) -> Any:
+        """sum of stack over stacks with domestic chips >= 1: its migration is paid."""
+        return sum(m.v_stack[s] for s in domestic_stacks) >= 1
+
+    m.some_domestic_pool_constraint = pyo.Constraint(rule=some_domestic_pool_constraint)
+    m.some_domestic_stack_constraint = pyo.Constraint(rule=some_domestic_stack_constraint)
 
 
 def _scaled(ctx: ModelContext, o: Option, cards: Any, nodes: Any) -> Any:

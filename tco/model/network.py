@@ -14,7 +14,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from tco.costs.clos import tier_capacity, tier_coefficients
+from tco.costs.clos import size_clos, tier_capacity, tier_coefficients
 from tco.model.context import ModelContext, count_of
 from tco.model.options import Option, OptionKey, max_endpoint_tiers
 from tco.schema.rows import FabricRow
@@ -64,6 +64,31 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.fabric_use_constraint = pyo.Constraint(
         [(*o.key, i) for o in ctx.options for i in range(len(_COUNTS)) if most[o.key][i] > 0],
         rule=fabric_use_constraint,
+    )
+
+    def least_bought(k: OptionKey) -> tuple[int, ...]:
+        o, fab = ctx.option(k), fabrics[ctx.option(k).fabric]
+        clos = size_clos(
+            ctx.least_nodes(k) * o.nics_per_node, fab.switch_radix, fab.oversubscription
+        )
+        return clos.leaf_switches, clos.spine_switches, clos.core_switches, clos.links
+
+    least = {o.key: least_bought(o.key) for o in ctx.options}
+
+    def fabric_floor_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
+        """count >= least x use: a used pool needs at least its smallest pool's fabric.
+
+        least = the smallest Clos over the pool's fewest NIC ports; every count
+        grows with the endpoints and with the tier count, so it is valid for every
+        size and tier. The throughput rows imply it at integer points; in the LP
+        relaxation it charges a fractional use for whole switches.
+        """
+        k, i = ki[:4], ki[4]
+        return getattr(m, _COUNTS[i])[k] >= least[k][i] * m.v_use[k]
+
+    m.fabric_floor_constraint = pyo.Constraint(
+        [(*o.key, i) for o in ctx.options for i in range(len(_COUNTS)) if least[o.key][i] > 0],
+        rule=fabric_floor_constraint,
     )
 
     def e_nics(m: pyo.ConcreteModel, *k: Any) -> Any:

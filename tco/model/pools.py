@@ -12,7 +12,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.model.context import ModelContext, count_of, value_of
-from tco.model.options import Option, smallest_size
+from tco.model.options import Option
 
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
@@ -73,21 +73,13 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.max_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=max_nodes_constraint)
 
-    def least_nodes(o: Option) -> int:
-        """Fewest nodes of a used pool: its smallest size meeting the target.
-
-        The elastic model may fall short of a target, so there only the memory
-        floor holds.
-        """
-        return o.min_nodes if ctx.elastic else smallest_size(o)[0]
-
     def min_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """nodes >= least nodes x use [nodes]: the target (or, elastic, memory) needs them.
 
         Implied by the throughput rows at integer points, but not in the LP
         relaxation, where it makes a fractional use pay for a whole pool.
         """
-        return m.v_nodes[k] >= least_nodes(ctx.option(k)) * m.v_use[k]
+        return m.v_nodes[k] >= ctx.least_nodes(k) * m.v_use[k]
 
     m.min_nodes_constraint = pyo.Constraint(m.OPTIONS, rule=min_nodes_constraint)
 
