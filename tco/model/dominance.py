@@ -48,25 +48,31 @@ class Footprint:
     racks: int
 
 
-def footprint(inputs: PlanningInputs, o: Option) -> Footprint:
-    chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
-    cooling = inputs.coolings[o.cooling]
+def footprint(inputs: PlanningInputs, o: Option, matrix: np.ndarray | None = None) -> Footprint:
+    """Option o at its smallest size; `matrix` = `cost_matrix(inputs, o)` if known."""
+    fabric = inputs.fabrics[o.fabric]
     nodes, cards, _ = smallest_size(o)
     nics = nodes * o.nics_per_node
-    clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
+    clos = _clos_counts(nics, fabric.switch_radix, fabric.oversubscription)
     racks = math.ceil(nodes / o.nodes_per_rack)
-    q = registry.PoolQuantities(
-        cards,
-        nodes,
-        nics,
-        clos.leaf_switches,
-        clos.spine_switches,
-        clos.core_switches,
-        clos.links,
-        racks,
+    if matrix is None:
+        matrix = cost_matrix(inputs, o)
+    capex, opex, kw = (float(v) for v in matrix @ np.array([cards, nodes, nics, *clos, racks]))
+    return Footprint(nodes, cards, capex, opex, kw, racks)
+
+
+def cost_matrix(inputs: PlanningInputs, o: Option) -> np.ndarray:
+    """(capex, opex per year, facility kW) x decision coefficients of option o's rows.
+
+    The registry's equations are linear without a constant (`registry.coefficients`),
+    so a pool's footprint is this matrix times its decision counts.
+    """
+    lookup = registry.row_lookup(
+        inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.coolings[o.cooling], inputs.site
     )
-    cost = registry.price_pool(q, registry.row_lookup(chip, fabric, cooling, inputs.site))
-    return Footprint(nodes, cards, cost.capex, cost.opex_per_year, cost.facility_kw, racks)
+    cost = registry.coefficients(lookup)
+    forms = (cost.capex, cost.opex_per_year, cost.facility_kw)
+    return np.array([[form.coefficient(d) for d in registry.DECISIONS] for form in forms])
 
 
 def _may_grow(o: Option) -> bool:
@@ -100,10 +106,12 @@ def prune_dominated(
     options: list[Option],
     prints: Mapping[OptionKey, Footprint] | None = None,
     within: tuple[str, ...] = (),
+    profiles: Profiles | None = None,
 ) -> list[Option]:
     """The options no other option of the same (workload, chip) dominates, in order.
 
-    `prints` may hold footprints computed already (keys of `options` at least).
+    `prints` may hold footprints computed already (keys of `options` at least);
+    `profiles` caches the every-size footprints across calls (one per engine).
     `within` names dimensions ("fabric", "cooling") whose id compared options
     must also share, so the survivors stay valid when those dimensions are later
     forced to any id (a dominator on another fabric would be gone then).
@@ -111,6 +119,8 @@ def prune_dominated(
     share = inputs.site.min_domestic_share
     if prints is None:
         prints = {o.key: footprint(inputs, o) for o in options}
+    if profiles is None:
+        profiles = Profiles(inputs)
     groups: dict[tuple[str, ...], list[Option]] = {}
     for o in options:
         extra = tuple(getattr(o, dimension) for dimension in within)
@@ -122,7 +132,7 @@ def prune_dominated(
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
         fewer_hurt = share > 0 and domestic
         if fewer_hurt and any(_may_grow(o) for o in group):
-            survivors.update(_undominated_at_every_size(inputs, group))
+            survivors.update(_undominated_at_every_size(group, [profiles.of(o) for o in group]))
             continue
         for i, b in enumerate(group):
             beaten = any(
@@ -153,10 +163,37 @@ class Profile:
         return self.first + int(self.metrics.shape[0]) - 1
 
 
-def profile(inputs: PlanningInputs, o: Option) -> Profile:
-    """Footprint of option o at each size from its smallest to its largest."""
-    chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
-    cooling = inputs.coolings[o.cooling]
+class Profiles:
+    """Footprints of options (smallest and every size) on cost matrices cached per
+    (chip, fabric, cooling): computed once per set of inputs."""
+
+    def __init__(self, inputs: PlanningInputs) -> None:
+        self.inputs = inputs
+        self._profiles: dict[OptionKey, Profile] = {}
+        self._coefficients: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def of(self, o: Option) -> Profile:
+        if o.key not in self._profiles:
+            self._profiles[o.key] = profile(self.inputs, o, self._matrix(o))
+        return self._profiles[o.key]
+
+    def footprint(self, o: Option) -> Footprint:
+        return footprint(self.inputs, o, self._matrix(o))
+
+    def _matrix(self, o: Option) -> np.ndarray:
+        rows = (o.chip, o.fabric, o.cooling)
+        if rows not in self._coefficients:
+            self._coefficients[rows] = cost_matrix(self.inputs, o)
+        return self._coefficients[rows]
+
+
+def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Profile:
+    """Footprint of option o at each size from its smallest to its largest.
+
+    `coefficients` is the (capex, opex per year, facility kW) x decision matrix of
+    the registry's linear cost equations for o's rows (`Profiles`).
+    """
+    fabric = inputs.fabrics[o.fabric]
     smallest_nodes, _, smallest_replicas = smallest_size(o)
     if smallest_replicas is None:
         first = smallest_nodes
@@ -173,9 +210,6 @@ def profile(inputs: PlanningInputs, o: Option) -> Profile:
     ).reshape(-1, 4)
     racks = -(-nodes // o.nodes_per_rack)
     quantities = np.column_stack([cards, nodes, nics, clos, racks]).astype(float)
-    cost = registry.coefficients(registry.row_lookup(chip, fabric, cooling, inputs.site))
-    forms = (cost.capex, cost.opex_per_year, cost.facility_kw)
-    coefficients = np.array([[form.coefficient(d) for d in registry.DECISIONS] for form in forms])
     metrics = np.column_stack([quantities @ coefficients.T, racks])
     return Profile(first, metrics)
 
@@ -186,23 +220,23 @@ def _clos_counts(endpoints: int, radix: int, oversubscription: float) -> tuple[i
     return clos.leaf_switches, clos.spine_switches, clos.core_switches, clos.links
 
 
-def _covers(a: Profile, b: Profile) -> bool:
-    """Whether A can take every size B can and is no worse on every entry at each."""
-    if a.first > b.first or a.last < b.last:
-        return False
-    start = b.first - a.first
-    mine = a.metrics[start : start + b.metrics.shape[0]]
-    return bool(np.all(mine <= b.metrics + _TOL * np.maximum(1.0, np.abs(b.metrics))))
+def _undominated_at_every_size(group: list[Option], profiles: list[Profile]) -> list[OptionKey]:
+    """Keys of the group's options no other dominates at every size (first of equals kept).
 
-
-def _undominated_at_every_size(inputs: PlanningInputs, group: list[Option]) -> list[OptionKey]:
-    """Keys of the group's options no other option dominates at every size (first of equals)."""
-    profiles = [profile(inputs, o) for o in group]
-    kept = []
-    for i, b in enumerate(profiles):
-        beaten = any(
-            _covers(a, b) and (j < i or not _covers(b, a)) for j, a in enumerate(profiles) if j != i
-        )
-        if not beaten:
-            kept.append(group[i].key)
-    return kept
+    On a common size axis each profile is +inf outside its own sizes, so "A is
+    no worse than B at every size of B, and has every size of B" is one
+    elementwise comparison: A <= B wherever B is finite, and A is finite there.
+    """
+    first = min(p.first for p in profiles)
+    length = max(p.last for p in profiles) - first + 1
+    padded = np.full((len(profiles), length, 4), np.inf)
+    for i, p in enumerate(profiles):
+        padded[i, p.first - first : p.last - first + 1] = p.metrics
+    slack = np.where(np.isfinite(padded), _TOL * np.maximum(1.0, np.abs(padded)), 0.0)
+    covers = np.all(padded[:, None] <= (padded + slack)[None, :], axis=(2, 3))
+    equal = covers & covers.T
+    index = np.arange(len(profiles))
+    # B (column) is beaten by A (row) if A covers B and is strictly better, or equal and first.
+    beaten = covers & (~equal | (index[:, None] < index[None, :]))
+    np.fill_diagonal(beaten, False)
+    return [o.key for o, lost in zip(group, beaten.any(axis=0), strict=True) if not lost]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from tco.model.build import build_model, decisions
 from tco.model.context import ModelContext
-from tco.model.dominance import Footprint, footprint, prune_dominated
+from tco.model.dominance import Footprint, Profiles, prune_dominated
 from tco.model.options import Option, OptionKey, OptionSet, build_options
 from tco.model.share import grow
 from tco.plan.extract import extract_plan
@@ -73,6 +73,7 @@ class Engine:
         self._options: OptionSet | None = None
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
+        self._profiles = Profiles(inputs)
         self._views: dict[tuple[str, ...], _View] = {}
         #: Models built so far: one per view used; every other solve only changes bounds.
         self.models_built = 0
@@ -95,7 +96,7 @@ class Engine:
     def _prints_of(self) -> dict[OptionKey, Footprint]:
         if self._prints is None:
             started = time.perf_counter()
-            self._prints = {o.key: footprint(self.inputs, o) for o in self.options.options}
+            self._prints = {o.key: self._profiles.footprint(o) for o in self.options.options}
             self.timings["presolve"] += time.perf_counter() - started
         return self._prints
 
@@ -105,7 +106,7 @@ class Engine:
             return options
         prints = self._prints_of()
         started = time.perf_counter()
-        kept = prune_dominated(self.inputs, options, prints, within=within)
+        kept = prune_dominated(self.inputs, options, prints, within, self._profiles)
         self.timings["presolve"] += time.perf_counter() - started
         return kept
 
