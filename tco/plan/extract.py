@@ -16,6 +16,7 @@ otherwise `PlanCheckError` is raised: a wrong report is never written.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +25,10 @@ from tco.costs import registry
 from tco.costs.clos import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
 from tco.model.build import Decisions
 from tco.model.context import MONEY_SCALE
+from tco.model.network import FabricDecision
 from tco.model.options import Option
 from tco.schema.inputs import PlanningInputs
-from tco.solve.highs import SolveOutcome
+from tco.solve.highs import SolveOutcome, relative_gap
 
 RECOST_TOLERANCE = 1e-6
 
@@ -142,7 +144,17 @@ def _true_throughput(o: Option, nodes: int, replicas: int) -> float:
 
 
 def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutcome) -> Plan:
-    """Build the Plan from the solved decisions and check it against the objective."""
+    """Build the Plan from the solved decisions and check it against the objective.
+
+    A proven optimum is written as solved and must re-cost to its objective. An
+    incumbent the solver stopped on (status "feasible") may carry slack: more
+    switches, links or racks than its pools need, or a stack no pool uses. It
+    is cleaned to the least fabric, racks and stacks for its pools and re-costed;
+    the cleaned plan can only be cheaper than the solver's objective (more
+    expensive is a bug), and its gap is recomputed against the solver's bound.
+    """
+    if outcome.status == "feasible":
+        decided = _cleaned(inputs, decided)
     site = inputs.site
     problems: list[str] = []
     if sorted(p.option.workload for p in decided.pools) != sorted(inputs.workloads):
@@ -211,6 +223,15 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         capex, 0.0, registry.opex_present_value(registry.yearly_opex(energy, maintenance), factor)
     )
     objective = (outcome.objective or 0.0) / MONEY_SCALE
+    if outcome.status == "feasible" and tco < objective:
+        # The cleaned incumbent is cheaper than what the solver stopped on: it is the
+        # plan written, and its gap is measured from the solver's bound.
+        objective = tco
+        outcome = dataclasses.replace(
+            outcome,
+            objective=tco * MONEY_SCALE,
+            gap=relative_gap(tco * MONEY_SCALE, outcome.bound),
+        )
     if abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
         raise PlanCheckError(
             f"re-costed TCO {tco:,.2f} differs from the solver's objective "
@@ -232,6 +253,21 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         tco,
         objective,
     )
+
+
+def _cleaned(inputs: PlanningInputs, decided: Decisions) -> Decisions:
+    """An incumbent's decisions with the least fabric, racks and stacks its pools need."""
+    fabrics, racks = {}, {}
+    for d in decided.pools:
+        o = d.option
+        fabric = inputs.fabrics[o.fabric]
+        clos = size_clos(d.nics, fabric.switch_radix, fabric.oversubscription)
+        fabrics[o.key] = FabricDecision(
+            clos.leaf_switches, clos.spine_switches, clos.core_switches, clos.links
+        )
+        racks[o.key] = math.ceil(d.nodes / o.nodes_per_rack)
+    stacks = tuple(sorted({inputs.chips[d.option.chip].software_stack for d in decided.pools}))
+    return Decisions(decided.pools, fabrics, racks, stacks)
 
 
 def _builds_a_clos(endpoints: int, fabric: Any, bought: tuple[int, ...], links: int) -> bool:
