@@ -236,6 +236,9 @@ def optimize(
     plan = result.plan
     limit = min(float(time_limit or inputs.site.time_limit_s), 10.0)
     alts = compute_alternatives(engine, plan, limit) if alternatives else []
+    # The summary covers the whole run, the alternatives' solves included.
+    result.timings_s = dict(engine.timings)
+    payload = json_summary(inputs, result)
     report.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, inputs, plan, alts)
     for line in text_summary(inputs, result):

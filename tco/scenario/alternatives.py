@@ -124,7 +124,9 @@ def _solve_one(
     inputs = engine.inputs
     in_plan = forced_id in used
     try:
-        result = engine.solve({dimension: forced_id}, explain=False, limit_s=time_limit_s)
+        result = engine.solve(
+            {dimension: forced_id}, explain=False, limit_s=time_limit_s, stage="alternatives"
+        )
     except PlanCheckError as exc:
         # A bug in one alternative must not hide the verified optimum; show it instead.
         return Alternative(

@@ -35,13 +35,10 @@ from tco.model.options import Option, OptionKey, OptionSet, build_options
 from tco.model.share import grow
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
-from tco.scenario.result import OptimizeResult
+from tco.scenario.result import SOLVER_STAGES, OptimizeResult
 from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
-
-#: Stages whose seconds are solver work (translation included): a plan's solve time.
-SOLVER_STAGES = ("translate", "solve")
 
 
 @dataclass
@@ -145,10 +142,12 @@ class Engine:
         view: _View,
         active: list[Option],
         limit_s: float | None,
+        stage: str,
     ) -> tuple[SolveOutcome, _View]:
         """Solve the view with only `active` options usable (`v_use <= 0` for the rest).
 
-        Returns the outcome and the view solved, whose model holds the incumbent.
+        Returns the outcome and the view solved, whose model holds the incumbent;
+        the HiGHS seconds are booked under `stage`.
         """
         keys = {o.key for o in active}
         if not keys <= view.options.keys() or any(
@@ -170,7 +169,7 @@ class Engine:
         left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
         outcome = view.model.solve(left, self.mip_gap)
         self.timings["translate"] += view.model.translate_seconds - translate
-        self.timings["solve"] += (
+        self.timings[stage] += (
             time.perf_counter() - started - (view.model.translate_seconds - translate)
         )
         return outcome, view
@@ -180,10 +179,13 @@ class Engine:
         forced: Mapping[str, str] | None = None,
         explain: bool = True,
         limit_s: float | None = None,
+        stage: str = "solve",
     ) -> OptimizeResult:
         """The minimum-TCO plan with `forced` ids pinned ('chip', 'fabric', 'cooling').
 
-        `limit_s` caps this scenario's solve; the run's budget caps them all.
+        `limit_s` caps this scenario's solve; the run's budget caps them all. The
+        solver seconds are booked under `stage` of `timings` (one of
+        `SOLVER_STAGES`: "solve" for the optimum, "alternatives" for its rivals).
         """
         forced = dict(forced or {})
         inputs = self.inputs
@@ -209,7 +211,7 @@ class Engine:
         view = self._view(_within(forced))
         # Unforced, the first round's candidates are the default view's options.
         candidates = self._pruned(options.options) if forced else list(view.options.values())
-        outcome, solved = self._round(view, candidates, limit_s)
+        outcome, solved = self._round(view, candidates, limit_s, stage)
         decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
         result = OptimizeResult(
             outcome.status,

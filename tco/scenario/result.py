@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from tco.plan.extract import Plan
 from tco.solve.highs import SolveOutcome
 
+#: Timing stages that are solver work (translation included): the optimum's solve and
+#: the re-solves of the Alternatives sheet. Their sum is a run's `solve_seconds`.
+SOLVER_STAGES = ("translate", "solve", "alternatives")
+
 
 @dataclass
 class OptimizeResult:
@@ -22,3 +26,8 @@ class OptimizeResult:
     options: int = 0
     #: Options left for the MILP after dominated ones were dropped.
     candidates: int = 0
+
+    @property
+    def solve_seconds(self) -> float:
+        """Wall time of every solve of the run so far, translation included."""
+        return sum(self.timings_s.get(stage, 0.0) for stage in SOLVER_STAGES)
