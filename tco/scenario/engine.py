@@ -203,7 +203,7 @@ class Engine:
             return OptimizeResult(
                 "infeasible", None, None, lines, dict(self.timings), options.excluded
             )
-        before = {stage: self.timings[stage] for stage in SOLVER_STAGES}
+        before = {stage: self.timings.get(stage, 0.0) for stage in SOLVER_STAGES}
         if self.budget.expired:
             outcome = _out_of_time(self.budget)
             timings = dict(self.timings)
@@ -227,7 +227,7 @@ class Engine:
             result.diagnosis = self.diagnose()
         if outcome.has_solution and decided is not None:
             # The plan reports every solver second this scenario cost, not the last round.
-            spent = sum(self.timings[stage] - before[stage] for stage in SOLVER_STAGES)
+            spent = sum(self.timings.get(stage, 0.0) - before[stage] for stage in SOLVER_STAGES)
             outcome = dataclasses.replace(outcome, seconds=spent)
             result.outcome = outcome
             started = time.perf_counter()
