@@ -27,6 +27,7 @@ from tco.model.build import Decisions
 from tco.model.context import MONEY_SCALE
 from tco.model.network import FabricDecision
 from tco.model.options import Option
+from tco.schema.fields import SHARE_BASES
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import SolveOutcome, relative_gap
 
@@ -128,6 +129,8 @@ class Plan:
     cards: int
     domestic_cards: int
     cash_flow: tuple[CashFlowYear, ...]
+    #: Achieved domestic share on every basis (`SHARE_BASES`), whatever the Site asks.
+    domestic_share: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -329,15 +332,27 @@ def _site_checks(inputs: PlanningInputs, pools: list[dict[str, Any]], capex: flo
         used = sum(p["cards"] for p in pools if p["option"].chip == chip_id)
         if chip.max_cards is not None and used > chip.max_cards:
             problems.append(f"{used} {chip_id} cards exceed the supply cap {chip.max_cards}")
-    total = sum(p["cards"] for p in pools)
-    domestic = sum(p["cards"] for p in pools if chips[p["option"].chip].origin == "domestic")
-    if domestic < site.min_domestic_share * total * (1 - 1e-9):
-        problems.append(
-            f"domestic cards {domestic} are below {site.min_domestic_share:.0%} of {total}"
-        )
+    basis, share = site.domestic_share_basis, site.min_domestic_share
+    achieved = _domestic_share(inputs, pools, basis)
+    if share > 0 and achieved < share * (1 - 1e-9):
+        problems.append(f"the domestic share of {basis} is {achieved:.2%}, below {share:.0%}")
     if site.capex_budget is not None and capex > site.capex_budget * (1 + 1e-9):
         problems.append(f"capex {capex:,.0f} exceeds the budget {site.capex_budget:,.0f}")
     return problems
+
+
+def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: str) -> float:
+    """Domestic amount over all on `basis` (`registry.share_amount`); 0 for an empty plan."""
+    chips = inputs.chips
+    amounts = [
+        (
+            chips[p["option"].chip].origin == "domestic",
+            float(registry.share_amount(basis, chips[p["option"].chip], p["cards"], p["nodes"])),
+        )
+        for p in pools
+    ]
+    total = sum(a for _, a in amounts)
+    return sum(a for domestic, a in amounts if domestic) / total if total else 0.0
 
 
 def _assemble(
@@ -449,6 +464,7 @@ def _assemble(
         cards=sum(p.cards for p in pool_plans),
         domestic_cards=sum(p.cards for p in pool_plans if chips[p.chip].origin == "domestic"),
         cash_flow=cash_flow,
+        domestic_share={basis: _domestic_share(inputs, pools, basis) for basis in SHARE_BASES},
         warnings=warnings,
     )
 

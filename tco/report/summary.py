@@ -42,6 +42,7 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
     out["migration"] = plan.migration
     out["cards"] = plan.cards
     out["domestic_cards"] = plan.domestic_cards
+    out["domestic_share"] = dict(plan.domestic_share)
     out["warnings"] = list(plan.warnings)
     # Every solve of the run so far (translation included: the optimum, then the
     # alternatives' re-solves); the breakdown per stage of the whole run is "timings".

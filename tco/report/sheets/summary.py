@@ -21,6 +21,7 @@ from tco.report.cells import (
     MONEY,
     MW,
     PER_MTOK,
+    PERCENT,
     Column,
     Table,
     plus,
@@ -88,6 +89,13 @@ def write(sheet: Sheet, layout: Layout) -> None:
     sheet.put(r, "label", "Domestic cards")
     sheet.put(r, "value", plan.domestic_cards, COUNT)
     sheet.put(r, "unit", f"cards ({share:.0%})")
+    basis = inputs.site.domestic_share_basis
+    for name, achieved in plan.domestic_share.items():
+        r += 1
+        asked = f", at least {inputs.site.min_domestic_share:.0%} asked" if name == basis else ""
+        sheet.put(r, "label", f"Domestic share of {_SHARE_LABELS[name]}")
+        sheet.put(r, "value", achieved, PERCENT)
+        sheet.put(r, "unit", f"fraction{asked}")
     r = _runners_up(sheet, layout, r + 2)
     r = _solver(sheet, layout, r + 2)
     r += 2
@@ -197,6 +205,14 @@ def _figures(layout: Layout) -> dict[str, _Figure]:
         ),
     }
     return figures
+
+
+#: How the Summary names each domestic-share basis.
+_SHARE_LABELS = {
+    "cards": "cards",
+    "compute": "BF16 compute",
+    "spend": "card and host spend",
+}
 
 
 def _runners_up(sheet: Sheet, layout: Layout, r: int) -> int:
