@@ -29,9 +29,9 @@ Equations per pool, money in the workbook's currency, one year = 8,760 h:
   annuity = sum_{y=1..H} (1 + rate)^-y; TCO (nominal) uses annuity = H.
 - cost per million tokens = TCO / (target tokens/s x seconds per year x annuity / 1e6)
 
-Everything is linear in the quantities with no constant term, so pricing a
-quantity *delta* (one more card, one more node) gives its marginal cost; the
-spare-card bounds use that instead of restating the equations.
+Everything is linear in the quantities with no constant term, so a pool's
+cost is a coefficient per decision (`coefficients`): the objective and the
+dominance presolve's cost matrices use that instead of restating the equations.
 """
 
 from __future__ import annotations

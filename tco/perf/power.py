@@ -1,7 +1,8 @@
 """Power per node: all cards at TDP, the host and its scale-out NICs, and the average draw.
 
 This is the one place node power comes from: the option builder (rack
-density), the spare-card bounds and `tco estimate` all call `node_power`.
+density and, through it, the share's growth bounds) and `tco estimate` call
+`node_power`.
 Switch power belongs to the fabric and is added per pool by the costing.
 """
 
