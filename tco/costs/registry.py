@@ -404,11 +404,6 @@ def confidence(line: CostLine, chip: Any, fabric: Any, cooling: Any) -> str:
     return "medium"
 
 
-def lifetime_cost(cost: PoolCost, annuity_factor: float) -> Any:
-    """Discounted cost over the horizon = capex + annuity x opex per year."""
-    return cost.capex + opex_present_value(cost.opex_per_year, annuity_factor)
-
-
 def annuity(site: Any, discounted: bool = True) -> float:
     """Present value of 1 per year paid at the end of years 1..H."""
     years = int(site.horizon_years)
