@@ -59,6 +59,8 @@ class Option:
     #: Inference: replicas of the smallest pool meeting the target (0 when short).
     target_replicas: int = 0
     max_replicas: int = 0
+    #: Elastic model only: the option cannot reach its target at any size.
+    short: bool = False
     #: Training: the true T(nodes) the cuts under-estimate, so a plan's throughput is
     #: read from the curve the model was built from, never recomputed.
     curve: TrainingCurve | None = field(default=None, compare=False, repr=False)
@@ -195,6 +197,7 @@ class _PoolSize:
     #: Inference: replicas meeting the target (0 when short) and the most the pool holds.
     target_replicas: int
     max_replicas: int
+    short: bool = False
 
 
 def _pool_size(
@@ -230,10 +233,11 @@ def _pool_size(
         if min_cards > chip.max_cards:
             return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0)
+        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0, short)
     if short:
         # Elastic: as many replicas as the largest pool holds, short of the target.
-        return _PoolSize(max_nodes, (), 0, (max_nodes * chip.cards_per_node) // perf.replica_cards)
+        most = (max_nodes * chip.cards_per_node) // perf.replica_cards
+        return _PoolSize(max_nodes, (), 0, most, short=True)
     # Replicas beyond the target only add cost (a domestic share may grow domestic
     # pools, see `tco.model.share`).
     replicas = math.ceil(perf.target_tokens_per_s / perf.tokens_per_replica - 1e-9)
@@ -276,6 +280,7 @@ def _option(
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         target_replicas=size.target_replicas,
         max_replicas=size.max_replicas,
+        short=size.short,
         target_nodes=size.max_nodes,
         curve=None if is_inference else perf.curve,  # type: ignore[union-attr]
     )

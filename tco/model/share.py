@@ -49,7 +49,7 @@ from collections.abc import Iterable
 
 from tco.costs import registry
 from tco.costs.clos import tier_capacity
-from tco.model.options import Option, smallest_size
+from tco.model.options import Option, OptionSet, smallest_size
 from tco.schema.inputs import PlanningInputs
 
 
@@ -89,11 +89,18 @@ def _step(o: Option) -> tuple[int, int]:
     return o.replica_cards, math.ceil(o.replica_cards / o.cards_per_node)
 
 
+def grown(inputs: PlanningInputs, options: OptionSet) -> OptionSet:
+    """`options` with `grow` applied, exclusions kept."""
+    return OptionSet(grow(inputs, options.options), options.exclusions)
+
+
 def grow(inputs: PlanningInputs, options: Iterable[Option]) -> list[Option]:
     """The options with domestic pools allowed to grow as far as the module docstring proves.
 
     Import options and every option without a share keep their smallest size as
-    their largest; only `max_nodes` and `max_replicas` change.
+    their largest; only `max_nodes` and `max_replicas` change. An elastic option
+    that cannot reach its target keeps the largest size it was built with, and
+    only options that reach it count in the bound.
     """
     options = list(options)
     if not spare_capacity_helps(inputs):
@@ -101,7 +108,8 @@ def grow(inputs: PlanningInputs, options: Iterable[Option]) -> list[Option]:
     share = inputs.site.min_domestic_share
     by_workload: dict[str, list[Option]] = {}
     for o in options:
-        by_workload.setdefault(o.workload, []).append(o)
+        if not o.short:
+            by_workload.setdefault(o.workload, []).append(o)
     import_max = {
         w: max(
             (_smallest_amount(inputs, o) for o in group if not is_domestic(inputs, o)),

@@ -32,7 +32,7 @@ from tco.model.build import build_model, decisions
 from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, Profiles, prune_dominated
 from tco.model.options import Option, OptionKey, OptionSet, build_options
-from tco.model.share import grow
+from tco.model.share import grown
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
 from tco.scenario.result import SOLVER_STAGES, OptimizeResult
@@ -81,12 +81,11 @@ class Engine:
         """Every option of every workload, with its performance, built once.
 
         Domestic pools may grow as far as a domestic share can need
-        (`tco.model.share.grow`, valid for every forced id).
+        (`tco.model.share.grow`, valid for every forced id); so may the elastic ones.
         """
         if self._options is None:
             started = time.perf_counter()
-            built = build_options(self.inputs)
-            self._options = OptionSet(grow(self.inputs, built.options), built.exclusions)
+            self._options = grown(self.inputs, build_options(self.inputs))
             self.timings["perf"] += time.perf_counter() - started
         return self._options
 
@@ -132,7 +131,7 @@ class Engine:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
             started = time.perf_counter()
-            self._elastic = build_options(self.inputs, elastic=True)
+            self._elastic = grown(self.inputs, build_options(self.inputs, elastic=True))
             self.timings["perf"] += time.perf_counter() - started
         return self._elastic
 

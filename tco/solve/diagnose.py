@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 
 from tco.model.build import build_model
 from tco.model.options import OptionSet, build_options
+from tco.model.share import grown
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import solve
 
@@ -40,7 +41,8 @@ def diagnose(
     """Plain-words reasons why no plan meets every target and limit.
 
     `options` may be the elastic option set built already (`build_options(...,
-    elastic=True)`); the two stages share `time_limit_s`.
+    elastic=True)` with domestic pools grown for the share, `tco.model.share.grown`);
+    the two stages share `time_limit_s`.
     """
     deadline = time.perf_counter() + time_limit_s
 
@@ -48,7 +50,7 @@ def diagnose(
         return max(0.05, deadline - time.perf_counter())
 
     if options is None:
-        options = build_options(inputs, elastic=True)
+        options = grown(inputs, build_options(inputs, elastic=True))
     lines = []
     for wid in inputs.workloads:
         if not options.for_workload(wid):
