@@ -23,8 +23,11 @@ the documented meaning of each column:
   `maintenance_rate` x hardware capex; TCO = capex + annuity x opex with
   annuity = sum_{y=1..H} (1 + rate)^-y.
 - limits: facility kW <= `power_budget_kw`, racks <= `max_racks`, cards of a
-  chip <= `max_cards`, domestic cards >= `min_domestic_share` x all cards,
-  capex (migration included) <= `capex_budget`.
+  chip <= `max_cards`, domestic amount >= `min_domestic_share` x the amount of
+  all pools, capex (migration included) <= `capex_budget`.
+- share basis (`domestic_share_basis`): the amount of a pool is its cards
+  (`cards`), cards x `bf16_tflops` (`compute`), or cards x `card_price` +
+  nodes x `node_price`, the accelerator-server purchase alone (`spend`).
 """
 
 from __future__ import annotations
@@ -203,6 +206,31 @@ def price_pool(
     )
 
 
+# --------------------------------------------------------------------------- share basis
+
+
+def share_amount(inputs: PlanningInputs, chip_id: str, nodes: int, cards: int) -> float:
+    """What a pool of `cards` cards on `nodes` nodes counts toward the domestic share."""
+    chip = inputs.chips[chip_id]
+    basis = inputs.site.domestic_share_basis
+    if basis == "cards":
+        return float(cards)
+    if basis == "compute":
+        return cards * chip.bf16_tflops
+    if basis == "spend":
+        return cards * chip.card_price + nodes * chip.node_price
+    raise AssertionError(f"unknown domestic_share_basis {basis!r}")
+
+
+def least_amount_per_card(inputs: PlanningInputs, chip_id: str) -> float:
+    """A lower bound on a pool's amount per card (nodes >= cards / cards_per_node)."""
+    chip = inputs.chips[chip_id]
+    basis = inputs.site.domestic_share_basis
+    if basis == "spend":
+        return chip.card_price + chip.node_price / chip.cards_per_node
+    return share_amount(inputs, chip_id, 0, 1)
+
+
 # --------------------------------------------------------------------------- plan
 
 
@@ -225,6 +253,9 @@ class PlanCost:
     racks: int
     cards: dict[str, int]
     domestic_cards: int
+    #: The domestic share's amounts on the site's basis: domestic pools and all pools.
+    domestic_amount: float
+    total_amount: float
     #: Limits the plan breaks: "power", "racks", "supply:<chip>", "domestic", "capex".
     violations: tuple[str, ...]
 
@@ -246,6 +277,9 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
     for p in pools:
         cards[p.choice.chip] += p.cards
     domestic = sum(n for c, n in cards.items() if chips[c].origin == "domestic")
+    amounts = [(p, share_amount(inputs, p.choice.chip, p.nodes, p.cards)) for p in pools]
+    domestic_amount = sum(a for p, a in amounts if chips[p.choice.chip].origin == "domestic")
+    total_amount = sum(a for _, a in amounts)
     broken = []
     if site.power_budget_kw is not None and facility_kw > site.power_budget_kw * (1 + 1e-12):
         broken.append("power")
@@ -255,7 +289,8 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
         cap = chips[chip_id].max_cards
         if cap is not None and used > cap:
             broken.append(f"supply:{chip_id}")
-    if domestic < site.min_domestic_share * sum(cards.values()) - 1e-9:
+    needed = site.min_domestic_share * total_amount
+    if domestic_amount < needed - 1e-9 * max(1.0, needed):
         broken.append("domestic")
     if site.capex_budget is not None and capex > site.capex_budget * (1 + 1e-12):
         broken.append("capex")
@@ -268,6 +303,8 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
         racks=racks,
         cards=dict(cards),
         domestic_cards=domestic,
+        domestic_amount=domestic_amount,
+        total_amount=total_amount,
         violations=tuple(broken),
     )
 
@@ -381,11 +418,15 @@ class Sizer:
             last = first + math.ceil(extra_cards / cpn)
             curve = self._curve(choice.workload, choice.chip, choice.fabric)
             grown = curve.tokens_per_s_range(first, last)
-            return [
+            sizes = [
                 Size(n, n * cpn, None)
                 for n, t in zip(range(first, last + 1), grown, strict=True)
                 if t >= target * (1 - 1e-12)
             ]
+            # T is nondecreasing (more cards may idle), so every size from n_t meets the
+            # target: `spare_card_room` relies on a grown pool shrinking by one node.
+            assert len(sizes) == last - first + 1, (choice, first, last, len(sizes))
+            return sizes
         replica = self._replica(choice.workload, choice.chip)
         if replica is None:
             return []
@@ -405,43 +446,67 @@ class Sizer:
         return replica[0] if replica else chip.cards_per_node
 
 
-def spare_card_room(inputs: PlanningInputs, sizer: Sizer, usable: Iterable[Choice]) -> int:
-    """Extra cards beyond its smallest size a domestic pool of an optimal plan can need.
+def spare_card_room(
+    inputs: PlanningInputs, sizer: Sizer, usable: Iterable[Choice]
+) -> dict[str, int]:
+    """Per domestic chip, the extra cards beyond its smallest size a pool of an optimal plan
+    can need, on any share basis.
 
-    Imports never gain from growing, so an optimal plan holds them at their
-    smallest, at most I = sum over workloads of the largest import pool. A grown
-    domestic pool that one growth step less would still meet D >= s / (1 - s) x I
-    can shrink, so some optimal plan grows it by less than s / (1 - s) x I + one
-    step. Zero without a share strictly between 0 and 1.
+    Let a(pool) >= 0 be a pool's amount on the basis, D and I the domestic and import
+    amounts of a plan, s the share. The share holds iff D >= s / (1 - s) x I. Every cost
+    and every other limit only grows with a pool's size, and growing an import pool only
+    raises I, so some optimal plan holds every import pool at its smallest size: I <= Imax
+    = sum over workloads of the largest smallest import pool's amount. If a domestic pool
+    P is above its smallest size and one growth step less (amount d_P smaller) would still
+    meet the share, shrinking P is no worse; so in some optimal plan every grown domestic
+    pool has D - d_P < s / (1 - s) x I, hence a(P) <= D < s / (1 - s) x Imax + max d.
+    A pool of chip c has a(P) >= cards x m_c (m_c the least amount per card), so it holds
+    fewer than (s / (1 - s) x Imax + max d) / m_c cards, and that many extra cards at
+    most. When m_c = 0 growing adds nothing to D and no grown pool is needed. Zero
+    without a share strictly between 0 and 1.
     """
+    usable = list(usable)
     share = inputs.site.min_domestic_share
+    domestic = sorted({c.chip for c in usable if inputs.chips[c.chip].origin == "domestic"})
     if not 0 < share < 1:
-        return 0
-    largest: dict[str, int] = {}
-    steps = [0]
+        return dict.fromkeys(domestic, 0)
+    largest: dict[str, float] = {}
+    step = 0.0
     for c in usable:
-        steps.append(sizer.step_cards(c))
-        if inputs.chips[c.chip].origin == "domestic":
+        smallest = sizer.smallest(c)
+        if smallest is None:
             continue
-        s = sizer.smallest(c)
-        if s is not None:
-            largest[c.workload] = max(largest.get(c.workload, 0), s.cards)
-    return math.ceil(share / (1 - share) * sum(largest.values())) + max(steps)
+        chip = inputs.chips[c.chip]
+        if chip.origin != "domestic":
+            amount = share_amount(inputs, c.chip, smallest.nodes, smallest.cards)
+            largest[c.workload] = max(largest.get(c.workload, 0.0), amount)
+            continue
+        cards = sizer.step_cards(c)
+        # One step adds `cards` cards and at most ceil(cards / cards_per_node) nodes.
+        nodes = math.ceil(cards / chip.cards_per_node)
+        step = max(step, share_amount(inputs, c.chip, nodes, cards))
+    bound = share / (1 - share) * sum(largest.values()) + step
+    room = {}
+    for chip_id in domestic:
+        per_card = least_amount_per_card(inputs, chip_id)
+        room[chip_id] = math.ceil(bound / per_card) + 1 if per_card > 0 else 0
+    return room
 
 
 def candidate_pools(
-    inputs: PlanningInputs, grow: bool = True, sizer: Sizer | None = None
+    inputs: PlanningInputs, grow: bool = True, sizer: Sizer | None = None, room_scale: int = 1
 ) -> dict[str, list[PoolCost]]:
     """Per workload, every buildable pool meeting its target that an optimum may use.
 
-    `grow` lets domestic pools take the spare cards a domestic share may need.
+    `grow` lets domestic pools take the spare cards a domestic share may need;
+    `room_scale` multiplies that room (tests of the room itself).
     """
     sizer = sizer or Sizer(inputs)
     usable = choices(inputs)
-    room = spare_card_room(inputs, sizer, usable) if grow else 0
+    room = spare_card_room(inputs, sizer, usable) if grow else {}
     pools: dict[str, list[PoolCost]] = {w: [] for w in inputs.workloads}
     for c in usable:
-        extra = room if inputs.chips[c.chip].origin == "domestic" else 0
+        extra = room.get(c.chip, 0) * room_scale
         for size in sizer.sizes(c, extra):
             pool = price_pool(inputs, c, size.nodes, size.cards, size.replicas)
             if pool is not None:
@@ -453,10 +518,72 @@ def plan_count(pools: dict[str, list[PoolCost]]) -> int:
     return math.prod(len(v) for v in pools.values())
 
 
+def pool_tco(inputs: PlanningInputs, pool: PoolCost) -> float:
+    """A pool's own share of a plan's TCO: everything but the migration of its stack."""
+    return pool.capex + annuity(inputs.site) * pool.opex_per_year
+
+
 def cheapest_plan(
     inputs: PlanningInputs, pools: dict[str, list[PoolCost]]
 ) -> tuple[PlanCost, tuple[PoolCost, ...]] | None:
-    """The cheapest feasible combination of one pool per workload, or None."""
+    """The cheapest feasible combination of one pool per workload, or None.
+
+    Exact branch and bound over the same combinations as `cheapest_plan_exhaustive`: a
+    plan's TCO is the sum of its pools' own TCO plus one migration per stack adopted
+    (>= 0), so with each workload's pools in increasing own TCO a branch ends as soon as
+    the pools chosen, their migrations and the cheapest pool of every later workload
+    reach the best feasible plan found. Every combination reached is priced and checked
+    by `price_plan` alone. The limits that only grow with pools (power, racks, supply,
+    capex) also end a branch once the pools chosen break them.
+    """
+    order = list(inputs.workloads)
+    ranked = [sorted(pools[w], key=lambda p: pool_tco(inputs, p)) for w in order]
+    if any(not r for r in ranked):
+        return None
+    own = [[pool_tco(inputs, p) for p in r] for r in ranked]
+    # rest[k] = the cheapest own TCO of workloads k, k+1, ...
+    rest = [0.0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        rest[k] = rest[k + 1] + own[k][0]
+    by_stack = migration_by_stack(inputs)
+    chips = inputs.chips
+    best: list[Any] = [math.inf, None]
+    slack = 1e-9
+
+    def partial_breaks(chosen: list[PoolCost]) -> bool:
+        """True when the pools chosen already break a limit no later pool can repair."""
+        cost = price_plan(inputs, chosen)
+        return any(v != "domestic" for v in cost.violations)
+
+    def visit(k: int, chosen: list[PoolCost], spent: float, stacks: frozenset[str]) -> None:
+        if k == len(order):
+            cost = price_plan(inputs, chosen)
+            if cost.feasible and cost.tco < best[0]:
+                best[0], best[1] = cost.tco, (cost, tuple(chosen))
+            return
+        migration = sum(by_stack[s] for s in stacks)
+        for pool, price in zip(ranked[k], own[k], strict=True):
+            if spent + migration + price + rest[k + 1] >= best[0] * (1 + slack):
+                break  # every later pool of this workload costs at least as much
+            stack = chips[pool.choice.chip].software_stack
+            grown = stacks | {stack}
+            added = by_stack[stack] if stack not in stacks else 0.0
+            if spent + migration + added + price + rest[k + 1] >= best[0] * (1 + slack):
+                continue
+            chosen.append(pool)
+            if k + 1 == len(order) or not partial_breaks(chosen):
+                visit(k + 1, chosen, spent + price, grown)
+            chosen.pop()
+
+    visit(0, [], 0.0, frozenset())
+    found: tuple[PlanCost, tuple[PoolCost, ...]] | None = best[1]
+    return found
+
+
+def cheapest_plan_exhaustive(
+    inputs: PlanningInputs, pools: dict[str, list[PoolCost]]
+) -> tuple[PlanCost, tuple[PoolCost, ...]] | None:
+    """The cheapest feasible combination of one pool per workload, every one priced."""
     best: tuple[PlanCost, tuple[PoolCost, ...]] | None = None
     for combo in itertools.product(*(pools[w] for w in inputs.workloads)):
         cost = price_plan(inputs, combo)
