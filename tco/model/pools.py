@@ -131,6 +131,19 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     m.replica_slots_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=replica_slots_constraint)
 
+    def no_empty_node_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """cards_per_node x nodes <= cards + (cards_per_node - 1) x use [cards].
+
+        nodes <= ceil(cards / cards_per_node): no host without a card. Cost alone
+        keeps empty hosts out, except under a spend share, where an empty domestic
+        host would buy share without serving anything.
+        """
+        o = ctx.option(k)
+        slack = (o.cards_per_node - 1) * m.v_use[k]
+        return o.cards_per_node * m.v_nodes[k] <= m.e_cards[k] + slack
+
+    m.no_empty_node_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=no_empty_node_constraint)
+
     if ctx.elastic:
         # Shortfall as a share of the target, like the throughput.
         m.v_target_shortfall = pyo.Var(m.WORKLOADS, within=pyo.NonNegativeReals)
