@@ -130,7 +130,10 @@ def grow(inputs: PlanningInputs, options: Iterable[Option]) -> list[Option]:
         others_domestic = sum(v for x, v in domestic_only.items() if x != w)
         return ratio * others_import - others_domestic
 
-    return [_grown(inputs, o, room(o.workload)) if is_domestic(inputs, o) else o for o in options]
+    return [
+        _grown(inputs, o, room(o.workload)) if is_domestic(inputs, o) and not o.short else o
+        for o in options
+    ]
 
 
 def _grown(inputs: PlanningInputs, o: Option, room: float) -> Option:
