@@ -235,9 +235,21 @@ def least_amount_per_card(inputs: PlanningInputs, chip_id: str) -> float:
 
 
 def migration_by_stack(inputs: PlanningInputs) -> dict[str, float]:
-    """One porting effort per software stack: the largest migration_cost of its chips."""
+    """One porting effort per software stack: the largest migration_cost of its chips.
+
+    Only chips a plan could contain count: available, and named (or not excluded)
+    by some workload's `allowed_chips`.
+    """
+    buyable = {
+        cid
+        for w in inputs.workloads.values()
+        for cid, chip in inputs.chips.items()
+        if chip.available and (not w.allowed_chips or cid in w.allowed_chips)
+    }
     out: dict[str, float] = {}
-    for chip in inputs.chips.values():
+    for cid, chip in inputs.chips.items():
+        if cid not in buyable:
+            continue
         cost = float(chip.migration_cost or 0.0)
         out[chip.software_stack] = max(out.get(chip.software_stack, 0.0), cost)
     return out

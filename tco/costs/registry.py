@@ -444,7 +444,9 @@ def stack_migration_costs(chips: Mapping[str, Any]) -> dict[str, tuple[float, st
     """One-off migration cost per software stack and the chip row it comes from.
 
     Chips on one stack share one porting effort; where their rows disagree the
-    largest figure is used, so the plan never under-counts the effort.
+    largest figure is used, so the plan never under-counts the effort. Pass only
+    the chips a plan may buy (`tco.schema.inputs.usable_chips`): an unavailable
+    or disallowed row must not price a stack the plan adopts through another chip.
     """
     out: dict[str, tuple[float, str]] = {}
     for chip_id, chip in chips.items():

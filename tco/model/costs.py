@@ -18,6 +18,7 @@ from tco.costs import registry
 from tco.costs.linear import Linear
 from tco.model.context import MONEY_SCALE, ModelContext, value_of
 from tco.model.facility import quantities
+from tco.schema.inputs import usable_chips
 
 #: Weight of one unit of normalised elastic slack (a 100% shortfall) against
 #: one million of money: large enough that no affordable plan trades it.
@@ -26,7 +27,7 @@ PENALTY_WEIGHT = 1e6
 
 def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     inputs = ctx.inputs
-    stacks = registry.stack_migration_costs(inputs.chips)
+    stacks = registry.stack_migration_costs(usable_chips(inputs))
     used_stacks = sorted({inputs.chips[o.chip].software_stack for o in ctx.options})
     m.STACKS = pyo.Set(initialize=used_stacks, ordered=True)
     m.v_stack = pyo.Var(m.STACKS, within=pyo.Binary)

@@ -28,7 +28,7 @@ from tco.model.context import MONEY_SCALE
 from tco.model.network import FabricDecision
 from tco.model.options import Option
 from tco.schema.fields import SHARE_BASES
-from tco.schema.inputs import PlanningInputs
+from tco.schema.inputs import PlanningInputs, usable_chips
 from tco.solve.highs import SolveOutcome, relative_gap
 
 RECOST_TOLERANCE = 1e-6
@@ -288,7 +288,7 @@ def _builds_a_clos(endpoints: int, fabric: Any, bought: tuple[int, ...], links: 
 def _migration(
     inputs: PlanningInputs, pools: list[dict[str, Any]]
 ) -> tuple[float, tuple[str, ...], list[BomLine]]:
-    costs = registry.stack_migration_costs(inputs.chips)
+    costs = registry.stack_migration_costs(usable_chips(inputs))
     stacks = sorted({inputs.chips[p["option"].chip].software_stack for p in pools})
     lines = []
     for stack in stacks:

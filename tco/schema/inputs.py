@@ -108,6 +108,16 @@ def allowed_chip_ids(inputs_chips: Mapping[str, ChipRow], workload: WorkloadRow)
     return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
 
 
+def usable_chips(inputs: PlanningInputs) -> dict[str, ChipRow]:
+    """Chips some workload may buy (available and allowed by it), in catalog order.
+
+    What a plan can contain: only these rows may price anything in it, such as
+    the migration effort of their software stack.
+    """
+    usable = {cid for w in inputs.workloads.values() for cid in allowed_chip_ids(inputs.chips, w)}
+    return {cid: chip for cid, chip in inputs.chips.items() if cid in usable}
+
+
 def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
     """Fabrics whose compatible_chips is blank or names the chip, in catalog order."""
     return [
