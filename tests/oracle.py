@@ -10,8 +10,9 @@ the documented meaning of each column:
   `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
   fabric when `compatible_chips` is blank or names the chip; a cooling unless
   the chip's `cooling_required` is liquid and the cooling's technology is air.
-- counts: NICs = nodes x `nics_per_node` (blank = one per card); a folded Clos
-  over the NIC ports (`clos`); optics = 2 x links, cables = links; racks =
+- counts: ports = nodes x `nics_per_node` (blank = one per card); a folded Clos
+  over the ports (`clos`); NIC cards = the ports unless `integrated_nic` (then none,
+  and no NIC power); optics = 2 x links, cables = links; racks =
   ceil(nodes / nodes per rack), nodes per rack = min(`nodes_per_rack_max`,
   floor(`max_rack_kw` / node peak kW)), node peak = cards x `tdp_w` +
   `node_power_w` + NICs x `nic_power_w`.
@@ -103,9 +104,14 @@ def nics_per_node(chip: Any) -> int:
     return chip.nics_per_node if chip.nics_per_node is not None else chip.cards_per_node
 
 
+def nic_cards_per_node(chip: Any) -> int:
+    """NIC cards bought per node: none when the ports are on the chip (`integrated_nic`)."""
+    return 0 if chip.integrated_nic else nics_per_node(chip)
+
+
 def node_peak_kw(chip: Any, fabric: Any) -> float:
     watts = chip.cards_per_node * chip.tdp_w + chip.node_power_w
-    return (watts + nics_per_node(chip) * fabric.nic_power_w) / 1000.0
+    return (watts + nic_cards_per_node(chip) * fabric.nic_power_w) / 1000.0
 
 
 def nodes_per_rack(chip: Any, fabric: Any, cooling: Any) -> int:
@@ -162,8 +168,9 @@ def price_pool(
     cooling = inputs.coolings[choice.cooling]
     site = inputs.site
     per_rack = nodes_per_rack(chip, fabric, cooling)
-    nics = nodes * nics_per_node(chip)
-    net = clos(nics, fabric.switch_radix, fabric.oversubscription)
+    ports = nodes * nics_per_node(chip)
+    nics = nodes * nic_cards_per_node(chip)
+    net = clos(ports, fabric.switch_radix, fabric.oversubscription)
     if per_rack < 1 or net is None:
         return None
     racks = math.ceil(nodes / per_rack)

@@ -220,6 +220,10 @@ def raw_instances(draw: st.DrawFn) -> tuple[Sheets, dict[str, Any]]:
         Workloads=draw(workload_rows()),
     )
     site = draw(site_row())
+    for chip in sheets["Chips"]:
+        # Ascend 910B/910C carry their scale-out ports: no NIC cards, no NIC power.
+        # Drawn last, so the instances drawn before it stay as they were.
+        chip["integrated_nic"] = chip["chip_id"] == "ascend" and draw(st.booleans())
     try:
         make_inputs(site=site, **sheets)
     except InputError:

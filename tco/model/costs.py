@@ -75,7 +75,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.stack_use_constraint = pyo.Constraint(m.STACKS, rule=stack_use_constraint)
 
     for o in ctx.options:
-        q = quantities(m, o.key)
+        q = quantities(m, o)
         cost = registry.coefficients(ctx.lookup(o.key))
         name = "/".join(o.key)
         ctx.costs.add_capex(f"pool:{name}", _flat(cost.capex, q))

@@ -52,8 +52,8 @@ def footprint(inputs: PlanningInputs, o: Option, matrix: np.ndarray | None = Non
     """Option o at its smallest size; `matrix` = `cost_matrix(inputs, o)` if known."""
     fabric = inputs.fabrics[o.fabric]
     nodes, cards, _ = smallest_size(o)
-    nics = nodes * o.nics_per_node
-    clos = _clos_counts(nics, fabric.switch_radix, fabric.oversubscription)
+    nics = nodes * o.nic_cards_per_node
+    clos = _clos_counts(nodes * o.nics_per_node, fabric.switch_radix, fabric.oversubscription)
     racks = math.ceil(nodes / o.nodes_per_rack)
     if matrix is None:
         matrix = cost_matrix(inputs, o)
@@ -204,9 +204,10 @@ def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Prof
         replicas = np.arange(first, max(o.max_replicas, first) + 1)
         cards = replicas * o.replica_cards
         nodes = np.maximum(o.min_nodes, -(-cards // o.cards_per_node))
-    nics = nodes * o.nics_per_node
+    nics = nodes * o.nic_cards_per_node
+    ports = nodes * o.nics_per_node
     clos = np.array(
-        [_clos_counts(int(e), fabric.switch_radix, fabric.oversubscription) for e in nics]
+        [_clos_counts(int(e), fabric.switch_radix, fabric.oversubscription) for e in ports]
     ).reshape(-1, 4)
     racks = -(-nodes // o.nodes_per_rack)
     quantities = np.column_stack([cards, nodes, nics, clos, racks]).astype(float)

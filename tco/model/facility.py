@@ -16,16 +16,21 @@ import pyomo.environ as pyo
 
 from tco.costs import registry
 from tco.model.context import ModelContext, count_of
-from tco.model.options import OptionKey
+from tco.model.options import Option, OptionKey
 
 
-def quantities(m: pyo.ConcreteModel, k: tuple[str, ...]) -> registry.PoolQuantities:
-    """The pool's counts as Pyomo expressions, for the cost-line registry."""
-    # The expressions behind e_cards and e_nics: flat terms for the translation.
+def quantities(m: pyo.ConcreteModel, o: Option) -> registry.PoolQuantities:
+    """The pool's counts as Pyomo expressions, for the cost-line registry.
+
+    NICs are the NIC cards bought (none for ports on the chip); the fabric's
+    endpoints are the ports (`network.e_nics`).
+    """
+    k = o.key
+    # The expression behind e_cards: flat terms for the translation.
     return registry.PoolQuantities(
         cards=m.e_cards[k].expr,
         nodes=m.v_nodes[k],
-        nics=m.e_nics[k].expr,
+        nics=o.nic_cards_per_node * m.v_nodes[k],
         leaf_switches=m.v_leaf[k],
         spine_switches=m.v_spine[k],
         core_switches=m.v_core[k],
@@ -64,7 +69,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     def e_it_kw(m: pyo.ConcreteModel, *k: Any) -> Any:
         """IT kW of a pool (cards, hosts, NICs, switches) at peak."""
-        return registry.it_kw(quantities(m, k), ctx.lookup(k))
+        return registry.it_kw(quantities(m, ctx.option(k)), ctx.lookup(k))
 
     m.e_it_kw = pyo.Expression(m.OPTIONS, rule=e_it_kw)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
 from tco.model.performance import InferencePerformance, PerformanceCache, TrainingPerformance
-from tco.perf.hardware import nics_per_node
+from tco.perf.hardware import nic_cards_per_node, nics_per_node
 from tco.perf.power import node_power
 from tco.perf.training import TrainingCurve
 from tco.schema.inputs import (
@@ -45,7 +45,10 @@ class Option:
     kind: str
     target_tokens_per_s: float
     cards_per_node: int
+    #: Scale-out ports per node (fabric endpoints) and the NIC cards bought for them
+    #: (0 when the ports are on the chip, `integrated_nic`).
     nics_per_node: int
+    nic_cards_per_node: int
     min_nodes: int
     max_nodes: int
     nodes_per_rack: int
@@ -271,6 +274,7 @@ def _option(
         target_tokens_per_s=perf.target_tokens_per_s,
         cards_per_node=chip.cards_per_node,
         nics_per_node=nics,
+        nic_cards_per_node=nic_cards_per_node(chip),
         min_nodes=perf.min_nodes,
         max_nodes=size.max_nodes,
         nodes_per_rack=per_rack,

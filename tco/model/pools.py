@@ -177,8 +177,14 @@ class PoolDecision:
         return self.replicas * o.replica_cards
 
     @property
-    def nics(self) -> int:
+    def ports(self) -> int:
+        """Scale-out ports: the fabric's endpoints."""
         return self.nodes * self.option.nics_per_node
+
+    @property
+    def nics(self) -> int:
+        """NIC cards bought (none when the ports are on the chip)."""
+        return self.nodes * self.option.nic_cards_per_node
 
 
 def decisions(m: pyo.ConcreteModel, ctx: ModelContext) -> tuple[PoolDecision, ...]:

@@ -45,13 +45,35 @@ def nics_per_node(chip: ChipRow) -> int:
     return chip.nics_per_node or chip.cards_per_node
 
 
+def nic_cards_per_node(chip: ChipRow) -> int:
+    """NIC cards a node must buy: none when the ports are on the package (`integrated_nic`).
+
+    Integrated ports (Ascend 910B/910C) draw their power inside the chip's TDP, so
+    they add neither a NIC purchase nor NIC power; the fabric still connects
+    `nics_per_node` ports with switches, optics and cables.
+    """
+    return 0 if chip.integrated_nic else nics_per_node(chip)
+
+
 def fabric_bytes_per_s_per_card(chip: ChipRow, fabric: FabricRow) -> float:
     """Scale-out bandwidth one card gets when all the node's cards communicate, B/s.
 
-    node = nics_per_node x port_gbps / 8 x 1e9 x efficiency; per card = node / cards_per_node.
+    node = nics_per_node x port_gbps / 8 x 1e9 x efficiency; per card = node / cards_per_node
+    (port_gbps: see `port_gbps`).
     """
-    node_bytes_per_s = nics_per_node(chip) * fabric.port_gbps / 8 * 1e9 * fabric.efficiency
+    node_bytes_per_s = nics_per_node(chip) * port_gbps(chip, fabric) / 8 * 1e9 * fabric.efficiency
     return node_bytes_per_s / chip.cards_per_node
+
+
+def port_gbps(chip: ChipRow, fabric: FabricRow) -> float:
+    """Line rate of one scale-out port, Gbit/s: the fabric's, capped by on-chip ports.
+
+    A chip whose ports are on the package runs them at their own speed
+    (`integrated_port_gbps`), however fast the switches are.
+    """
+    if chip.integrated_nic and chip.integrated_port_gbps is not None:
+        return min(fabric.port_gbps, chip.integrated_port_gbps)
+    return fabric.port_gbps
 
 
 def usable_memory_bytes(chip: ChipRow, memory_headroom: float) -> float:

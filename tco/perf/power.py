@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.perf.hardware import nics_per_node
+from tco.perf.hardware import nic_cards_per_node
 from tco.schema.rows import ChipRow, FabricRow, SiteRow
 
 
@@ -43,6 +43,6 @@ def node_power(chip: ChipRow, site: SiteRow, fabric: FabricRow | None = None) ->
     return NodePower(
         cards_w=chip.cards_per_node * chip.tdp_w,
         host_w=chip.node_power_w,
-        nics_w=nics_per_node(chip) * fabric.nic_power_w if fabric is not None else 0.0,
+        nics_w=nic_cards_per_node(chip) * fabric.nic_power_w if fabric is not None else 0.0,
         utilization=site.utilization,
     )

@@ -169,16 +169,16 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
         cooling = inputs.coolings[o.cooling]
         nodes, replicas, cards, nics = d.nodes, d.replicas, d.cards, d.nics
-        clos = size_clos(nics, fabric.switch_radix, fabric.oversubscription)
+        clos = size_clos(d.ports, fabric.switch_radix, fabric.oversubscription)
         fab = decided.fabrics[o.key]
         bought = (fab.leaf_switches, fab.spine_switches, fab.core_switches)
         links = fab.links
         racks = decided.racks[o.key]
         needed_racks = math.ceil(nodes / o.nodes_per_rack)
-        if not _builds_a_clos(nics, fabric, bought, links):
+        if not _builds_a_clos(d.ports, fabric, bought, links):
             problems.append(
                 f"{o.workload}: {bought} leaf/spine/core switches and {links} links do not "
-                f"connect {nics} endpoints (the smallest fabric needs "
+                f"connect {d.ports} endpoints (the smallest fabric needs "
                 f"{clos.leaf_switches}/{clos.spine_switches}/{clos.core_switches} and "
                 f"{clos.links} links)"
             )
@@ -264,7 +264,7 @@ def _cleaned(inputs: PlanningInputs, decided: Decisions) -> Decisions:
     for d in decided.pools:
         o = d.option
         fabric = inputs.fabrics[o.fabric]
-        clos = size_clos(d.nics, fabric.switch_radix, fabric.oversubscription)
+        clos = size_clos(d.ports, fabric.switch_radix, fabric.oversubscription)
         fabrics[o.key] = FabricDecision(
             clos.leaf_switches, clos.spine_switches, clos.core_switches, clos.links
         )

@@ -212,6 +212,15 @@ CHIPS = Sheet(
             default=False,
             required=False,
         ),
+        Field(
+            "integrated_port_gbps",
+            "float",
+            "Gbit/s",
+            "Speed of each on-chip scale-out port (integrated_nic); a faster fabric runs at "
+            "this speed (blank = the fabric's)",
+            required=False,
+            gt=0,
+        ),
         Field("software_stack", "str", "text", "Software stack (CUDA, CANN, Neuware, ...)"),
         Field(
             "migration_cost",

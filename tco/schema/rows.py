@@ -91,6 +91,10 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     integrated_nic: bool = False
     """Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B."""
 
+    integrated_port_gbps: Annotated[float, Field(gt=0)] | None = None
+    """Speed of each on-chip scale-out port (integrated_nic); a faster fabric runs at this speed
+    (blank = the fabric's) [Gbit/s]."""
+
     software_stack: Annotated[str, Field(min_length=1)]
     """Software stack (CUDA, CANN, Neuware, ...)."""
 
