@@ -26,6 +26,8 @@ EXIT_INTERNAL = 1
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NOT_OPTIMAL = 4
+#: Ctrl-C without a plan to write (the shell's 128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     add_completion=False,
@@ -53,8 +55,9 @@ def guarded(func: F) -> F:
         except typer.Exit:
             raise
         except KeyboardInterrupt:
-            err.print("interrupted")
-            raise typer.Exit(EXIT_INTERNAL) from None
+            # A second Ctrl-C (or one outside `optimize`): atomic writes leave nothing half done.
+            err.print("interrupted; nothing was written")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             if os.environ.get("TCO_DEBUG"):
                 raise
@@ -203,22 +206,42 @@ def optimize(
 ) -> None:
     """Solve for the minimum-TCO plan and write the procurement report."""
     started = time.perf_counter()
+    from tco.scenario.optimize import make_engine
+    from tco.solve.interrupt import handle_sigint
+
+    _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
+    with handle_sigint():
+        try:
+            report = _report_path(path, output)
+            inputs = load_inputs(path)
+        except InputError as exc:
+            issues = [str(i) for i in exc.issues]
+            _write_json(json_path, {"status": "input_error", "diagnosis": issues})
+            raise
+        engine = make_engine(inputs, time_limit, mip_gap, started=started)
+        _optimize(engine, inputs, report, json_path, time_limit, alternatives)
+
+
+def _optimize(
+    engine: Any,
+    inputs: Any,
+    report: Path,
+    json_path: str | None,
+    time_limit: float | None,
+    alternatives: bool,
+) -> None:
+    """Solve, write, and exit with the code the outcome deserves (Ctrl-C handled)."""
     from tco.report.explain import why_lines
     from tco.report.summary import json_summary, text_summary
     from tco.report.workbook import write_report
     from tco.scenario.alternatives import compute_alternatives
-    from tco.scenario.optimize import make_engine
 
-    _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
-    try:
-        report = _report_path(path, output)
-        inputs = load_inputs(path)
-    except InputError as exc:
-        _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
-        raise
-    engine = make_engine(inputs, time_limit, mip_gap, started=started)
     result = engine.solve()
     payload = json_summary(inputs, result)
+    if result.status == "interrupted" and result.plan is None:
+        err.print("INTERRUPTED before a plan was found; nothing was written", markup=False)
+        _write_json(json_path, payload)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if result.status == "infeasible":
         err.print("INFEASIBLE: no plan meets every target and limit:", markup=False)
         for line in result.diagnosis:
@@ -249,5 +272,6 @@ def optimize(
     _write_json(json_path, payload)
     if plan.status != "optimal":
         gap = f"{plan.mip_gap:.2%}" if plan.mip_gap is not None else "unknown"
-        err.print(f"NOT PROVEN OPTIMAL: gap {gap}; the report is marked as such", markup=False)
+        why = "INTERRUPTED" if plan.status == "interrupted" else "NOT PROVEN OPTIMAL"
+        err.print(f"{why}: gap {gap}; the report is marked as such", markup=False)
         raise typer.Exit(EXIT_NOT_OPTIMAL)

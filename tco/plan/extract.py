@@ -150,13 +150,13 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
     """Build the Plan from the solved decisions and check it against the objective.
 
     A proven optimum is written as solved and must re-cost to its objective. An
-    incumbent the solver stopped on (status "feasible") may carry slack: more
+    incumbent the solver stopped on (time limit or Ctrl-C) may carry slack: more
     switches, links or racks than its pools need, or a stack no pool uses. It
     is cleaned to the least fabric, racks and stacks for its pools and re-costed;
     the cleaned plan can only be cheaper than the solver's objective (more
     expensive is a bug), and its gap is recomputed against the solver's bound.
     """
-    if outcome.status == "feasible":
+    if outcome.status != "optimal":
         decided = _cleaned(inputs, decided)
     site = inputs.site
     problems: list[str] = []
@@ -226,7 +226,7 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         capex, 0.0, registry.opex_present_value(registry.yearly_opex(energy, maintenance), factor)
     )
     objective = (outcome.objective or 0.0) / MONEY_SCALE
-    if outcome.status == "feasible" and tco < objective:
+    if outcome.status != "optimal" and tco < objective:
         # The cleaned incumbent is cheaper than what the solver stopped on: it is the
         # plan written, and its gap is measured from the solver's bound.
         objective = tco

@@ -12,11 +12,14 @@ from tco.schema.inputs import PlanningInputs
 def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:
     """Stable keys first; more may be added, none renamed.
 
-    `status` keeps to the contract's values: a solver stopped on its time limit is
-    "feasible" (exit 4) whether or not it found a plan; `plan_found` says which.
+    `status` keeps to the contract's values: a solver stopped on its time limit or by
+    Ctrl-C is "feasible" (exit 4, or 130 without a plan) whether or not it found a
+    plan; `plan_found` says which and `interrupted` says whether the user stopped it.
     """
     plan = result.plan
-    status = "feasible" if result.status == "no_solution" else result.status
+    # An interrupted run is "feasible" (a plan, or none, not proven optimal), with
+    # "interrupted" saying why.
+    status = "feasible" if result.status in ("no_solution", "interrupted") else result.status
     out: dict[str, Any] = {
         "status": status,
         "objective": plan.tco if plan else None,
@@ -31,6 +34,7 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         "pools": [],
         "diagnosis": list(result.diagnosis),
         "plan_found": plan is not None,
+        "interrupted": result.status == "interrupted",
     }
     if result.status == "no_solution":
         out["diagnosis"].append(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from tco.plan.extract import Plan, PlanCheckError
 from tco.scenario.engine import Engine
 from tco.schema.inputs import PlanningInputs, allowed_chip_ids
+from tco.solve.interrupt import INTERRUPT
 
 DIMENSIONS = ("chip", "fabric", "cooling")
 
@@ -79,8 +80,12 @@ def compute_alternatives(engine: Engine, plan: Plan, time_limit_s: float) -> lis
             if plan.status == "optimal" and used and all(u == forced_id for u in used):
                 out.append(_priced(dimension, forced_id, plan.status, plan.tco, plan, "", True))
                 continue
-            if engine.budget.expired:
-                reason = "not solved: the run's time limit was reached first"
+            if engine.budget.expired or INTERRUPT.requested:
+                reason = (
+                    "not solved: the run was interrupted"
+                    if INTERRUPT.requested
+                    else "not solved: the run's time limit was reached first"
+                )
                 out.append(
                     Alternative(
                         dimension,

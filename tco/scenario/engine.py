@@ -39,6 +39,7 @@ from tco.scenario.result import SOLVER_STAGES, OptimizeResult
 from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
+from tco.solve.interrupt import INTERRUPT
 
 
 @dataclass
@@ -222,7 +223,7 @@ class Engine:
             len(options.options),
             len(candidates),
         )
-        if outcome.status == "infeasible" and explain:
+        if outcome.status == "infeasible" and explain and not INTERRUPT.requested:
             result.diagnosis = self.diagnose()
         if outcome.has_solution and decided is not None:
             # The plan reports every solver second this scenario cost, not the last round.

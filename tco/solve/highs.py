@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
+
+from tco.solve.interrupt import INTERRUPT
 
 #: HiGHS threads for the whole process (the machines have 2 cores).
 THREADS = max(1, min(2, os.cpu_count() or 1))
@@ -28,9 +30,10 @@ THREADS = max(1, min(2, os.cpu_count() or 1))
 class SolveOutcome:
     """What the solver said, in the terms the CLI's exit codes need.
 
-    status: optimal (proven within the gap), feasible (stopped with an
-    incumbent), infeasible, no_solution (stopped without an incumbent) or
-    error (anything else, a bug or a solver failure).
+    status: optimal (proven within the gap), feasible (stopped on a limit
+    with an incumbent), interrupted (the user pressed Ctrl-C; `objective` is
+    set when there is an incumbent), infeasible, no_solution (stopped without
+    an incumbent) or error (anything else, a bug or a solver failure).
     """
 
     status: str
@@ -43,7 +46,9 @@ class SolveOutcome:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return self.status in ("optimal", "feasible") or (
+            self.status == "interrupted" and self.objective is not None
+        )
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -122,6 +127,8 @@ class PersistentModel:
     def solve(self, time_limit_s: float, mip_gap: float) -> SolveOutcome:
         """Solve in place; loads the incumbent into the model's variables when there is one."""
         started = time.perf_counter()
+        if INTERRUPT.requested:
+            return _interrupted(None, 0.0)
         self.translate()
         left = max(0.01, float(time_limit_s) - (time.perf_counter() - started))
         options: dict[str, object] = {
@@ -139,16 +146,36 @@ class PersistentModel:
             # keeps HiGHS's default absolute gap from ending tiny instances early.
             "mip_abs_gap": 1e-9,
         }
-        results = self._solver.solve(
-            self.model,
-            time_limit=left,
-            rel_gap=float(mip_gap),
-            threads=THREADS,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            solver_options=options,
+        with INTERRUPT.running(self._solver._solver_model):
+            results = self._solver.solve(
+                self.model,
+                time_limit=left,
+                rel_gap=float(mip_gap),
+                threads=THREADS,
+                load_solutions=False,
+                raise_exception_on_nonoptimal_result=False,
+                solver_options=options,
+            )
+        outcome = _outcome(results, time.perf_counter() - started)
+        if INTERRUPT.requested:
+            # Whatever HiGHS reports after a cancel (often "unknown"), this solve did
+            # not finish: its incumbent, if any, is not proven optimal.
+            return _interrupted(outcome, outcome.seconds)
+        return outcome
+
+
+def _interrupted(outcome: SolveOutcome | None, seconds: float) -> SolveOutcome:
+    """The outcome of a solve the user interrupted (before it started: `outcome` None)."""
+    if outcome is None or outcome.objective is None:
+        return SolveOutcome(
+            "interrupted", "interrupted", None, None, None, seconds, "interrupted before a plan"
         )
-        return _outcome(results, time.perf_counter() - started)
+    return replace(
+        outcome,
+        status="interrupted",
+        termination="interrupted",
+        message=f"interrupted after {seconds:.1f} s; the plan is the solver's incumbent",
+    )
 
 
 def _outcome(results: Any, seconds: float) -> SolveOutcome:
@@ -163,18 +190,9 @@ def _outcome(results: Any, seconds: float) -> SolveOutcome:
     name = getattr(term, "name", str(term))
     if term == TerminationCondition.convergenceCriteriaSatisfied and has_incumbent:
         return SolveOutcome("optimal", name, objective, bound, gap, seconds)
-    if term in (
-        TerminationCondition.provenInfeasible,
-        TerminationCondition.locallyInfeasible,
-        TerminationCondition.infeasibleOrUnbounded,
-    ):
+    if term in _INFEASIBLE:
         return SolveOutcome("infeasible", name, None, None, None, seconds)
-    if term in (
-        TerminationCondition.maxTimeLimit,
-        TerminationCondition.iterationLimit,
-        TerminationCondition.interrupted,
-        TerminationCondition.objectiveLimit,
-    ):
+    if term in _STOPPED:
         status = "feasible" if has_incumbent else "no_solution"
         return SolveOutcome(
             status,
@@ -185,4 +203,24 @@ def _outcome(results: Any, seconds: float) -> SolveOutcome:
             seconds,
             f"solver stopped ({name}) after {seconds:.1f} s",
         )
+    if term == TerminationCondition.interrupted:
+        return _interrupted(
+            SolveOutcome("interrupted", name, objective, bound, gap, seconds), seconds
+        )
+    # Everything else is not optimal, incumbent or not: convergence without an
+    # incumbent, unbounded (a model bug: every cost is bounded), minStepLength,
+    # licensingProblems, emptyModel, error and unknown.
     return SolveOutcome("error", name, objective, bound, gap, seconds, f"solver ended with {name}")
+
+
+_INFEASIBLE = (
+    TerminationCondition.provenInfeasible,
+    TerminationCondition.locallyInfeasible,
+    TerminationCondition.infeasibleOrUnbounded,
+)
+#: Limits the run set: the incumbent, if any, is a plan with its gap.
+_STOPPED = (
+    TerminationCondition.maxTimeLimit,
+    TerminationCondition.iterationLimit,
+    TerminationCondition.objectiveLimit,
+)
