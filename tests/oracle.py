@@ -6,7 +6,9 @@ from the performance model (`training_curve`, `inference_estimate`), because
 performance is not what these tests check. Everything else is re-derived from
 the documented meaning of each column:
 
-- compatibility: a chip is usable by a workload when `available`, named in
+- compatibility: a chip is usable by a workload when the site can buy it
+  (`available` not no; at a Site in region cn a restricted-cn chip only with
+  `available` = yes and `allow_restricted` = yes), named in
   `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
   fabric when `compatible_chips` is blank or names the chip; a cooling unless
   the chip's `cooling_required` is liquid and the cooling's technology is air.
@@ -43,6 +45,7 @@ from typing import Any
 from tco.perf.inference import inference_estimate
 from tco.perf.training import training_curve
 from tco.schema.inputs import PlanningInputs
+from tco.schema.rows import ChipRow, SiteRow
 
 HOURS_PER_YEAR = 8760.0
 
@@ -312,13 +315,21 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
 # --------------------------------------------------------------------------- options
 
 
+def buyable(chip: ChipRow, site: SiteRow) -> bool:
+    """The site may buy the chip: not `available` = no, and export control."""
+    if chip.available is False:
+        return False
+    restricted = site.region == "cn" and chip.export_class == "restricted-cn"
+    return not restricted or (chip.available is True and site.allow_restricted)
+
+
 def choices(inputs: PlanningInputs) -> list[Choice]:
     """Every compatible (workload, chip, fabric, cooling), by the documented rules."""
     out = []
     for wid, workload in inputs.workloads.items():
         allowed = set(workload.allowed_chips or inputs.chips)
         for cid, chip in inputs.chips.items():
-            if not chip.available or cid not in allowed:
+            if not buyable(chip, inputs.site) or cid not in allowed:
                 continue
             if workload.precision == "fp8" and chip.fp8_tflops is None:
                 continue

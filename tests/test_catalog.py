@@ -218,6 +218,26 @@ def test_liquid_only_and_integrated_nic() -> None:
     assert ascend["origin"] == "domestic"
 
 
+#: US export rules for China as of 2024-2025 (tco/data/README.md): the 2022-10 rule (A100,
+#: H100), the 2023-10 rule (A800, H800 and everything above its threshold) and the 2025-04
+#: licence requirement for the H20.
+RESTRICTED_FOR_CHINA = {"a100", "a800", "h100", "h800", "h200", "b100", "b200", "gb200", "h20"}
+
+
+def test_export_class_follows_the_public_record() -> None:
+    chips = DEFAULT_CATALOG["Chips"]
+    restricted = {c["chip_id"] for c in chips if c.get("export_class") == "restricted-cn"}
+    assert restricted == RESTRICTED_FOR_CHINA
+    for chip in chips:
+        assert chip["export_class"] in ("unrestricted", "restricted-cn"), chip["chip_id"]
+        assert f"export_class {chip['export_class']}" in str(chip["source"]), chip["chip_id"]
+        if chip["origin"] == "domestic":
+            assert chip["export_class"] == "unrestricted", chip["chip_id"]
+        # Whether a site can buy a chip is the planner's call, never the catalog's: a catalog
+        # "yes" would let Site allow_restricted = yes admit every restricted chip at once.
+        assert "available" not in chip, chip["chip_id"]
+
+
 def test_uncertainty_rows_bracket_the_nominal_value() -> None:
     for u in DEFAULT_CATALOG["Uncertainty"]:
         sheet = SHEETS_BY_NAME[str(u["sheet"])]

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from tco.errors import InputError, InputIssue, show_value
 from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
+from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.fields import (
     CHIPS,
     COOLING,
@@ -100,12 +101,6 @@ def supports_precision(chip: ChipRow, precision: str) -> bool:
     if precision == "int8":
         return chip.int8_tops is not None
     return True
-
-
-def allowed_chip_ids(inputs_chips: Mapping[str, ChipRow], workload: WorkloadRow) -> list[str]:
-    """Available chips a workload may use, in catalog order."""
-    allowed = set(workload.allowed_chips or inputs_chips.keys())
-    return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
 
 
 def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
@@ -290,7 +285,7 @@ def _check_tables(
     models = {k: m for k, (_, m) in typed.models.items()}
     _check_references(check, tables, sheets)
     _check_models(check, tables["Models"], typed.models)
-    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models)
+    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models, site)
     _check_uncertainty(check, tables["Uncertainty"], typed.uncertainty, sheets, site)
 
 
@@ -400,8 +395,11 @@ def _check_workloads(
     workloads: dict[str, tuple[int, WorkloadRow]],
     chips: dict[str, ChipRow],
     models: dict[str, ModelRow],
+    site: SiteRow | None,
 ) -> None:
-    """Kind-specific required fields, precision support and memory fit."""
+    """Kind-specific required fields; with a valid Site, chip availability, precision
+    support and memory fit (which chips a site can buy depends on its region; an
+    invalid Site has its own errors reported and these checks wait for the fix)."""
     for row, w in workloads.values():
         if w.kind == "training":
             if w.target_tokens_per_s is None and (
@@ -429,10 +427,17 @@ def _check_workloads(
             ):
                 if getattr(w, key) is None:
                     check.add("is required for inference", table, row, key)
-        candidates = allowed_chip_ids(chips, w)
+        if site is None:
+            continue
+        candidates = allowed_chip_ids(chips, w, site)
         if not candidates:
+            by_reason: dict[str, list[str]] = {}
+            for cid, reason in unavailable_chips(chips, w, site).items():
+                by_reason.setdefault(reason, []).append(cid)
+            why = "; ".join(f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items())
             check.add(
-                "no allowed chip is available (check allowed_chips and Chips.available)",
+                "no allowed chip is available (check allowed_chips, Chips.available and "
+                f"Site region){': ' + why if why else ''}",
                 table,
                 row,
                 "allowed_chips",
