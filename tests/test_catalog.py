@@ -394,3 +394,18 @@ def test_csv_saved_by_excel_with_a_byte_order_mark_loads(tmp_path: Path) -> None
     chips = folder / "chips.csv"
     chips.write_text("\ufeff" + chips.read_text(encoding="utf-8"), encoding="utf-8")
     assert load_catalog(folder) == DEFAULT_CATALOG
+
+
+def test_a_catalog_nominal_outside_its_own_range_is_refused(tmp_path: Path) -> None:
+    """A planner's quote outside a published range only warns; the shipped catalog's own
+    nominal outside its own range is a data error."""
+    folder = catalog_copy(tmp_path)
+    header, first, *rest = csv_records(folder, "uncertainty.csv")
+    assert (first[0], first[1], first[2]) == ("Chips", "ascend-910b", "bf16_tflops")
+    first[header.index("low")], first[header.index("high")] = "400", "500"  # nominal 320
+    rewrite(folder / "uncertainty.csv", [header, first, *rest])
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(folder)
+    assert "chips.csv, line 2, column H (bf16_tflops): ascend-910b: 320 is outside" in str(
+        caught.value
+    )

@@ -70,6 +70,9 @@ class PlanningInputs:
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
+    #: What was accepted but the planner should know (a value outside its published
+    #: range), each naming its cell; `tco validate` prints them, plans carry them.
+    warnings: tuple[str, ...] = ()
 
     def row_counts(self) -> dict[str, int]:
         return {
@@ -117,6 +120,8 @@ class _Checker:
 
     def __init__(self) -> None:
         self.issues: list[InputIssue] = []
+        #: Accepted, but worth a word: located like issues, they never stop validation.
+        self.warnings: list[InputIssue] = []
         #: Ids of rows that exist but failed validation, per sheet: references to
         #: them are not "unknown" (their own errors are already reported).
         self.invalid_ids: dict[str, set[str]] = {}
@@ -207,6 +212,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         uncertainty=tuple(m for _, m in typed.uncertainty.values()),
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
+        warnings=tuple(str(w) for w in check.warnings),
     )
 
 
@@ -216,12 +222,15 @@ def validate_catalog(raw: RawWorkbook) -> dict[str, list[BaseModel]]:
     The default catalog ships as data files; running it through the planner's
     own checks means a catalog the tool ships is never one it would refuse.
     Returns the typed rows per sheet in file order, or raises `InputError`.
+    What a workbook only warns about is refused here: a planner's quote may lie
+    outside a published range, the catalog's own nominal must not lie outside its
+    own range.
     """
     check = _Checker()
     typed = _typed_tables(check, raw)
     _check_tables(check, raw, typed, None, (CHIPS, FABRICS, COOLING, MODELS), "has no data rows")
-    if check.issues:
-        raise InputError(check.issues)
+    if check.issues or check.warnings:
+        raise InputError(check.issues + check.warnings)
     return {
         sheet.name: [m for _, m in typed.by_sheet()[sheet.name].values()]
         for sheet in CATALOG_SHEETS
@@ -286,7 +295,7 @@ def _check_tables(
     _check_references(check, tables, sheets)
     _check_models(check, tables["Models"], typed.models)
     _check_workloads(check, tables["Workloads"], typed.workloads, chips, models, site)
-    _check_uncertainty(check, tables["Uncertainty"], typed.uncertainty, sheets, site)
+    _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
 
 
 def _site(check: _Checker, table: RawTable) -> SiteRow | None:
@@ -469,15 +478,25 @@ def _check_workloads(
 
 def _check_uncertainty(
     check: _Checker,
-    table: RawTable,
+    tables: dict[str, RawTable],
     ranges: dict[str, tuple[int, UncertaintyRow]],
     typed: dict[str, TypedRows],
     site: SiteRow | None,
 ) -> None:
-    """Each range points at an existing row and numeric field, with low <= nominal <= high."""
-    for row, u in ranges.values():
+    """Each range points at an existing row and numeric field, with low <= high.
+
+    A nominal value outside its range is accepted: it is usually a real quote
+    that a published range did not foresee, and refusing it would make the
+    planner edit the published range by hand. The range is widened in `ranges`
+    to include the nominal (so sampling never contradicts the input) and a
+    warning names both cells.
+    """
+    table = tables["Uncertainty"]
+    site_rows = {str(r.values.get("key", "")).strip(): r.row for r in tables[SITE.name].rows}
+    for key, (row, u) in list(ranges.items()):
         sheet = SHEETS_BY_NAME[u.sheet]
         target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
+        place: tuple[str, int | None, str | None, str]  # sheet, row, column, id label
         if u.low > u.high:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
@@ -494,6 +513,7 @@ def _check_uncertainty(
             if u.field not in ("value", u.row_id):
                 check.add("for Site rows the field must be 'value'", table, row, "field")
                 continue
+            place = (SITE.name, site_rows.get(field_key), "B", "")
         else:
             entry = typed[sheet.name].get(u.row_id)
             if entry is None:
@@ -510,6 +530,8 @@ def _check_uncertainty(
                     "field",
                 )
                 continue
+            column = tables[sheet.name].column_of(field_key)
+            place = (sheet.name, entry[0], column, f"{u.row_id}: ")
         if target is None:
             continue
         nominal = getattr(target, field_key)
@@ -518,13 +540,32 @@ def _check_uncertainty(
                 f"the nominal {sheet.name} value of {field_key} is blank", table, row, "field"
             )
         elif not u.low <= nominal <= u.high:
-            check.add(
-                f"nominal {field_key} = {show_value(nominal)} lies outside "
-                f"[{show_value(u.low)}, {show_value(u.high)}]",
-                table,
-                row,
-                "low",
+            bounds = {"low": min(u.low, nominal), "high": max(u.high, nominal)}
+            widened = u.model_copy(update=bounds)
+            ranges[key] = (row, widened)
+            name, nominal_row, column, label = place
+            check.warnings.append(
+                InputIssue(
+                    f"{label}{_amount(nominal)} is outside the Uncertainty range "
+                    f"{_span(u.low, u.high)} (Uncertainty row {row}); the range is widened to "
+                    f"{_span(widened.low, widened.high)}",
+                    name,
+                    nominal_row,
+                    column,
+                    field_key,
+                )
             )
+
+
+def _amount(value: float) -> str:
+    """A value as a planner reads it: 21000.0 -> '21,000', 0.09 -> '0.09'."""
+    return f"{value:,.15g}"
+
+
+def _span(low: float, high: float) -> str:
+    """'15,000-20,000'; a negative end would read as a minus sign, so it gets 'to'."""
+    separator = " to " if low < 0 or high < 0 else "-"
+    return f"{_amount(low)}{separator}{_amount(high)}"
 
 
 def inputs_from_dicts(
