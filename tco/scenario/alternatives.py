@@ -7,6 +7,10 @@ pool (`Engine.solve(forced=...)`: bound changes on a model built once, see
 `tco.scenario.engine`), each solve bounded by `time_limit_s` and all of them
 by the run's budget.
 
+A chip the site cannot buy (available = no, export control) is listed as
+`unavailable` with the reason and not solved, so the planner sees why it is in
+no plan.
+
 An alternative the optimum already uses everywhere is not re-solved when the
 optimum is proven: restricting the choice to what the optimum uses cannot
 lower the cost, and the optimum satisfies the restriction, so the optimum

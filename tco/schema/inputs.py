@@ -488,8 +488,9 @@ def _check_uncertainty(
     A nominal value outside its range is accepted: it is usually a real quote
     that a published range did not foresee, and refusing it would make the
     planner edit the published range by hand. The range is widened in `ranges`
-    to include the nominal (so sampling never contradicts the input) and a
-    warning names both cells.
+    to include the nominal (so the range the report's Assumptions show, and
+    anything drawn from it, holds the value in use) and a warning names both
+    cells.
     """
     table = tables["Uncertainty"]
     site_rows = {str(r.values.get("key", "")).strip(): r.row for r in tables[SITE.name].rows}
