@@ -107,13 +107,20 @@ def load_inputs(path: Path) -> Any:
     return validate_workbook(read_workbook(path))
 
 
+def _print_warnings(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+
+
 @app.command()
 @guarded
 def validate(path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")]) -> None:
-    """Read and validate an input workbook; print every problem (exit 0 or 2)."""
+    """Read and validate an input workbook; print every problem and warning (exit 0 or 2)."""
     inputs = load_inputs(path)
+    _print_warnings(inputs.warnings)
     counts = ", ".join(f"{n} {name}" for name, n in inputs.row_counts().items())
-    typer.echo(f"{path.name}: OK ({counts})")
+    warned = f"; {len(inputs.warnings)} warning(s)" if inputs.warnings else ""
+    typer.echo(f"{path.name}: OK ({counts}){warned}")
 
 
 @app.command()
@@ -134,6 +141,7 @@ def estimate(
 
     _json_path_ok(json_path, path)
     inputs = load_inputs(path)
+    _print_warnings(inputs.warnings)
     for kind, value, known in (
         ("workload", workload, inputs.workloads),
         ("chip", chip, inputs.chips),
@@ -238,6 +246,9 @@ def _optimize(
 
     result = engine.solve()
     payload = json_summary(inputs, result)
+    if result.plan is None:
+        # Without a plan there is no summary to carry them (a plan's warnings start with them).
+        _print_warnings(inputs.warnings)
     if result.status == "interrupted" and result.plan is None:
         err.print("INTERRUPTED before a plan was found; nothing was written", markup=False)
         _write_json(json_path, payload)

@@ -6,7 +6,9 @@ from the performance model (`training_curve`, `inference_estimate`), because
 performance is not what these tests check. Everything else is re-derived from
 the documented meaning of each column:
 
-- compatibility: a chip is usable by a workload when `available`, named in
+- compatibility: a chip is usable by a workload when the site can buy it
+  (`available` not no; at a Site in region cn a restricted-cn chip only with
+  `available` = yes and `allow_restricted` = yes), named in
   `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
   fabric when `compatible_chips` is blank or names the chip; a cooling unless
   the chip's `cooling_required` is liquid and the cooling's technology is air.
@@ -44,6 +46,7 @@ from typing import Any
 from tco.perf.inference import inference_estimate
 from tco.perf.training import training_curve
 from tco.schema.inputs import PlanningInputs
+from tco.schema.rows import ChipRow, SiteRow
 
 HOURS_PER_YEAR = 8760.0
 
@@ -244,18 +247,18 @@ def least_amount_per_card(inputs: PlanningInputs, chip_id: str) -> float:
 def migration_by_stack(inputs: PlanningInputs) -> dict[str, float]:
     """One porting effort per software stack: the largest migration_cost of its chips.
 
-    Only chips a plan could contain count: available, and named (or not excluded)
-    by some workload's `allowed_chips`.
+    Only chips a plan could contain count: buyable at the site, and named (or not
+    excluded) by some workload's `allowed_chips`.
     """
-    buyable = {
+    wanted = {
         cid
         for w in inputs.workloads.values()
         for cid, chip in inputs.chips.items()
-        if chip.available and (not w.allowed_chips or cid in w.allowed_chips)
+        if buyable(chip, inputs.site) and (not w.allowed_chips or cid in w.allowed_chips)
     }
     out: dict[str, float] = {}
     for cid, chip in inputs.chips.items():
-        if cid not in buyable:
+        if cid not in wanted:
             continue
         cost = float(chip.migration_cost or 0.0)
         out[chip.software_stack] = max(out.get(chip.software_stack, 0.0), cost)
@@ -331,13 +334,21 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
 # --------------------------------------------------------------------------- options
 
 
+def buyable(chip: ChipRow, site: SiteRow) -> bool:
+    """The site may buy the chip: not `available` = no, and export control."""
+    if chip.available is False:
+        return False
+    restricted = site.region == "cn" and chip.export_class == "restricted-cn"
+    return not restricted or (chip.available is True and site.allow_restricted)
+
+
 def choices(inputs: PlanningInputs) -> list[Choice]:
     """Every compatible (workload, chip, fabric, cooling), by the documented rules."""
     out = []
     for wid, workload in inputs.workloads.items():
         allowed = set(workload.allowed_chips or inputs.chips)
         for cid, chip in inputs.chips.items():
-            if not chip.available or cid not in allowed:
+            if not buyable(chip, inputs.site) or cid not in allowed:
                 continue
             if workload.precision == "fp8" and chip.fp8_tflops is None:
                 continue

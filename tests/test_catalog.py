@@ -218,6 +218,26 @@ def test_liquid_only_and_integrated_nic() -> None:
     assert ascend["origin"] == "domestic"
 
 
+#: US export rules for China as of 2024-2025 (tco/data/README.md): the 2022-10 rule (A100,
+#: H100), the 2023-10 rule (A800, H800 and everything above its threshold) and the 2025-04
+#: licence requirement for the H20.
+RESTRICTED_FOR_CHINA = {"a100", "a800", "h100", "h800", "h200", "b100", "b200", "gb200", "h20"}
+
+
+def test_export_class_follows_the_public_record() -> None:
+    chips = DEFAULT_CATALOG["Chips"]
+    restricted = {c["chip_id"] for c in chips if c.get("export_class") == "restricted-cn"}
+    assert restricted == RESTRICTED_FOR_CHINA
+    for chip in chips:
+        assert chip["export_class"] in ("unrestricted", "restricted-cn"), chip["chip_id"]
+        assert f"export_class {chip['export_class']}" in str(chip["source"]), chip["chip_id"]
+        if chip["origin"] == "domestic":
+            assert chip["export_class"] == "unrestricted", chip["chip_id"]
+        # Whether a site can buy a chip is the planner's call, never the catalog's: a catalog
+        # "yes" would let Site allow_restricted = yes admit every restricted chip at once.
+        assert "available" not in chip, chip["chip_id"]
+
+
 def test_uncertainty_rows_bracket_the_nominal_value() -> None:
     for u in DEFAULT_CATALOG["Uncertainty"]:
         sheet = SHEETS_BY_NAME[str(u["sheet"])]
@@ -374,3 +394,18 @@ def test_csv_saved_by_excel_with_a_byte_order_mark_loads(tmp_path: Path) -> None
     chips = folder / "chips.csv"
     chips.write_text("\ufeff" + chips.read_text(encoding="utf-8"), encoding="utf-8")
     assert load_catalog(folder) == DEFAULT_CATALOG
+
+
+def test_a_catalog_nominal_outside_its_own_range_is_refused(tmp_path: Path) -> None:
+    """A planner's quote outside a published range only warns; the shipped catalog's own
+    nominal outside its own range is a data error."""
+    folder = catalog_copy(tmp_path)
+    header, first, *rest = csv_records(folder, "uncertainty.csv")
+    assert (first[0], first[1], first[2]) == ("Chips", "ascend-910b", "bf16_tflops")
+    first[header.index("low")], first[header.index("high")] = "400", "500"  # nominal 320
+    rewrite(folder / "uncertainty.csv", [header, first, *rest])
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(folder)
+    assert "chips.csv, line 2, column H (bf16_tflops): ascend-910b: 320 is outside" in str(
+        caught.value
+    )

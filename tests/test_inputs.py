@@ -48,8 +48,8 @@ def test_row_models_follow_the_field_table() -> None:
 def test_every_problem_is_reported_at_once() -> None:
     bad_chip = dict(CHIP, tdp_w=-300, train_mfu=25, origin="mars")
     found = messages(Chips=[bad_chip, DOMESTIC])
-    assert "Sheet 'Chips', row 3, column R (tdp_w): must be > 0, got -300" in found
-    assert any("column V (train_mfu): must be <= 1, got 25" in m for m in found)
+    assert "Sheet 'Chips', row 3, column S (tdp_w): must be > 0, got -300" in found
+    assert any("column W (train_mfu): must be <= 1, got 25" in m for m in found)
     assert any("(origin): must be one of domestic, import" in m for m in found)
 
 
@@ -100,18 +100,43 @@ def test_uncertainty_rows_are_checked() -> None:
         dict(sheet="Chips", row_id="h100", field="tdp_w", low=600, high=800),  # fine
         dict(sheet="Chips", row_id="nope", field="tdp_w", low=1, high=2),
         dict(sheet="Chips", row_id="h100", field="vendor", low=1, high=2),
-        dict(sheet="Chips", row_id="h100", field="tdp_w", low=800, high=900),
         dict(sheet="Chips", row_id="h100", field="tdp_w", low=900, high=800),
         dict(sheet="Site", row_id="electricity_price_per_kwh", field="value", low=0.05, high=0.2),
         dict(sheet="Site", row_id="bogus", field="value", low=0, high=1),
     ]
     found = messages(Uncertainty=rows)
-    assert len(found) == 5, found
+    assert len(found) == 4, found
     assert any("row 4, column B (row_id): no Chips row with id 'nope'" in m for m in found)
     assert any("'vendor' is not a numeric column of Chips" in m for m in found)
-    assert any("nominal tdp_w = 700 lies outside [800, 900]" in m for m in found)
     assert any("low (900) must be <= high (800)" in m for m in found)
     assert any("unknown Site key 'bogus'" in m for m in found)
+
+
+def test_a_quote_outside_its_published_range_is_accepted_and_widens_the_range() -> None:
+    quote = dict(DOMESTIC, card_price=21000)
+    rows = [
+        dict(sheet="Chips", row_id="h100", field="tdp_w", low=600, high=800),  # inside
+        dict(sheet="Chips", row_id="ascend", field="card_price", low=15000, high=20000),
+        dict(sheet="Site", row_id="electricity_price_per_kwh", field="value", low=0.12, high=0.2),
+    ]
+    inputs = make_inputs(Chips=[CHIP, quote], Uncertainty=rows)
+    assert inputs.chips["ascend"].card_price == 21000  # the nominal is kept as quoted
+    ranges = {(u.row_id, u.field): (u.low, u.high) for u in inputs.uncertainty}
+    assert ranges[("h100", "tdp_w")] == (600, 800)
+    assert ranges[("ascend", "card_price")] == (15000, 21000)
+    assert ranges[("electricity_price_per_kwh", "value")] == (0.1, 0.2)
+    assert inputs.warnings == (
+        "Sheet 'Chips', row 4, column T (card_price): ascend: 21,000 is outside the "
+        "Uncertainty range 15,000-20,000 (Uncertainty row 4); the range is widened to "
+        "15,000-21,000",
+        "Sheet 'Site', row 3, column B (electricity_price_per_kwh): 0.1 is outside the "
+        "Uncertainty range 0.12-0.2 (Uncertainty row 5); the range is widened to 0.1-0.2",
+    )
+
+
+def test_inputs_without_a_quote_outside_a_range_have_no_warnings() -> None:
+    rows = [dict(sheet="Chips", row_id="h100", field="tdp_w", low=600, high=800)]
+    assert make_inputs(Uncertainty=rows).warnings == ()
 
 
 def test_site_errors() -> None:

@@ -113,14 +113,22 @@ def test_example_scenario(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(ROOT / EXAMPLE_PATH)])
     assert result.exit_code == 0, result.output
     from tco.io.reader import read_workbook
+    from tco.schema.availability import EXPORT_RESTRICTED, unavailable_reason
     from tco.schema.inputs import validate_workbook
 
     inputs = validate_workbook(read_workbook(ROOT / EXAMPLE_PATH))
     assert inputs.site.power_budget_kw == 10000
     assert inputs.site.min_domestic_share == 0.5
-    for chip in ("h100", "h200", "b100", "b200", "gb200"):
-        assert not inputs.chips[chip].available
-    assert inputs.chips["h800"].max_cards and inputs.chips["h20"].max_cards
+    # Export control drops the restricted chips the site holds none of, with the reason;
+    # its H800 stock and H20 licence are the explicit override (DESIGN 3.6).
+    assert (inputs.site.region, inputs.site.allow_restricted) == ("cn", True)
+    for chip in ("h100", "h200", "b100", "b200", "gb200", "a100", "a800"):
+        reason = unavailable_reason(inputs.chips[chip], inputs.site)
+        assert reason is not None and reason.startswith(EXPORT_RESTRICTED), chip
+    for chip in ("h800", "h20"):
+        assert inputs.chips[chip].export_class == "restricted-cn"
+        assert inputs.chips[chip].available is True and inputs.chips[chip].max_cards
+        assert unavailable_reason(inputs.chips[chip], inputs.site) is None
     train = inputs.workloads["pretrain-70b"]
     assert (train.kind, train.train_tokens_b, train.deadline_days, train.precision) == (
         "training",

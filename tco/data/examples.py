@@ -52,8 +52,10 @@ TEMPLATE_SITE: dict[str, Any] = {
     field.key: field.default for field in SITE.fields if field.default is not None
 } | {"electricity_price_per_kwh": 0.10}
 
-#: Chips the example site cannot buy (export controls) and supply caps.
-EXAMPLE_UNAVAILABLE = ("h100", "h200", "b100", "b200", "gb200", "a100", "a800")
+#: Restricted-for-China chips the example site holds anyway (H800 stock bought before
+#: the 2023-10 rule, an H20 licence), with the cards it can get: the rows say
+#: available = yes and the Site allow_restricted = yes, so export control keeps only
+#: these two of the catalog's restricted chips (DESIGN 3.6).
 EXAMPLE_CAPS = {"h800": 512, "h20": 2048}
 
 EXAMPLE_SITE: dict[str, Any] = TEMPLATE_SITE | {
@@ -65,6 +67,9 @@ EXAMPLE_SITE: dict[str, Any] = TEMPLATE_SITE | {
     "power_budget_kw": 10000,
     "min_domestic_share": 0.5,
     "facility_capex_per_kw": 8000,
+    # Stated although it is the default: the scenario is a China site by design.
+    "region": "cn",
+    "allow_restricted": True,
 }
 
 EXAMPLE_SCENARIO = (
@@ -74,9 +79,11 @@ EXAMPLE_SCENARIO = (
     "(b) serve Qwen2.5-72B in BF16 at 20,000 output tokens/s with TPOT <= 50 ms and "
     "TTFT <= 2 s (1,024 input and 512 output tokens per request on average).",
     "Site: 10 MW facility power budget, at least 50% domestic cards, 5-year horizon at 8%, "
-    "electricity 0.09 USD/kWh. Export controls: H100, H200, Blackwell (B100/B200/GB200), "
-    "A100 and A800 are unavailable (available = no); H800 is capped at 512 cards and H20 at "
-    "2,048 (max_cards).",
+    "electricity 0.09 USD/kWh.",
+    "Export control: Site region = cn drops every chip of export_class restricted-cn (H100, "
+    "H200, B100, B200, GB200, A100, A800) as restricted for export to China. The site holds "
+    "H800 stock and an H20 licence: Site allow_restricted = yes and those two rows say "
+    "available = yes, capped at 512 and 2,048 cards (max_cards).",
 )
 
 
@@ -93,9 +100,8 @@ def template_site() -> dict[str, Any]:
 def example_sheets() -> Rows:
     rows = template_sheets()
     for chip in rows["Chips"]:
-        if chip["chip_id"] in EXAMPLE_UNAVAILABLE:
-            chip["available"] = False
         if chip["chip_id"] in EXAMPLE_CAPS:
+            chip["available"] = True
             chip["max_cards"] = EXAMPLE_CAPS[chip["chip_id"]]
     return rows
 

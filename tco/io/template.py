@@ -39,8 +39,15 @@ WORKFLOW = (
     "Site is a key/value sheet: one assumption per row (key, value, unit, description).",
     "Ranges: many published specs are ranges, not points (Ascend 910B FP16 280-320 TFLOPS, "
     "910C 'about 800', Blackwell details incomplete). Keep the nominal value in its own "
-    "sheet and put the range in Uncertainty (sheet, row_id, field, low, high, distribution); "
-    "the nominal must lie in [low, high].",
+    "sheet and put the range in Uncertainty (sheet, row_id, field, low, high, distribution). "
+    "A nominal outside [low, high], such as a real quote, is accepted: `tco validate` warns "
+    "naming the cell and the range is widened to include it.",
+    "Export control: Site region = cn (the default) makes every chip of export_class = "
+    "restricted-cn (the parts the US does not export to China without a licence) "
+    "unavailable, and `tco estimate` and the report's Alternatives say 'restricted for "
+    "export to China (Site region cn)'. With stock "
+    "or a licence, write available = yes on that chip's row and set Site allow_restricted = "
+    "yes. For a site outside China set Site region = global.",
     "Units: money in the Site currency; power in W per card/node and kW per site; bandwidth "
     "in GB/s (bytes) except port speeds in Gbit/s; TFLOP/s are dense, not sparse (the H100 "
     "'1,979 TFLOPS' often quoted is the sparse figure; dense is 989.5).",

@@ -17,12 +17,8 @@ from tco.model.performance import InferencePerformance, PerformanceCache, Traini
 from tco.perf.hardware import nic_cards_per_node, nics_per_node
 from tco.perf.power import node_power
 from tco.perf.training import TrainingCurve
-from tco.schema.inputs import (
-    PlanningInputs,
-    allowed_chip_ids,
-    compatible_fabric_ids,
-    supports_precision,
-)
+from tco.schema.availability import allowed_chip_ids, unavailable_chips
+from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, supports_precision
 from tco.schema.rows import CoolingRow
 
 OptionKey = tuple[str, str, str, str]
@@ -149,7 +145,10 @@ def build_options(
     performance = PerformanceCache(inputs)
     for wid, workload in inputs.workloads.items():
         reasons = result.exclusions.setdefault(wid, [])
-        for cid in allowed_chip_ids(inputs.chips, workload):
+        for cid, why in unavailable_chips(inputs.chips, workload, inputs.site).items():
+            if forced.get("chip") in (None, cid):
+                reasons.append(Exclusion(cid, None, None, why))
+        for cid in allowed_chip_ids(inputs.chips, workload, inputs.site):
             if forced.get("chip") not in (None, cid):
                 continue
             chip = inputs.chips[cid]

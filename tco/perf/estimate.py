@@ -12,12 +12,8 @@ from rich.table import Table
 from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
-from tco.schema.inputs import (
-    PlanningInputs,
-    allowed_chip_ids,
-    compatible_fabric_ids,
-    required_for_kind,
-)
+from tco.schema.availability import permitted_chip_ids, unavailable_reason
+from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, required_for_kind
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
 
 
@@ -78,15 +74,24 @@ def estimate(
     fabric_id: str | None = None,
     cards: int | None = None,
 ) -> list[Estimate]:
-    """Estimates for every workload x allowed available chip x compatible fabric (filtered)."""
+    """Estimates for every workload x allowed chip x compatible fabric (filtered).
+
+    A chip the site cannot buy (available = no, export control) gets one
+    infeasible row with the reason, so a planner who asks about it learns why
+    it is missing from every plan.
+    """
     out = []
     for wid, workload in inputs.workloads.items():
         if workload_id is not None and wid != workload_id:
             continue
-        for cid in allowed_chip_ids(inputs.chips, workload):
+        for cid in permitted_chip_ids(inputs.chips, workload):
             if chip_id is not None and cid != chip_id:
                 continue
             chip = inputs.chips[cid]
+            unavailable = unavailable_reason(chip, inputs.site)
+            if unavailable is not None:
+                out.append(_unavailable(workload, chip, fabric_id, unavailable))
+                continue
             model = inputs.models[workload.model_id]
             fabrics = [
                 fid
@@ -104,6 +109,26 @@ def estimate(
                 fabric = inputs.fabrics[fid]
                 out.append(_training(workload, model, chip, fabric, inputs.site, cards))
     return out
+
+
+def _unavailable(
+    workload: WorkloadRow, chip: ChipRow, fabric_id: str | None, reason: str
+) -> Estimate:
+    """The row of a chip the site cannot buy: no fabric makes it buyable, so one row."""
+    target = (
+        training_target_tokens_per_s(workload)
+        if workload.kind == "training"
+        else required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
+    )
+    return Estimate(
+        workload=workload.workload_id,
+        kind=workload.kind,
+        chip=chip.chip_id,
+        fabric=fabric_id if fabric_id is not None else ANY_FABRIC,
+        feasible=False,
+        reason=reason,
+        target_tokens_per_s=target,
+    )
 
 
 def _training(

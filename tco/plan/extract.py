@@ -487,7 +487,9 @@ def cash_flow_years(
 def _warnings(
     inputs: PlanningInputs, pools: list[PoolPlan], outcome: SolveOutcome
 ) -> tuple[str, ...]:
-    out = []
+    # The input's own warnings come first: a plan built on a widened range should say so
+    # wherever the plan is shown (the Summary sheet, the JSON summary, the CLI).
+    out = list(inputs.warnings)
     if outcome.status != "optimal":
         gap = f"{outcome.gap:.2%}" if outcome.gap is not None else "unknown"
         out.append(f"NOT PROVEN OPTIMAL: the solver stopped ({outcome.termination}) with gap {gap}")

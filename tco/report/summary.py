@@ -41,6 +41,7 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
             "the solver stopped on its time limit before finding any plan; raise --time-limit"
         )
     if plan is None:
+        out["warnings"] = list(inputs.warnings)  # a plan's warnings start with these
         return out
     out["tco_nominal"] = plan.tco_nominal
     out["migration"] = plan.migration

@@ -7,6 +7,10 @@ pool (`Engine.solve(forced=...)`: bound changes on a model built once, see
 `tco.scenario.engine`), each solve bounded by `time_limit_s` and all of them
 by the run's budget.
 
+A chip the site cannot buy (available = no, export control) is listed as
+`unavailable` with the reason and not solved, so the planner sees why it is in
+no plan.
+
 An alternative the optimum already uses everywhere is not re-solved when the
 optimum is proven: restricting the choice to what the optimum uses cannot
 lower the cost, and the optimum satisfies the restriction, so the optimum
@@ -20,7 +24,8 @@ from dataclasses import dataclass, replace
 
 from tco.plan.extract import Plan, PlanCheckError
 from tco.scenario.engine import Engine
-from tco.schema.inputs import PlanningInputs, allowed_chip_ids
+from tco.schema.availability import allowed_chip_ids, unavailable_chips
+from tco.schema.inputs import PlanningInputs
 from tco.solve.interrupt import INTERRUPT
 
 DIMENSIONS = ("chip", "fabric", "cooling")
@@ -34,7 +39,8 @@ class Alternative:
     """The best plan with `forced_id` used by every pool.
 
     status: optimal | feasible (time limit hit, not proven) | infeasible |
-    no_solution | error. `delta` = tco - optimum TCO (currency), `delta_pct`
+    no_solution | error | unavailable (the site cannot buy the chip, e.g. export
+    control: not solved). `delta` = tco - optimum TCO (currency), `delta_pct`
     = delta / optimum TCO (a fraction, 0.05 = 5%); None without a plan.
     `reason` says why there is no plan, or qualifies the one found.
     """
@@ -53,12 +59,32 @@ class Alternative:
 
 def candidate_ids(inputs: PlanningInputs) -> dict[str, list[str]]:
     """Ids per dimension worth forcing: chips some workload may use, every fabric and cooling."""
-    allowed = {cid for w in inputs.workloads.values() for cid in allowed_chip_ids(inputs.chips, w)}
+    site = inputs.site
+    allowed = {
+        cid for w in inputs.workloads.values() for cid in allowed_chip_ids(inputs.chips, w, site)
+    }
     return {
         "chip": [cid for cid in inputs.chips if cid in allowed],
         "fabric": list(inputs.fabrics),
         "cooling": list(inputs.coolings),
     }
+
+
+def unavailable_alternatives(inputs: PlanningInputs) -> list[Alternative]:
+    """Chips some workload names (or any, when it names none) that the site cannot buy.
+
+    Not solved: forcing them can only be infeasible. They are listed so the
+    Alternatives say why a chip a planner expected (an H100 at a China site) is
+    in no plan, rather than leaving it out silently.
+    """
+    reasons: dict[str, str] = {}
+    for w in inputs.workloads.values():
+        reasons.update(unavailable_chips(inputs.chips, w, inputs.site))
+    return [
+        Alternative("chip", cid, "unavailable", None, None, None, reasons[cid])
+        for cid in inputs.chips
+        if cid in reasons
+    ]
 
 
 def _used(plan: Plan, dimension: str) -> list[str]:
@@ -101,7 +127,7 @@ def compute_alternatives(engine: Engine, plan: Plan, time_limit_s: float) -> lis
                 continue
             alt = _solve_one(engine, plan, dimension, forced_id, time_limit_s, used)
             out.append(replace(alt, seconds=time.perf_counter() - started))
-    return out
+    return out + unavailable_alternatives(inputs)
 
 
 def _priced(
@@ -165,7 +191,7 @@ def infeasible_reason(
         banned = [
             wid
             for wid, w in inputs.workloads.items()
-            if forced_id not in allowed_chip_ids(inputs.chips, w)
+            if forced_id not in allowed_chip_ids(inputs.chips, w, inputs.site)
         ]
         if banned:
             reasons.append(f"not allowed for workload {', '.join(banned)} (allowed_chips)")

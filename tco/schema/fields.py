@@ -110,6 +110,9 @@ def _confidence() -> Field:
 
 SHARE_BASES = ("cards", "compute", "spend")
 ORIGINS = ("domestic", "import")
+#: Export-control classes of a chip and the site regions they apply to (DESIGN 3.6).
+EXPORT_CLASSES = ("unrestricted", "restricted-cn")
+REGIONS = ("cn", "global")
 
 CHIPS = Sheet(
     "Chips",
@@ -124,9 +127,19 @@ CHIPS = Sheet(
             "available",
             "bool",
             "yes|no",
-            "Can be bought for this site",
-            default=True,
+            "Can be bought for this site (blank = yes; a restricted-cn chip at a cn site "
+            "needs an explicit yes and Site allow_restricted = yes)",
             required=False,
+        ),
+        Field(
+            "export_class",
+            "enum",
+            "-",
+            "US export-control class: restricted-cn = not exported to China without a "
+            "licence (see Site region)",
+            default="unrestricted",
+            required=False,
+            choices=EXPORT_CLASSES,
         ),
         Field(
             "max_cards",
@@ -560,6 +573,25 @@ SITE = Sheet(
             "spend (card and host purchase)",
             choices=SHARE_BASES,
             default="cards",
+            required=False,
+        ),
+        Field(
+            "region",
+            "enum",
+            "-",
+            "Where the site is: cn (China: chips of export_class restricted-cn are "
+            "unavailable) or global (export control does not apply)",
+            choices=REGIONS,
+            default="cn",
+            required=False,
+        ),
+        Field(
+            "allow_restricted",
+            "bool",
+            "yes|no",
+            "In region cn, admit a restricted-cn chip whose available cell says yes (stock on "
+            "hand, a licence)",
+            default=False,
             required=False,
         ),
         Field(

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from tco.errors import InputError, InputIssue, show_value
 from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
+from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.fields import (
     CHIPS,
     COOLING,
@@ -69,6 +70,9 @@ class PlanningInputs:
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
+    #: What was accepted but the planner should know (a value outside its published
+    #: range), each naming its cell; `tco validate` prints them, plans carry them.
+    warnings: tuple[str, ...] = ()
 
     def row_counts(self) -> dict[str, int]:
         return {
@@ -102,19 +106,17 @@ def supports_precision(chip: ChipRow, precision: str) -> bool:
     return True
 
 
-def allowed_chip_ids(inputs_chips: Mapping[str, ChipRow], workload: WorkloadRow) -> list[str]:
-    """Available chips a workload may use, in catalog order."""
-    allowed = set(workload.allowed_chips or inputs_chips.keys())
-    return [cid for cid, chip in inputs_chips.items() if chip.available and cid in allowed]
-
-
 def usable_chips(inputs: PlanningInputs) -> dict[str, ChipRow]:
-    """Chips some workload may buy (available and allowed by it), in catalog order.
+    """Chips some workload may buy (allowed by it, buyable at the site), in catalog order.
 
     What a plan can contain: only these rows may price anything in it, such as
     the migration effort of their software stack.
     """
-    usable = {cid for w in inputs.workloads.values() for cid in allowed_chip_ids(inputs.chips, w)}
+    usable = {
+        cid
+        for w in inputs.workloads.values()
+        for cid in allowed_chip_ids(inputs.chips, w, inputs.site)
+    }
     return {cid: chip for cid, chip in inputs.chips.items() if cid in usable}
 
 
@@ -132,6 +134,8 @@ class _Checker:
 
     def __init__(self) -> None:
         self.issues: list[InputIssue] = []
+        #: Accepted, but worth a word: located like issues, they never stop validation.
+        self.warnings: list[InputIssue] = []
         #: Ids of rows that exist but failed validation, per sheet: references to
         #: them are not "unknown" (their own errors are already reported).
         self.invalid_ids: dict[str, set[str]] = {}
@@ -222,6 +226,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         uncertainty=tuple(m for _, m in typed.uncertainty.values()),
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
+        warnings=tuple(str(w) for w in check.warnings),
     )
 
 
@@ -231,12 +236,15 @@ def validate_catalog(raw: RawWorkbook) -> dict[str, list[BaseModel]]:
     The default catalog ships as data files; running it through the planner's
     own checks means a catalog the tool ships is never one it would refuse.
     Returns the typed rows per sheet in file order, or raises `InputError`.
+    What a workbook only warns about is refused here: a planner's quote may lie
+    outside a published range, the catalog's own nominal must not lie outside its
+    own range.
     """
     check = _Checker()
     typed = _typed_tables(check, raw)
     _check_tables(check, raw, typed, None, (CHIPS, FABRICS, COOLING, MODELS), "has no data rows")
-    if check.issues:
-        raise InputError(check.issues)
+    if check.issues or check.warnings:
+        raise InputError(check.issues + check.warnings)
     return {
         sheet.name: [m for _, m in typed.by_sheet()[sheet.name].values()]
         for sheet in CATALOG_SHEETS
@@ -300,8 +308,8 @@ def _check_tables(
     models = {k: m for k, (_, m) in typed.models.items()}
     _check_references(check, tables, sheets)
     _check_models(check, tables["Models"], typed.models)
-    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models)
-    _check_uncertainty(check, tables["Uncertainty"], typed.uncertainty, sheets, site)
+    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models, site)
+    _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
 
 
 def _site(check: _Checker, table: RawTable) -> SiteRow | None:
@@ -410,8 +418,11 @@ def _check_workloads(
     workloads: dict[str, tuple[int, WorkloadRow]],
     chips: dict[str, ChipRow],
     models: dict[str, ModelRow],
+    site: SiteRow | None,
 ) -> None:
-    """Kind-specific required fields, precision support and memory fit."""
+    """Kind-specific required fields; with a valid Site, chip availability, precision
+    support and memory fit (which chips a site can buy depends on its region; an
+    invalid Site has its own errors reported and these checks wait for the fix)."""
     for row, w in workloads.values():
         if w.kind == "training":
             if w.target_tokens_per_s is None and (
@@ -439,10 +450,17 @@ def _check_workloads(
             ):
                 if getattr(w, key) is None:
                     check.add("is required for inference", table, row, key)
-        candidates = allowed_chip_ids(chips, w)
+        if site is None:
+            continue
+        candidates = allowed_chip_ids(chips, w, site)
         if not candidates:
+            by_reason: dict[str, list[str]] = {}
+            for cid, reason in unavailable_chips(chips, w, site).items():
+                by_reason.setdefault(reason, []).append(cid)
+            why = "; ".join(f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items())
             check.add(
-                "no allowed chip is available (check allowed_chips and Chips.available)",
+                "no allowed chip is available (check allowed_chips, Chips.available and "
+                f"Site region){': ' + why if why else ''}",
                 table,
                 row,
                 "allowed_chips",
@@ -474,15 +492,26 @@ def _check_workloads(
 
 def _check_uncertainty(
     check: _Checker,
-    table: RawTable,
+    tables: dict[str, RawTable],
     ranges: dict[str, tuple[int, UncertaintyRow]],
     typed: dict[str, TypedRows],
     site: SiteRow | None,
 ) -> None:
-    """Each range points at an existing row and numeric field, with low <= nominal <= high."""
-    for row, u in ranges.values():
+    """Each range points at an existing row and numeric field, with low <= high.
+
+    A nominal value outside its range is accepted: it is usually a real quote
+    that a published range did not foresee, and refusing it would make the
+    planner edit the published range by hand. The range is widened in `ranges`
+    to include the nominal (so the range the report's Assumptions show, and
+    anything drawn from it, holds the value in use) and a warning names both
+    cells.
+    """
+    table = tables["Uncertainty"]
+    site_rows = {str(r.values.get("key", "")).strip(): r.row for r in tables[SITE.name].rows}
+    for key, (row, u) in list(ranges.items()):
         sheet = SHEETS_BY_NAME[u.sheet]
         target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
+        place: tuple[str, int | None, str | None, str]  # sheet, row, column, id label
         if u.low > u.high:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
@@ -499,6 +528,7 @@ def _check_uncertainty(
             if u.field not in ("value", u.row_id):
                 check.add("for Site rows the field must be 'value'", table, row, "field")
                 continue
+            place = (SITE.name, site_rows.get(field_key), "B", "")
         else:
             entry = typed[sheet.name].get(u.row_id)
             if entry is None:
@@ -515,6 +545,8 @@ def _check_uncertainty(
                     "field",
                 )
                 continue
+            column = tables[sheet.name].column_of(field_key)
+            place = (sheet.name, entry[0], column, f"{u.row_id}: ")
         if target is None:
             continue
         nominal = getattr(target, field_key)
@@ -523,13 +555,32 @@ def _check_uncertainty(
                 f"the nominal {sheet.name} value of {field_key} is blank", table, row, "field"
             )
         elif not u.low <= nominal <= u.high:
-            check.add(
-                f"nominal {field_key} = {show_value(nominal)} lies outside "
-                f"[{show_value(u.low)}, {show_value(u.high)}]",
-                table,
-                row,
-                "low",
+            bounds = {"low": min(u.low, nominal), "high": max(u.high, nominal)}
+            widened = u.model_copy(update=bounds)
+            ranges[key] = (row, widened)
+            name, nominal_row, column, label = place
+            check.warnings.append(
+                InputIssue(
+                    f"{label}{_amount(nominal)} is outside the Uncertainty range "
+                    f"{_span(u.low, u.high)} (Uncertainty row {row}); the range is widened to "
+                    f"{_span(widened.low, widened.high)}",
+                    name,
+                    nominal_row,
+                    column,
+                    field_key,
+                )
             )
+
+
+def _amount(value: float) -> str:
+    """A value as a planner reads it: 21000.0 -> '21,000', 0.09 -> '0.09'."""
+    return f"{value:,.15g}"
+
+
+def _span(low: float, high: float) -> str:
+    """'15,000-20,000'; a negative end would read as a minus sign, so it gets 'to'."""
+    separator = " to " if low < 0 or high < 0 else "-"
+    return f"{_amount(low)}{separator}{_amount(high)}"
 
 
 def inputs_from_dicts(

@@ -27,8 +27,13 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     origin: Literal["domestic", "import"]
     """domestic (made in China) or import."""
 
-    available: bool = True
-    """Can be bought for this site."""
+    available: bool | None = None
+    """Can be bought for this site (blank = yes; a restricted-cn chip at a cn site needs an
+    explicit yes and Site allow_restricted = yes)."""
+
+    export_class: Literal["unrestricted", "restricted-cn"] = "unrestricted"
+    """US export-control class: restricted-cn = not exported to China without a licence (see Site
+    region)."""
 
     max_cards: Annotated[int, Field(ge=0)] | None = None
     """Supply cap on cards of this chip (blank = unlimited) [cards]."""
@@ -323,6 +328,14 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     domestic_share_basis: Literal["cards", "compute", "spend"] = "cards"
     """What the domestic share counts: cards; compute (cards x bf16_tflops); spend (card and host
     purchase)."""
+
+    region: Literal["cn", "global"] = "cn"
+    """Where the site is: cn (China: chips of export_class restricted-cn are unavailable) or
+    global (export control does not apply)."""
+
+    allow_restricted: bool = False
+    """In region cn, admit a restricted-cn chip whose available cell says yes (stock on hand, a
+    licence)."""
 
     comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.5
     """Share of data-parallel communication hidden behind compute [fraction]."""
