@@ -104,13 +104,25 @@ def load_inputs(path: Path) -> Any:
     return validate_workbook(read_workbook(path))
 
 
+def _print_input_warnings(inputs: Any) -> None:
+    """Implausible input values, on stderr; `optimize` prints them with the plan's warnings."""
+    for issue in inputs.warnings:
+        err.print(f"warning: {issue}", markup=False, soft_wrap=True)
+
+
 @app.command()
 @guarded
 def validate(path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")]) -> None:
-    """Read and validate an input workbook; print every problem (exit 0 or 2)."""
+    """Read and validate an input workbook; print every problem (exit 0 or 2).
+
+    Values that validate but look implausible are printed as warnings; they do
+    not change the exit code.
+    """
     inputs = load_inputs(path)
+    _print_input_warnings(inputs)
     counts = ", ".join(f"{n} {name}" for name, n in inputs.row_counts().items())
-    typer.echo(f"{path.name}: OK ({counts})")
+    warned = f"; {len(inputs.warnings)} warning(s)" if inputs.warnings else ""
+    typer.echo(f"{path.name}: OK ({counts}{warned})")
 
 
 @app.command()
@@ -131,6 +143,7 @@ def estimate(
 
     _json_path_ok(json_path, path)
     inputs = load_inputs(path)
+    _print_input_warnings(inputs)
     for kind, value, known in (
         ("workload", workload, inputs.workloads),
         ("chip", chip, inputs.chips),
@@ -219,6 +232,8 @@ def optimize(
     engine = make_engine(inputs, time_limit, mip_gap, started=started)
     result = engine.solve()
     payload = json_summary(inputs, result)
+    if result.plan is None:  # no plan carries the input warnings to the summary
+        _print_input_warnings(inputs)
     if result.status == "infeasible":
         err.print("INFEASIBLE: no plan meets every target and limit:", markup=False)
         for line in result.diagnosis:

@@ -491,6 +491,8 @@ def _warnings(
     if outcome.status != "optimal":
         gap = f"{outcome.gap:.2%}" if outcome.gap is not None else "unknown"
         out.append(f"NOT PROVEN OPTIMAL: the solver stopped ({outcome.termination}) with gap {gap}")
+    # Implausible input values (tco.schema.plausible), located in the input workbook.
+    out += [str(issue) for issue in inputs.warnings]
     for p in pools:
         chip = inputs.chips[p.chip]
         if chip.price_confidence == "low":
