@@ -153,6 +153,8 @@ def test_missing_rates_are_input_errors_at_the_cells_that_need_them() -> None:
 def test_every_fx_problem_is_reported_at_once() -> None:
     found = errors(
         Chips=[dict(CHIP, currency="GBP"), dict(DOMESTIC, currency="RMB¥")],
+        # CNY's FX row is invalid: its own error stands, the fabric is not told to add one.
+        Fabrics=[dict(FABRIC, currency="CNY")],
         FX=[
             dict(CNY, units_per_usd=0),
             dict(EUR),

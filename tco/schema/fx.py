@@ -51,10 +51,9 @@ class Conversion:
     `rates` holds the FX rows some conversion used, in FX sheet order (never
     USD, which is 1 by definition); `quoted` the currency each converted row
     was entered in, by (sheet, row id). Every money value of `PlanningInputs`
-    is already in `currency`.
+    is already in the Site currency.
     """
 
-    currency: str
     rates: Mapping[str, Rate]
     quoted: Mapping[tuple[str, str], str]
 
@@ -64,7 +63,9 @@ class Converter:
 
     Rates come from the typed FX rows; `issues` holds a USD row that is not 1,
     each row whose currency has no rate (at its `currency` cell) and, once, a
-    Site currency without a rate that a conversion needs (at the Site cell).
+    Site currency without a rate that a conversion needs (at the Site cell). A
+    currency in `invalid` has an FX row that failed validation: its own issue
+    is reported, so the rows needing it are not told to add one.
     """
 
     def __init__(
@@ -73,10 +74,12 @@ class Converter:
         fx_table: RawTable,
         site_currency: str,
         site_row: int | None,
+        invalid: frozenset[str] = frozenset(),
     ) -> None:
         self.currency = site_currency
         self.issues: list[InputIssue] = []
         self._site_row = site_row
+        self._invalid = invalid
         self._rates: dict[str, Rate] = {}
         for code, (row, fx) in fx_rows.items():
             if code == BASE_CURRENCY and fx.units_per_usd != 1:
@@ -166,7 +169,6 @@ class Converter:
             (r for c, r in self._rates.items() if c in self._used), key=lambda r: r.input_row
         )
         return Conversion(
-            self.currency,
             MappingProxyType({r.currency: r for r in used}),
             MappingProxyType(dict(self._quoted)),
         )
@@ -176,7 +178,7 @@ class Converter:
         if quoted == self.currency:
             return False
         from_rate, to_rate = self.units_per_usd(quoted), self.units_per_usd(self.currency)
-        if from_rate is None:
+        if from_rate is None and quoted not in self._invalid:
             self.issues.append(
                 InputIssue(
                     f"no FX rate for {quoted}: add a row to sheet FX (currency {quoted}, "
@@ -188,7 +190,7 @@ class Converter:
                     "currency",
                 )
             )
-        if to_rate is None:
+        if to_rate is None and self.currency not in self._invalid:
             self._need_site_rate.add(quoted)
         if from_rate is None or to_rate is None:
             return False

@@ -80,7 +80,7 @@ class PlanningInputs:
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
-    #: The reporting currency, the FX rates used and each converted row's quoted currency.
+    #: The FX rates the conversion used and each converted row's quoted currency.
     fx: Conversion
     #: Values that validate but look wrong (`tco.schema.plausible`), each located.
     warnings: tuple[InputIssue, ...]
@@ -304,7 +304,8 @@ def _in_site_currency(
         (r.row for r in site_table.rows if str(r.values.get("key", "")).strip() == "currency"),
         None,
     )
-    fx = Converter(typed.fx, tables[FX.name], site.currency, site_row)
+    invalid = frozenset(check.invalid_ids.get(FX.name, ()))
+    fx = Converter(typed.fx, tables[FX.name], site.currency, site_row, invalid)
     warnings = plausibility_warnings(typed.chips, typed.coolings, tables, fx.units_per_usd)
     converted = replace(
         typed,
@@ -312,6 +313,7 @@ def _in_site_currency(
         fabrics=fx.convert_rows(FABRICS, tables[FABRICS.name], typed.fabrics),
         coolings=fx.convert_rows(COOLING, tables[COOLING.name], typed.coolings),
     )
+    # After the rows: a range is converted when the row holding its nominal value was.
     converted = replace(
         converted,
         uncertainty={k: (r, fx.convert_range(u)) for k, (r, u) in typed.uncertainty.items()},
