@@ -217,6 +217,16 @@ def test_uncertainty_ranges_on_converted_money_are_converted_too() -> None:
     assert any("nominal card_price = 180000 lies outside [20000, 30000]" in m for m in found)
 
 
+def test_a_range_on_the_site_currency_is_an_input_error() -> None:
+    """It used to compare a number with the code 'USD' and stop with an internal error."""
+    found = errors(
+        Uncertainty=[{"sheet": "Site", "row_id": "currency", "field": "value", "low": 1, "high": 2}]
+    )
+    assert found == [
+        "Sheet 'Uncertainty', row 3, column B (row_id): 'currency' is not a numeric Site key"
+    ]
+
+
 def test_plausibility_warns_and_still_plans() -> None:
     inputs = make_inputs(
         Chips=[

@@ -539,6 +539,9 @@ def _check_uncertainty(
             if u.row_id not in SITE.keys:
                 check.add(f"unknown Site key {show_value(u.row_id)}", table, row, "row_id")
                 continue
+            if not SITE.field(u.row_id).is_numeric:
+                check.add(f"{show_value(u.row_id)} is not a numeric Site key", table, row, "row_id")
+                continue
             field_key, target = u.row_id, site
             if u.field not in ("value", u.row_id):
                 check.add("for Site rows the field must be 'value'", table, row, "field")
