@@ -74,10 +74,10 @@ def test_rows_quoted_in_cny_and_eur_plan_as_the_same_rows_converted_by_hand() ->
     by_hand = make_inputs(
         Workloads=WORKLOADS,
         Chips=[
-            in_currency(CHIP, CHIPS, 1.0),
+            CHIP,
             in_currency(dict(DOMESTIC, card_price=15000 * CNY_PER_USD), CHIPS, 1 / CNY_PER_USD),
         ],
-        Cooling=[in_currency(COOLING_ROW, COOLING, 1.0)],
+        Cooling=[COOLING_ROW],
     )
     quotes = make_inputs(
         Workloads=WORKLOADS,
