@@ -108,6 +108,7 @@ def load_inputs(path: Path) -> Any:
 
 
 def _print_warnings(warnings: tuple[str, ...]) -> None:
+    """Values accepted with a word (a quote outside its range, an implausible value)."""
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
@@ -115,7 +116,11 @@ def _print_warnings(warnings: tuple[str, ...]) -> None:
 @app.command()
 @guarded
 def validate(path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")]) -> None:
-    """Read and validate an input workbook; print every problem and warning (exit 0 or 2)."""
+    """Read and validate an input workbook; print every problem and warning (exit 0 or 2).
+
+    Values accepted with a word (a quote outside its range, a value that looks
+    implausible) are printed as warnings; they do not change the exit code.
+    """
     inputs = load_inputs(path)
     _print_warnings(inputs.warnings)
     counts = ", ".join(f"{n} {name}" for name, n in inputs.row_counts().items())

@@ -48,9 +48,18 @@ WORKFLOW = (
     "export to China (Site region cn)'. With stock "
     "or a licence, write available = yes on that chip's row and set Site allow_restricted = "
     "yes. For a site outside China set Site region = global.",
-    "Units: money in the Site currency; power in W per card/node and kW per site; bandwidth "
-    "in GB/s (bytes) except port speeds in Gbit/s; TFLOP/s are dense, not sparse (the H100 "
-    "'1,979 TFLOPS' often quoted is the sparse figure; dense is 989.5).",
+    "Units: power in W per card/node and kW per site; bandwidth in GB/s (bytes) except port "
+    "speeds in Gbit/s; TFLOP/s are dense, not sparse (the H100 '1,979 TFLOPS' often quoted is "
+    "the sparse figure; dense is 989.5).",
+    "Currency: Site currency is the reporting currency; the Site money values (electricity "
+    "price, facility capex, capex budget) are in it. Each Chips, Fabrics and Cooling row is "
+    "priced in its own currency column (ISO code; blank = USD, the currency of the default "
+    "catalog), so a CNY quote can sit next to a USD list price. Rows in a currency other than "
+    "the Site's are converted once, when the workbook is read, with the rates on the FX sheet: "
+    "one row per currency with units_per_usd (e.g. CNY 7.2) and its source; USD is always 1 and "
+    "need not be listed. Converting currency C to the Site currency S needs the rates of both "
+    "(value / rate of C x rate of S); a missing rate is an input error. The report lists the "
+    "rates it used.",
     "Placeholders: no public price exists for most Chinese accelerators. Those card and node "
     "prices are placeholders with price_confidence = low; the report flags every "
     "low-confidence price a plan relies on. Replace them with your quotes.",

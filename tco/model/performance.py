@@ -111,7 +111,7 @@ def pool_performance(
 
 #: Input fields priced in money. The performance model never reads them, so they stay
 #: out of its cache keys: a scenario that changes only prices reuses every evaluation.
-MONEY_FIELDS = frozenset(f.key for sheet in SHEETS for f in sheet.fields if "currency" in f.unit)
+MONEY_FIELDS = frozenset(key for sheet in SHEETS for key in sheet.money_keys)
 
 #: Evaluations kept across engines of one process (risk samples, compare runs), oldest
 #: dropped first; each entry is one (workload, chip[, bandwidth]) evaluation.

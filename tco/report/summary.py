@@ -24,6 +24,8 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         "status": status,
         "objective": plan.tco if plan else None,
         "currency": inputs.site.currency,
+        # The FX rates the load used to bring other currencies into `currency`.
+        "fx": {code: rate.units_per_usd for code, rate in inputs.fx.rates.items()},
         "mip_gap": plan.mip_gap if plan else None,
         "capex": plan.capex if plan else None,
         "opex_per_year": plan.opex_per_year if plan else None,

@@ -85,6 +85,16 @@ def apply_overrides(inputs: PlanningInputs, overrides: tuple[Override, ...]) -> 
         if key not in type(row).model_fields:
             issues.append(InputIssue(f"override {o}: no such field", sheet=o.sheet, key=key))
             continue
+        if key == "currency":  # money was converted at load; a new code would only relabel it
+            issues.append(
+                InputIssue(
+                    f"override {o}: currencies are converted when the workbook is read; "
+                    "change the currency (and FX) in the workbook instead",
+                    sheet=o.sheet,
+                    key=key,
+                )
+            )
+            continue
         try:
             new = type(row).model_validate({**row.model_dump(), key: o.value})
         except pydantic.ValidationError as exc:

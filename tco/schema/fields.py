@@ -14,10 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldType = Literal["str", "int", "float", "bool", "enum", "idlist"]
+FieldType = Literal["str", "int", "float", "bool", "enum", "idlist", "currency"]
 
 #: First data row of every table sheet (row 1 keys, row 2 units/descriptions).
 FIRST_DATA_ROW = 3
+
+#: A `currency` cell after coercion: an ISO 4217 code, three capital letters.
+CURRENCY_PATTERN = "^[A-Z]{3}$"
+
+#: The currency every exchange rate is quoted against, and the default catalog's.
+BASE_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,8 @@ class Field:
 
     `ref` names the sheet whose id column this field must reference, for a
     single id (`type="str"`) or a comma-separated id list (`type="idlist"`).
-    Numeric bounds: `gt`/`ge` lower, `lt`/`le` upper.
+    Numeric bounds: `gt`/`ge` lower, `lt`/`le` upper. A `currency` field holds
+    an ISO 4217 code (`CURRENCY_PATTERN`).
     """
 
     key: str
@@ -46,10 +53,21 @@ class Field:
     def is_numeric(self) -> bool:
         return self.type in ("int", "float")
 
+    @property
+    def is_money(self) -> bool:
+        """An amount of money: its unit names the currency ('currency', 'currency/kW').
+
+        The one definition of what the FX conversion scales and what the
+        performance model may ignore.
+        """
+        return self.is_numeric and "currency" in self.unit
+
     def range_text(self) -> str:
         """Human-readable allowed range, e.g. '> 0', '0 to 1', 'yes|no'."""
         if self.type == "bool":
             return "yes|no"
+        if self.type == "currency":
+            return "ISO 4217 code (USD, CNY, EUR ...)"
         if self.choices:
             return "|".join(self.choices)
         parts = []
@@ -81,6 +99,10 @@ class Sheet:
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
 
+    @property
+    def money_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields if f.is_money)
+
     def field(self, key: str) -> Field:
         for f in self.fields:
             if f.key == key:
@@ -94,6 +116,19 @@ def _id(key: str, what: str) -> Field:
 
 def _source() -> Field:
     return Field("source", "str", "text", "Where the figures come from", required=False)
+
+
+def _currency() -> Field:
+    """The currency a priced row is quoted in; validation converts it to the Site currency."""
+    return Field(
+        "currency",
+        "currency",
+        "ISO 4217",
+        "Currency of this row's money values (blank = USD, the default catalog's); converted "
+        "to the Site currency at load with the FX sheet",
+        required=False,
+        default=BASE_CURRENCY,
+    )
 
 
 def _confidence() -> Field:
@@ -253,6 +288,7 @@ CHIPS = Sheet(
             required=False,
             choices=("high", "medium", "low"),
         ),
+        _currency(),
         _source(),
         _confidence(),
     ),
@@ -317,6 +353,7 @@ FABRICS = Sheet(
             required=False,
             ref="Chips",
         ),
+        _currency(),
         _source(),
         _confidence(),
     ),
@@ -342,6 +379,7 @@ COOLING = Sheet(
         Field("capex_per_kw", "float", "currency/kW", "Cooling plant per kW of IT load", ge=0),
         Field("rack_price", "float", "currency", "One rack with power distribution", ge=0),
         Field("nodes_per_rack_max", "int", "nodes", "Physical node slots per rack", ge=1),
+        _currency(),
         _source(),
         _confidence(),
     ),
@@ -480,10 +518,12 @@ SITE = Sheet(
     (
         Field(
             "currency",
-            "str",
-            "ISO code",
-            "Currency of every money value",
-            default="USD",
+            "currency",
+            "ISO 4217",
+            "Reporting currency: every result and the Site money values (electricity price, "
+            "facility capex, capex budget) are in it; rows priced in another currency are "
+            "converted with the FX sheet",
+            default=BASE_CURRENCY,
             required=False,
         ),
         Field(
@@ -664,9 +704,26 @@ UNCERTAINTY = Sheet(
     ),
 )
 
-#: Table sheets in workbook order (Site and Uncertainty last).
-SHEETS: tuple[Sheet, ...] = (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, SITE, UNCERTAINTY)
+FX = Sheet(
+    "FX",
+    "Exchange rates that convert rows priced in another currency (their currency column) into "
+    "the Site currency, once at load: value in Site currency = value / units_per_usd of the "
+    "row's currency x units_per_usd of the Site currency. USD is always 1 and need not be "
+    "listed. Optional sheet.",
+    (
+        Field("currency", "currency", "ISO 4217", "Currency the rate is for"),
+        Field("units_per_usd", "float", "units/USD", "Units of this currency per US dollar", gt=0),
+        _source(),
+    ),
+    id_key="currency",
+)
+
+#: Table sheets in workbook order (Site, Uncertainty and the optional FX last).
+SHEETS: tuple[Sheet, ...] = (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, SITE, UNCERTAINTY, FX)
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+#: Sheets with prices, each row quoted in its own `currency`: what FX conversion scales.
+PRICED_SHEETS: tuple[Sheet, ...] = (CHIPS, FABRICS, COOLING)
 
 #: Columns of the key/value Site sheet.
 SITE_COLUMNS = ("key", "value", "unit", "description")

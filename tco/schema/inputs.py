@@ -3,14 +3,17 @@
 `validate_workbook` turns raw rows into typed rows (per the field table),
 then runs the cross-sheet checks: unique ids, references, kind-specific
 required fields, precision support, memory fit and `Uncertainty` ranges.
-Every problem is collected; one `InputError` carries them all.
-`validate_catalog` runs the same checks on the default catalog's sheets.
+Last it converts every priced row to the Site currency (`tco.schema.fx`), so
+every money value of `PlanningInputs` is in `site.currency`, and collects the
+plausibility warnings (`tco.schema.plausible`). Every problem is collected;
+one `InputError` carries them all. `validate_catalog` runs the same checks on
+the default catalog's sheets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -24,6 +27,7 @@ from tco.schema.fields import (
     COOLING,
     FABRICS,
     FIRST_DATA_ROW,
+    FX,
     MODELS,
     SHEETS_BY_NAME,
     SITE,
@@ -31,11 +35,14 @@ from tco.schema.fields import (
     WORKLOADS,
     Sheet,
 )
+from tco.schema.fx import Conversion, Converter
 from tco.schema.models import CellProblem, RowT, build_row, coerce, describe_error, is_blank
+from tco.schema.plausible import plausibility_warnings
 from tco.schema.rows import (
     ChipRow,
     CoolingRow,
     FabricRow,
+    FxRow,
     ModelRow,
     SiteRow,
     UncertaintyRow,
@@ -58,7 +65,11 @@ TypedRows = Mapping[str, tuple[int, BaseModel]]
 
 @dataclass(frozen=True)
 class PlanningInputs:
-    """Validated inputs. Mappings are read-only and keyed by id in sheet order."""
+    """Validated inputs. Mappings are read-only and keyed by id in sheet order.
+
+    Every money value, the `Uncertainty` ranges on them included, is in
+    `site.currency`; `fx` says which rows were converted from which currency.
+    """
 
     chips: Mapping[str, ChipRow]
     fabrics: Mapping[str, FabricRow]
@@ -70,8 +81,11 @@ class PlanningInputs:
     #: (sheet, id) -> 1-based sheet row, so reports can point back at the input.
     source_rows: Mapping[tuple[str, str], int]
     source_name: str
-    #: What was accepted but the planner should know (a value outside its published
-    #: range), each naming its cell; `tco validate` prints them, plans carry them.
+    #: The FX rates the conversion used and each converted row's quoted currency.
+    fx: Conversion
+    #: What was accepted but the planner should know, each naming its cell: a value
+    #: outside its published range (widened), or one that looks implausible
+    #: (`tco.schema.plausible`). `tco validate` prints them; plans carry them.
     warnings: tuple[str, ...] = ()
 
     def row_counts(self) -> dict[str, int]:
@@ -208,7 +222,10 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS),
         f"has no data rows (data starts on row {FIRST_DATA_ROW})",
     )
-    if check.issues or site is None:
+    if site is None:  # the Site issues are in; without its currency nothing converts
+        raise InputError(check.issues)
+    typed, conversion, warnings = _in_site_currency(check, raw, typed, site, site_table)
+    if check.issues:
         raise InputError(check.issues)
 
     sheets = typed.by_sheet()
@@ -226,7 +243,8 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         uncertainty=tuple(m for _, m in typed.uncertainty.values()),
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
-        warnings=tuple(str(w) for w in check.warnings),
+        fx=conversion,
+        warnings=tuple(str(w) for w in (*check.warnings, *warnings)),
     )
 
 
@@ -261,6 +279,7 @@ class _Typed:
     models: dict[str, tuple[int, ModelRow]]
     workloads: dict[str, tuple[int, WorkloadRow]]
     uncertainty: dict[str, tuple[int, UncertaintyRow]]
+    fx: dict[str, tuple[int, FxRow]]
 
     def by_sheet(self) -> dict[str, TypedRows]:
         return {
@@ -270,6 +289,7 @@ class _Typed:
             "Models": self.models,
             "Workloads": self.workloads,
             "Uncertainty": self.uncertainty,
+            "FX": self.fx,
         }
 
 
@@ -284,7 +304,39 @@ def _typed_tables(check: _Checker, raw: RawWorkbook) -> _Typed:
         check.typed_rows(MODELS, ModelRow, table(MODELS)),
         check.typed_rows(WORKLOADS, WorkloadRow, table(WORKLOADS)),
         check.typed_rows(UNCERTAINTY, UncertaintyRow, table(UNCERTAINTY)),
+        check.typed_rows(FX, FxRow, table(FX)),
     )
+
+
+def _in_site_currency(
+    check: _Checker, raw: RawWorkbook, typed: _Typed, site: SiteRow, site_table: RawTable
+) -> tuple[_Typed, Conversion, list[InputIssue]]:
+    """Priced rows and their ranges in the Site currency, and the plausibility warnings.
+
+    The warnings judge the rows as entered, so they can quote the planner's own numbers.
+    """
+    tables = {name: raw.tables.get(name) or RawTable(name) for name in SHEETS_BY_NAME}
+    site_row = next(
+        (r.row for r in site_table.rows if str(r.values.get("key", "")).strip() == "currency"),
+        None,
+    )
+    invalid = frozenset(check.invalid_ids.get(FX.name, ()))
+    fx = Converter(typed.fx, tables[FX.name], site.currency, site_row, invalid)
+    warnings = plausibility_warnings(typed.chips, typed.coolings, tables, fx.units_per_usd)
+    converted = replace(
+        typed,
+        chips=fx.convert_rows(CHIPS, tables[CHIPS.name], typed.chips),
+        fabrics=fx.convert_rows(FABRICS, tables[FABRICS.name], typed.fabrics),
+        coolings=fx.convert_rows(COOLING, tables[COOLING.name], typed.coolings),
+    )
+    # After the rows: a range is converted when the row holding its nominal value was.
+    converted = replace(
+        converted,
+        uncertainty={k: (r, fx.convert_range(u)) for k, (r, u) in typed.uncertainty.items()},
+    )
+    conversion = fx.conversion()
+    check.issues += fx.issues
+    return converted, conversion, warnings
 
 
 def _check_tables(
@@ -523,6 +575,9 @@ def _check_uncertainty(
         if sheet.name == "Site":
             if u.row_id not in SITE.keys:
                 check.add(f"unknown Site key {show_value(u.row_id)}", table, row, "row_id")
+                continue
+            if not SITE.field(u.row_id).is_numeric:
+                check.add(f"{show_value(u.row_id)} is not a numeric Site key", table, row, "row_id")
                 continue
             field_key, target = u.row_id, site
             if u.field not in ("value", u.row_id):

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from tco.errors import show_value
-from tco.schema.fields import Field
+from tco.schema.fields import CURRENCY_PATTERN, Field
 
 RowT = TypeVar("RowT", bound=BaseModel)
 
@@ -87,6 +87,16 @@ def coerce(field: Field, value: Any) -> Any:
         raise CellProblem(f"must be one of {', '.join(field.choices)}; got {show_value(text)}")
     if field.type == "idlist":
         return tuple(part.strip() for part in text.split(",") if part.strip())
+    if field.type == "currency":
+        # Codes are matched between sheets (a row's currency, an FX row, the Site's),
+        # so "cny" must not differ from "CNY".
+        code = text.upper()
+        if not re.match(CURRENCY_PATTERN, code):
+            raise CellProblem(
+                f"must be a three-letter ISO 4217 currency code (USD, CNY, EUR ...), got "
+                f"{show_value(text)}"
+            )
+        return code
     return text
 
 

@@ -109,6 +109,10 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     price_confidence: Literal["high", "medium", "low"] = "low"
     """Confidence of card_price/node_price (low = placeholder)."""
 
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+    """Currency of this row's money values (blank = USD, the default catalog's); converted to the
+    Site currency at load with the FX sheet [ISO 4217]."""
+
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
 
@@ -165,6 +169,10 @@ class FabricRow(BaseModel, extra="forbid", frozen=True):
     compatible_chips: tuple[str, ...] | None = None
     """Chips this fabric serves (blank = all, else comma-separated chip ids) [chip ids]."""
 
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+    """Currency of this row's money values (blank = USD, the default catalog's); converted to the
+    Site currency at load with the FX sheet [ISO 4217]."""
+
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
 
@@ -196,6 +204,10 @@ class CoolingRow(BaseModel, extra="forbid", frozen=True):
 
     nodes_per_rack_max: Annotated[int, Field(ge=1)]
     """Physical node slots per rack [nodes]."""
+
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+    """Currency of this row's money values (blank = USD, the default catalog's); converted to the
+    Site currency at load with the FX sheet [ISO 4217]."""
 
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
@@ -292,8 +304,10 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """The validated Site sheet. Site and finance assumptions, one key per row (key, value, unit,
     description)."""
 
-    currency: Annotated[str, Field(min_length=1)] = "USD"
-    """Currency of every money value [ISO code]."""
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+    """Reporting currency: every result and the Site money values (electricity price, facility
+    capex, capex budget) are in it; rows priced in another currency are converted with the FX
+    sheet [ISO 4217]."""
 
     horizon_years: Annotated[int, Field(ge=1, le=30)] = 5
     """Planning horizon of the TCO [years]."""
@@ -371,6 +385,22 @@ class UncertaintyRow(BaseModel, extra="forbid", frozen=True):
 
     distribution: Literal["uniform", "triangular"] = "uniform"
     """Shape of the range."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+
+class FxRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of FX. Exchange rates that convert rows priced in another currency (their
+    currency column) into the Site currency, once at load: value in Site currency = value /
+    units_per_usd of the row's currency x units_per_usd of the Site currency. USD is always 1
+    and need not be listed. Optional sheet."""
+
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")]
+    """Currency the rate is for [ISO 4217]."""
+
+    units_per_usd: Annotated[float, Field(gt=0)]
+    """Units of this currency per US dollar [units/USD]."""
 
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tco.schema.fields import SHEETS, SITE, Field, Sheet
+from tco.schema.fields import CURRENCY_PATTERN, SHEETS, SITE, Field, Sheet
 
 ROWS_PATH = Path(__file__).with_name("rows.py")
 
@@ -29,6 +29,7 @@ CLASS_NAMES = {
     "Workloads": "WorkloadRow",
     "Site": "SiteRow",
     "Uncertainty": "UncertaintyRow",
+    "FX": "FxRow",
 }
 
 #: ruff's line length (pyproject.toml): the generated file must pass `ruff format --check`.
@@ -40,6 +41,7 @@ _BASE_TYPES = {
     "float": "float",
     "bool": "bool",
     "idlist": "tuple[str, ...]",
+    "currency": "str",
 }
 
 
@@ -62,6 +64,8 @@ def _annotation(field: Field) -> str:
         base = _BASE_TYPES[field.type]
     if field.type == "str":
         constraints = ["min_length=1"]
+    elif field.type == "currency":
+        constraints = [f"pattern={_literal(CURRENCY_PATTERN)}"]
     else:
         bounds = {"gt": field.gt, "ge": field.ge, "lt": field.lt, "le": field.le}
         constraints = [f"{k}={_literal(v)}" for k, v in bounds.items() if v is not None]

@@ -2,6 +2,9 @@
 
 Cost formulas elsewhere read these values through their names
 (`Chips_h100_card_price`), so changing a value here moves every total.
+Money is in the reporting currency (Site currency): a price quoted in another
+currency shows its converted value, its source says so, and the FX rates the
+conversion used are listed after the Site values.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ class Assumption:
 
 
 def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
-    """Site values, the constants, then every field of the chip, fabric and cooling rows used."""
+    """Site values, the FX rates used, the constants, then every field of the chip, fabric and
+    cooling rows used (their `currency` left out: every value shown is in the Site's)."""
     site, cur = inputs.site, str(inputs.site.currency)
 
     def unit(text: str) -> str:
@@ -75,6 +79,19 @@ def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
             "-",
         )
         for f in SITE.fields
+    ]
+    out += [
+        Assumption(
+            "FX",
+            rate.currency,
+            "units_per_usd",
+            rate.units_per_usd,
+            f"{rate.currency}/USD",
+            rate.input_row,
+            rate.source or "FX sheet",
+            "-",
+        )
+        for rate in inputs.fx.rates.values()
     ]
     out += [
         Assumption(
@@ -102,11 +119,16 @@ def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
         for row_id in dict.fromkeys(ids):
             row = rows[row_id]
             source = str(getattr(row, "source", None) or "")
+            quoted = inputs.fx.quoted.get((sheet.name, row_id))
             for f in sheet.fields:
                 value = getattr(row, f.key)
-                if f.key in (sheet.id_key, "source", "confidence") or value is None:
+                if f.key in (sheet.id_key, "source", "confidence", "currency") or value is None:
                     continue
                 confidence = getattr(row, "confidence", None) or "-"
+                where = source
+                if quoted is not None and f.is_money:
+                    converted = f"quoted in {quoted}, converted to {cur} at the FX rates"
+                    where = f"{source}; {converted}" if source else converted
                 if f.key in _PRICE_FIELDS:
                     confidence = getattr(row, "price_confidence", None) or "low"
                 out.append(
@@ -117,7 +139,7 @@ def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
                         value,
                         unit(f.unit),
                         inputs.source_rows.get((sheet.name, row_id)),
-                        source,
+                        where,
                         confidence,
                     )
                 )
@@ -157,5 +179,8 @@ def write(sheet: Sheet, layout: Layout, rows: tuple[Assumption, ...]) -> None:
         "Cost formulas on BOM, Power, CashFlow and Pools read the Value column through the "
         "names in the last column: change a value here and they recalculate. Counts (nodes, "
         "cards, switches, racks) are the optimiser's decisions and do not re-optimise; "
-        "horizon_years fixes the CashFlow rows. Input row = row of the input workbook sheet.",
+        "horizon_years fixes the CashFlow rows. Input row = row of the input workbook sheet. "
+        "Money is in the Site currency: prices quoted in another currency were converted once, "
+        "when the input was read, at the FX rates listed (units per US dollar), so changing a "
+        "rate here does not move the totals; change the converted price instead.",
     )
