@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from tco.errors import InputError
+from tco.errors import InputError, OutputError
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -50,7 +50,8 @@ def guarded(func: F) -> F:
         except InputError as exc:
             for issue in exc.issues:
                 err.print(str(issue), markup=False, soft_wrap=True)
-            err.print(f"{len(exc.issues)} input problem(s); nothing was written.", markup=False)
+            kind = "output" if isinstance(exc, OutputError) else "input"
+            err.print(f"{len(exc.issues)} {kind} problem(s); nothing was written.", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
         except typer.Exit:
             raise
@@ -71,17 +72,33 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _output_path_ok(path: Path, suffix: str = ".xlsx", input_path: Path | None = None) -> None:
-    """Refuse, before any work, an output whose folder is missing, of the wrong kind, or
-    that is the input workbook (the input is never overwritten)."""
+def _output_path_ok(
+    path: Path, suffix: str = ".xlsx", input_path: Path | None = None, create: bool = False
+) -> None:
+    """Refuse, before any work, an output that cannot be written.
+
+    Its folder is missing (unless `create`: the nearest existing parent must then
+    be writable) or not writable, the path is a folder or a read-only file, it
+    is of the wrong kind, or it is the input workbook (never overwritten). Found
+    after a long solve, any of these would throw the work away.
+    """
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError.single(f"{path}: the folder {folder} does not exist")
+    if not folder.is_dir() and not create:
+        raise OutputError.single(f"{path}: the folder {folder} does not exist")
+    existing = folder
+    while not existing.is_dir():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError.single(f"{path}: the folder {existing} is not writable")
     if path.suffix.lower() != suffix:
-        raise InputError.single(f"{path}: the output must be a {suffix} file")
+        raise OutputError.single(f"{path}: the output must be a {suffix} file")
+    if path.is_dir():
+        raise OutputError.single(f"{path}: is a folder, not a {suffix} file")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError.single(f"{path}: the file exists and is not writable")
     same = input_path is not None and path.exists() and input_path.exists()
     if same and path.resolve() == input_path.resolve():  # type: ignore[union-attr]
-        raise InputError.single(
+        raise OutputError.single(
             f"{path}: this is the input workbook; the input is never overwritten, "
             "choose another output path"
         )
@@ -89,12 +106,22 @@ def _output_path_ok(path: Path, suffix: str = ".xlsx", input_path: Path | None =
 
 @app.command()
 @guarded
-def template(path: Annotated[Path, typer.Argument(help="Where to write the template")]) -> None:
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the template")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file at PATH")
+    ] = False,
+) -> None:
     """Write the blank input template, prefilled with the default catalog."""
     from tco.data.examples import template_sheets, template_site
     from tco.io.template import write_workbook
 
     _output_path_ok(path)
+    if path.exists() and not force:
+        # It may be a filled-in workbook: replacing it would lose the planner's work.
+        raise OutputError.single(
+            f"{path}: the file exists; pass --force to replace it with a blank template"
+        )
     write_workbook(path, template_sheets(), template_site())
     err.print(f"wrote {path}", markup=False)
 
@@ -168,10 +195,9 @@ def estimate(
 
 def _report_path(input_path: Path, output: Path | None) -> Path:
     """-o, or outputs/<input stem>-report.xlsx (the folder is created when the report is)."""
-    if output is not None:
-        _output_path_ok(output, ".xlsx", input_path)
-        return output
-    return Path("outputs") / f"{input_path.stem}-report.xlsx"
+    report = output if output is not None else Path("outputs") / f"{input_path.stem}-report.xlsx"
+    _output_path_ok(report, ".xlsx", input_path, create=output is None)
+    return report
 
 
 def _json_path_ok(json_path: str | None, input_path: Path) -> None:

@@ -52,6 +52,14 @@ class InputError(Exception):
         return cls([InputIssue(message)])
 
 
+class OutputError(InputError):
+    """An output path that cannot be written: found before any work, exit code 2.
+
+    An input problem for the exit code (DESIGN 3.2: "output path refused"), but
+    named for what it is, so a planner does not look for a fault in the workbook.
+    """
+
+
 def show_value(value: object) -> str:
     """Render a user value for an error message: -300.0 -> '-300', text quoted."""
     if isinstance(value, bool):
