@@ -110,7 +110,7 @@ def test_minimum_domestic_share_shortfall() -> None:
     # enough: that shortfall is measured against the plan's own card count.)
     (line,) = diagnosis(
         16,
-        {"min_domestic_share": 0.25},
+        {"min_domestic_share": 0.25, "domestic_share_basis": "cards"},
         Chips=[CHIP, DOMESTIC],
         workload={"allowed_chips": "h100"},
     )

@@ -90,7 +90,7 @@ DENSE = dict(COOLING, cooling_id="dense", rack_price=8_000, nodes_per_rack_max=8
 def share_instance(coolings: list[dict[str, Any]], import_target: float, share: float):
     """chat may run on Ascend; big only on H100, so Ascend pools may grow for the share."""
     inputs = make_inputs(
-        site={"min_domestic_share": share},
+        site={"min_domestic_share": share, "domestic_share_basis": "cards"},
         Chips=[CHIP, DOMESTIC],
         Cooling=coolings,
         Models=[MODEL, SMALL_MODEL],

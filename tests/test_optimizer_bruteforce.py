@@ -381,7 +381,7 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
     # whose smallest pool is 1 replica. A 50% share needs as many domestic cards as
     # import cards, so b must grow well past its smallest pool.
     inputs = make_inputs(
-        site={"min_domestic_share": 0.5},
+        site={"min_domestic_share": 0.5, "domestic_share_basis": "cards"},
         Models=[MODEL, SMALL_MODEL],
         Workloads=[
             dict(
@@ -430,7 +430,7 @@ def test_spare_domestic_cards_may_fill_free_slots() -> None:
         ),
     ]
     inputs = make_inputs(
-        site={"min_domestic_share": 0.5},
+        site={"min_domestic_share": 0.5, "domestic_share_basis": "cards"},
         Chips=chips,
         Models=[MODEL, SMALL_MODEL],
         Workloads=[

@@ -411,6 +411,7 @@ def spare_replica_case(w1_chips: str = "ascend,dom2") -> Raw:
         "electricity_price_per_kwh": 0.05,
         "maintenance_rate": 0.0,
         "min_domestic_share": 0.6,
+        "domestic_share_basis": "cards",
     }
     return sheets, site
 

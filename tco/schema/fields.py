@@ -609,10 +609,10 @@ SITE = Sheet(
             "domestic_share_basis",
             "enum",
             "-",
-            "What the domestic share counts: cards; compute (cards x bf16_tflops); "
-            "spend (card and host purchase)",
+            "What the domestic share counts: compute (cards x bf16_tflops), as Chinese "
+            "procurement rules are usually read; cards; spend (card and host purchase)",
             choices=SHARE_BASES,
-            default="cards",
+            default="compute",
             required=False,
         ),
         Field(

@@ -339,9 +339,9 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     min_domestic_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Minimum domestic share, measured on domestic_share_basis [fraction]."""
 
-    domestic_share_basis: Literal["cards", "compute", "spend"] = "cards"
-    """What the domestic share counts: cards; compute (cards x bf16_tflops); spend (card and host
-    purchase)."""
+    domestic_share_basis: Literal["cards", "compute", "spend"] = "compute"
+    """What the domestic share counts: compute (cards x bf16_tflops), as Chinese procurement
+    rules are usually read; cards; spend (card and host purchase)."""
 
     region: Literal["cn", "global"] = "cn"
     """Where the site is: cn (China: chips of export_class restricted-cn are unavailable) or
