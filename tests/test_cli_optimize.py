@@ -44,6 +44,8 @@ POOL_KEYS = {
     "throughput_tokens_per_s",
     "target_tokens_per_s",
     "cost_per_million_tokens",
+    "run_cost",
+    "dedicated_run_cost",
 }
 
 
@@ -77,6 +79,9 @@ def test_optimize_writes_report_and_json(small: Path, tmp_path: Path) -> None:
     for pool in payload["pools"]:
         assert set(pool) >= POOL_KEYS
         assert pool["throughput_tokens_per_s"] >= pool["target_tokens_per_s"]
+        has_run = pool["workload"] == "train"  # train_tokens_b with deadline_days
+        assert (pool["run_cost"] is not None) == has_run
+        assert (pool["dedicated_run_cost"] is not None) == has_run
     assert report.exists() and digest(small) == before
     assert {"Summary", "Pools", "BOM"} <= set(openpyxl.load_workbook(report).sheetnames)
     assert "TCO" in result.stderr

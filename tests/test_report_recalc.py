@@ -18,6 +18,7 @@ import pytest
 import xlsxwriter
 
 from tco.report.sheets import bom as bom_sheet
+from tco.report.sheets import pools as pools_sheet
 from tco.report.workbook import write_report
 from tco.scenario.alternatives import compute_alternatives
 from tco.scenario.optimize import make_engine, optimize
@@ -158,3 +159,16 @@ def test_changing_a_unit_price_moves_the_tco(recalc) -> None:
     tco_row = next(r for r in range(1, 60) if str(summary.cell(r, 1).value).startswith("TCO, disc"))
     assert summary.cell(tco_row, 2).value == pytest.approx(expected, rel=1e-9)
     assert summary.cell(tco_row, 2).value > plan.tco
+
+
+def test_training_run_costs_recalculate_to_the_engine(recalc) -> None:
+    plan = recalc["plan"]
+    office = openpyxl.load_workbook(recalc["out"]["report.xlsx"], data_only=True)["Pools"]
+    (i, run) = next((i, p) for i, p in enumerate(plan.pools) if p.run_cost is not None)
+    row = i + 2  # the header is row 1
+
+    def value(key: str) -> object:
+        return office.cell(row, pools_sheet.TABLE.col(key) + 1).value
+
+    assert value("run_cost") == pytest.approx(run.run_cost, rel=1e-9)
+    assert value("dedicated_run_cost") == pytest.approx(run.dedicated_run_cost, rel=1e-9)

@@ -28,6 +28,11 @@ Equations per pool, money in the workbook's currency, one year = 8,760 h:
 - TCO (discounted) = capex + migration + annuity x (energy + maintenance),
   annuity = sum_{y=1..H} (1 + rate)^-y; TCO (nominal) uses annuity = H.
 - cost per million tokens = TCO / (target tokens/s x seconds per year x annuity / 1e6)
+- training run over its deadline D [days], one year = 365 days:
+  run opex = opex per year x D / 365;
+  run cost = (capex + migration) x D / (365 x H) + run opex (the run's share: the
+  upfront spend amortised straight-line over the horizon, plus the opex it burns);
+  dedicated run cost = capex + migration + run opex (the cluster bought for one job)
 
 Everything is linear in the quantities with no constant term, so a pool's
 cost is a coefficient per decision (`coefficients`): the objective and the
@@ -44,6 +49,7 @@ from tco.costs.linear import Linear
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
+DAYS_PER_YEAR = HOURS_PER_YEAR / 24.0
 
 #: Categories whose capex counts as hardware for maintenance.
 HARDWARE_CATEGORIES = ("compute", "network")
@@ -312,6 +318,40 @@ def cost_per_million_tokens(tco: Any, target_tokens_per_s: Any, annuity_factor: 
     Discounted cost over the discounted tokens delivered at the target rate.
     """
     return tco / (target_tokens_per_s * SECONDS_PER_YEAR * annuity_factor / 1e6)
+
+
+def run_opex(opex_per_year: Any, deadline_days: Any) -> Any:
+    """Opex a training run burns [currency] = opex per year x deadline_days / 365.
+
+    Not discounted: a run lasts days to months and starts when the cluster is built.
+    """
+    return opex_per_year * deadline_days / DAYS_PER_YEAR
+
+
+def run_cost(
+    capex: Any, migration: Any, opex_per_year: Any, deadline_days: Any, horizon_years: Any
+) -> Any:
+    """A training run's share of its pool's cost [currency].
+
+    run cost = (capex + migration) x deadline_days / (365 x horizon_years)
+    + opex per year x deadline_days / 365: the upfront spend amortised
+    straight-line (no interest) over the horizon the cluster serves, plus the
+    energy and maintenance of the run's days. What the job costs when the
+    cluster goes on to other work after it.
+    """
+    upfront = capex + migration
+    return upfront * deadline_days / (DAYS_PER_YEAR * horizon_years) + run_opex(
+        opex_per_year, deadline_days
+    )
+
+
+def dedicated_run_cost(capex: Any, migration: Any, opex_per_year: Any, deadline_days: Any) -> Any:
+    """A training run on a cluster bought for it alone [currency].
+
+    dedicated run cost = capex + migration + opex per year x deadline_days / 365:
+    the whole upfront spend is the job's, with the opex of the run's days only.
+    """
+    return capex + migration + run_opex(opex_per_year, deadline_days)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,15 @@ class PoolPlan:
     #: per year x annuity / 1e6), i.e. discounted cost over discounted tokens delivered
     #: at the target rate over the horizon (training: as if it kept training at it).
     cost_per_million_tokens: float
+    #: A training run's deadline [days]; None for inference and for a training target
+    #: given as tokens/s alone, which have no run.
+    deadline_days: float | None
+    #: The run's share of the pool's cost over its deadline [currency]
+    #: (`registry.run_cost`); None without a run.
+    run_cost: float | None
+    #: The run on a cluster bought for it alone [currency]
+    #: (`registry.dedicated_run_cost`); None without a run.
+    dedicated_run_cost: float | None
 
     @property
     def target_utilisation(self) -> float:
@@ -379,6 +388,15 @@ def _assemble(
         pool_tco = registry.discounted_tco(
             p["capex"], share, registry.opex_present_value(opex, factor)
         )
+        deadline_days = inputs.workloads[o.workload].deadline_days if o.kind == "training" else None
+        run_cost, dedicated_run_cost = (
+            (None, None)
+            if deadline_days is None
+            else (
+                registry.run_cost(p["capex"], share, opex, deadline_days, site.horizon_years),
+                registry.dedicated_run_cost(p["capex"], share, opex, deadline_days),
+            )
+        )
         # Levelized: discounted cost over discounted tokens delivered at the target rate.
         chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
         for priced in p["cost"].lines:
@@ -431,6 +449,9 @@ def _assemble(
                 cost_per_million_tokens=registry.cost_per_million_tokens(
                     pool_tco, o.target_tokens_per_s, factor
                 ),
+                deadline_days=deadline_days,
+                run_cost=run_cost,
+                dedicated_run_cost=dedicated_run_cost,
             )
         )
     bom += migration_lines

@@ -14,7 +14,7 @@ from tco.schema.inputs import PlanningInputs
 
 
 def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
-    """What a pool buys, on what, and what it delivers for what it costs per token."""
+    """What a pool buys, on what, what it delivers for what it costs per token and per run."""
     chip = inputs.chips[p.chip]
     cooling = inputs.coolings[p.cooling]
     fabric = inputs.fabrics[p.fabric]
@@ -31,7 +31,19 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
         f"{cooling.technology} cooling (PUE "
         f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
         f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
-        "million tokens"
+        f"million tokens{_run_clause(p, cur)}"
+    )
+
+
+def _run_clause(p: PoolPlan, cur: str) -> str:
+    """A training pool's run costs (`registry.run_cost`), empty for inference."""
+    if p.kind != "training":
+        return ""
+    if p.deadline_days is None or p.run_cost is None or p.dedicated_run_cost is None:
+        return "; run cost n/a (no deadline)"
+    return (
+        f"; the {p.deadline_days:g}-day run costs {p.run_cost:,.0f} {cur} "
+        f"({p.dedicated_run_cost:,.0f} {cur} on a cluster bought for it alone)"
     )
 
 

@@ -70,6 +70,10 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
                 "throughput_tokens_per_s": p.throughput_tokens_per_s,
                 "target_tokens_per_s": p.target_tokens_per_s,
                 "cost_per_million_tokens": p.cost_per_million_tokens,
+                # A training run over its deadline; null for inference and for a
+                # training target given as tokens/s alone (no deadline, no run).
+                "run_cost": p.run_cost,
+                "dedicated_run_cost": p.dedicated_run_cost,
                 "switches": p.network.switches,
                 "tiers": p.network.tiers,
                 "racks": p.racks,

@@ -1,8 +1,9 @@
 """Pools: one row per workload, what it runs on, what it delivers and what it costs.
 
 Capex sums the pool's BOM lines; energy, maintenance, the migration share,
-discounted opex, TCO and the cost per million tokens are the registry's
-equations over the Power, BOM and CashFlow cells and the Assumptions names.
+discounted opex, TCO, the cost per million tokens and a training run's costs
+are the registry's equations over the Power, BOM and CashFlow cells and the
+Assumptions names.
 """
 
 from __future__ import annotations
@@ -12,8 +13,19 @@ from collections.abc import Sequence
 
 from tco.costs import registry
 from tco.costs.formula import Formula
+from tco.plan.extract import PoolPlan
 from tco.report.book import Sheet
-from tco.report.cells import COUNT, MONEY, PER_MTOK, PERCENT, Column, Table, call, plus
+from tco.report.cells import (
+    COUNT,
+    INPUT_NUMBER,
+    MONEY,
+    PER_MTOK,
+    PERCENT,
+    Column,
+    Table,
+    call,
+    plus,
+)
 from tco.report.layout import Layout
 
 TABLE = Table(
@@ -39,6 +51,21 @@ TABLE = Table(
         Column("opex_pv", "Opex, present value [{cur}]", MONEY, 14),
         Column("tco", "TCO [{cur}]", MONEY, 14),
         Column("per_mtok", "Levelized cost per million tokens [{cur}/Mtok]", PER_MTOK, 14),
+        Column("deadline", "Training run deadline [days]", INPUT_NUMBER, 10),
+        Column(
+            "run_cost",
+            "Training run cost: capex + migration amortised over the horizon, plus opex "
+            "over the deadline [{cur}]",
+            MONEY,
+            18,
+        ),
+        Column(
+            "dedicated_run_cost",
+            "Training run cost on a cluster dedicated to it: capex + migration + opex over "
+            "the deadline [{cur}]",
+            MONEY,
+            18,
+        ),
     ),
 )
 
@@ -96,7 +123,36 @@ def write(sheet: Sheet, layout: Layout) -> None:
         if p.target_tokens_per_s > 0:
             per_mtok = registry.cost_per_million_tokens(here("tco"), here("target"), annuity)
             sheet.formula(r, "per_mtok", per_mtok, p.cost_per_million_tokens)
+        _run_costs(sheet, layout, p, r)
     total_row(sheet, TABLE, layout, _TOTALS)
+
+
+#: What the run-cost cells of a training workload without a deadline say.
+NO_RUN = "n/a (no deadline)"
+
+
+def _run_costs(sheet: Sheet, layout: Layout, p: PoolPlan, r: int) -> None:
+    """A training pool's run costs (`registry.run_cost`, `registry.dedicated_run_cost`)
+    over its deadline; "n/a" for a training target without one, blank for inference."""
+    if p.kind != "training":
+        return
+    if p.deadline_days is None or p.run_cost is None or p.dedicated_run_cost is None:
+        for key in ("deadline", "run_cost", "dedicated_run_cost"):
+            sheet.put(r, key, NO_RUN)
+        return
+
+    def here(key: str) -> Formula:
+        return TABLE.local(key, r)
+
+    sheet.put(r, "deadline", p.deadline_days)
+    opex = registry.yearly_opex(here("energy"), here("maintenance"))
+    horizon = layout.names.formula("Site", "", "horizon_years")
+    run = registry.run_cost(here("capex"), here("migration"), opex, here("deadline"), horizon)
+    sheet.formula(r, "run_cost", run, p.run_cost)
+    dedicated = registry.dedicated_run_cost(
+        here("capex"), here("migration"), opex, here("deadline")
+    )
+    sheet.formula(r, "dedicated_run_cost", dedicated, p.dedicated_run_cost)
 
 
 def _migration_share(sheet: Sheet, layout: Layout, i: int) -> None:
