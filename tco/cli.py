@@ -7,12 +7,13 @@ reaches the user for 2-4; set TCO_DEBUG=1 to see one for exit 1.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -249,16 +250,34 @@ def optimize(
     from tco.solve.interrupt import handle_sigint
 
     _json_path_ok(json_path, path)  # a refused JSON path gets no JSON written to it
-    with handle_sigint():
+    with handle_sigint(), _status_line() as progress:
         try:
             report = _report_path(path, output)
+            progress(f"reading {path.name}")
             inputs = load_inputs(path)
         except InputError as exc:
             issues = [str(i) for i in exc.issues]
             _write_json(json_path, {"status": "input_error", "diagnosis": issues})
             raise
         engine = make_engine(inputs, time_limit, mip_gap, started=started)
+        engine.progress = progress
         _optimize(engine, inputs, report, json_path, time_limit, alternatives)
+
+
+@contextlib.contextmanager
+def _status_line() -> Iterator[Callable[[str], None]]:
+    """A live status line on stderr when it is a terminal (stage, incumbent and gap,
+    alternatives k/n); nothing at all when stderr is piped or captured."""
+    if not err.is_terminal:
+        yield lambda _: None
+        return
+    started = time.perf_counter()
+    with err.status("starting") as status:
+
+        def show(text: str) -> None:
+            status.update(f"{text}  [{time.perf_counter() - started:,.0f} s]")
+
+        yield show
 
 
 def _optimize(
@@ -305,6 +324,7 @@ def _optimize(
     result.timings_s = dict(engine.timings)
     payload = json_summary(inputs, result)
     report.parent.mkdir(parents=True, exist_ok=True)
+    engine.progress(f"writing {report.name}")
     write_report(report, inputs, plan, alts)
     for line in text_summary(inputs, result):
         err.print(line, markup=False, soft_wrap=True)

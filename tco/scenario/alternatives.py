@@ -98,10 +98,12 @@ def compute_alternatives(engine: Engine, plan: Plan, time_limit_s: float) -> lis
     solved rather than delaying the user past `--time-limit`.
     """
     inputs = engine.inputs
-    out = []
+    out: list[Alternative] = []
+    total = sum(len(ids) for ids in candidate_ids(inputs).values())
     for dimension, ids in candidate_ids(inputs).items():
         used = _used(plan, dimension)
         for forced_id in ids:
+            engine.progress(f"alternatives {len(out) + 1}/{total}: {dimension} {forced_id}")
             started = time.perf_counter()
             if plan.status == "optimal" and used and all(u == forced_id for u in used):
                 out.append(_priced(dimension, forced_id, plan.status, plan.tco, plan, "", True))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tco.model.build import build_model, decisions
@@ -66,6 +66,9 @@ class Engine:
         self.budget = budget
         self.mip_gap = mip_gap
         self.prune = prune
+        #: Told what the run is doing, one short line per stage and per new incumbent
+        #: (the CLI shows it as a status line on a terminal); silent by default.
+        self.progress: Callable[[str], None] = _silent
         #: Seconds per stage, summed over every scenario of the run.
         self.timings: dict[str, float] = defaultdict(float)
         self._options: OptionSet | None = None
@@ -86,6 +89,7 @@ class Engine:
         """
         if self._options is None:
             started = time.perf_counter()
+            self.progress("performance model: every workload x chip x fabric")
             self._options = grown(self.inputs, build_options(self.inputs))
             self.timings["perf"] += time.perf_counter() - started
         return self._options
@@ -113,6 +117,7 @@ class Engine:
             return self._views[within]
         view_options = self._pruned(self.options.options, within)
         started = time.perf_counter()
+        self.progress(f"building the model: {len(view_options):,} options after presolve")
         m, ctx = build_model(self.inputs, view_options)
         self.timings["build"] += time.perf_counter() - started
         view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
@@ -167,7 +172,13 @@ class Engine:
         started = time.perf_counter()
         translate = view.model.translate_seconds
         left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
-        outcome = view.model.solve(left, self.mip_gap)
+        self.progress(f"solving: {len(keys):,} options, up to {left:,.0f} s")
+
+        def incumbent(tco_millions: float, gap: float | None) -> None:
+            shown = f", gap {gap:.2%}" if gap is not None else ""
+            self.progress(f"solving: best plan so far {tco_millions:,.3f} M{shown}")
+
+        outcome = view.model.solve(left, self.mip_gap, incumbent)
         self.timings["translate"] += view.model.translate_seconds - translate
         self.timings[stage] += (
             time.perf_counter() - started - (view.model.translate_seconds - translate)
@@ -237,6 +248,7 @@ class Engine:
         return result
 
     def diagnose(self) -> list[str]:
+        self.progress("explaining why no plan meets every target and limit")
         started = time.perf_counter()
         lines = diagnose(self.inputs, self.budget.left(), self.elastic_options())
         self.timings["diagnose"] += time.perf_counter() - started
@@ -256,3 +268,7 @@ def _out_of_time(budget: Budget) -> SolveOutcome:
         f"({budget.elapsed():.1f} s on reading the inputs, the performance model and "
         "the model build)",
     )
+
+
+def _silent(_: str) -> None:
+    """The default progress: say nothing."""

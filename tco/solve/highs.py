@@ -10,9 +10,11 @@ in the same process is refused by it.
 
 from __future__ import annotations
 
+import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -124,8 +126,17 @@ class PersistentModel:
         if changed and self._translated:
             self._solver.update_variables(changed)
 
-    def solve(self, time_limit_s: float, mip_gap: float) -> SolveOutcome:
-        """Solve in place; loads the incumbent into the model's variables when there is one."""
+    def solve(
+        self,
+        time_limit_s: float,
+        mip_gap: float,
+        on_incumbent: Callable[[float, float | None], None] | None = None,
+    ) -> SolveOutcome:
+        """Solve in place; loads the incumbent into the model's variables when there is one.
+
+        `on_incumbent(objective, gap)` hears of every improving solution HiGHS finds
+        (objective in model units, gap relative, None when HiGHS has no bound yet).
+        """
         started = time.perf_counter()
         if INTERRUPT.requested:
             return _interrupted(None, 0.0)
@@ -146,7 +157,8 @@ class PersistentModel:
             # keeps HiGHS's default absolute gap from ending tiny instances early.
             "mip_abs_gap": 1e-9,
         }
-        with INTERRUPT.running(self._solver._solver_model):
+        highs = self._solver._solver_model
+        with INTERRUPT.running(highs), _reporting(highs, on_incumbent):
             results = self._solver.solve(
                 self.model,
                 time_limit=left,
@@ -162,6 +174,27 @@ class PersistentModel:
             # not finish: its incumbent, if any, is not proven optimal.
             return _interrupted(outcome, outcome.seconds)
         return outcome
+
+
+@contextmanager
+def _reporting(
+    highs: Any, on_incumbent: Callable[[float, float | None], None] | None
+) -> Iterator[None]:
+    """Subscribe `on_incumbent` to HiGHS's improving-solution callback for one solve."""
+    if on_incumbent is None:
+        yield
+        return
+
+    def improved(event: Any) -> None:
+        data = event.data_out
+        gap = float(data.mip_gap) if math.isfinite(data.mip_gap) else None
+        on_incumbent(float(data.mip_primal_bound), gap)
+
+    highs.cbMipImprovingSolution += improved
+    try:
+        yield
+    finally:
+        highs.cbMipImprovingSolution -= improved
 
 
 def _interrupted(outcome: SolveOutcome | None, seconds: float) -> SolveOutcome:
