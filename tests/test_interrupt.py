@@ -83,3 +83,14 @@ def test_ctrl_c_during_optimize_never_exits_0(tmp_path: Path) -> None:
     assert payload["interrupted"] is True and payload["status"] == "feasible"
     assert "INTERRUPTED" in stderr
     assert report.exists() == (run.returncode == 4) == payload["plan_found"]
+
+
+def test_a_limit_spent_in_the_performance_model_stops_it_there() -> None:
+    from tco.scenario.optimize import make_engine
+
+    inputs = make_inputs(Chips=[CHIP], Workloads=[dict(INFERENCE, target_tokens_per_s=500.0)])
+    engine = make_engine(inputs, time_limit_s=1e-9)
+    result = engine.solve()
+    assert result.status == "no_solution" and result.plan is None
+    assert engine.models_built == 0 and "build" not in engine.timings
+    assert "time limit was spent before a solve could start" in result.outcome.message

@@ -9,7 +9,7 @@ never calls the performance model itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
@@ -136,10 +136,22 @@ def nodes_per_rack(node_kw: float, cooling: CoolingRow) -> int:
     return min(cooling.nodes_per_rack_max, by_power)
 
 
+class OutOfTime(Exception):
+    """The run's time limit ran out while the options were being evaluated."""
+
+
 def build_options(
-    inputs: PlanningInputs, elastic: bool = False, forced: Mapping[str, str] | None = None
+    inputs: PlanningInputs,
+    elastic: bool = False,
+    forced: Mapping[str, str] | None = None,
+    expired: Callable[[], bool] | None = None,
 ) -> OptionSet:
-    """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids."""
+    """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids.
+
+    `expired()` is asked before each (workload, chip): the performance model is the
+    longest stage before a solve, and a run past its time limit must not finish it
+    (raises `OutOfTime`).
+    """
     forced = forced or {}
     result = OptionSet()
     performance = PerformanceCache(inputs)
@@ -151,6 +163,8 @@ def build_options(
         for cid in allowed_chip_ids(inputs.chips, workload, inputs.site):
             if forced.get("chip") not in (None, cid):
                 continue
+            if expired is not None and expired():
+                raise OutOfTime
             chip = inputs.chips[cid]
             if not supports_precision(chip, workload.precision):
                 reasons.append(Exclusion(cid, None, None, f"no {workload.precision} support"))

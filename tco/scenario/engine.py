@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from tco.model.build import build_model, decisions
 from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, Profiles, prune_dominated
-from tco.model.options import Option, OptionKey, OptionSet, build_options
+from tco.model.options import Option, OptionKey, OptionSet, OutOfTime, build_options
 from tco.model.share import grown
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
@@ -84,15 +84,25 @@ class Engine:
     def options(self) -> OptionSet:
         """Every option of every workload, with its performance, built once.
 
+        Raises `OutOfTime` when the run's time limit or a Ctrl-C stops the
+        performance model (`solve` turns that into a run without a plan).
+
         Domestic pools may grow as far as a domestic share can need
         (`tco.model.share.grow`, valid for every forced id); so may the elastic ones.
         """
         if self._options is None:
             started = time.perf_counter()
             self.progress("performance model: every workload x chip x fabric")
-            self._options = grown(self.inputs, build_options(self.inputs))
-            self.timings["perf"] += time.perf_counter() - started
+            try:
+                built = build_options(self.inputs, expired=self._stopped)
+                self._options = grown(self.inputs, built)
+            finally:
+                self.timings["perf"] += time.perf_counter() - started
         return self._options
+
+    def _stopped(self) -> bool:
+        """Whether the run must stop: its time limit is spent or the user pressed Ctrl-C."""
+        return self.budget.expired or INTERRUPT.requested
 
     def _prints_of(self) -> dict[OptionKey, Footprint]:
         if self._prints is None:
@@ -200,7 +210,12 @@ class Engine:
         """
         forced = dict(forced or {})
         inputs = self.inputs
-        all_options = self.options
+        try:
+            all_options = self.options
+        except OutOfTime:
+            status = "interrupted" if INTERRUPT.requested else "no_solution"
+            outcome = _out_of_time(self.budget)
+            return OptimizeResult(status, None, outcome, [], dict(self.timings))
         options = all_options.restricted(forced)
         empty = [w for w in inputs.workloads if not options.for_workload(w)]
         if empty:
