@@ -132,7 +132,8 @@ def _share() -> None:
         gap = f"{outcome.gap:.3%}" if outcome and outcome.gap is not None else "n/a"
         tco = f"{result.plan.tco:,.0f}" if result.plan else "none"
         print(
-            f"share 30%, {chips} chips x {workloads} workloads (target: {target}): "
+            f"share 30% of {inputs.site.domestic_share_basis}, {chips} chips x {workloads} "
+            f"workloads (target: {target}): "
             f"{wall:.1f} s, status {result.status}, gap {gap}, TCO {tco}; "
             f"{result.options} options, {result.candidates} after presolve "
             f"({_stages(result.timings_s)})"
