@@ -135,14 +135,6 @@ class Engine:
         self.models_built += 1
         return view
 
-    def _exact_view(self, options: list[Option]) -> _View:
-        """A model over exactly `options`, not kept (a fallback `_round` does not expect)."""
-        started = time.perf_counter()
-        m, ctx = build_model(self.inputs, options)
-        self.timings["build"] += time.perf_counter() - started
-        self.models_built += 1
-        return _View(PersistentModel(m), ctx, {o.key: o for o in options})
-
     def elastic_options(self) -> OptionSet:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
@@ -152,31 +144,26 @@ class Engine:
         return self._elastic
 
     # ------------------------------------------------------------------ solves
-    def _round(
+    def _solve_view(
         self,
         view: _View,
         active: list[Option],
         limit_s: float | None,
         stage: str,
-    ) -> tuple[SolveOutcome, _View]:
+    ) -> SolveOutcome:
         """Solve the view with only `active` options usable (`v_use <= 0` for the rest).
 
-        Returns the outcome and the view solved, whose model holds the incumbent;
-        the HiGHS seconds are booked under `stage`.
+        The view's model then holds the incumbent; the HiGHS seconds are booked
+        under `stage`. Every scenario's options are in its view by construction
+        (the same `Option` objects, pruned within the view's dimensions).
         """
         keys = {o.key for o in active}
-        if not keys <= view.options.keys() or any(
-            (view.options[o.key].max_nodes, view.options[o.key].max_replicas)
-            != (o.max_nodes, o.max_replicas)
-            for o in active
-        ):
-            # Not expected (the views are built to contain every round's options); if
-            # it happens the round still gets a model of its own rather than a wrong one.
-            view = self._exact_view(active)
+        if not keys <= view.options.keys():
+            raise RuntimeError("a scenario's options are missing from its view (a bug)")
         if self.budget.expired and not view.model.translated:
             # Translating a model the budget leaves no time to solve would only make
             # the user wait past the limit for the same "no plan".
-            return _out_of_time(self.budget), view
+            return _out_of_time(self.budget)
         m = view.model.model
         view.model.set_upper_bounds((m.v_use[k], 1.0 if k in keys else 0.0) for k in view.options)
         started = time.perf_counter()
@@ -193,7 +180,7 @@ class Engine:
         self.timings[stage] += (
             time.perf_counter() - started - (view.model.translate_seconds - translate)
         )
-        return outcome, view
+        return outcome
 
     def solve(
         self,
@@ -237,8 +224,8 @@ class Engine:
         view = self._view(_within(forced))
         # Unforced, the first round's candidates are the default view's options.
         candidates = self._pruned(options.options) if forced else list(view.options.values())
-        outcome, solved = self._round(view, candidates, limit_s, stage)
-        decided = decisions(solved.model.model, solved.ctx) if outcome.has_solution else None
+        outcome = self._solve_view(view, candidates, limit_s, stage)
+        decided = decisions(view.model.model, view.ctx) if outcome.has_solution else None
         result = OptimizeResult(
             outcome.status,
             None,
