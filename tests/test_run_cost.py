@@ -77,6 +77,16 @@ def test_run_costs_by_hand() -> None:
     assert pool.run_cost != pytest.approx(pool.tco * DEADLINE_DAYS / (365 * HORIZON_YEARS))
 
 
+#: A training workload given as a rate, without a deadline: it has no run to cost.
+STEADY = dict(
+    TRAINING,
+    workload_id="steady",
+    train_tokens_b=None,
+    deadline_days=None,
+    target_tokens_per_s=10_000,
+)
+
+
 def test_run_cost_equations_as_formulas() -> None:
     a, b, c, d, h = (Formula(x) for x in ("A1", "B1", "C1", "D1", "H"))
     assert registry.run_cost(a, b, c, d, h).text == "(A1+B1)*D1/(365*H)+C1*D1/365"
@@ -86,13 +96,7 @@ def test_run_cost_equations_as_formulas() -> None:
 def test_json_and_text_summary_carry_the_run_costs() -> None:
     inputs = cheap_inputs(
         dict(TRAINING, deadline_days=DEADLINE_DAYS),
-        dict(
-            TRAINING,
-            workload_id="steady",
-            train_tokens_b=None,
-            deadline_days=None,
-            target_tokens_per_s=10_000,
-        ),
+        STEADY,
         INFERENCE,
     )
     plan, result = solved(inputs)
@@ -112,13 +116,7 @@ def test_json_and_text_summary_carry_the_run_costs() -> None:
 def test_pools_sheet_shows_the_run_costs(tmp_path: Path) -> None:
     inputs = cheap_inputs(
         dict(TRAINING, deadline_days=DEADLINE_DAYS),
-        dict(
-            TRAINING,
-            workload_id="steady",
-            train_tokens_b=None,
-            deadline_days=None,
-            target_tokens_per_s=10_000,
-        ),
+        STEADY,
     )
     plan, _ = solved(inputs)
     path = tmp_path / "report.xlsx"
