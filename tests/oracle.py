@@ -12,13 +12,18 @@ the documented meaning of each column:
   `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
   fabric when `compatible_chips` is blank or names the chip; a cooling unless
   the chip's `cooling_required` is liquid and the cooling's technology is air.
+- systems: a pool is bought in whole systems of `system_cards` cards (blank =
+  `cards_per_node`, one server); cards = nodes x `cards_per_node`, systems =
+  nodes x `cards_per_node` / `system_cards`; an inference replica stays inside
+  one system, floor(`system_cards` / replica cards) replicas per system.
 - counts: ports = nodes x `nics_per_node` (blank = one per card); a folded Clos
   over the ports (`clos`); NIC cards = the ports unless `integrated_nic` (then none,
   and no NIC power); optics = 2 x links, cables = links; racks =
   ceil(nodes / nodes per rack), nodes per rack = min(`nodes_per_rack_max`,
   floor(`max_rack_kw` / node peak kW)), node peak = cards x `tdp_w` +
-  `node_power_w` + NICs x `nic_power_w`.
-- money: capex = cards, hosts, NICs, switches, optics, cables (hardware) + racks
+  `node_power_w` + NICs x `nic_power_w` + `system_power_w` / servers per system.
+- money: capex = cards, hosts, systems (`system_price`), NICs, switches, optics,
+  cables (hardware) + racks
   + cooling plant (IT kW x `capex_per_kw`) + data hall (facility kW x
   `facility_capex_per_kw`) + migration once per software stack adopted (the
   largest `migration_cost` among the stack's chips); energy per year = IT kW x
@@ -30,7 +35,8 @@ the documented meaning of each column:
   all pools, capex (migration included) <= `capex_budget`.
 - share basis (`domestic_share_basis`): the amount of a pool is its cards
   (`cards`), cards x `bf16_tflops` (`compute`), or cards x `card_price` +
-  nodes x `node_price`, the accelerator-server purchase alone (`spend`).
+  nodes x `node_price` + systems x `system_price`, the accelerator-system
+  purchase alone (`spend`).
 """
 
 from __future__ import annotations
@@ -112,8 +118,18 @@ def nic_cards_per_node(chip: Any) -> int:
     return 0 if chip.integrated_nic else nics_per_node(chip)
 
 
+def system_size(chip: Any) -> int:
+    """Cards per orderable system: `system_cards`, blank = one server."""
+    return chip.system_cards if chip.system_cards is not None else chip.cards_per_node
+
+
+def servers_per_system(chip: Any) -> int:
+    return system_size(chip) // chip.cards_per_node
+
+
 def node_peak_kw(chip: Any, fabric: Any) -> float:
     watts = chip.cards_per_node * chip.tdp_w + chip.node_power_w
+    watts += chip.system_power_w / servers_per_system(chip)
     return (watts + nic_cards_per_node(chip) * fabric.nic_power_w) / 1000.0
 
 
@@ -177,9 +193,12 @@ def price_pool(
     if per_rack < 1 or net is None:
         return None
     racks = math.ceil(nodes / per_rack)
+    assert nodes % servers_per_system(chip) == 0, (choice, nodes)
+    systems = nodes // servers_per_system(chip)
     it_kw = (
         cards * chip.tdp_w
         + nodes * chip.node_power_w
+        + systems * chip.system_power_w
         + nics * fabric.nic_power_w
         + net.switches * fabric.switch_power_w
     ) / 1000.0
@@ -187,6 +206,7 @@ def price_pool(
     lines = {
         "cards": cards * chip.card_price,
         "hosts": nodes * chip.node_price,
+        "systems": systems * chip.system_price,
         "nics": nics * fabric.nic_price,
         "switches": net.switches * fabric.switch_price,
         "optics": 2 * net.links * fabric.optic_price,
@@ -195,7 +215,9 @@ def price_pool(
         "cooling_plant": it_kw * cooling.capex_per_kw,
         "data_hall": facility_kw * site.facility_capex_per_kw,
     }
-    hardware = sum(lines[k] for k in ("cards", "hosts", "nics", "switches", "optics", "cables"))
+    hardware = sum(
+        lines[k] for k in ("cards", "hosts", "systems", "nics", "switches", "optics", "cables")
+    )
     energy = it_kw * site.utilization * cooling.pue * HOURS_PER_YEAR
     energy *= site.electricity_price_per_kwh
     return PoolCost(
@@ -228,7 +250,8 @@ def share_amount(inputs: PlanningInputs, chip_id: str, nodes: int, cards: int) -
     if basis == "compute":
         return cards * chip.bf16_tflops
     if basis == "spend":
-        return cards * chip.card_price + nodes * chip.node_price
+        systems = nodes // servers_per_system(chip)
+        return cards * chip.card_price + nodes * chip.node_price + systems * chip.system_price
     raise AssertionError(f"unknown domestic_share_basis {basis!r}")
 
 
@@ -237,7 +260,11 @@ def least_amount_per_card(inputs: PlanningInputs, chip_id: str) -> float:
     chip = inputs.chips[chip_id]
     basis = inputs.site.domestic_share_basis
     if basis == "spend":
-        return chip.card_price + chip.node_price / chip.cards_per_node
+        return (
+            chip.card_price
+            + chip.node_price / chip.cards_per_node
+            + chip.system_price / system_size(chip)
+        )
     return share_amount(inputs, chip_id, 0, 1)
 
 
@@ -434,28 +461,31 @@ class Sizer:
     def sizes(self, choice: Choice, extra_cards: int) -> list[Size]:
         """Pools meeting the target, from the smallest up to `extra_cards` more cards.
 
-        Training fills whole nodes; inference buys whole replicas on the fewest
-        nodes that hold them (more nodes only cost more).
+        Whole systems either way: training on the fewest systems whose nodes meet the
+        target and more; inference on the fewest systems holding the replicas the
+        target needs (a replica inside one system) and more.
         """
         w = self.inputs.workloads[choice.workload]
         chip = self.inputs.chips[choice.chip]
         target = target_tokens_per_s(w)
-        cpn = chip.cards_per_node
+        cpn, per_system = chip.cards_per_node, servers_per_system(chip)
+        extra_systems = math.ceil(extra_cards / system_size(chip))
         if w.kind == "training":
-            first = self._fewest_nodes(choice.workload, choice.chip, choice.fabric)
-            if first is None:
+            fewest = self._fewest_nodes(choice.workload, choice.chip, choice.fabric)
+            if fewest is None:
                 return []
-            last = first + math.ceil(extra_cards / cpn)
+            first = math.ceil(fewest / per_system) * per_system
+            last = first + extra_systems * per_system
             curve = self._curve(choice.workload, choice.chip, choice.fabric)
-            grown = curve.tokens_per_s_range(first, last)
+            nodes = range(first, last + 1, per_system)
             sizes = [
                 Size(n, n * cpn, None)
-                for n, t in zip(range(first, last + 1), grown, strict=True)
-                if t >= target * (1 - 1e-12)
+                for n in nodes
+                if curve.tokens_per_s(n) >= target * (1 - 1e-12)
             ]
             # T is nondecreasing (more cards may idle), so every size from n_t meets the
-            # target: `spare_card_room` relies on a grown pool shrinking by one node.
-            assert len(sizes) == last - first + 1, (choice, first, last, len(sizes))
+            # target: `spare_card_room` relies on a grown pool shrinking by one system.
+            assert len(sizes) == len(nodes), (choice, first, last, len(sizes))
             return sizes
         replica = self._replica(choice.workload, choice.chip)
         if replica is None:
@@ -464,16 +494,16 @@ class Sizer:
         least = math.ceil(target / rate)
         while (least - 1) * rate >= target * (1 - 1e-12) and least > 1:
             least -= 1
-        most = least + math.ceil(extra_cards / g)
-        return [Size(math.ceil(r * g / cpn), r * g, r) for r in range(least, most + 1)]
+        fits = system_size(chip) // g
+        first = math.ceil(least / fits)
+        return [
+            Size(s * per_system, s * per_system * cpn, least)
+            for s in range(first, first + extra_systems + 1)
+        ]
 
     def step_cards(self, choice: Choice) -> int:
-        """Cards one growth step adds: a node (training) or a replica (inference)."""
-        chip = self.inputs.chips[choice.chip]
-        if self.inputs.workloads[choice.workload].kind == "training":
-            return chip.cards_per_node
-        replica = self._replica(choice.workload, choice.chip)
-        return replica[0] if replica else chip.cards_per_node
+        """Cards one growth step adds: one system, whatever the kind."""
+        return system_size(self.inputs.chips[choice.chip])
 
 
 def spare_card_room(
@@ -512,9 +542,8 @@ def spare_card_room(
             largest[c.workload] = max(largest.get(c.workload, 0.0), amount)
             continue
         cards = sizer.step_cards(c)
-        # One step adds `cards` cards and at most ceil(cards / cards_per_node) nodes.
-        nodes = math.ceil(cards / chip.cards_per_node)
-        step = max(step, share_amount(inputs, c.chip, nodes, cards))
+        # One step adds one system: `cards` cards on their nodes.
+        step = max(step, share_amount(inputs, c.chip, cards // chip.cards_per_node, cards))
     bound = share / (1 - share) * sum(largest.values()) + step
     room = {}
     for chip_id in domestic:

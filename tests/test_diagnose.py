@@ -4,8 +4,8 @@ The instances have one chip (H100: 8 cards, 8 NIC ports per node), one fabric
 and one cooling, and serve m7 at one card per replica, so the cheapest plan
 meeting the target is the smallest pool and its counts are plain arithmetic:
 
-  r replicas = r cards on ceil(r / 8) nodes; node peak 8 x 700 + 4,600 + 8 x 25
-  = 10,400 W, so floor(40 kW / 10.4 kW) = 3 nodes per rack.
+  r replicas on ceil(r / 8) nodes, bought whole: 8 cards per node; node peak
+  8 x 700 + 4,600 + 8 x 25 = 10,400 W, so floor(40 kW / 10.4 kW) = 3 nodes per rack.
 """
 
 from __future__ import annotations
@@ -67,11 +67,11 @@ NUM = r"([\d,]+(?:\.\d+)?)"
 
 
 def test_power_budget_shortfall_in_kw() -> None:
-    # 1 replica: 1 card on 1 node, 8 ports, 1 switch. IT = 700 + 4,600 + 8 x 25 +
-    # 1,500 = 7,000 W; facility 7.0 x 1.4 = 9.8 kW, 4.8 kW over a 5 kW budget.
-    (line,) = diagnosis(1, {"power_budget_kw": 5})
-    assert line.startswith("power budget 5 kW is")
-    assert number(line, rf"is {NUM} kW short") == pytest.approx(4.8, abs=0.005)
+    # 1 replica: 1 node of 8 cards, 8 ports, 1 switch. IT = 8 x 700 + 4,600 + 8 x 25 +
+    # 1,500 = 11,900 W; facility 11.9 x 1.4 = 16.66 kW, 1.66 kW over a 15 kW budget.
+    (line,) = diagnosis(1, {"power_budget_kw": 15})
+    assert line.startswith("power budget 15 kW is")
+    assert number(line, rf"is {NUM} kW short") == pytest.approx(1.66, abs=0.005)
     assert line.endswith("short of the cheapest plan that meets every target")
 
 
@@ -83,24 +83,24 @@ def test_rack_shortfall() -> None:
 
 
 def test_supply_cap_shortfall() -> None:
-    # 21 replicas need 21 cards; the cap allows 8.
+    # 21 replicas need 3 whole nodes = 24 cards; the cap allows 8.
     (line,) = diagnosis(21, Chips=[dict(CHIP, max_cards=8)])
     assert line.startswith("supply cap of 8 h100 cards is")
-    assert number(line, rf"is {NUM} cards short") == 21 - 8
+    assert number(line, rf"is {NUM} cards short") == 24 - 8
 
 
 def test_capex_budget_shortfall() -> None:
-    # 1 replica: card 25,000 + host 50,000 + 8 NICs x 2,000 + 1 switch 40,000 + 16
-    # optics x 700 + 8 cables x 100 + 1 rack 5,000 + cooling plant 7 kW x 1,500
-    # = 158,500, i.e. 58,500 over a 100,000 budget.
-    capex = 25_000 + 50_000 + 8 * 2_000 + 40_000 + 16 * 700 + 8 * 100 + 5_000 + 7 * 1_500
-    (line,) = diagnosis(1, {"capex_budget": 100_000})
-    assert line.startswith("capex budget 100,000 USD is")
-    assert number(line, rf"is {NUM} USD short") == capex - 100_000
+    # 1 replica: 8 cards x 25,000 + host 50,000 + 8 NICs x 2,000 + 1 switch 40,000 +
+    # 16 optics x 700 + 8 cables x 100 + 1 rack 5,000 + cooling plant 11.9 kW x 1,500
+    # = 340,850, i.e. 40,850 over a 300,000 budget.
+    capex = 8 * 25_000 + 50_000 + 8 * 2_000 + 40_000 + 16 * 700 + 8 * 100 + 5_000 + 11.9 * 1_500
+    (line,) = diagnosis(1, {"capex_budget": 300_000})
+    assert line.startswith("capex budget 300,000 USD is")
+    assert number(line, rf"is {NUM} USD short") == pytest.approx(capex - 300_000)
 
 
 def test_two_limits_short_at_once_are_both_reported() -> None:
-    lines = diagnosis(1, {"capex_budget": 100_000, "power_budget_kw": 5})
+    lines = diagnosis(1, {"capex_budget": 300_000, "power_budget_kw": 15})
     assert sorted(line.split()[0] for line in lines) == ["capex", "power"]
 
 

@@ -111,19 +111,21 @@ def share_instance(coolings: list[dict[str, Any]], import_target: float, share: 
 def test_growing_domestic_pools_are_compared_at_every_size() -> None:
     inputs, options = share_instance([COOLING, DENSE, PRICEY], 200_000.0, 0.6)
     ascend = {o.cooling: o for o in options if o.chip == "ascend"}
-    # 31 H100 cards need 46.5 domestic ones: the 1-replica Ascend pool may grow to 6 nodes.
-    assert (ascend["air"].target_nodes, ascend["air"].max_nodes) == (1, 6)
+    # 31 H100 replicas fill 4 whole servers, 32 cards, which need 48 domestic ones: the
+    # 1-replica Ascend pool may grow to 48 cards plus one 8-card server, 7 nodes.
+    assert (ascend["air"].target_nodes, ascend["air"].max_nodes) == (1, 7)
     chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
     # Pricey is dearer at every size; dense is dearer up to 4 nodes and cheaper from 5.
     assert chat == {("h100", "air"), ("ascend", "air"), ("ascend", "dense")}
 
 
 def test_a_pool_that_cannot_grow_far_enough_to_gain_is_pruned() -> None:
-    # 7 H100 cards need 7 domestic ones: Ascend grows to 4 replicas on one node, where
-    # dense racks are only dearer.
+    # 7 H100 replicas fill one 8-card server, which needs 8 domestic cards: Ascend grows
+    # to 8 cards plus one server, 2 nodes of 4 two-card replicas, where dense racks are
+    # only dearer.
     inputs, options = share_instance([COOLING, DENSE], 40_000.0, 0.5)
     ascend = [o for o in options if o.chip == "ascend"]
-    assert {o.max_replicas for o in ascend} == {4}
+    assert {(o.max_nodes, o.max_replicas) for o in ascend} == {(2, 8)}
     chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
     assert chat == {("h100", "air"), ("ascend", "air")}
 

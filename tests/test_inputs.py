@@ -49,7 +49,7 @@ def test_every_problem_is_reported_at_once() -> None:
     bad_chip = dict(CHIP, tdp_w=-300, train_mfu=25, origin="mars")
     found = messages(Chips=[bad_chip, DOMESTIC])
     assert "Sheet 'Chips', row 3, column S (tdp_w): must be > 0, got -300" in found
-    assert any("column W (train_mfu): must be <= 1, got 25" in m for m in found)
+    assert any("column Z (train_mfu): must be <= 1, got 25" in m for m in found)
     assert any("(origin): must be one of domestic, import" in m for m in found)
 
 

@@ -412,11 +412,12 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
     assert_plan_priced_right(inputs, result)
 
 
-def test_spare_domestic_cards_may_fill_free_slots() -> None:
+def test_servers_come_full_and_every_card_counts_for_the_share() -> None:
     # a: 80,000 tok/s of m7 on h100 or a fast but dear h200 (import); b: 2,000 tok/s on
-    # Ascend, whose host costs 1,000,000. Under a 50% share the cheapest plan puts 13 cheap
-    # h100 cards next to 14 Ascend cards in 2 nodes: spare cards that only fill empty slots
-    # (no new host), which a per-node cost floor for spare cards would wrongly rule out.
+    # Ascend, whose host costs 1,000,000. a needs 13 one-card replicas: 2 whole h100
+    # servers, 16 cards (servers are bought full, the 3 spare slots serve too). b needs one
+    # Ascend server, 8 cards; a 50% card share then needs 16 domestic cards, a second
+    # Ascend server at 1,000,000 rather than a dearer h200 plan.
     chips = [
         CHIP,
         dict(DOMESTIC, node_price=1_000_000, migration_cost=0),
@@ -454,5 +455,5 @@ def test_spare_domestic_cards_may_fill_free_slots() -> None:
     result = optimize(inputs, mip_gap=0.0, explain=False)
     assert result.status == "optimal" and result.plan is not None and best is not None
     assert result.plan.tco == pytest.approx(best.tco, rel=REL)
-    assert {(p.chip, p.cards) for p in result.plan.pools} == {("h100", 13), ("ascend", 14)}
+    assert {(p.chip, p.cards) for p in result.plan.pools} == {("h100", 16), ("ascend", 16)}
     assert_plan_priced_right(inputs, result)

@@ -46,6 +46,7 @@ def option(
         nodes_per_rack=per_rack,
         node_kw=node_kw,
         replica_cards=replica_cards,
+        replicas_per_system=8 // replica_cards,
         tokens_per_replica=tokens_per_replica,
         max_replicas=16,
     )
@@ -68,11 +69,12 @@ def h100_tco() -> float:
 
 
 def ascend_tco() -> float:
-    # ceil(2000 / 300) = 7 replicas x 4 = 28 cards on ceil(28 / 8) = 4 nodes; 32 NIC ports.
-    capex = 28 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100 + 1 * 5_000
-    it_kw = (28 * 400 + 4 * 3_000 + 32 * 25 + 1_500) / 1000  # 25.5 kW
+    # ceil(2000 / 300) = 7 replicas of 4 cards, 2 per node: 4 whole nodes, 32 cards (the
+    # eighth replica's slots come with the server); 32 NIC ports.
+    capex = 32 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100 + 1 * 5_000
+    it_kw = (32 * 400 + 4 * 3_000 + 32 * 25 + 1_500) / 1000  # 27.1 kW
     capex += it_kw * 1_500 + 1_500_000  # cooling plant, CANN migration
-    hardware = 28 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100
+    hardware = 32 * 15_000 + 4 * 35_000 + 32 * 2_000 + 40_000 + 64 * 700 + 32 * 100
     energy = it_kw * 0.8 * 1.4 * 8760 * 0.1
     return capex + ANNUITY_5Y_8PCT * (energy + 0.03 * hardware)
 
@@ -104,13 +106,14 @@ def test_domestic_share_forces_the_domestic_chip() -> None:
     inputs, model, outcome = solve_by_hand_options(min_domestic_share=0.5)
     plan = extract_plan(inputs, model, outcome)
     (pool,) = plan.pools
-    assert (pool.chip, pool.replicas, pool.cards, pool.nodes) == ("ascend", 7, 28, 4)
+    assert (pool.chip, pool.cards, pool.nodes, pool.systems) == ("ascend", 32, 4, 4)
+    assert pool.replicas in (7, 8)  # the eighth fits the bought slots at no cost
     assert plan.tco == pytest.approx(ascend_tco(), rel=1e-9)
     assert plan.migration == 1_500_000
 
 
 def test_power_budget_between_the_two_plans_picks_the_one_that_fits() -> None:
-    # h100 plan: 22.3 kW x 1.4 = 31.22 kW facility; ascend: 25.5 x 1.4 = 35.7 kW.
+    # h100 plan: 22.3 kW x 1.4 = 31.22 kW facility; ascend: 27.1 x 1.4 = 37.94 kW.
     inputs, model, outcome = solve_by_hand_options(power_budget_kw=32)
     assert extract_plan(inputs, model, outcome).pools[0].chip == "h100"
     inputs, model, outcome = solve_by_hand_options(power_budget_kw=31)
@@ -185,28 +188,28 @@ def hand_tco(capex: float, hardware: float, it_kw: float) -> float:
 
 def test_two_tier_fabric_with_oversubscription() -> None:
     # Radix 16 at 3:1: leaves have d = 16 x 3 / 4 = 12 down ports; 1 tier holds 16
-    # ports, 2 tiers 16 x 12 = 192. 21 replicas = 21 cards on ceil(21 / 8) = 3 nodes
-    # = 24 ports -> 2 tiers: ceil(24 / 12) = 2 leaves, ceil(24 / (3 x 16)) = 1 spine,
+    # ports, 2 tiers 16 x 12 = 192. 21 replicas on ceil(21 / 8) = 3 whole nodes = 24
+    # cards, 24 ports -> 2 tiers: ceil(24 / 12) = 2 leaves, ceil(24 / (3 x 16)) = 1 spine,
     # 24 x (1 + 1/3) = 32 links, 64 optics, 32 cables.
     plan = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])
     (pool,) = plan.pools
     assert (pool.chip, pool.fabric, pool.cooling) == ("h100", "ib", "air")
-    assert (pool.nodes, pool.cards, pool.replicas) == (3, 21, 21)
+    assert (pool.nodes, pool.cards, pool.replicas) == (3, 24, 21)
     assert (pool.switches_bought, pool.links_bought) == ((2, 1, 0), 32)
     # Node peak 8 x 700 + 4,600 + 8 x 25 = 10,400 W -> floor(40 / 10.4) = 3 per rack.
     assert pool.racks == 1
-    it_kw = (21 * 700 + 3 * 4_600 + 24 * 25 + 3 * 1_500) / 1000  # 33.6 kW
+    it_kw = (24 * 700 + 3 * 4_600 + 24 * 25 + 3 * 1_500) / 1000  # 35.7 kW
     hardware = (
-        21 * 25_000  # cards
+        24 * 25_000  # cards
         + 3 * 50_000  # hosts
         + 24 * 2_000  # NIC ports
         + 3 * 40_000  # 2 leaf + 1 spine switches
         + 64 * 700  # optics, 2 per link
         + 32 * 100  # cables
-    )  # 891,000
-    capex = hardware + 1 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW  # 993,440
+    )  # 966,000
+    capex = hardware + 1 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW
     assert bom_by_price(plan) == {
-        (25_000, "compute"): 21,
+        (25_000, "compute"): 24,
         (50_000, "compute"): 3,
         (2_000, "network"): 24,
         (40_000, "network"): 3,
@@ -222,21 +225,21 @@ def test_two_tier_fabric_with_oversubscription() -> None:
 
 def test_three_tier_fabric() -> None:
     # Radix 8 non-blocking: d = 4; 1 / 2 / 3 tiers hold 8 / 32 / 128 ports. 36
-    # replicas on ceil(36 / 8) = 5 nodes = 40 ports -> 3 tiers: ceil(40 / 4) = 10
+    # replicas on ceil(36 / 8) = 5 whole nodes = 40 cards, 40 ports -> 3 tiers: ceil(40 / 4) = 10
     # leaves, ceil(2 x 40 / 8) = 10 spines, ceil(40 / 8) = 5 cores ((2t - 1) e / r =
     # 25 switches), 40 x 3 = 120 links, 240 optics, 120 cables.
     plan = multi_tier_plan(36, [dict(FABRIC, switch_radix=8)])
     (pool,) = plan.pools
-    assert (pool.nodes, pool.cards, pool.replicas) == (5, 36, 36)
+    assert (pool.nodes, pool.cards, pool.replicas) == (5, 40, 36)
     assert (pool.switches_bought, pool.links_bought) == ((10, 10, 5), 120)
     assert pool.racks == 2  # ceil(5 / 3)
-    it_kw = (36 * 700 + 5 * 4_600 + 40 * 25 + 25 * 1_500) / 1000  # 86.7 kW
+    it_kw = (40 * 700 + 5 * 4_600 + 40 * 25 + 25 * 1_500) / 1000  # 89.5 kW
     hardware = (
-        36 * 25_000 + 5 * 50_000 + 40 * 2_000 + 25 * 40_000 + 240 * 700 + 120 * 100
-    )  # 2,410,000
-    capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW  # 2,671,430
+        40 * 25_000 + 5 * 50_000 + 40 * 2_000 + 25 * 40_000 + 240 * 700 + 120 * 100
+    )  # 2,510,000
+    capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW
     assert bom_by_price(plan) == {
-        (25_000, "compute"): 36,
+        (25_000, "compute"): 40,
         (50_000, "compute"): 5,
         (2_000, "network"): 40,
         (40_000, "network"): 25,
@@ -259,8 +262,8 @@ def test_a_high_radix_fabric_beats_three_tiers_of_cheap_switches() -> None:
     (pool,) = plan.pools
     assert pool.fabric == "big"
     assert (pool.switches_bought, pool.links_bought) == ((1, 0, 0), 40)
-    it_kw = (36 * 700 + 5 * 4_600 + 40 * 25 + 1 * 1_500) / 1000  # 50.7 kW
-    hardware = 36 * 25_000 + 5 * 50_000 + 40 * 2_000 + 90_000 + 80 * 700 + 40 * 100
+    it_kw = (40 * 700 + 5 * 4_600 + 40 * 25 + 1 * 1_500) / 1000  # 53.5 kW
+    hardware = 40 * 25_000 + 5 * 50_000 + 40 * 2_000 + 90_000 + 80 * 700 + 40 * 100
     capex = hardware + 2 * 5_000 + it_kw * 1_500 + it_kw * 1.4 * FACILITY_PER_KW
     assert plan.tco == pytest.approx(hand_tco(capex, hardware, it_kw), rel=1e-9)
 

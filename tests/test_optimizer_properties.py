@@ -131,7 +131,7 @@ def test_removing_the_chosen_chip_never_lowers_tco(raw: Raw, data: st.DataObject
 @PROPERTY_SETTINGS
 @given(raw_instances(), st.sampled_from([0.5, 0.9, 3.0, 7.5, 20.0]))
 def test_scaling_every_price_scales_tco_and_keeps_the_plan(raw: Raw, k: float) -> None:
-    assert MONEY_FIELDS["Chips"] == ("card_price", "node_price", "migration_cost")
+    assert MONEY_FIELDS["Chips"] == ("card_price", "node_price", "system_price", "migration_cost")
     assert "capex_budget" in MONEY_FIELDS["Site"]
     before = feasible(raw)
     scaled = varied(raw)

@@ -18,6 +18,7 @@ from factory import CHIP, COOLING, FABRIC, make_inputs
 QUANTITIES = registry.PoolQuantities(
     cards=28,
     nodes=4,
+    systems=4,
     nics=32,
     leaf_switches=2,
     spine_switches=1,
@@ -88,6 +89,7 @@ def test_the_formula_backend_computes_what_the_number_backend_does() -> None:
         for line_field in {ln.price_field for ln in registry.LINES} | {
             "tdp_w",
             "node_power_w",
+            "system_power_w",
             "nic_power_w",
             "switch_power_w",
             "pue",
@@ -137,10 +139,34 @@ def test_a_hand_priced_pool() -> None:
     assert (CHIP["tdp_w"], FABRIC["optic_price"], COOLING["pue"]) == (700, 700, 1.4)
 
 
+def test_a_system_is_priced_and_powered_once_per_system() -> None:
+    """An NVL72-like system: 72 cards in 18 trays of 4, one 270k / 7.2 kW system."""
+    inputs = make_inputs()
+    chip = inputs.chips["h100"].model_copy(
+        update={
+            "cards_per_node": 4,
+            "system_cards": 72,
+            "system_price": 270_000.0,
+            "system_power_w": 7_200.0,
+        }
+    )
+    lookup = registry.row_lookup(chip, inputs.fabrics["ib"], inputs.coolings["air"], inputs.site)
+    q = registry.PoolQuantities(144, 36, 2, 0, 0, 0, 0, 0, 4)
+    cost = registry.price_pool(q, lookup)
+    by_key = {p.line.key: p for p in cost.lines}
+    assert by_key["system"].units == 2
+    assert by_key["system"].extended == pytest.approx(540_000)
+    assert cost.it_kw == pytest.approx((144 * 700 + 36 * 4600 + 2 * 7200) / 1000)
+    assert "72 cards" in registry.LINES_BY_KEY["system"].label(chip, None, None)
+    assert registry.share_amount("spend", chip, 144, 36, 2) == pytest.approx(
+        144 * 25_000 + 36 * 50_000 + 2 * 270_000
+    )
+
+
 def test_a_delta_costs_its_marginal_cost() -> None:
     """Linear without a constant: cost(a + b) = cost(a) + cost(b), so deltas price growth."""
     lookup = _lookup()
-    one_card = registry.PoolQuantities(1, 0, 0, 0, 0, 0, 0, 0)
+    one_card = registry.PoolQuantities(1, 0, 0, 0, 0, 0, 0, 0, 0)
     more = registry.PoolQuantities(
         *(getattr(QUANTITIES, n) + getattr(one_card, n) for n in registry.DECISIONS)
     )

@@ -357,12 +357,11 @@ PROPERTY_SETTINGS = settings(
 def spare_replica_case(w1_chips: str = "ascend,dom2") -> Raw:
     """Issue 13 in miniature, found by the brute force below on a wider search.
 
-    w0 needs 6 H100 cards (import only); w1 (domestic only) fills one Ascend node with
-    4 two-card replicas, or takes 12 cards of the slower dom2 on 2 nodes. A 60% card
-    share needs 9 domestic cards: the cheapest plan grows the Ascend pool by one node
-    holding a single replica (10 cards). The first round's incumbent is the dom2 plan,
-    whose margin over the Ascend pool is less than a whole Ascend node with 8 cards,
-    so a cutoff that prices growth by whole full nodes rules the cheaper plan out.
+    w0 needs 6 H100 replicas of one card: one whole server, 8 import cards. w1
+    (domestic only) fits 4 two-card replicas in one Ascend server, or needs 12 cards
+    of the slower dom2: 2 whole servers. A 60% card share needs 12 domestic cards:
+    dom2 meets it at its smallest size; on Ascend alone (`w1_chips="ascend"`) the
+    cheapest plan grows the Ascend pool by a whole server it does not need for w1.
     """
     sheets = base_sheets(
         Chips=[
@@ -416,21 +415,21 @@ def spare_replica_case(w1_chips: str = "ascend,dom2") -> Raw:
     return sheets, site
 
 
-def test_a_domestic_pool_may_grow_by_a_node_holding_one_replica() -> None:
-    inputs = build(spare_replica_case())
+def test_a_domestic_pool_may_grow_by_a_whole_server() -> None:
+    inputs = build(spare_replica_case("ascend"))
     sizer = oracle.Sizer(inputs)
     found = oracle.cheapest_plan(inputs, oracle.candidate_pools(inputs, sizer=sizer))
     assert found is not None
     best, pools = found
     grown = spare_domestic_pools(inputs, sizer, pools)
-    assert [(p.choice.chip, p.nodes, p.cards) for p in grown] == [("ascend", 2, 10)]
+    assert [(p.choice.chip, p.nodes, p.cards) for p in grown] == [("ascend", 2, 16)]
     for prune in (True, False):
         result = optimize(inputs, mip_gap=0.0, prune=prune, explain=False)
         assert result.status == "optimal" and result.plan is not None, (prune, result.status)
         reported = [(p.workload, p.chip, p.nodes, p.cards) for p in result.plan.pools]
         assert relative_gap(result.plan.tco, best.tco) <= REL, (
             f"prune={prune}: optimal at {result.plan.tco:,.2f} with {reported}; the brute "
-            f"force finds {best.tco:,.2f} with 10 Ascend cards on 2 nodes"
+            f"force finds {best.tco:,.2f} with 16 Ascend cards on 2 nodes"
         )
         assert_plan_priced_right(inputs, result)
 

@@ -15,8 +15,8 @@ that one declaration come, with the same arithmetic:
 Equations per pool, money in the workbook's currency, one year = 8,760 h:
 
 - switches = leaf + spine + core
-- IT power [kW] = (cards x tdp_w + nodes x node_power_w + NICs x nic_power_w
-  + switches x switch_power_w) / 1000
+- IT power [kW] = (cards x tdp_w + nodes x node_power_w + systems x system_power_w
+  + NICs x nic_power_w + switches x switch_power_w) / 1000
 - facility power [kW] = IT kW x PUE
 - capex = sum over `LINES` of units x unit price (optics = 2 per link:
   a transceiver at each end; cooling plant per IT kW; data hall per facility kW)
@@ -65,6 +65,9 @@ class PoolQuantities:
 
     cards: Any
     nodes: Any
+    #: Orderable systems (an NVL72 rack, a CloudMatrix 384; one server when the chip
+    #: has no larger system): nodes = nodes_per_system x systems.
+    systems: Any
     nics: Any
     leaf_switches: Any
     spine_switches: Any
@@ -86,10 +89,12 @@ def switches(q: PoolQuantities) -> Any:
 
 
 def it_kw(q: PoolQuantities, f: FieldLookup) -> Any:
-    """IT power of a pool at peak [kW] = (cards x tdp + hosts + NICs + switches) W / 1000."""
+    """IT power of a pool at peak [kW] = (cards x tdp + hosts + systems + NICs + switches)
+    W / 1000."""
     watts = (
         q.cards * f("Chips", "tdp_w")
         + q.nodes * f("Chips", "node_power_w")
+        + q.systems * f("Chips", "system_power_w")
         + q.nics * f("Fabrics", "nic_power_w")
         + switches(q) * f("Fabrics", "switch_power_w")
     )
@@ -165,6 +170,19 @@ LINES: tuple[CostLine, ...] = (
         "Chips",
         "node_price",
         lambda c, _f, _k: f"Host server for {c.name} ({c.cards_per_node} slots)",
+    ),
+    CostLine(
+        "system",
+        "compute",
+        "systems",
+        1,
+        "system",
+        "Chips",
+        "system_price",
+        lambda c, _f, _k: (
+            f"System for {c.name}: {c.system_cards or c.cards_per_node} cards on "
+            f"{c.scaleup_link} (scale-up fabric, rack and power shelves)"
+        ),
     ),
     CostLine(
         "nic",
@@ -461,13 +479,13 @@ def discount_factor_at(rate: Any, year: int) -> Any:
     return (1.0 + rate) ** -year
 
 
-def share_amount(basis: str, chip: Any, cards: Any, nodes: Any) -> Any:
+def share_amount(basis: str, chip: Any, cards: Any, nodes: Any, systems: Any) -> Any:
     """A pool's amount on a domestic-share basis (Site `domestic_share_basis`).
 
     cards [cards] = cards; compute [TFLOPS] = cards x bf16_tflops; spend
-    [currency] = cards x card_price + nodes x node_price (the accelerator-server
-    purchase). Linear in (cards, nodes) without a constant, so it works on
-    numbers and on Pyomo expressions alike.
+    [currency] = cards x card_price + nodes x node_price + systems x system_price
+    (the accelerator-system purchase). Linear in (cards, nodes, systems) without
+    a constant, so it works on numbers and on Pyomo expressions alike.
     """
     if basis == "cards":
         return cards
@@ -476,7 +494,8 @@ def share_amount(basis: str, chip: Any, cards: Any, nodes: Any) -> Any:
     if basis == "spend":
         card = float(getattr(chip, LINES_BY_KEY["card"].price_field))
         host = float(getattr(chip, LINES_BY_KEY["host"].price_field))
-        return card * cards + host * nodes
+        system = float(getattr(chip, LINES_BY_KEY["system"].price_field))
+        return card * cards + host * nodes + system * systems
     raise ValueError(f"unknown domestic share basis {basis!r}")
 
 

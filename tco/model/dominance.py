@@ -57,7 +57,8 @@ def footprint(inputs: PlanningInputs, o: Option, matrix: np.ndarray | None = Non
     racks = math.ceil(nodes / o.nodes_per_rack)
     if matrix is None:
         matrix = cost_matrix(inputs, o)
-    capex, opex, kw = (float(v) for v in matrix @ np.array([cards, nodes, nics, *clos, racks]))
+    counts = np.array([cards, nodes, o.systems(nodes), nics, *clos, racks])
+    capex, opex, kw = (float(v) for v in matrix @ counts)
     return Footprint(nodes, cards, capex, opex, kw, racks)
 
 
@@ -202,15 +203,16 @@ def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Prof
     else:
         first = smallest_replicas
         replicas = np.arange(first, max(o.max_replicas, first) + 1)
-        cards = replicas * o.replica_cards
-        nodes = np.maximum(o.min_nodes, -(-cards // o.cards_per_node))
+        nodes = np.maximum(o.min_nodes, -(-replicas // o.replicas_per_system) * o.nodes_per_system)
+        cards = nodes * o.cards_per_node
     nics = nodes * o.nic_cards_per_node
     ports = nodes * o.nics_per_node
     clos = np.array(
         [_clos_counts(int(e), fabric.switch_radix, fabric.oversubscription) for e in ports]
     ).reshape(-1, 4)
     racks = -(-nodes // o.nodes_per_rack)
-    quantities = np.column_stack([cards, nodes, nics, clos, racks]).astype(float)
+    systems = nodes // o.nodes_per_system
+    quantities = np.column_stack([cards, nodes, systems, nics, clos, racks]).astype(float)
     metrics = np.column_stack([quantities @ coefficients.T, racks])
     return Profile(first, metrics)
 

@@ -30,6 +30,7 @@ def quantities(m: pyo.ConcreteModel, o: Option) -> registry.PoolQuantities:
     return registry.PoolQuantities(
         cards=m.e_cards[k].expr,
         nodes=m.v_nodes[k],
+        systems=m.e_systems[k].expr,
         nics=o.nic_cards_per_node * m.v_nodes[k],
         leaf_switches=m.v_leaf[k],
         spine_switches=m.v_spine[k],

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
 from tco.model.performance import InferencePerformance, PerformanceCache, TrainingPerformance
-from tco.perf.hardware import nic_cards_per_node, nics_per_node
+from tco.perf.hardware import (
+    nic_cards_per_node,
+    nics_per_node,
+    nodes_per_system,
+    replicas_per_system,
+)
 from tco.perf.power import node_power
 from tco.perf.training import TrainingCurve
 from tco.schema.availability import allowed_chip_ids, unavailable_chips
@@ -28,10 +33,11 @@ OptionKey = tuple[str, str, str, str]
 class Option:
     """One homogeneous pool a workload may be served by.
 
-    Training: cards = cards_per_node x nodes and throughput t <= a_i x nodes +
-    b_i x use for every cut (a concave under-estimator of T(nodes) that is exact
-    at its breakpoints). Inference: cards = replica_cards x replicas <=
-    cards_per_node x nodes and t <= tokens_per_replica x replicas.
+    cards = cards_per_node x nodes, nodes = nodes_per_system x systems: a pool is
+    ordered in whole systems. Training: throughput t <= a_i x nodes + b_i x use
+    for every cut (a concave under-estimator of T(nodes) that is exact at its
+    breakpoints). Inference: replicas <= replicas_per_system x systems (a
+    replica never spans systems) and t <= tokens_per_replica x replicas.
     """
 
     workload: str
@@ -50,10 +56,14 @@ class Option:
     nodes_per_rack: int
     node_kw: float
     cuts: tuple[tuple[float, float], ...] = ()
+    #: Servers per orderable system (`system_cards` / `cards_per_node`).
+    nodes_per_system: int = 1
     #: Nodes of the smallest pool meeting the target (max_nodes of an unshort,
     #: ungrown option; see `tco.model.share`).
     target_nodes: int = 0
     replica_cards: int = 0
+    #: Inference: replicas one system holds (0 for training).
+    replicas_per_system: int = 0
     tokens_per_replica: float = 0.0
     #: Inference: replicas of the smallest pool meeting the target (0 when short).
     target_replicas: int = 0
@@ -67,6 +77,14 @@ class Option:
     @property
     def key(self) -> OptionKey:
         return (self.workload, self.chip, self.fabric, self.cooling)
+
+    @property
+    def system_cards(self) -> int:
+        return self.nodes_per_system * self.cards_per_node
+
+    def systems(self, nodes: int) -> int:
+        """Systems of a pool of `nodes` nodes (whole by construction)."""
+        return nodes // self.nodes_per_system
 
 
 @dataclass(frozen=True)
@@ -199,9 +217,13 @@ def smallest_size(o: Option) -> tuple[int, int, int | None]:
     """(nodes, cards, replicas) of the smallest pool of option `o` meeting its target."""
     if o.kind == "training":
         return o.target_nodes, o.target_nodes * o.cards_per_node, None
-    cards = o.target_replicas * o.replica_cards
-    nodes = max(o.min_nodes, math.ceil(cards / o.cards_per_node))
-    return nodes, cards, o.target_replicas
+    nodes = max(o.min_nodes, inference_nodes(o, o.target_replicas))
+    return nodes, nodes * o.cards_per_node, o.target_replicas
+
+
+def inference_nodes(o: Option, replicas: int) -> int:
+    """Nodes that hold `replicas` = ceil(replicas / replicas_per_system) x nodes_per_system."""
+    return -(-replicas // o.replicas_per_system) * o.nodes_per_system
 
 
 @dataclass(frozen=True)
@@ -230,6 +252,7 @@ def _pool_size(
     fabric = inputs.fabrics[fid]
     nics = nics_per_node(chip)
     fabric_nodes = int(tier_capacity(3, fabric.switch_radix, fabric.oversubscription) // nics)
+    fabric_nodes -= fabric_nodes % nodes_per_system(chip)  # whole systems
     short = perf.max_nodes_for_target is None
     if short and not elastic:
         return perf.shortfall_reason or "cannot reach the target"
@@ -243,17 +266,16 @@ def _pool_size(
             )
         max_nodes = fabric_nodes  # elastic: the largest fabric, short of the target
     if chip.max_cards is not None and not elastic:
-        min_cards = perf.min_nodes * chip.cards_per_node
-        if isinstance(perf, InferencePerformance):
-            min_cards = perf.replica_cards
+        min_cards = perf.min_nodes * chip.cards_per_node  # whole systems, either kind
         if min_cards > chip.max_cards:
             return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
     if isinstance(perf, TrainingPerformance):
         return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0, short)
     if short:
         # Elastic: as many replicas as the largest pool holds, short of the target.
-        most = (max_nodes * chip.cards_per_node) // perf.replica_cards
-        return _PoolSize(max_nodes, (), 0, most, short=True)
+        systems = max_nodes // nodes_per_system(chip)
+        most = systems * replicas_per_system(chip, perf.replica_cards)
+        return _PoolSize(systems * nodes_per_system(chip), (), 0, most, short=True)
     # Replicas beyond the target only add cost (a domestic share may grow domestic
     # pools, see `tco.model.share`).
     replicas = math.ceil(perf.target_tokens_per_s / perf.tokens_per_replica - 1e-9)
@@ -288,12 +310,18 @@ def _option(
         cards_per_node=chip.cards_per_node,
         nics_per_node=nics,
         nic_cards_per_node=nic_cards_per_node(chip),
+        nodes_per_system=nodes_per_system(chip),
         min_nodes=perf.min_nodes,
         max_nodes=size.max_nodes,
         nodes_per_rack=per_rack,
         node_kw=node_kw,
         cuts=size.cuts,
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
+        replicas_per_system=(
+            replicas_per_system(chip, perf.replica_cards)  # type: ignore[union-attr]
+            if is_inference
+            else 0
+        ),
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         target_replicas=size.target_replicas,
         max_replicas=size.max_replicas,

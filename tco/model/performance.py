@@ -2,7 +2,8 @@
 
 For a (workload, chip, fabric) it gives the node range the MILP may use and
 the coefficients of its throughput constraints: training via the concave
-under-estimating cuts of T(nodes), inference via tokens/s per replica.
+under-estimating cuts of T(nodes), inference via tokens/s per replica. Node
+counts are whole systems (`system_cards`): a pool is ordered in systems.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from tco.perf.hardware import fabric_bytes_per_s_per_card
+from tco.perf.hardware import (
+    fabric_bytes_per_s_per_card,
+    nodes_per_system,
+    replicas_per_system,
+    whole_system_nodes,
+)
 from tco.perf.inference import InferenceResult, inference_estimate
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
 from tco.schema.fields import SHEETS
@@ -87,12 +93,14 @@ def pool_performance(
         if not curve.feasible:
             return TrainingPerformance(curve, target, 0, None, 0, reason=curve.reason)
         need = curve.nodes_for(target)
+        # Nodes come in whole systems; T never decreases, so the first whole number of
+        # systems at or past the fewest nodes meeting the target meets it too.
         return TrainingPerformance(
             curve,
             target,
-            curve.min_nodes,
-            need.nodes,
-            max(curve.saturation_nodes, curve.min_nodes),
+            whole_system_nodes(chip, curve.min_nodes),
+            None if need.nodes is None else whole_system_nodes(chip, need.nodes),
+            whole_system_nodes(chip, max(curve.saturation_nodes, curve.min_nodes)),
             shortfall_reason=None if need.feasible else need.reason,
         )
     target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
@@ -103,9 +111,10 @@ def pool_performance(
         )
     g = result.replica_cards
     replicas = math.ceil(target / result.tokens_per_s - 1e-9)
-    nodes = math.ceil(replicas * g / chip.cards_per_node)
+    systems = math.ceil(replicas / replicas_per_system(chip, g))
+    nodes = systems * nodes_per_system(chip)
     return InferencePerformance(
-        result, target, g, result.tokens_per_s, math.ceil(g / chip.cards_per_node), nodes, nodes
+        result, target, g, result.tokens_per_s, nodes_per_system(chip), nodes, nodes
     )
 
 

@@ -1,7 +1,12 @@
-"""Pool choice per workload, node/replica counts, and throughput >= target.
+"""Pool choice per workload, system/node/replica counts, and throughput >= target.
 
 Sets: WORKLOADS; OPTIONS (workload, chip, fabric, cooling), sparse;
-TRAIN_OPTIONS, INFER_OPTIONS; CUTS (option, i) for the training curves.
+TRAIN_OPTIONS, INFER_OPTIONS; SYSTEM_OPTIONS (those whose system is several
+servers); CUTS (option, i) for the training curves.
+
+Pools are bought in whole systems (`Chips.system_cards`): cards = cards_per_node
+x nodes and nodes = nodes_per_system x systems. Where a system is one server,
+systems is nodes itself and no variable is added.
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         ordered=True,
         initialize=[o.key for o in options if o.kind == "inference"],
     )
+    m.SYSTEM_OPTIONS = pyo.Set(
+        within=m.OPTIONS,
+        dimen=4,
+        ordered=True,
+        initialize=[o.key for o in options if o.nodes_per_system > 1],
+    )
     m.CUTS = pyo.Set(
         dimen=5,
         ordered=True,
@@ -48,18 +59,32 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         within=pyo.NonNegativeIntegers,
         bounds=lambda _, *k: (0, ctx.option(k).max_replicas),
     )
+    m.v_systems = pyo.Var(
+        m.SYSTEM_OPTIONS,
+        within=pyo.NonNegativeIntegers,
+        bounds=lambda _, *k: (0, ctx.option(k).systems(ctx.option(k).max_nodes)),
+    )
     # Throughput as a share of the workload's target (1 = target met): keeps the
     # tokens/s coefficients (up to ~1e6) out of the matrix.
     m.v_throughput = pyo.Var(m.OPTIONS, within=pyo.NonNegativeReals)
 
     def e_cards(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """Cards of a pool [cards]: training fills whole nodes; inference buys replicas."""
-        o = ctx.option(k)
-        if o.kind == "training":
-            return o.cards_per_node * m.v_nodes[k]
-        return o.replica_cards * m.v_replicas[k]
+        """Cards of a pool [cards] = cards_per_node x nodes: servers come full."""
+        return ctx.option(k).cards_per_node * m.v_nodes[k]
 
     m.e_cards = pyo.Expression(m.OPTIONS, rule=e_cards)
+
+    def e_systems(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """Systems of a pool [systems]: its own variable, or the nodes when one server."""
+        return m.v_systems[k] if k in m.SYSTEM_OPTIONS else m.v_nodes[k]
+
+    m.e_systems = pyo.Expression(m.OPTIONS, rule=e_systems)
+
+    def whole_systems_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """nodes = nodes_per_system x systems [nodes]: a pool is ordered in whole systems."""
+        return m.v_nodes[k] == ctx.option(k).nodes_per_system * m.v_systems[k]
+
+    m.whole_systems_constraint = pyo.Constraint(m.SYSTEM_OPTIONS, rule=whole_systems_constraint)
 
     def one_option_constraint(m: pyo.ConcreteModel, w: str) -> Any:
         """sum_o use[w,o] = 1: exactly one homogeneous pool per workload."""
@@ -126,23 +151,26 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     )
 
     def replica_slots_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """replica_cards x replicas <= cards_per_node x nodes [cards]."""
-        return m.e_cards[k] <= ctx.option(k).cards_per_node * m.v_nodes[k]
+        """replicas <= replicas_per_system x systems [replicas]: a replica stays inside
+        one system's scale-up domain."""
+        return m.v_replicas[k] <= ctx.option(k).replicas_per_system * m.e_systems[k]
 
     m.replica_slots_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=replica_slots_constraint)
 
-    def no_empty_node_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """cards_per_node x nodes <= cards + (cards_per_node - 1) x use [cards].
+    def no_idle_system_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
+        """replicas_per_system x systems <= replicas + (replicas_per_system - 1) x use
+        [replicas].
 
-        nodes <= ceil(cards / cards_per_node): no host without a card. Cost alone
-        keeps empty hosts out, except under a spend share, where an empty domestic
-        host would buy share without serving anything.
+        systems <= ceil(replicas / replicas_per_system): no system without a replica.
+        Cost alone keeps idle systems out, except under a domestic share, where an
+        idle domestic system would buy share without serving anything; the growth
+        bound (`tco.model.share`) counts replicas, so this ties systems to them.
         """
         o = ctx.option(k)
-        slack = (o.cards_per_node - 1) * m.v_use[k]
-        return o.cards_per_node * m.v_nodes[k] <= m.e_cards[k] + slack
+        slack = (o.replicas_per_system - 1) * m.v_use[k]
+        return o.replicas_per_system * m.e_systems[k] <= m.v_replicas[k] + slack
 
-    m.no_empty_node_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=no_empty_node_constraint)
+    m.no_idle_system_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=no_idle_system_constraint)
 
     if ctx.elastic:
         # Shortfall as a share of the target, like the throughput.
@@ -170,11 +198,12 @@ class PoolDecision:
 
     @property
     def cards(self) -> int:
-        """Training fills whole nodes; inference buys replicas of replica_cards."""
-        o = self.option
-        if self.replicas is None:
-            return self.nodes * o.cards_per_node
-        return self.replicas * o.replica_cards
+        """Servers come full: cards_per_node x nodes."""
+        return self.nodes * self.option.cards_per_node
+
+    @property
+    def systems(self) -> int:
+        return self.option.systems(self.nodes)
 
     @property
     def ports(self) -> int:

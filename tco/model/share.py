@@ -16,8 +16,9 @@ follows; the bound is valid, i.e. some optimal plan respects it.
 Take an optimal plan. (1) Shrink every import pool to its smallest size: no
 cost or limit gets worse and the share only gets easier. (2) While some
 domestic pool j is above its smallest size and removing one growth step of it
-(a node of cards for training, one replica for inference, with the nodes that
-no longer hold a card) keeps D >= N, remove it; again nothing gets worse.
+(one system: pools are bought in whole systems, for training, and for
+inference a system freed of replicas, replicas moved into the other systems
+first) keeps D >= N, remove it; again nothing gets worse.
 Here D is the domestic amount and N = s / (1 - s) x I the domestic amount the
 import amount I requires. When this stops, every pool j still above its
 smallest size has D - delta_j < N, delta_j <= the amount of one step with its
@@ -29,7 +30,8 @@ amount at its smallest size. So pool j's own amount is at most
 
 D_others the least amount the other workloads must hold domestically (those
 whose every option is domestic, at their cheapest smallest size). With
-W_j >= (w_card + w_node / cards_per_node) x cards_j, that bounds cards_j.
+W_j >= (w_card + w_node / cards_per_node) x cards_j (w_node including the
+node's share of its system), that bounds cards_j, and whole systems of it.
 It is also capped by what the pool may physically be: a 3-tier fabric, the
 chip's supply cap, the power budget at the node's peak kW x PUE, and the
 racks. The reduced plan is optimal and inside these bounds, so the MILP over
@@ -50,6 +52,7 @@ from collections.abc import Iterable
 from tco.costs import registry
 from tco.costs.clos import tier_capacity
 from tco.model.options import Option, OptionSet, smallest_size
+from tco.perf.hardware import nodes_per_system
 from tco.schema.inputs import PlanningInputs
 
 
@@ -59,11 +62,14 @@ def spare_capacity_helps(inputs: PlanningInputs) -> bool:
 
 
 def weights(inputs: PlanningInputs, chip_id: str) -> tuple[float, float]:
-    """(per card, per node) amount of a chip's pools on the Site's share basis."""
+    """(per card, per node) amount of a chip's pools on the Site's share basis.
+
+    A node carries its share of its system (systems = nodes / nodes_per_system).
+    """
     basis, chip = inputs.site.domestic_share_basis, inputs.chips[chip_id]
     return (
-        float(registry.share_amount(basis, chip, 1.0, 0.0)),
-        float(registry.share_amount(basis, chip, 0.0, 1.0)),
+        float(registry.share_amount(basis, chip, 1.0, 0.0, 0.0)),
+        float(registry.share_amount(basis, chip, 0.0, 1.0, 1.0 / nodes_per_system(chip))),
     )
 
 
@@ -83,10 +89,9 @@ def _smallest_amount(inputs: PlanningInputs, o: Option) -> float:
 
 
 def _step(o: Option) -> tuple[int, int]:
-    """(cards, nodes) one growth step adds at most: a node, or a replica with its nodes."""
-    if o.kind == "training":
-        return o.cards_per_node, 1
-    return o.replica_cards, math.ceil(o.replica_cards / o.cards_per_node)
+    """(cards, nodes) one growth step adds at most: a system, for a node count or a replica
+    (pools are bought in whole systems, and a replica never spans two)."""
+    return o.system_cards, o.nodes_per_system
 
 
 def grown(inputs: PlanningInputs, options: OptionSet) -> OptionSet:
@@ -149,11 +154,11 @@ def _grown(inputs: PlanningInputs, o: Option, room: float) -> Option:
     nodes, smallest_cards, replicas = smallest_size(o)
     if cards <= smallest_cards:
         return o
+    systems = cards // o.system_cards
+    max_nodes = max(nodes, systems * o.nodes_per_system)
     if replicas is None:
-        max_nodes = max(nodes, cards // o.cards_per_node)
         return dataclasses.replace(o, max_nodes=max_nodes)
-    max_replicas = max(replicas, cards // o.replica_cards)
-    max_nodes = max(nodes, math.ceil(max_replicas * o.replica_cards / o.cards_per_node))
+    max_replicas = max(replicas, systems * o.replicas_per_system)
     return dataclasses.replace(o, max_nodes=max_nodes, max_replicas=max_replicas)
 
 

@@ -55,6 +55,38 @@ def nic_cards_per_node(chip: ChipRow) -> int:
     return 0 if chip.integrated_nic else nics_per_node(chip)
 
 
+def system_cards(chip: ChipRow) -> int:
+    """Cards per orderable system (blank `system_cards` = one server)."""
+    return chip.system_cards or chip.cards_per_node
+
+
+def nodes_per_system(chip: ChipRow) -> int:
+    """Servers (nodes) in one system = system_cards / cards_per_node (validated whole)."""
+    return system_cards(chip) // chip.cards_per_node
+
+
+def whole_system_nodes(chip: ChipRow, nodes: int) -> int:
+    """`nodes` rounded up to whole systems = ceil(nodes / nodes_per_system) x nodes_per_system."""
+    per = nodes_per_system(chip)
+    return -(-nodes // per) * per
+
+
+def replicas_per_system(chip: ChipRow, replica_cards: int) -> int:
+    """Replicas of `replica_cards` one system holds = floor(system_cards / replica_cards).
+
+    A replica never spans systems (`scaleup_group_cards` <= system_cards), so it is >= 1.
+    """
+    return system_cards(chip) // replica_cards
+
+
+def scaleup_group_cards(chip: ChipRow) -> int:
+    """Most cards one replica or tensor-parallel group may span = min(scaleup_domain,
+    system_cards): the scale-up link reaches no further than the system bought, so
+    eight loose 8-card servers of a 384-card domain chip are eight domains of 8.
+    """
+    return min(chip.scaleup_domain, system_cards(chip))
+
+
 def fabric_bytes_per_s_per_card(chip: ChipRow, fabric: FabricRow) -> float:
     """Scale-out bandwidth one card gets when all the node's cards communicate, B/s.
 

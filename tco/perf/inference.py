@@ -24,7 +24,8 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
 The compute efficiency is the chip's `train_mfu`: the fraction of peak its
 software stack reaches on dense transformer matrix math, reused for serving
 so that calibration stays in catalog columns. Replica sizes are the powers of
-two from the smallest that fits up to `scaleup_domain`; the one with the most
+two from the smallest that fits up to the scale-up group of one system
+(`scaleup_group_cards`: min(scaleup_domain, system_cards)); the one with the most
 output tokens/s per card that meets the SLOs is chosen (the smallest, unless a
 larger replica meets an SLO the smallest cannot, or makes more tokens per card).
 """
@@ -39,6 +40,7 @@ from tco.perf.hardware import (
     SCALEUP_CALL_LATENCY_S,
     peak_flops_per_s,
     scaleup_bytes_per_s,
+    scaleup_group_cards,
     usable_memory_bytes,
 )
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
@@ -218,10 +220,11 @@ def inference_estimate(
     usable = usable_memory_bytes(chip, site.memory_headroom)
     input_tokens, output_tokens = _request_tokens(workload)
     context = input_tokens + output_tokens
-    fit = smallest_replica(model, precision, chip.scaleup_domain, usable, context)
+    group = scaleup_group_cards(chip)
+    fit = smallest_replica(model, precision, group, usable, context)
     if fit.replica_cards is None:
         return InferenceResult(False, fit.reason)
-    sizes = [g for g in powers_of_two_up_to(chip.scaleup_domain) if g >= fit.replica_cards]
+    sizes = [g for g in powers_of_two_up_to(group) if g >= fit.replica_cards]
     results = [serve_replica(workload, model, chip, site, g) for g in sizes]
     feasible = [r for r in results if r.feasible]
     if not feasible:

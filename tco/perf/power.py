@@ -1,4 +1,5 @@
-"""Power per node: all cards at TDP, the host and its scale-out NICs, and the average draw.
+"""Power per node: all cards at TDP, the host, its scale-out NICs, its share of the
+system's own equipment, and the average draw.
 
 This is the one place node power comes from: the option builder (rack
 density and, through it, the share's growth bounds) and `tco estimate` call
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.perf.hardware import nic_cards_per_node
+from tco.perf.hardware import nic_cards_per_node, nodes_per_system
 from tco.schema.rows import ChipRow, FabricRow, SiteRow
 
 
@@ -22,11 +23,14 @@ class NodePower:
     host_w: float
     nics_w: float
     utilization: float
+    #: The node's share of its system's own equipment (scale-up switches, optics).
+    system_w: float = 0.0
 
     @property
     def peak_w(self) -> float:
-        """cards_per_node x tdp_w + node_power_w + NICs x nic_power_w, W."""
-        return self.cards_w + self.host_w + self.nics_w
+        """cards_per_node x tdp_w + node_power_w + NICs x nic_power_w
+        + system_power_w / nodes_per_system, W."""
+        return self.cards_w + self.host_w + self.nics_w + self.system_w
 
     @property
     def peak_kw(self) -> float:
@@ -45,4 +49,5 @@ def node_power(chip: ChipRow, site: SiteRow, fabric: FabricRow | None = None) ->
         host_w=chip.node_power_w,
         nics_w=nic_cards_per_node(chip) * fabric.nic_power_w if fabric is not None else 0.0,
         utilization=site.utilization,
+        system_w=chip.system_power_w / nodes_per_system(chip),
     )

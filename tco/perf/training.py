@@ -1,7 +1,7 @@
 """Training throughput: parallel layout, step time, and the concave T(nodes) curve.
 
 For a workload (model, global batch) on a chip and scale-out fabric, a layout
-is tensor parallel tp (power of two within the scale-up domain and a node),
+is tensor parallel tp (power of two within the scale-up group of one system),
 pipeline parallel pp (power of two <= layers) and data parallel dp, with
 tp x pp x dp <= cards (surplus cards idle). One optimizer step of
 B = global_batch_tokens tokens takes
@@ -18,8 +18,8 @@ B = global_batch_tokens tokens takes
                  gradient backward; scale-up link inside a node, fabric across nodes)
   dp_exposed_s = (1 - comm_overlap) x 2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
                  (ring all-reduce of 16-bit gradients over the scale-up link while
-                 tp x pp x dp fits in one node's scale-up group = min(scaleup_domain,
-                 cards_per_node), else over the fabric at its per-card share)
+                 tp x pp x dp fits in one scale-up group = min(scaleup_domain,
+                 system_cards), else over the fabric at its per-card share)
 
 and throughput is T = B / step_s tokens/s. Every term except dp_exposed_s is
 proportional to 1/dp or constant in dp, so the best dp of a layout is one of
@@ -42,6 +42,7 @@ from tco.perf.hardware import (
     fabric_bytes_per_s_per_card,
     peak_flops_per_s,
     scaleup_bytes_per_s,
+    scaleup_group_cards,
     usable_memory_bytes,
 )
 from tco.perf.memory import (
@@ -150,7 +151,7 @@ class TrainingCurve:
     saturation_nodes: int
     global_batch_tokens: float
     max_data: int
-    scaleup_group: int  # cards sharing the scale-up link inside one node
+    scaleup_group: int  # cards sharing the scale-up link inside one system
     scaleup_link_bytes_per_s: float  # scale-up B/s per card
     fabric_link_bytes_per_s: float  # scale-out B/s per card
     comm_overlap: float
@@ -368,7 +369,7 @@ def training_curve(
     scaleup = scaleup_bytes_per_s(chip)
     fabric_bw = fabric_bytes_per_s_per_card(chip, fabric)
     peak = peak_flops_per_s(chip, workload.precision)
-    group = min(chip.scaleup_domain, chip.cards_per_node)
+    group = scaleup_group_cards(chip)
 
     def infeasible(reason: str) -> TrainingCurve:
         return TrainingCurve(

@@ -64,6 +64,10 @@ class PoolPlan:
     fabric: str
     cooling: str
     nodes: int
+    #: Orderable systems and the cards in each (one server when the chip has no larger
+    #: system, `Chips.system_cards`).
+    systems: int
+    system_cards: int
     cards: int
     replicas: int | None
     replica_cards: int | None
@@ -193,20 +197,28 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
             )
         if racks < needed_racks:
             problems.append(f"{o.workload}: {racks} racks bought, {needed_racks} needed")
-        if replicas is not None and cards > nodes * o.cards_per_node:
-            problems.append(f"{o.workload}: {cards} cards do not fit {nodes} nodes")
+        if nodes % o.nodes_per_system:
+            problems.append(
+                f"{o.workload}: {nodes} nodes are not whole systems of {o.nodes_per_system}"
+            )
+        if replicas is not None and replicas > o.replicas_per_system * d.systems:
+            problems.append(
+                f"{o.workload}: {replicas} replicas of {o.replica_cards} cards do not fit "
+                f"{d.systems} systems of {o.system_cards} cards"
+            )
         throughput = _true_throughput(o, nodes, replicas or 0)
         if throughput < o.target_tokens_per_s * (1 - 1e-9):
             problems.append(
                 f"{o.workload}: true throughput {throughput:,.1f} tokens/s is "
                 f"below the target {o.target_tokens_per_s:,.1f}"
             )
-        q = registry.PoolQuantities(cards, nodes, nics, *bought, links, racks)
+        q = registry.PoolQuantities(cards, nodes, d.systems, nics, *bought, links, racks)
         cost = registry.price_pool(q, registry.row_lookup(chip, fabric, cooling, site))
         pools.append(
             dict(
                 option=o,
                 nodes=nodes,
+                systems=d.systems,
                 replicas=replicas,
                 cards=cards,
                 nics=nics,
@@ -356,7 +368,11 @@ def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: 
     amounts = [
         (
             chips[p["option"].chip].origin == "domestic",
-            float(registry.share_amount(basis, chips[p["option"].chip], p["cards"], p["nodes"])),
+            float(
+                registry.share_amount(
+                    basis, chips[p["option"].chip], p["cards"], p["nodes"], p["systems"]
+                )
+            ),
         )
         for p in pools
     ]
@@ -426,6 +442,8 @@ def _assemble(
                 fabric=o.fabric,
                 cooling=o.cooling,
                 nodes=p["nodes"],
+                systems=p["systems"],
+                system_cards=o.system_cards,
                 cards=p["cards"],
                 replicas=p["replicas"],
                 replica_cards=o.replica_cards or None,

@@ -63,6 +63,8 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
                 "chip": p.chip,
                 "fabric": p.fabric,
                 "cooling": p.cooling,
+                "systems": p.systems,
+                "system_cards": p.system_cards,
                 "nodes": p.nodes,
                 "cards": p.cards,
                 "replicas": p.replicas,

@@ -228,6 +228,35 @@ CHIPS = Sheet(
         Field("node_price", "float", "currency", "Host server without the cards", ge=0),
         Field("node_power_w", "float", "W", "Host server power without the cards", ge=0),
         Field(
+            "system_cards",
+            "int",
+            "cards",
+            "Cards per orderable system, bought whole (8 for an HGX or Atlas 800 server, 72 "
+            "for GB200 NVL72, 384 for CloudMatrix 384; a multiple of cards_per_node; blank = "
+            "cards_per_node). A replica or tensor-parallel group stays inside one system",
+            required=False,
+            ge=1,
+        ),
+        Field(
+            "system_price",
+            "float",
+            "currency",
+            "Price of one system beyond its cards and host servers: the scale-up fabric "
+            "(NVLink switch trays, UB switches and optics), rack and power shelves it ships with",
+            default=0.0,
+            required=False,
+            ge=0,
+        ),
+        Field(
+            "system_power_w",
+            "float",
+            "W",
+            "Power of one system beyond its cards and host servers (scale-up switches, optics)",
+            default=0.0,
+            required=False,
+            ge=0,
+        ),
+        Field(
             "train_mfu",
             "float",
             "fraction",

@@ -359,6 +359,7 @@ def _check_tables(
     chips = {k: m for k, (_, m) in typed.chips.items()}
     models = {k: m for k, (_, m) in typed.models.items()}
     _check_references(check, tables, sheets)
+    _check_chips(check, tables["Chips"], typed.chips)
     _check_models(check, tables["Models"], typed.models)
     _check_workloads(check, tables["Workloads"], typed.workloads, chips, models, site)
     _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
@@ -446,6 +447,33 @@ def _preview(ids: Mapping[str, Any]) -> str:
     return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
 
 
+def _check_chips(check: _Checker, table: RawTable, chips: dict[str, tuple[int, ChipRow]]) -> None:
+    """Systems hold whole servers; a scale-up domain larger than the system is cut to it."""
+    for row, chip in chips.values():
+        system = chip.system_cards or chip.cards_per_node
+        if system % chip.cards_per_node:
+            check.add(
+                f"must be a multiple of cards_per_node ({chip.cards_per_node}): a system is "
+                f"whole servers, got {system}",
+                table,
+                row,
+                "system_cards",
+            )
+        elif chip.scaleup_domain > system:
+            column = table.column_of("scaleup_domain")
+            check.warnings.append(
+                InputIssue(
+                    f"scaleup_domain {chip.scaleup_domain} is larger than the "
+                    f"{system}-card system bought (system_cards, blank = cards_per_node): replicas "
+                    f"and tensor-parallel groups are kept inside one system",
+                    table.name,
+                    row,
+                    column,
+                    "scaleup_domain",
+                )
+            )
+
+
 def _check_models(
     check: _Checker, table: RawTable, models: dict[str, tuple[int, ModelRow]]
 ) -> None:
@@ -530,16 +558,21 @@ def _check_workloads(
         if model is None or w.kind != "inference":
             continue
         weights_gb = model.params_b * BYTES_PER_VALUE[w.precision]
-        best_gb = max(chips[c].memory_gb * chips[c].scaleup_domain for c in candidates)
+        best_gb = max(chips[c].memory_gb * _group_cards(chips[c]) for c in candidates)
         if weights_gb > best_gb:
             check.add(
                 f"model {w.model_id} needs {weights_gb:,.0f} GB of weights at "
-                f"{w.precision}, more than any allowed chip's scale-up domain holds "
+                f"{w.precision}, more than any allowed chip's scale-up group in one system holds "
                 f"({best_gb:,.0f} GB)",
                 table,
                 row,
                 "model_id",
             )
+
+
+def _group_cards(chip: ChipRow) -> int:
+    """`tco.perf.hardware.scaleup_group_cards` (perf imports this module, so not imported)."""
+    return min(chip.scaleup_domain, chip.system_cards or chip.cards_per_node)
 
 
 def _check_uncertainty(

@@ -83,6 +83,18 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     node_power_w: Annotated[float, Field(ge=0)]
     """Host server power without the cards [W]."""
 
+    system_cards: Annotated[int, Field(ge=1)] | None = None
+    """Cards per orderable system, bought whole (8 for an HGX or Atlas 800 server, 72 for GB200
+    NVL72, 384 for CloudMatrix 384; a multiple of cards_per_node; blank = cards_per_node). A
+    replica or tensor-parallel group stays inside one system [cards]."""
+
+    system_price: Annotated[float, Field(ge=0)] = 0.0
+    """Price of one system beyond its cards and host servers: the scale-up fabric (NVLink switch
+    trays, UB switches and optics), rack and power shelves it ships with [currency]."""
+
+    system_power_w: Annotated[float, Field(ge=0)] = 0.0
+    """Power of one system beyond its cards and host servers (scale-up switches, optics) [W]."""
+
     train_mfu: Annotated[float, Field(gt=0, le=1)]
     """Model-FLOPs utilisation the software stack reaches on a well-tuned dense transformer
     [fraction]."""

@@ -37,6 +37,8 @@ TABLE = Table(
         Column("chip", "Chip", width=34),
         Column("fabric", "Fabric", width=16),
         Column("cooling", "Cooling", width=11),
+        Column("systems", "Systems ordered", COUNT, 9, quantity=True),
+        Column("system_cards", "Cards per system", COUNT, 9),
         Column("nodes", "Nodes", COUNT, 8, quantity=True),
         Column("cards", "Cards", COUNT, 8, quantity=True),
         Column("replicas", "Replicas", COUNT, 9),
@@ -70,7 +72,17 @@ TABLE = Table(
 )
 
 #: Columns summed on the total row.
-_TOTALS = ("nodes", "cards", "capex", "migration", "energy", "maintenance", "opex_pv", "tco")
+_TOTALS = (
+    "systems",
+    "nodes",
+    "cards",
+    "capex",
+    "migration",
+    "energy",
+    "maintenance",
+    "opex_pv",
+    "tco",
+)
 
 
 def write(sheet: Sheet, layout: Layout) -> None:
@@ -93,6 +105,8 @@ def write(sheet: Sheet, layout: Layout) -> None:
         sheet.put(r, "chip", inputs.chips[p.chip].name)
         sheet.put(r, "fabric", p.fabric)
         sheet.put(r, "cooling", p.cooling)
+        sheet.put(r, "systems", p.systems)
+        sheet.put(r, "system_cards", p.system_cards)
         sheet.put(r, "nodes", p.nodes)
         sheet.put(r, "cards", p.cards)
         sheet.put(r, "replicas", p.replicas)
