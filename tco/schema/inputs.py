@@ -520,7 +520,7 @@ def _check_workloads(
             by_reason: dict[str, list[str]] = {}
             for cid, reason in unavailable_chips(chips, w, site).items():
                 by_reason.setdefault(reason, []).append(cid)
-            why = "; ".join(f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items())
+            why = "; ".join(f"{listing(ids)}: {reason}" for reason, ids in by_reason.items())
             check.add(
                 "no allowed chip is available (check allowed_chips, Chips.available and "
                 f"Site region){': ' + why if why else ''}",
@@ -532,7 +532,7 @@ def _check_workloads(
         if not any(supports_precision(chips[c], w.precision) for c in candidates):
             check.add(
                 f"precision {w.precision} is supported by none of the allowed available "
-                f"chips ({', '.join(candidates)})",
+                f"chips ({listing(candidates)})",
                 table,
                 row,
                 "precision",
