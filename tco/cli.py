@@ -194,6 +194,18 @@ def estimate(
     Console(stderr=json_path == "-", width=width).print(render_table(results))
 
 
+def _bullet(reason: str) -> list[str]:
+    """One diagnosis reason as printed lines of at most `WIDTH` characters: its first
+    line as a bullet, each further line (one chip's cause) indented below it."""
+    from tco.text import wrapped
+
+    first, *rest = reason.split("\n")
+    lines = wrapped(first, "  - ", "    ")
+    for part in rest:
+        lines += wrapped(part, "      ", "        ")
+    return lines
+
+
 def _report_path(input_path: Path, output: Path | None) -> Path:
     """-o, or outputs/<input stem>-report.xlsx (the folder is created when the report is)."""
     report = output if output is not None else Path("outputs") / f"{input_path.stem}-report.xlsx"
@@ -306,7 +318,8 @@ def _optimize(
     if result.status == "infeasible":
         err.print("INFEASIBLE: no plan meets every target and limit:", markup=False)
         for line in result.diagnosis:
-            err.print(f"  - {line}", markup=False, soft_wrap=True)
+            for text in _bullet(line):
+                err.print(text, markup=False, soft_wrap=True)
         _write_json(json_path, payload)
         raise typer.Exit(EXIT_INFEASIBLE)
     if result.status == "no_solution":

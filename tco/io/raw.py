@@ -12,6 +12,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from tco.errors import InputIssue
+
 
 @dataclass(frozen=True)
 class RawRow:
@@ -39,6 +41,8 @@ class RawWorkbook:
 
     source_name: str
     tables: dict[str, RawTable] = field(default_factory=dict)
+    #: What the reader accepted but the planner should know (rows hidden in Excel).
+    warnings: list[InputIssue] = field(default_factory=list)
 
 
 def table_from_dicts(name: str, keys: list[str], rows: list[dict[str, Any]]) -> RawTable:

@@ -10,7 +10,6 @@ error values, merged ranges in the data) are reported, never read as blank.
 
 from __future__ import annotations
 
-import difflib
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.errors import InputError, InputIssue, show_value
 from tco.io.raw import RawRow, RawTable, RawWorkbook
-from tco.schema.fields import FIRST_DATA_ROW, SHEETS, SITE_COLUMNS, Sheet
+from tco.schema.fields import FIRST_DATA_ROW, SHEETS, SHEETS_BY_NAME, SITE_COLUMNS, Sheet
+from tco.text import close_match, listing
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2_000
@@ -177,14 +177,7 @@ def read_workbook(path: Path) -> RawWorkbook:
     values = _load(path, data_only=True)
     issues: list[InputIssue] = []
     present = list(values.sheetnames)
-    missing = [name for name in REQUIRED_SHEETS if name not in present]
-    for name in missing:
-        issues.append(
-            InputIssue(
-                f"Sheet '{name}' is missing; the workbook has: "
-                f"{', '.join(present) or '(no sheets)'}"
-            )
-        )
+    issues += _sheet_name_issues(present)
     raw = RawWorkbook(source_name=path.name)
     for sheet in SHEETS:
         if sheet.name not in present:
@@ -200,9 +193,65 @@ def read_workbook(path: Path) -> RawWorkbook:
         raw.tables[sheet.name] = _read_sheet(
             sheet, formulas[sheet.name], values[sheet.name], issues
         )
+        raw.warnings += _hidden_rows(raw.tables[sheet.name], values[sheet.name])
     if issues:
         raise InputError(issues)
     return raw
+
+
+def _sheet_name_issues(present: list[str]) -> list[InputIssue]:
+    """Input sheets the workbook lacks, each with the sheet it probably meant.
+
+    A sheet named like an input sheet but for case or spaces ('chips', 'Chips ')
+    is an error even for an optional sheet: read as absent, its rows would be
+    silently ignored. Only a required sheet also gets a near spelling suggested
+    ('Chip'), since any other sheet may be the planner's own.
+    """
+    issues = []
+    others = [name for name in present if name not in SHEETS_BY_NAME]
+    for sheet in SHEETS:
+        name = sheet.name
+        if name in present:
+            continue
+        required = name in REQUIRED_SHEETS
+        near = close_match(name, others) if required else _same_name(name, others)
+        if near is not None:
+            issues.append(
+                InputIssue(
+                    f"Sheet '{name}' is missing, but the workbook has a sheet named "
+                    f"{near!r}: did you mean '{name}'? (sheet names must match exactly; "
+                    "rename it)"
+                )
+            )
+        elif required:
+            issues.append(
+                InputIssue(
+                    f"Sheet '{name}' is missing; the workbook has: "
+                    f"{', '.join(present) or '(no sheets)'}"
+                )
+            )
+    return issues
+
+
+def _same_name(name: str, candidates: list[str]) -> str | None:
+    """The candidate equal to `name` but for case and spaces."""
+    folded = "".join(name.split()).casefold()
+    return next((c for c in candidates if "".join(c.split()).casefold() == folded), None)
+
+
+def _hidden_rows(table: RawTable, ws: Worksheet) -> list[InputIssue]:
+    """A warning for data rows hidden in Excel (or filtered out): they are read and used,
+    but a planner looking at the sheet does not see them."""
+    dimensions = ws.row_dimensions
+    hidden = [r.row for r in table.rows if r.row in dimensions and dimensions[r.row].hidden]
+    if not hidden:
+        return []
+    rows = listing(str(r) for r in hidden)
+    if len(hidden) == 1:
+        message = f"row {rows} is hidden in Excel; it is used (unhide it to check it)"
+    else:
+        message = f"rows {rows} are hidden in Excel; they are used (unhide them to check them)"
+    return [InputIssue(message, table.name)]
 
 
 def _cell_value(
@@ -300,8 +349,8 @@ def _read_sheet(
         if key not in expected:
             if key.lower().startswith(NOTE_PREFIXES):
                 continue
-            hint = difflib.get_close_matches(key, expected, n=1)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            hint = close_match(key, expected)
+            suggestion = f" (did you mean {hint!r}?)" if hint else ""
             issues.append(
                 InputIssue(
                     f"unknown column key {show_value(key)}{suggestion}; "

@@ -25,8 +25,12 @@ from tco.perf.training import TrainingCurve
 from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, supports_precision
 from tco.schema.rows import CoolingRow
+from tco.text import listing
 
 OptionKey = tuple[str, str, str, str]
+
+#: Why a chip no Fabrics row serves has no option.
+NO_FABRIC = "no compatible fabric (every Fabrics row's compatible_chips leaves it out)"
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,27 @@ class OptionSet:
     def for_workload(self, workload: str) -> list[Option]:
         return [o for o in self.options if o.workload == workload]
 
+    def causes(self, workload: str) -> list[str]:
+        """Why `workload`'s combinations were dropped, said once per chip and cause.
+
+        A chip whose every combination failed for the same reason gets one entry
+        ("h100: model ... does not fit"), not one per fabric and cooling; a chip
+        with several reasons gets one entry per reason, naming where it applies.
+        """
+        by_chip: dict[str, dict[str, list[Exclusion]]] = {}
+        for e in self.exclusions.get(workload, []):
+            by_chip.setdefault(e.chip, {}).setdefault(e.reason, []).append(e)
+        out = []
+        for chip, by_reason in by_chip.items():
+            for reason, found in by_reason.items():
+                if len(found) == 1:
+                    out.append(str(found[0]))
+                elif len(by_reason) == 1:
+                    out.append(f"{chip}: {reason}")
+                else:
+                    out.append(f"{_where(chip, found)}: {reason}")
+        return out
+
     @property
     def excluded(self) -> dict[str, list[str]]:
         """The exclusions as text, per workload."""
@@ -137,6 +162,18 @@ class OptionSet:
             w: [e for e in found if e.matches(forced)] for w, found in self.exclusions.items()
         }
         return OptionSet(kept, reasons)
+
+
+def _where(chip: str, found: list[Exclusion]) -> str:
+    """'h100 on ib, roce with air': the fabrics and coolings a shared reason applies to."""
+    fabrics = list(dict.fromkeys(e.fabric for e in found if e.fabric is not None))
+    coolings = list(dict.fromkeys(e.cooling for e in found if e.cooling is not None))
+    where = chip
+    if fabrics:
+        where += f" on {listing(fabrics)}"
+    if coolings:
+        where += f" with {listing(coolings)}"
+    return where
 
 
 def compatible_coolings(inputs: PlanningInputs, chip_id: str) -> list[str]:
@@ -187,7 +224,10 @@ def build_options(
             if not supports_precision(chip, workload.precision):
                 reasons.append(Exclusion(cid, None, None, f"no {workload.precision} support"))
                 continue
-            for fid in compatible_fabric_ids(inputs, cid):
+            fabric_ids = compatible_fabric_ids(inputs, cid)
+            if not fabric_ids:
+                reasons.append(Exclusion(cid, None, None, NO_FABRIC))
+            for fid in fabric_ids:
                 if forced.get("fabric") not in (None, fid):
                     continue
                 perf = performance.get(wid, cid, fid)

@@ -19,6 +19,7 @@ is also the best plan with that id forced.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -30,7 +31,7 @@ from tco.solve.interrupt import INTERRUPT
 
 DIMENSIONS = ("chip", "fabric", "cooling")
 
-#: Per-combination reasons kept per workload (a forced cooling can exclude hundreds).
+#: Per-chip reasons kept per workload (a forced cooling can exclude hundreds).
 MAX_REASONS = 2
 
 
@@ -236,12 +237,17 @@ def _limits(inputs: PlanningInputs, chip_id: str | None) -> str:
 
 
 def _shorten(line: str) -> str:
-    """Keep the first few of a long list of per-combination reasons."""
+    """Keep the first few of a long list of per-chip reasons (one line, '; '-separated;
+    a last 'and N more' counts N)."""
     head, sep, tail = line.partition(": ")
     if not sep:
         return line
     parts = tail.split("; ")
+    more = re.fullmatch(r"and (\d+) more", parts[-1])
+    hidden = int(more.group(1)) if more else 0
+    if more:
+        parts = parts[:-1]
     if len(parts) <= MAX_REASONS:
         return line
     kept = "; ".join(parts[:MAX_REASONS])
-    return f"{head}: {kept}; and {len(parts) - MAX_REASONS} more combinations"
+    return f"{head}: {kept}; and {len(parts) - MAX_REASONS + hidden} more"

@@ -40,6 +40,7 @@ from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
+from tco.text import capped
 
 
 @dataclass
@@ -208,7 +209,7 @@ class Engine:
         if empty:
             lines = [
                 f"workload {w} has no workable option"
-                + (": " + "; ".join(options.excluded[w]) if options.excluded.get(w) else "")
+                + (": " + "; ".join(capped(options.causes(w))) if options.causes(w) else "")
                 for w in empty
             ]
             if explain and not forced:
@@ -252,7 +253,8 @@ class Engine:
     def diagnose(self) -> list[str]:
         self.progress("explaining why no plan meets every target and limit")
         started = time.perf_counter()
-        lines = diagnose(self.inputs, self.budget.left(), self.elastic_options())
+        strict = self.options  # built: every caller has solved, or found a workload empty
+        lines = diagnose(self.inputs, self.budget.left(), self.elastic_options(), strict)
         self.timings["diagnose"] += time.perf_counter() - started
         return lines
 

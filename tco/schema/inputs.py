@@ -48,6 +48,7 @@ from tco.schema.rows import (
     UncertaintyRow,
     WorkloadRow,
 )
+from tco.text import close_match, listing
 
 #: Bytes per parameter or activation element at each workload precision.
 BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0}
@@ -244,7 +245,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         source_rows=MappingProxyType(source_rows),
         source_name=raw.source_name,
         fx=conversion,
-        warnings=tuple(str(w) for w in (*check.warnings, *warnings)),
+        warnings=tuple(str(w) for w in (*raw.warnings, *check.warnings, *warnings)),
     )
 
 
@@ -361,7 +362,10 @@ def _check_tables(
     _check_references(check, tables, sheets)
     _check_chips(check, tables["Chips"], typed.chips)
     _check_models(check, tables["Models"], typed.models)
-    _check_workloads(check, tables["Workloads"], typed.workloads, chips, models, site)
+    invalid_chips = frozenset(check.invalid_ids.get(CHIPS.name, ()))
+    _check_workloads(
+        check, tables["Workloads"], typed.workloads, chips, models, site, invalid_chips
+    )
     _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
 
 
@@ -373,9 +377,11 @@ def _site(check: _Checker, table: RawTable) -> SiteRow | None:
     for raw in table.rows:
         key = str(raw.values.get("key", "")).strip()
         if key not in SITE.keys:
+            hint = close_match(key, SITE.keys)
+            known = f"did you mean {hint!r}?" if hint else f"known keys: {', '.join(SITE.keys)}"
             check.issues.append(
                 InputIssue(
-                    f"unknown key {show_value(key)}; known keys: {', '.join(SITE.keys)}",
+                    f"unknown key {show_value(key)}; {known}",
                     SITE.name,
                     raw.row,
                     "A",
@@ -442,9 +448,7 @@ def _check_references(
 
 
 def _preview(ids: Mapping[str, Any]) -> str:
-    names = list(ids)
-    text = ", ".join(names[:12])
-    return text + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
+    return listing(ids)
 
 
 def _check_chips(check: _Checker, table: RawTable, chips: dict[str, tuple[int, ChipRow]]) -> None:
@@ -499,10 +503,15 @@ def _check_workloads(
     chips: dict[str, ChipRow],
     models: dict[str, ModelRow],
     site: SiteRow | None,
+    invalid_chips: frozenset[str] = frozenset(),
 ) -> None:
     """Kind-specific required fields; with a valid Site, chip availability, precision
     support and memory fit (which chips a site can buy depends on its region; an
-    invalid Site has its own errors reported and these checks wait for the fix)."""
+    invalid Site has its own errors reported and these checks wait for the fix).
+
+    So do they when a chip the workload may use is a row with its own error
+    (`invalid_chips`): that chip may be the one it needs, and "no allowed chip" would
+    only repeat the root error."""
     for row, w in workloads.values():
         if w.kind == "training":
             if w.target_tokens_per_s is None and (
@@ -532,12 +541,14 @@ def _check_workloads(
                     check.add("is required for inference", table, row, key)
         if site is None:
             continue
+        if invalid_chips & set(w.allowed_chips or invalid_chips):
+            continue
         candidates = allowed_chip_ids(chips, w, site)
         if not candidates:
             by_reason: dict[str, list[str]] = {}
             for cid, reason in unavailable_chips(chips, w, site).items():
                 by_reason.setdefault(reason, []).append(cid)
-            why = "; ".join(f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items())
+            why = "; ".join(f"{listing(ids)}: {reason}" for reason, ids in by_reason.items())
             check.add(
                 "no allowed chip is available (check allowed_chips, Chips.available and "
                 f"Site region){': ' + why if why else ''}",
@@ -549,7 +560,7 @@ def _check_workloads(
         if not any(supports_precision(chips[c], w.precision) for c in candidates):
             check.add(
                 f"precision {w.precision} is supported by none of the allowed available "
-                f"chips ({', '.join(candidates)})",
+                f"chips ({listing(candidates)})",
                 table,
                 row,
                 "precision",
@@ -619,6 +630,8 @@ def _check_uncertainty(
             place = (SITE.name, site_rows.get(field_key), "B", "")
         else:
             entry = typed[sheet.name].get(u.row_id)
+            if entry is None and u.row_id in check.invalid_ids.get(sheet.name, ()):
+                continue  # the row exists; its own error is reported
             if entry is None:
                 check.add(
                     f"no {sheet.name} row with id {show_value(u.row_id)}", table, row, "row_id"

@@ -9,12 +9,15 @@ each slack penalised per 100% of its limit, far above any cost. Each slack
 is reported in plain words: "power budget 10,000 kW is 3,200 kW short of the
 cheapest plan that meets every target". Physical rules (memory fit, tiers,
 rack density) never get slack: a workload with no workable option at all is
-reported with the reasons of each combination instead.
+reported with the cause on each chip instead (once per chip, not per fabric and
+cooling), as is a workload whose strict options are all gone when the elastic
+model names nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pyomo.environ as pyo
 
@@ -23,6 +26,7 @@ from tco.model.options import OptionSet, build_options
 from tco.model.share import grown
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import solve
+from tco.text import capped
 
 #: Slack below this share of its limit is solver noise.
 _NOISE = 1e-6
@@ -36,13 +40,21 @@ def _fmt(value: float) -> str:
 
 
 def diagnose(
-    inputs: PlanningInputs, time_limit_s: float, options: OptionSet | None = None
+    inputs: PlanningInputs,
+    time_limit_s: float,
+    options: OptionSet | None = None,
+    strict: OptionSet | None = None,
 ) -> list[str]:
     """Plain-words reasons why no plan meets every target and limit.
 
     `options` may be the elastic option set built already (`build_options(...,
     elastic=True)` with domestic pools grown for the share, `tco.model.share.grown`);
-    the two stages share `time_limit_s`.
+    the two stages share `time_limit_s`. `strict` is the option set the failed solve
+    used: when the elastic model names no target or limit, a workload without a
+    strict option is explained by its per-chip causes.
+
+    A reason may span lines ("\\n"): a workload without any option is one line, then
+    one line per chip.
     """
     deadline = time.perf_counter() + time_limit_s
 
@@ -51,13 +63,36 @@ def diagnose(
 
     if options is None:
         options = grown(inputs, build_options(inputs, elastic=True))
-    lines = []
-    for wid in inputs.workloads:
-        if not options.for_workload(wid):
-            reasons = "; ".join(options.excluded.get(wid, [])) or "no allowed chip"
-            lines.append(f"workload {wid} has no workable chip/fabric/cooling option: {reasons}")
+    lines = [
+        no_option_line(options, wid) for wid in inputs.workloads if not options.for_workload(wid)
+    ]
     if lines:
         return lines
+    lines = _limit_lines(inputs, options, left)
+    if lines:
+        return lines
+    # The elastic model meets everything: what fails is a rule only the strict options
+    # apply (a target out of reach, a fabric too small, a supply cap below one pool).
+    if strict is not None:
+        lines = [no_option_line(strict, w) for w in inputs.workloads if not strict.for_workload(w)]
+    return lines or ["no plan meets every target and limit, but no single limit explains it"]
+
+
+def no_option_line(options: OptionSet, workload: str) -> str:
+    """'workload w has no workable ... option:' then, one per line, the cause of each chip
+    (`OptionSet.causes`), at most `MAX_LISTED` of them and "and N more"."""
+    causes = options.causes(workload) or ["no chip, fabric and cooling combination is allowed"]
+    return "\n".join(
+        [f"workload {workload} has no workable chip/fabric/cooling option:", *capped(causes)]
+    )
+
+
+def _limit_lines(
+    inputs: PlanningInputs, options: OptionSet, left: Callable[[], float]
+) -> list[str]:
+    """The two elastic stages: targets out of reach, else the limits the cheapest plan
+    meeting every target overshoots (empty when it overshoots none)."""
+    lines: list[str] = []
     m, ctx = build_model(inputs, options.options, elastic=True)
     targets = {n: p for n, p in ctx.penalties.items() if n.startswith("target:")}
     # Stage 1: can the targets be met at all if every limit may stretch?
@@ -118,7 +153,7 @@ def diagnose(
                 "short in the cheapest plan that meets every target (that much would have "
                 "to move from import to domestic chips)"
             )
-    return lines or ["no plan meets every target and limit, but no single limit explains it"]
+    return lines
 
 
 #: What the domestic-share slack counts, per `Site.domestic_share_basis`.
