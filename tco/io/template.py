@@ -199,6 +199,10 @@ def _site_sheet(ws: Worksheet, site: Mapping[str, Any]) -> None:
     _style_header(ws, (26, 16, 14, 80))
 
 
+#: README column width (characters): fits a landscape A4 or Letter page at 100 %.
+README_WIDTH = 110
+
+
 def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
     lines = list(WORKFLOW)
     if scenario:
@@ -217,15 +221,22 @@ def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
                 f"{field.key} | {field.type}{ref} | {field.unit} | {requirement}"
                 f"{default} | {field.range_text() or '-'} | {field.description}"
             )
+    wrap = Alignment(wrap_text=True, vertical="top")
     for row, line in enumerate(lines, start=1):
         cell = put(ws.cell(row, 1), line)
+        cell.alignment = wrap
         if (
             row == 1
             or line in ("Sheets", "Scenario of this workbook")
             or line in (s.name for s in SHEETS)
         ):
             cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 140
+    # Long lines wrap inside a column one landscape page wide, so nothing is cut in print.
+    ws.column_dimensions["A"].width = README_WIDTH
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the text needs
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def build_workbook(
