@@ -51,6 +51,8 @@ def _plain_help(params: list[Any]) -> None:
     """Arguments by their metavar; flags (and --help) without a `<bool>` type."""
     for param in params:
         if isinstance(param, TyperArgument):
+            # typer builds its parameters itself (no class hook); the subclass only
+            # changes how help shows the argument. The test of every --help guards it.
             param.__class__ = _Argument
         elif isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
             param.metavar = ""
@@ -70,6 +72,8 @@ class _Command(TyperCommand):
 
 
 class _Group(TyperGroup):
+    """`tco --help` with the same plain --help line as every command."""
+
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
         _plain_help([option])

@@ -155,7 +155,7 @@ def unanswerable(
             f"workload {wid}: fabric {fabric_id} does not connect {subject} "
             f"(its compatible_chips: {compatible})"
         )
-    return lines
+    return lines or ["these filters leave nothing to estimate"]
 
 
 def _unavailable(
