@@ -8,6 +8,7 @@ reaches the user for 2-4; set TCO_DEBUG=1 to see one for exit 1.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import json
 import os
@@ -19,8 +20,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from tco.errors import InputError, OutputError
+from tco.errors import InputError, InputIssue, OutputError
+from tco.text import plural
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -30,7 +34,54 @@ EXIT_NOT_OPTIMAL = 4
 #: Ctrl-C without a plan to write (the shell's 128 + SIGINT).
 EXIT_INTERRUPTED = 130
 
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar alone (`INPUT`), not as `{path}` in the usage
+    line and `<path>` beside its help."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or self.name or ""
+        return name if self.required else f"[{name}]"
+
+
+def _plain_help(params: list[Any]) -> None:
+    """Arguments by their metavar; flags (and --help) without a `<bool>` type."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            # typer builds its parameters itself (no class hook); the subclass only
+            # changes how help shows the argument. The test of every --help guards it.
+            param.__class__ = _Argument
+        elif isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+
+
+class _Command(TyperCommand):
+    """A command whose --help reads as the README does: `tco optimize [OPTIONS] INPUT`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_help(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        _plain_help([option])
+        return option
+
+
+class _Group(TyperGroup):
+    """`tco --help` with the same plain --help line as every command."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        _plain_help([option])
+        return option
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Plan AI accelerator clusters at minimum total cost of ownership.",
@@ -39,6 +90,7 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+_INPUT = typer.Argument(metavar="INPUT", help="Input workbook (.xlsx)")
 
 
 def guarded(func: F) -> F:
@@ -52,7 +104,8 @@ def guarded(func: F) -> F:
             for issue in exc.issues:
                 err.print(str(issue), markup=False, soft_wrap=True)
             kind = "output" if isinstance(exc, OutputError) else "input"
-            err.print(f"{len(exc.issues)} {kind} problem(s); nothing was written.", markup=False)
+            problems = plural(len(exc.issues), f"{kind} problem")
+            err.print(f"{problems}; nothing was written.", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
         except typer.Exit:
             raise
@@ -105,10 +158,10 @@ def _output_path_ok(
         )
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def template(
-    path: Annotated[Path, typer.Argument(help="Where to write the template")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="Where to write the template")],
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file at PATH")
     ] = False,
@@ -141,9 +194,9 @@ def _print_warnings(warnings: tuple[str, ...]) -> None:
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
-def validate(path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")]) -> None:
+def validate(path: Annotated[Path, _INPUT]) -> None:
     """Read and validate an input workbook; print every problem and warning (exit 0 or 2).
 
     Values accepted with a word (a quote outside its range, a value that looks
@@ -151,26 +204,46 @@ def validate(path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")
     """
     inputs = load_inputs(path)
     _print_warnings(inputs.warnings)
-    counts = ", ".join(f"{n} {name}" for name, n in inputs.row_counts().items())
-    warned = f"; {len(inputs.warnings)} warning(s)" if inputs.warnings else ""
+    # Rows per sheet, by sheet name: "24 Chips", "1 Workload".
+    counts = ", ".join(
+        plural(n, name.removesuffix("s"), name) for name, n in inputs.row_counts().items()
+    )
+    warned = f"; {plural(len(inputs.warnings), 'warning')}" if inputs.warnings else ""
     typer.echo(f"{path.name}: OK ({counts}){warned}")
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def estimate(
-    path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")],
-    workload: Annotated[str | None, typer.Option(help="Only this workload id")] = None,
-    chip: Annotated[str | None, typer.Option(help="Only this chip id")] = None,
-    fabric: Annotated[str | None, typer.Option(help="Only this fabric id")] = None,
-    cards: Annotated[int | None, typer.Option(min=1, help="Evaluate training at N cards")] = None,
-    json_path: Annotated[
-        str | None, typer.Option("--json", help="Write JSON to PATH, or - for stdout")
+    path: Annotated[Path, _INPUT],
+    workload: Annotated[
+        str | None, typer.Option(metavar="ID", help="Only this workload id")
     ] = None,
+    chip: Annotated[str | None, typer.Option(metavar="ID", help="Only this chip id")] = None,
+    fabric: Annotated[str | None, typer.Option(metavar="ID", help="Only this fabric id")] = None,
+    cards: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Evaluate every estimate at N cards")
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", metavar="PATH", help="Write JSON to PATH, or - for stdout"),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Every column (batch, TPOT, TTFT, step and comm time, power, memory)"
+        ),
+    ] = False,
 ) -> None:
-    """Performance estimates per workload x chip x fabric, without optimising."""
+    """Performance estimates per workload x chip x fabric, without optimising.
+
+    The table fits an 80-column terminal; --wide shows every column (and is as
+    wide as they need). Why an estimate is infeasible is noted under the table.
+    A chip named with --chip that the site cannot buy, or filters that leave
+    nothing to estimate, are refused with the reason (exit 2).
+    """
     from tco.perf.estimate import estimate as run_estimate
-    from tco.perf.estimate import render_table
+    from tco.perf.estimate import render, unanswerable
 
     _json_path_ok(json_path, path)
     inputs = load_inputs(path)
@@ -181,17 +254,35 @@ def estimate(
         ("fabric", fabric, inputs.fabrics),
     ):
         if value is not None and value not in known:
-            raise InputError.single(
-                f"--{kind} {value!r} is not in the workbook; known: {', '.join(known)}"
-            )
+            raise InputError.single(_unknown_id(kind, value, list(known)))
     results = run_estimate(
         inputs, workload_id=workload, chip_id=chip, fabric_id=fabric, cards=cards
     )
-    payload = [r.to_json() for r in results]
-    # The table has 16 columns: never squeeze it below 170 characters, even in a pipe.
-    width = max(170, Console().size.width)
-    _write_json(json_path, payload)
-    Console(stderr=json_path == "-", width=width).print(render_table(results))
+    refused = unanswerable(inputs, results, workload, chip, fabric)
+    if refused:
+        raise InputError([InputIssue(line) for line in refused])
+    _write_json(json_path, [r.to_json() for r in results])
+    console = Console(stderr=json_path == "-", highlight=False)
+    shown = render(results, wide=wide)
+    if wide:
+        # As wide as the columns need: a number never folds, a narrow terminal scrolls.
+        options = console.options.update(width=10_000)
+        tables = [t for t in shown if not isinstance(t, str)]
+        needed = max(Measurement.get(console, options, t).maximum for t in tables)
+        console.width = max(console.width, needed)
+    for item in shown:
+        console.print(item, markup=False)
+
+
+def _unknown_id(kind: str, value: str, known: list[str]) -> str:
+    """'--chip 'h1000' is not in the workbook; did you mean h100? known: ...'."""
+    close = [k for k in known if k.lower() == value.lower()] or difflib.get_close_matches(
+        value, known, n=3, cutoff=0.6
+    )
+    guess = ""
+    if close:
+        guess = f"; did you mean {' or '.join(close) if len(close) < 3 else ', '.join(close)}?"
+    return f"--{kind} {value!r} is not in the workbook{guess} known: {', '.join(known)}"
 
 
 def _bullet(reason: str) -> list[str]:
@@ -228,33 +319,47 @@ def _write_json(json_path: str | None, payload: Any) -> None:
         write_atomically(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def optimize(
-    path: Annotated[Path, typer.Argument(help="Input workbook (.xlsx)")],
+    path: Annotated[Path, _INPUT],
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Report path (default outputs/<input>-report.xlsx)"),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="REPORT",
+            help="Report path (.xlsx; default outputs/INPUT-report.xlsx)",
+        ),
     ] = None,
     json_path: Annotated[
-        str | None, typer.Option("--json", help="Write the JSON summary to PATH, or - for stdout")
+        str | None,
+        typer.Option(
+            "--json", metavar="PATH", help="Write the JSON summary to PATH, or - for stdout"
+        ),
     ] = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
             "--time-limit",
             min=0.01,
+            metavar="SECONDS",
             help="Seconds for the whole run: performance model, model build, every solve and "
             "the alternatives (each at most 10 s of what is left)",
         ),
     ] = None,
     mip_gap: Annotated[
-        float | None, typer.Option("--mip-gap", min=0.0, max=1.0, help="Relative optimality gap")
+        float | None,
+        typer.Option("--mip-gap", min=0.0, max=1.0, metavar="GAP", help="Relative optimality gap"),
     ] = None,
-    alternatives: Annotated[
+    no_alternatives: Annotated[
         bool,
-        typer.Option(help="Also solve the forced-chip/fabric/cooling alternatives for the report"),
-    ] = True,
+        typer.Option(
+            "--no-alternatives",
+            help="Skip solving the forced chip, fabric and cooling alternatives (faster; "
+            "the report then compares none)",
+        ),
+    ] = False,
 ) -> None:
     """Solve for the minimum-TCO plan and write the procurement report."""
     started = time.perf_counter()
@@ -273,7 +378,7 @@ def optimize(
             raise
         engine = make_engine(inputs, time_limit, mip_gap, started=started)
         engine.progress = progress
-        _optimize(engine, inputs, report, json_path, time_limit, alternatives)
+        _optimize(engine, inputs, report, json_path, time_limit, not no_alternatives)
 
 
 @contextlib.contextmanager

@@ -61,15 +61,16 @@ class OutputError(InputError):
 
 
 def show_value(value: object) -> str:
-    """Render a user value for an error message: -300.0 -> '-300', text quoted."""
+    """Render a user value for an error message: -300.0 -> '-300', 25000000 ->
+    '25,000,000', text quoted."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:g}"
+            return f"{int(value):,}"
+        return f"{value:,g}"
     if isinstance(value, int):
-        return str(value)
+        return f"{value:,}"
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."

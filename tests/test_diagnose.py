@@ -78,8 +78,8 @@ def test_power_budget_shortfall_in_kw() -> None:
 def test_rack_shortfall() -> None:
     # 36 replicas on ceil(36 / 8) = 5 nodes at 3 per rack: ceil(5 / 3) = 2 racks.
     (line,) = diagnosis(36, {"max_racks": 1})
-    assert line.startswith("rack limit of 1 racks is")
-    assert number(line, rf"is {NUM} racks short") == 1
+    assert line.startswith("rack limit of 1 rack is")
+    assert number(line, rf"is {NUM} rack short") == 1
 
 
 def test_supply_cap_shortfall() -> None:

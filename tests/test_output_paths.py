@@ -17,7 +17,7 @@ def test_template_refuses_an_existing_file_without_force(tmp_path: Path) -> None
     filled.write_bytes(b"a planner's filled-in workbook")
     result = runner.invoke(app, ["template", str(filled)])
     assert result.exit_code == 2
-    assert "exists; pass --force" in result.output and "1 output problem(s)" in result.output
+    assert "exists; pass --force" in result.output and "1 output problem;" in result.output
     assert filled.read_bytes() == b"a planner's filled-in workbook"
     forced = runner.invoke(app, ["template", str(filled), "--force"])
     assert forced.exit_code == 0, forced.output
@@ -31,7 +31,7 @@ def test_an_unwritable_report_path_is_an_output_problem_found_first(tmp_path: Pa
     command = ["optimize", str(EXAMPLE), "-o", str(folder_not_file), "--json", str(summary)]
     result = runner.invoke(app, command)
     assert result.exit_code == 2
-    assert "is a folder" in result.output and "1 output problem(s)" in result.output
+    assert "is a folder" in result.output and "1 output problem;" in result.output
     # Found before the solve: nothing about a plan was printed.
     assert "solver:" not in result.output and "report:" not in result.output
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tco.perf.estimate import estimate, render_table
+from tco.perf.estimate import estimate, render, render_table
 from tco.perf.hardware import SCALEUP_EFFICIENCY
 from tco.perf.training import training_curve
 
@@ -137,6 +137,10 @@ def test_estimate_rows_and_table() -> None:
         "memory_headroom_gb",
     }
     assert render_table(rows).row_count == 5
+    # One table per workload, each followed by the notes of its infeasible rows.
+    shown = render(rows)
+    assert sum(not isinstance(item, str) for item in shown) == 2
+    assert [item for item in shown if isinstance(item, str)] == [f"[1] c2, any: {served[1].reason}"]
 
 
 CURVE_CASES = st.tuples(

@@ -32,7 +32,7 @@ def test_validate_accepts_the_quote_and_prints_the_warning(tmp_path: Path) -> No
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert f"warning: {WARNING}" in " ".join(result.output.split())
-    assert "1 warning(s)" in result.output
+    assert "; 1 warning\n" in result.output
 
 
 def test_the_plan_and_the_report_summary_carry_the_warning(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.io.atomic import write_atomically
@@ -134,6 +135,20 @@ def _id_ranges() -> dict[str, str]:
     return ranges
 
 
+#: Number formats of input cells: counts and money with thousands separators. Money keeps
+#: up to four decimals (0.085 per kWh), so a typed value never displays rounded; other
+#: numbers stay General, as "#,##0.##" would show 3350 as "3,350.".
+COUNT_FORMAT = "#,##0"
+MONEY_FORMAT = "#,##0.00##"
+
+
+def input_format(field: Field) -> str | None:
+    """The number format of `field`'s cells, or None for General."""
+    if field.type == "int":
+        return COUNT_FORMAT
+    return MONEY_FORMAT if field.is_money else None
+
+
 def _table_sheet(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, Any]]) -> None:
     ranges = _id_ranges()
     last = FIRST_DATA_ROW + VALIDATED_ROWS - 1
@@ -150,6 +165,9 @@ def _table_sheet(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, Any]])
         if dv is not None:
             ws.add_data_validation(dv)
             dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+        fmt = input_format(field)
+        if fmt is not None:
+            ws.column_dimensions[letter].number_format = fmt  # rows the planner adds
         longest = max([len(field.key)] + [len(str(r.get(field.key, ""))) for r in rows[:50]])
         widths.append(max(10, min(longest + 2, 40)))
     for offset, row in enumerate(rows):
@@ -159,7 +177,10 @@ def _table_sheet(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, Any]])
         for col, field in enumerate(sheet.fields, start=1):
             value = row.get(field.key)
             if value is not None:
-                put(ws.cell(FIRST_DATA_ROW + offset, col), value)
+                cell = put(ws.cell(FIRST_DATA_ROW + offset, col), value)
+                fmt = input_format(field)
+                if fmt is not None and not isinstance(value, str | bool):
+                    cell.number_format = fmt
     _style_header(ws, widths)
 
 
@@ -183,6 +204,9 @@ def _site_sheet(ws: Worksheet, site: Mapping[str, Any]) -> None:
         row = FIRST_DATA_ROW + offset
         put(ws.cell(row, 1), field.key)
         value = site.get(field.key, field.default)
+        fmt = input_format(field)
+        if fmt is not None:
+            ws.cell(row, 2).number_format = fmt
         if value is not None:
             put(ws.cell(row, 2), value)
         put(ws.cell(row, 3), field.unit)
@@ -197,6 +221,10 @@ def _site_sheet(ws: Worksheet, site: Mapping[str, Any]) -> None:
             ws.add_data_validation(dv)
             dv.add(f"B{row}")
     _style_header(ws, (26, 16, 14, 80))
+
+
+#: README column width (characters): fits a landscape A4 or Letter page at 100 %.
+README_WIDTH = 110
 
 
 def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
@@ -217,15 +245,22 @@ def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
                 f"{field.key} | {field.type}{ref} | {field.unit} | {requirement}"
                 f"{default} | {field.range_text() or '-'} | {field.description}"
             )
+    wrap = Alignment(wrap_text=True, vertical="top")
     for row, line in enumerate(lines, start=1):
         cell = put(ws.cell(row, 1), line)
+        cell.alignment = wrap
         if (
             row == 1
             or line in ("Sheets", "Scenario of this workbook")
             or line in (s.name for s in SHEETS)
         ):
             cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 140
+    # Long lines wrap inside a column one landscape page wide, so nothing is cut in print.
+    ws.column_dimensions["A"].width = README_WIDTH
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the text needs
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 def build_workbook(

@@ -25,7 +25,7 @@ from tco.perf.training import TrainingCurve
 from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, supports_precision
 from tco.schema.rows import CoolingRow
-from tco.text import listing
+from tco.text import listing, plural
 
 OptionKey = tuple[str, str, str, str]
 
@@ -301,14 +301,17 @@ def _pool_size(
     if max_nodes > fabric_nodes:
         if not elastic:
             return (
-                f"needs {max_nodes} nodes, more than a 3-tier {fid} fabric connects "
-                f"({fabric_nodes})"
+                f"needs {plural(max_nodes, 'node')}, more than a 3-tier {fid} fabric connects "
+                f"({fabric_nodes:,})"
             )
         max_nodes = fabric_nodes  # elastic: the largest fabric, short of the target
     if chip.max_cards is not None and not elastic:
         min_cards = perf.min_nodes * chip.cards_per_node  # whole systems, either kind
         if min_cards > chip.max_cards:
-            return f"needs at least {min_cards} cards, over the supply cap of {chip.max_cards}"
+            return (
+                f"needs at least {plural(min_cards, 'card')}, over the supply cap of "
+                f"{chip.max_cards:,}"
+            )
     if isinstance(perf, TrainingPerformance):
         return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0, short)
     if short:
@@ -338,7 +341,7 @@ def _option(
     node_kw = node_power(chip, inputs.site, fabric).peak_kw
     per_rack = nodes_per_rack(node_kw, cooling)
     if per_rack < 1:
-        return f"one node draws {node_kw:.1f} kW, over the {cooling.max_rack_kw:g} kW rack limit"
+        return f"one node draws {node_kw:,.1f} kW, over the {cooling.max_rack_kw:,g} kW rack limit"
     is_inference = isinstance(perf, InferencePerformance)
     return Option(
         workload=wid,

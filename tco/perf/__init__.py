@@ -5,7 +5,7 @@ The optimizer calls `training_curve(...)` (T(nodes), `min_nodes`, `cuts`,
 `node_power(...)`; `estimate(...)` bundles them per (workload, chip, fabric).
 """
 
-from tco.perf.estimate import Estimate, estimate, render_table
+from tco.perf.estimate import Estimate, estimate, render, render_table
 from tco.perf.inference import InferenceResult, inference_estimate, serve_replica
 from tco.perf.memory import kv_bytes_per_token, smallest_replica, training_memory, weights_bytes
 from tco.perf.power import NodePower, node_power
@@ -26,6 +26,7 @@ __all__ = [
     "inference_estimate",
     "kv_bytes_per_token",
     "node_power",
+    "render",
     "render_table",
     "serve_replica",
     "smallest_replica",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 
+from rich import box
 from rich.console import JustifyMethod
 from rich.table import Table
 
@@ -15,6 +17,7 @@ from tco.perf.training import TrainingStep, training_curve, training_target_toke
 from tco.schema.availability import permitted_chip_ids, unavailable_reason
 from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, required_for_kind
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
+from tco.text import plural
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,50 @@ def estimate(
     return out
 
 
+def unanswerable(
+    inputs: PlanningInputs,
+    estimates: list[Estimate],
+    workload_id: str | None = None,
+    chip_id: str | None = None,
+    fabric_id: str | None = None,
+) -> list[str]:
+    """Why `estimates` (of these filters) answer nothing, one line per cause; [] if they do.
+
+    A chip the site cannot buy is refused with its reason although it has a
+    row: asked for by name, that row alone would read as an estimate. Without
+    a row, the workload does not allow the chip or no fabric connects it.
+    """
+    if chip_id is not None:
+        chip = inputs.chips[chip_id]
+        reason = unavailable_reason(chip, inputs.site)
+        if reason is not None:
+            return [f"--chip {chip_id}: {chip.name} is {reason}"]
+    if estimates:
+        return []
+    lines = []
+    for wid, workload in inputs.workloads.items():
+        if workload_id is not None and wid != workload_id:
+            continue
+        permitted = permitted_chip_ids(inputs.chips, workload)
+        chips = [c for c in permitted if chip_id is None or c == chip_id]
+        if not chips:
+            lines.append(
+                f"workload {wid} does not allow chip {chip_id} "
+                f"(its allowed_chips: {', '.join(permitted)})"
+            )
+            continue
+        subject = ("chip " if len(chips) == 1 else "chips ") + ", ".join(chips)
+        if fabric_id is None:
+            lines.append(f"workload {wid}: no fabric in the workbook connects {subject}")
+            continue
+        compatible = ", ".join(inputs.fabrics[fabric_id].compatible_chips or ())
+        lines.append(
+            f"workload {wid}: fabric {fabric_id} does not connect {subject} "
+            f"(its compatible_chips: {compatible})"
+        )
+    return lines or ["these filters leave nothing to estimate"]
+
+
 def _unavailable(
     workload: WorkloadRow, chip: ChipRow, fabric_id: str | None, reason: str
 ) -> Estimate:
@@ -156,7 +203,7 @@ def _training(
     step: TrainingStep = curve.step_at_cards(at_cards)
     reason = need.reason or step.reason
     if step.feasible and cards is not None and step.tokens_per_s < target:
-        reason = f"{cards} cards give {step.tokens_per_s:,.0f} tokens/s, below the target"
+        reason = f"{plural(cards, 'card')} give {step.tokens_per_s:,.0f} tokens/s, below the target"
     if not step.feasible:
         return Estimate(
             feasible=False, reason=reason, cards=at_cards, cards_for_target=cards_for_target, **base
@@ -204,9 +251,10 @@ def _inference(
     replicas = at_cards // g
     reason = ""
     if replicas == 0:
-        reason = f"{at_cards} cards are fewer than one {g}-card replica"
+        reason = f"{plural(at_cards, 'card')} are fewer than one {g:,}-card replica"
     elif cards is not None and replicas * result.tokens_per_s < target:
-        reason = f"{cards} cards give {replicas * result.tokens_per_s:,.0f} tokens/s, below target"
+        given = plural(cards, "card")
+        reason = f"{given} give {replicas * result.tokens_per_s:,.0f} tokens/s, below target"
     return Estimate(
         feasible=not reason,
         reason=reason,
@@ -228,54 +276,81 @@ def _fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-#: Table columns of `render_table` and how each is justified.
-_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
-    ("workload", "left"),
-    ("chip", "left"),
-    ("fabric", "left"),
-    ("cards", "right"),
-    ("tokens/s", "right"),
-    ("tok/s/card", "right"),
-    ("cards for target", "right"),
-    ("replica", "right"),
-    ("batch", "right"),
-    ("TPOT ms", "right"),
-    ("TTFT ms", "right"),
-    ("step s", "right"),
-    ("comm s", "right"),
-    ("avg node kW", "right"),
-    ("free GB/card", "right"),
-    ("note", "left"),
+#: Every column of the wide table: header, justification, and the cell text of an estimate.
+_COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Estimate], str]], ...] = (
+    ("chip", "left", lambda e: e.chip),
+    ("fabric", "left", lambda e: e.fabric),
+    ("cards", "right", lambda e: _fmt(e.cards)),
+    ("tokens/s", "right", lambda e: _fmt(e.tokens_per_s)),
+    ("tok/s/card", "right", lambda e: _fmt(e.tokens_per_s_per_card, 1)),
+    ("cards for target", "right", lambda e: _fmt(e.cards_for_target)),
+    ("replica", "right", lambda e: _fmt(e.replica_cards)),
+    ("batch", "right", lambda e: _fmt(e.batch)),
+    ("TPOT ms", "right", lambda e: _fmt(e.tpot_ms, 1)),
+    ("TTFT ms", "right", lambda e: _fmt(e.ttft_ms, 1)),
+    ("step s", "right", lambda e: _fmt(e.step_time_s, 2)),
+    ("comm s", "right", lambda e: _fmt(e.comm_s, 2)),
+    ("avg node kW", "right", lambda e: _fmt(e.avg_node_kw, 2)),
+    ("free GB/card", "right", lambda e: _fmt(e.memory_headroom_gb, 1)),
 )
+#: The default table's columns: what fits an 80-column terminal (`--wide` shows all).
+COMPACT = ("chip", "fabric", "cards", "tokens/s", "tok/s/card")
 
 
-def render_table(estimates: list[Estimate]) -> Table:
-    """A rich table, one row per estimate; infeasible rows show the reason."""
-    table = Table(title="Performance estimates")
-    for name, justify in _COLUMNS:
+def render(estimates: list[Estimate], wide: bool = False) -> list[Table | str]:
+    """Per workload, its table and then the notes of its infeasible rows."""
+    out: list[Table | str] = []
+    for wid in dict.fromkeys(e.workload for e in estimates):
+        rows = [e for e in estimates if e.workload == wid]
+        out += [render_table(rows, wide), *notes(rows)]
+    return out
+
+
+def render_table(estimates: list[Estimate], wide: bool = False) -> Table:
+    """A rich table of one workload's estimates; the last column says ok or points to a note.
+
+    The workload and its target are the title, so the columns are the chip's:
+    the default set fits an 80-column terminal. Numbers never wrap: their
+    columns are as wide as their longest cell, and only the id columns fold
+    when the terminal is narrow. Why a row is infeasible is in `notes`, printed
+    under the table, where it reads as a sentence rather than a column a few
+    characters wide.
+    """
+    columns = [c for c in _COLUMNS if wide or c[0] in COMPACT]
+    first = estimates[0] if estimates else None
+    title = (
+        f"{first.workload} ({first.kind}): target {first.target_tokens_per_s:,.0f} tokens/s"
+        if first is not None
+        else "Performance estimates"
+    )
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    cells = [[cell(e) for _, _, cell in columns] for e in estimates]
+    for i, (name, justify, _) in enumerate(columns):
+        numeric = justify == "right"
+        longest = max((len(row[i]) for row in cells), default=0)
         table.add_column(
             name,
             justify=justify,
-            no_wrap=name in ("workload", "chip", "fabric"),
+            no_wrap=numeric,
             overflow="fold",
+            min_width=longest if numeric else None,
         )
-    for e in estimates:
-        table.add_row(
-            e.workload,
-            e.chip,
-            e.fabric,
-            _fmt(e.cards),
-            _fmt(e.tokens_per_s),
-            _fmt(e.tokens_per_s_per_card, 1),
-            _fmt(e.cards_for_target),
-            _fmt(e.replica_cards),
-            _fmt(e.batch),
-            _fmt(e.tpot_ms, 1),
-            _fmt(e.ttft_ms, 1),
-            _fmt(e.step_time_s, 2),
-            _fmt(e.comm_s, 2),
-            _fmt(e.avg_node_kw, 2),
-            _fmt(e.memory_headroom_gb, 1),
-            e.reason if not e.feasible else (e.reason or "ok"),
-        )
+    table.add_column("note", no_wrap=True)
+    note = 0
+    for e, row in zip(estimates, cells, strict=True):
+        if e.feasible:
+            mark = "ok"
+        else:
+            note += 1
+            mark = f"[{note}]"
+        table.add_row(*row, mark)
     return table
+
+
+def notes(estimates: list[Estimate]) -> list[str]:
+    """'[k] chip, fabric: reason' for each infeasible row, numbered as in `render_table`."""
+    failed = [e for e in estimates if not e.feasible]
+    return [
+        f"[{k}] {e.chip}, {e.fabric}: {e.reason or 'no estimate'}"
+        for k, e in enumerate(failed, start=1)
+    ]

@@ -46,6 +46,7 @@ from tco.perf.hardware import (
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
 from tco.schema.inputs import BYTES_PER_VALUE, required_for_kind
 from tco.schema.rows import ChipRow, ModelRow, SiteRow, WorkloadRow
+from tco.text import plural
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def serve_replica(
         return InferenceResult(
             False,
             f"prefill of {i:,.0f} tokens takes {prefill * 1e3:,.1f} ms "
-            f"on {g} cards, above max_ttft_ms {workload.max_ttft_ms:g}",
+            f"on {plural(g, 'card')}, above max_ttft_ms {workload.max_ttft_ms:,g}",
             replica_cards=g,
         )
 
@@ -176,7 +177,7 @@ def serve_replica(
         return InferenceResult(
             False,
             f"decode step at batch 1 takes {step(1).step_s * 1e3:,.2f} "
-            f"ms on {g} cards, above max_tpot_ms {workload.max_tpot_ms:g}",
+            f"ms on {plural(g, 'card')}, above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
     lo, hi = 1, memory_batch  # step_s rises with b: bisect for the largest b within the limit

@@ -53,6 +53,7 @@ from tco.perf.memory import (
 )
 from tco.schema.inputs import required_for_kind
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
+from tco.text import plural
 
 #: Geometrically spaced target breakpoints of the cuts (more may be added
 #: where T(n) has steps, so the cuts stay below it).
@@ -169,8 +170,8 @@ class TrainingCurve:
             need = self.min_nodes * self.cards_per_node
             return TrainingStep(
                 False,
-                f"model state does not fit in memory on {cards} cards; "
-                f"needs at least {need} cards ({self.min_nodes} nodes)",
+                f"model state does not fit in memory on {plural(cards, 'card')}; "
+                f"needs at least {plural(need, 'card')} ({plural(self.min_nodes, 'node')})",
                 cards,
             )
         return self._step(self.layouts[int(index[0])], int(data[0]), cards)
@@ -289,7 +290,7 @@ class TrainingCurve:
             return NodesForTarget(
                 False,
                 f"throughput saturates at {top:,.0f} tokens/s (from "
-                f"{self.saturation_nodes} nodes; the global batch of "
+                f"{plural(self.saturation_nodes, 'node')}; the global batch of "
                 f"{self.global_batch_tokens:,.0f} tokens limits data parallelism), below the "
                 f"target {target_tokens_per_s:,.0f} tokens/s",
                 None,

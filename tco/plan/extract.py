@@ -30,6 +30,7 @@ from tco.model.options import Option
 from tco.schema.fields import SHARE_BASES
 from tco.schema.inputs import PlanningInputs, usable_chips
 from tco.solve.highs import SolveOutcome, relative_gap
+from tco.text import plural
 
 RECOST_TOLERANCE = 1e-6
 
@@ -190,21 +191,23 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         needed_racks = math.ceil(nodes / o.nodes_per_rack)
         if not _builds_a_clos(d.ports, fabric, bought, links):
             problems.append(
-                f"{o.workload}: {bought} leaf/spine/core switches and {links} links do not "
-                f"connect {d.ports} endpoints (the smallest fabric needs "
+                f"{o.workload}: {bought} leaf/spine/core switches and {plural(links, 'link')} "
+                f"do not connect {plural(d.ports, 'endpoint')} (the smallest fabric needs "
                 f"{clos.leaf_switches}/{clos.spine_switches}/{clos.core_switches} and "
-                f"{clos.links} links)"
+                f"{plural(clos.links, 'link')})"
             )
         if racks < needed_racks:
-            problems.append(f"{o.workload}: {racks} racks bought, {needed_racks} needed")
+            bought_racks = plural(racks, "rack")
+            problems.append(f"{o.workload}: {bought_racks} bought, {needed_racks:,} needed")
         if nodes % o.nodes_per_system:
             problems.append(
-                f"{o.workload}: {nodes} nodes are not whole systems of {o.nodes_per_system}"
+                f"{o.workload}: {plural(nodes, 'node')} are not whole systems of "
+                f"{o.nodes_per_system}"
             )
         if replicas is not None and replicas > o.replicas_per_system * d.systems:
             problems.append(
-                f"{o.workload}: {replicas} replicas of {o.replica_cards} cards do not fit "
-                f"{d.systems} systems of {o.system_cards} cards"
+                f"{o.workload}: {plural(replicas, 'replica')} of {o.replica_cards} cards do "
+                f"not fit {plural(d.systems, 'system')} of {o.system_cards} cards"
             )
         throughput = _true_throughput(o, nodes, replicas or 0)
         if throughput < o.target_tokens_per_s * (1 - 1e-9):
@@ -348,11 +351,13 @@ def _site_checks(inputs: PlanningInputs, pools: list[dict[str, Any]], capex: flo
         )
     racks = sum(p["racks"] for p in pools)
     if site.max_racks is not None and racks > site.max_racks:
-        problems.append(f"{racks} racks exceed the {site.max_racks} available")
+        problems.append(f"{plural(racks, 'rack')} exceed the {site.max_racks:,} available")
     for chip_id, chip in chips.items():
         used = sum(p["cards"] for p in pools if p["option"].chip == chip_id)
         if chip.max_cards is not None and used > chip.max_cards:
-            problems.append(f"{used} {chip_id} cards exceed the supply cap {chip.max_cards}")
+            problems.append(
+                f"{plural(used, f'{chip_id} card')} exceed the supply cap {chip.max_cards:,}"
+            )
     basis, share = site.domestic_share_basis, site.min_domestic_share
     achieved = _domestic_share(inputs, pools, basis)
     if share > 0 and achieved < share * (1 - 1e-9):

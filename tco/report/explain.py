@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from tco.plan.extract import Plan, PoolPlan
 from tco.scenario.alternatives import DIMENSIONS, Alternative
 from tco.schema.inputs import PlanningInputs
+from tco.text import plural
 
 
 def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
@@ -20,14 +21,15 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
     fabric = inputs.fabrics[p.fabric]
     cur = inputs.site.currency
     size = (
-        f"{p.replicas} replicas of {p.replica_cards} cards on {p.nodes} nodes"
+        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')} on "
+        f"{plural(p.nodes, 'node')}"
         if p.replicas is not None
-        else f"{p.nodes} nodes of {chip.cards_per_node}"
+        else f"{plural(p.nodes, 'node')} of {chip.cards_per_node:,}"
     )
     return (
         f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "
         f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
-        f"{p.network.switches} switch{'es' if p.network.switches != 1 else ''}), "
+        f"{plural(p.network.switches, 'switch')}), "
         f"{cooling.technology} cooling (PUE "
         f"{cooling.pue:g}); {p.throughput_tokens_per_s:,.0f} tokens/s for a target of "
         f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
@@ -42,7 +44,7 @@ def _run_clause(p: PoolPlan, cur: str) -> str:
     if p.deadline_days is None or p.run_cost is None or p.dedicated_run_cost is None:
         return "; run cost n/a (no deadline)"
     return (
-        f"; the {p.deadline_days:g}-day run costs {p.run_cost:,.0f} {cur} "
+        f"; the {p.deadline_days:,g}-day run costs {p.run_cost:,.0f} {cur} "
         f"({p.dedicated_run_cost:,.0f} {cur} on a cluster bought for it alone)"
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 from tco.report.explain import pool_sentence
 from tco.scenario.optimize import OptimizeResult
 from tco.schema.inputs import PlanningInputs
+from tco.text import plural
 
 
 def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:
@@ -97,11 +98,12 @@ def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
     lines = [pool_sentence(inputs, p) for p in plan.pools]
     gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
     lines += [
-        f"TCO {plan.tco:,.0f} {cur} discounted over {inputs.site.horizon_years} years "
+        f"TCO {plan.tco:,.0f} {cur} discounted over {plural(inputs.site.horizon_years, 'year')} "
         f"({plan.tco_nominal:,.0f} nominal); capex {plan.capex:,.0f} (incl. migration "
         f"{plan.migration:,.0f}); opex {plan.opex_per_year:,.0f} per year",
         f"IT {plan.it_kw / 1000:,.2f} MW, facility {plan.facility_kw / 1000:,.2f} MW, "
-        f"{plan.racks} racks, {plan.cards:,} cards ({plan.domestic_cards:,} domestic)",
-        f"solver: {plan.status}, gap {gap}, {plan.solve_seconds:.2f} s",
+        f"{plural(plan.racks, 'rack')}, {plural(plan.cards, 'card')} "
+        f"({plan.domestic_cards:,} domestic)",
+        f"solver: {plan.status}, gap {gap}, {plan.solve_seconds:,.2f} s",
     ]
     return lines + [f"warning: {w}" for w in plan.warnings]

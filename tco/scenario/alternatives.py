@@ -174,7 +174,7 @@ def _solve_one(
             reason = f"not proven optimal: the solver stopped at the time limit with gap {shown}"
         return _priced(dimension, forced_id, result.status, result.plan.tco, plan, reason, in_plan)
     if result.status == "no_solution":
-        reason = f"no plan found within the {time_limit_s:g} s time limit"
+        reason = f"no plan found within the {time_limit_s:,g} s time limit"
     elif result.status == "infeasible":
         reason = infeasible_reason(inputs, dimension, forced_id, result.diagnosis)
     else:

@@ -40,7 +40,7 @@ from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
-from tco.text import capped
+from tco.text import capped, plural
 
 
 @dataclass
@@ -128,7 +128,7 @@ class Engine:
             return self._views[within]
         view_options = self._pruned(self.options.options, within)
         started = time.perf_counter()
-        self.progress(f"building the model: {len(view_options):,} options after presolve")
+        self.progress(f"building the model: {plural(len(view_options), 'option')} after presolve")
         m, ctx = build_model(self.inputs, view_options)
         self.timings["build"] += time.perf_counter() - started
         view = _View(PersistentModel(m), ctx, {o.key: o for o in view_options})
@@ -170,7 +170,7 @@ class Engine:
         started = time.perf_counter()
         translate = view.model.translate_seconds
         left = self.budget.left() if limit_s is None else min(limit_s, self.budget.left())
-        self.progress(f"solving: {len(keys):,} options, up to {left:,.0f} s")
+        self.progress(f"solving: {plural(len(keys), 'option')}, up to {left:,.0f} s")
 
         def incumbent(tco_millions: float, gap: float | None) -> None:
             shown = f", gap {gap:.2%}" if gap is not None else ""
@@ -268,8 +268,8 @@ def _out_of_time(budget: Budget) -> SolveOutcome:
         None,
         None,
         0.0,
-        f"the {budget.seconds:g} s time limit was spent before a solve could start "
-        f"({budget.elapsed():.1f} s on reading the inputs, the performance model and "
+        f"the {budget.seconds:,g} s time limit was spent before a solve could start "
+        f"({budget.elapsed():,.1f} s on reading the inputs, the performance model and "
         "the model build)",
     )
 

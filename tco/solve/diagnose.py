@@ -26,7 +26,7 @@ from tco.model.options import OptionSet, build_options
 from tco.model.share import grown
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import solve
-from tco.text import capped
+from tco.text import capped, plural
 
 #: Slack below this share of its limit is solver noise.
 _NOISE = 1e-6
@@ -130,13 +130,15 @@ def _limit_lines(
             )
         elif kind == "racks":
             lines.append(
-                f"rack limit of {site.max_racks} racks is {_fmt(amount)} racks short "
+                f"rack limit of {plural(site.max_racks or 0, 'rack')} is "
+                f"{plural(_fmt(amount), 'rack')} short "
                 "of the cheapest plan that meets every target"
             )
         elif kind == "supply":
             cap = inputs.chips[subject].max_cards
             lines.append(
-                f"supply cap of {cap:,} {subject} cards is {_fmt(amount)} cards short "
+                f"supply cap of {plural(cap or 0, f'{subject} card')} is "
+                f"{plural(_fmt(amount), 'card')} short "
                 "of the cheapest plan that meets every target"
             )
         elif kind == "capex" and site.capex_budget is not None:
@@ -147,9 +149,9 @@ def _limit_lines(
             )
         elif kind == "domestic":
             unit = _SHARE_UNITS[site.domestic_share_basis].format(currency=currency)
+            short = plural(_fmt(amount * ctx.share_scale), unit.removesuffix("s"), unit)
             lines.append(
-                f"minimum domestic share {site.min_domestic_share:.0%} is "
-                f"{_fmt(amount * ctx.share_scale)} {unit} "
+                f"minimum domestic share {site.min_domestic_share:.0%} is {short} "
                 "short in the cheapest plan that meets every target (that much would have "
                 "to move from import to domestic chips)"
             )

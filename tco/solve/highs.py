@@ -207,7 +207,7 @@ def _interrupted(outcome: SolveOutcome | None, seconds: float) -> SolveOutcome:
         outcome,
         status="interrupted",
         termination="interrupted",
-        message=f"interrupted after {seconds:.1f} s; the plan is the solver's incumbent",
+        message=f"interrupted after {seconds:,.1f} s; the plan is the solver's incumbent",
     )
 
 
@@ -234,7 +234,7 @@ def _outcome(results: Any, seconds: float) -> SolveOutcome:
             bound,
             gap,
             seconds,
-            f"solver stopped ({name}) after {seconds:.1f} s",
+            f"solver stopped ({name}) after {seconds:,.1f} s",
         )
     if term == TerminationCondition.interrupted:
         return _interrupted(

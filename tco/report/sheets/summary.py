@@ -27,6 +27,7 @@ from tco.report.cells import (
     plus,
 )
 from tco.report.layout import Layout
+from tco.text import plural
 
 #: Label, value and unit columns; paragraphs span `_TEXT_COLUMNS` columns.
 TABLE = Table(
@@ -126,14 +127,14 @@ def _figures(layout: Layout) -> dict[str, _Figure]:
     t = layout.pool_total_row
     figures = {
         "tco": _Figure(
-            f"TCO, discounted over {years} years",
+            f"TCO, discounted over {plural(years, 'year')}",
             cash.ref("discounted", total),
             plan.tco,
             MONEY,
             cur,
         ),
         "tco_nominal": _Figure(
-            f"TCO, nominal (undiscounted) over {years} years",
+            f"TCO, nominal (undiscounted) over {plural(years, 'year')}",
             cash.ref("total", total),
             plan.tco_nominal,
             MONEY,
