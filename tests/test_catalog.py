@@ -44,6 +44,9 @@ SEED_CHIPS = {
     "h20",
     "a800",
 }
+#: Rows that sell a seed chip in another purchase unit: the 910C in 8-package Atlas 800T
+#: A3 servers next to its CloudMatrix 384 supernode row.
+PURCHASE_VARIANTS = {"ascend-910c-a3"}
 FABRIC_IDS = {"ib-ndr400", "roce-400g", "roce-200g", "spectrum-x", "ascend-roce-200g"}
 COOLING_IDS = {"air", "liquid", "immersion"}
 MODEL_IDS = {
@@ -162,7 +165,7 @@ def test_ids_are_unique(sheet_name: str) -> None:
 
 
 def test_required_ids_present() -> None:
-    assert ids_of("Chips") == SEED_CHIPS
+    assert ids_of("Chips") == SEED_CHIPS | PURCHASE_VARIANTS
     assert ids_of("Fabrics") >= FABRIC_IDS
     assert ids_of("Cooling") == COOLING_IDS
     assert ids_of("Models") == MODEL_IDS
@@ -199,7 +202,7 @@ def test_prices_low_confidence_where_no_published_price() -> None:
             assert row["price_confidence"] == "low", row["chip_id"]
             assert "placeholder" in str(row["source"]), row["chip_id"]
     low = {r["chip_id"] for r in DEFAULT_CATALOG["Chips"] if r["price_confidence"] == "low"}
-    assert low == SEED_CHIPS - PUBLISHED_PRICE
+    assert low == (SEED_CHIPS | PURCHASE_VARIANTS) - PUBLISHED_PRICE
     placeholder_priced = {
         u["row_id"]
         for u in DEFAULT_CATALOG["Uncertainty"]
@@ -211,8 +214,33 @@ def test_prices_low_confidence_where_no_published_price() -> None:
 def test_liquid_only_and_integrated_nic() -> None:
     assert chip("gb200")["cooling_required"] == "liquid"
     assert chip("h100")["cooling_required"] == "any"
-    for chip_id in ("ascend-910b", "ascend-910b3", "ascend-910c"):
+    for chip_id in ("ascend-910b", "ascend-910b3", "ascend-910c", "ascend-910c-a3"):
         assert chip(chip_id)["integrated_nic"] is True
+
+
+def test_rack_scale_parts_are_ordered_as_their_systems() -> None:
+    """GB200 is sold as NVL72 racks, the 910C as CloudMatrix 384 or in A3 servers."""
+    gb200, cm384, a3 = chip("gb200"), chip("ascend-910c"), chip("ascend-910c-a3")
+    assert (gb200["system_cards"], gb200["scaleup_domain"], gb200["cards_per_node"]) == (72, 72, 4)
+    assert (cm384["system_cards"], cm384["scaleup_domain"], cm384["cards_per_node"]) == (
+        384,
+        384,
+        8,
+    )
+    assert a3.get("system_cards") is None and a3["scaleup_domain"] == a3["cards_per_node"] == 8
+
+    # The split keeps each system's published total: NVL72 about $3.6M at these
+    # placeholders, CloudMatrix 384 $8.2M and 559 kW (capacitymedia / SemiAnalysis).
+    def total(c: dict, key_card: str, key_node: str, key_system: str) -> float:
+        nodes = c["system_cards"] // c["cards_per_node"]
+        return c["system_cards"] * c[key_card] + nodes * c[key_node] + c[key_system]
+
+    assert total(cm384, "card_price", "node_price", "system_price") == pytest.approx(8.208e6)
+    assert total(cm384, "tdp_w", "node_power_w", "system_power_w") == pytest.approx(559e3, rel=0.01)
+    assert total(gb200, "tdp_w", "node_power_w", "system_power_w") == pytest.approx(120e3, rel=0.01)
+    for c in DEFAULT_CATALOG["Chips"]:
+        system = c.get("system_cards") or c["cards_per_node"]
+        assert c["scaleup_domain"] <= system, c["chip_id"]
     ascend = next(f for f in DEFAULT_CATALOG["Fabrics"] if f["fabric_id"] == "ascend-roce-200g")
     assert ascend["nic_price"] == 0 and ascend["nic_power_w"] == 0
     assert ascend["origin"] == "domestic"

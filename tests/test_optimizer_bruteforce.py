@@ -76,9 +76,18 @@ def chip_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
     )
     rows = [h100, ascend]
     if draw(st.booleans()):
+        # x3 may be sold in systems of several servers (NVL72- or CloudMatrix-like): a
+        # scale-up domain across them and a price and power of the system's own.
+        per_node = draw(st.sampled_from([4, 8]))
+        servers = draw(st.sampled_from([1, 1, 2, 4]))
         rows.append(
             dict(
                 CHIP,
+                cards_per_node=per_node,
+                scaleup_domain=per_node * servers,
+                system_cards=per_node * servers if servers > 1 else None,
+                system_price=draw(_money(0, 200_000)) if servers > 1 else 0.0,
+                system_power_w=float(draw(st.integers(0, 3_000))) if servers > 1 else 0.0,
                 chip_id="x3",
                 name="X3",
                 origin=draw(st.sampled_from(["import", "domestic"])),
@@ -86,7 +95,6 @@ def chip_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
                 fp8_tflops=None,
                 memory_gb=float(draw(st.sampled_from([48, 64, 96, 141]))),
                 memory_bw_gbs=float(draw(st.integers(1000, 5000))),
-                cards_per_node=draw(st.sampled_from([4, 8])),
                 tdp_w=float(draw(st.integers(300, 1000))),
                 card_price=draw(_money(5_000, 40_000)),
                 node_price=draw(_money(15_000, 70_000)),
@@ -333,6 +341,9 @@ def compare(inputs: PlanningInputs) -> None:
         assert_plan_priced_right(inputs, result)
         if prune:
             COUNTS.update(f"{p.network.tiers}-tier" for p in result.plan.pools)
+            COUNTS["in multi-server systems"] += sum(
+                p.system_cards > inputs.chips[p.chip].cards_per_node for p in result.plan.pools
+            )
     COUNTS["feasible" if best is not None else "infeasible"] += 1
 
 
@@ -342,7 +353,8 @@ def test_milp_matches_brute_force() -> None:
     print(
         f"\nbrute force compared {COUNTS['feasible'] + COUNTS['infeasible']} instances: "
         f"{COUNTS['feasible']} feasible, {COUNTS['infeasible']} infeasible; optimal pools "
-        f"on 1/2/3-tier fabrics: {COUNTS['1-tier']}/{COUNTS['2-tier']}/{COUNTS['3-tier']}"
+        f"on 1/2/3-tier fabrics: {COUNTS['1-tier']}/{COUNTS['2-tier']}/{COUNTS['3-tier']}, "
+        f"{COUNTS['in multi-server systems']} in systems of several servers"
     )
     assert COUNTS["feasible"] >= 10
     assert COUNTS["infeasible"] >= 3

@@ -59,7 +59,7 @@ def test_cli_template_matches_committed_template(tmp_path: Path) -> None:
     assert _validations(out) == _validations(ROOT / TEMPLATE_PATH)
     check = runner.invoke(app, ["validate", str(out)])
     assert check.exit_code == 0, check.output
-    assert "24 Chips" in check.output
+    assert "25 Chips" in check.output
 
 
 def test_docs_match_the_field_table() -> None:

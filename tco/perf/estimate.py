@@ -11,6 +11,7 @@ from rich import box
 from rich.console import JustifyMethod
 from rich.table import Table
 
+from tco.perf.hardware import replicas_per_system, system_cards, whole_system_nodes
 from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
@@ -24,9 +25,10 @@ from tco.text import plural
 class Estimate:
     """One (workload, chip, fabric) evaluation; None where a field does not apply.
 
-    Training: tokens_per_s at `cards` (= cards_for_target unless cards were
-    given); replica_cards = tensor x pipeline. Inference: output tokens/s of
-    cards // replica_cards replicas. memory_headroom_gb is usable memory per
+    cards_for_target is in whole systems (`Chips.system_cards`), as a pool is
+    bought. Training: tokens_per_s at `cards` (= cards_for_target unless cards
+    were given); replica_cards = tensor x pipeline. Inference: output tokens/s
+    of the replicas `cards` hold, none spanning two systems. memory_headroom_gb is usable memory per
     card left after the model state (and, for inference, the KV cache).
     """
 
@@ -198,7 +200,9 @@ def _training(
     if not curve.feasible:
         return Estimate(feasible=False, reason=curve.reason, **base)
     need = curve.nodes_for(target)
-    cards_for_target = None if need.nodes is None else need.nodes * chip.cards_per_node
+    cards_for_target = (
+        None if need.nodes is None else whole_system_nodes(chip, need.nodes) * chip.cards_per_node
+    )
     at_cards = cards or cards_for_target or curve.saturation_nodes * chip.cards_per_node
     step: TrainingStep = curve.step_at_cards(at_cards)
     reason = need.reason or step.reason
@@ -246,9 +250,12 @@ def _inference(
     if not result.feasible or result.replica_cards is None:
         return Estimate(feasible=False, reason=result.reason, **base)
     g = result.replica_cards
-    cards_for_target = math.ceil(target / result.tokens_per_s) * g
+    # Whole systems, each holding whole replicas (a replica never spans two).
+    per_system = replicas_per_system(chip, g)
+    systems = math.ceil(math.ceil(target / result.tokens_per_s - 1e-9) / per_system)
+    cards_for_target = systems * system_cards(chip)
     at_cards = cards or cards_for_target
-    replicas = at_cards // g
+    replicas = at_cards // system_cards(chip) * per_system + at_cards % system_cards(chip) // g
     reason = ""
     if replicas == 0:
         reason = f"{plural(at_cards, 'card')} are fewer than one {g:,}-card replica"

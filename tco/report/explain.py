@@ -20,11 +20,13 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
     cooling = inputs.coolings[p.cooling]
     fabric = inputs.fabrics[p.fabric]
     cur = inputs.site.currency
+    nodes = f"{plural(p.nodes, 'node')} of {chip.cards_per_node:,}"
+    if p.system_cards > chip.cards_per_node:  # ordered as systems of several servers
+        nodes = f"{plural(p.systems, 'system')} of {p.system_cards:,} = {nodes}"
     size = (
-        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')} on "
-        f"{plural(p.nodes, 'node')}"
+        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')} on {nodes}"
         if p.replicas is not None
-        else f"{plural(p.nodes, 'node')} of {chip.cards_per_node:,}"
+        else nodes
     )
     return (
         f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "

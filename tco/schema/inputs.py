@@ -573,8 +573,8 @@ def _check_workloads(
         if weights_gb > best_gb:
             check.add(
                 f"model {w.model_id} needs {weights_gb:,.0f} GB of weights at "
-                f"{w.precision}, more than any allowed chip's scale-up group in one system holds "
-                f"({best_gb:,.0f} GB)",
+                f"{w.precision}, more than any allowed chip's replica can hold ({best_gb:,.0f} GB; "
+                "a replica spans at most min(scaleup_domain, system_cards) cards)",
                 table,
                 row,
                 "model_id",
