@@ -140,7 +140,7 @@ class PerformanceCache:
 
     The key is the workload, model, chip and Site rows without their money
     fields, plus, for training, the scale-out bandwidth per card: inference
-    does not depend on the fabric (a replica lives inside one node), and
+    does not depend on the fabric (a replica lives inside one system, on its scale-up link), and
     training sees a fabric only through `fabric_bytes_per_s_per_card` (a test
     guards that), so fabrics that differ in price or radix share one
     evaluation. Entries are shared by every cache of the process, so a
