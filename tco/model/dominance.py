@@ -11,8 +11,8 @@ footprint entry; removing B then cannot change the optimum. Cards count as
 share, "worse when fewer" if it is domestic under a domestic share, and must
 be equal when both hold.
 
-Domestic pools under a share may grow past their smallest size
-(`tco.model.share`). Within such a group A dominates B only at every size: A
+Pools under a share may grow past their smallest size (`tco.model.share`).
+Within such a group A dominates B only at every size: A
 can take every size B can (same chip, so the same cards, nodes and share
 amount at each size) and is no worse on every footprint entry at each of
 them. A plan using B at some size is then matched by the same plan using A at
@@ -118,6 +118,10 @@ def prune_dominated(
     forced to any id (a dominator on another fabric would be gone then).
     """
     share = inputs.site.min_domestic_share
+    if inputs.site.domestic_share_includes_network and "fabric" not in within:
+        # The fabric's origin and network purchase enter the share: only options on
+        # the same fabric have the same share amounts at every size.
+        within = (*within, "fabric")
     if prints is None:
         prints = {o.key: footprint(inputs, o) for o in options}
     if profiles is None:
@@ -132,7 +136,7 @@ def prune_dominated(
         domestic = chip.origin == "domestic"
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
         fewer_hurt = share > 0 and domestic
-        if fewer_hurt and any(_may_grow(o) for o in group):
+        if share > 0 and any(_may_grow(o) for o in group):
             survivors.update(_undominated_at_every_size(group, [profiles.of(o) for o in group]))
             continue
         for i, b in enumerate(group):

@@ -13,7 +13,8 @@ import pyomo.environ as pyo
 
 from tco.model.context import ModelContext
 from tco.model.options import Option, smallest_size
-from tco.model.share import is_domestic
+from tco.model.share import Parts
+from tco.model.share import parts as share_parts
 from tco.model.share import weights as share_weights
 
 
@@ -78,45 +79,38 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     """domestic W (+ slack) >= min_domestic_share x all W, W on the Site's basis.
 
-    W = w_card x cards + w_node x nodes (`tco.model.share.weights`), divided by
-    the largest per-card weight so the row's coefficients stay near 1 whatever
-    the basis' unit (cards, TFLOPS or currency). The elastic slack is in those
-    scaled units; `tco.solve.diagnose` converts it back.
+    W = w_card x cards + w_node x nodes per pool, split into its domestic and import
+    parts (`tco.model.share.parts`: the chip's origin, and the fabric's for the
+    network when the Site counts it), divided by the largest per-card weight so the
+    row's coefficients stay near 1 whatever the basis' unit (cards, TFLOPS or
+    currency). The elastic slack is in those scaled units; `tco.solve.diagnose`
+    converts it back.
     """
     inputs, options = ctx.inputs, ctx.options
     share = inputs.site.min_domestic_share
     chips = {o.chip for o in options}
     ctx.share_scale = max((share_weights(inputs, c)[0] for c in chips), default=1.0) or 1.0
+    split = {o.key: share_parts(inputs, o) for o in options}
 
     def least(o: Option) -> float:
         nodes, cards, _ = smallest_size(o)
-        return float(_scaled(ctx, o, cards, nodes))
+        return float(split[o.key].total(cards, nodes)) / ctx.share_scale
 
     smallest = sum(
         min((least(o) for o in options if o.workload == w), default=0.0) for w in inputs.workloads
     )
     slack = _slack(m, ctx, "domestic", max(1.0 / ctx.share_scale, share * smallest))
 
-    def amount(k: Any) -> Any:
-        o = ctx.option(k)
-        return _scaled(ctx, o, m.e_cards[k].expr, m.v_nodes[k])
-
     def domestic_share_constraint(m: pyo.ConcreteModel) -> Any:
-        """sum_domestic W + slack >= share x sum_all W [scaled share units]."""
-        domestic = sum(amount(o.key) for o in options if is_domestic(inputs, o))
-        every = sum(amount(o.key) for o in options)
+        """sum domestic W + slack >= share x sum all W [scaled share units]."""
+        domestic = sum(_scaled(ctx, split[o.key], m, o.key, domestic=True) for o in options)
+        every = sum(_scaled(ctx, split[o.key], m, o.key, domestic=False) for o in options)
         return domestic + slack >= share * every
 
     m.domestic_share_constraint = pyo.Constraint(rule=domestic_share_constraint)
-    domestic_options = [o for o in options if is_domestic(inputs, o)]
-    if ctx.elastic or not domestic_options:
-        # Elastic: the share may fall short. No domestic option: the share row alone
-        # is infeasible already (every pool holds cards).
-        return
-    domestic_stacks = sorted({inputs.chips[o.chip].software_stack for o in domestic_options})
 
     def some_domestic_pool_constraint(m: pyo.ConcreteModel) -> Any:
-        """sum of use over domestic options >= 1: a share > 0 needs a domestic pool.
+        """sum of use over options with a domestic amount >= 1: a share > 0 needs one.
 
         Every pool holds cards, so the total is positive and the domestic amount
         must be too. Implied at integer points; in the LP relaxation it makes
@@ -124,18 +118,35 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         """
         return sum(m.v_use[o.key] for o in domestic_options) >= 1
 
+    # Options holding any domestic amount: a domestic chip, or a domestic fabric whose
+    # network the share counts.
+    domestic_options = [
+        o for o in options if split[o.key].domestic_per_card or split[o.key].domestic_per_node
+    ]
+    if ctx.elastic or not domestic_options:
+        # Elastic: the share may fall short. No domestic option: the share row alone
+        # is infeasible already (every pool holds cards).
+        return
+    m.some_domestic_pool_constraint = pyo.Constraint(rule=some_domestic_pool_constraint)
+    domestic_stacks = sorted({inputs.chips[o.chip].software_stack for o in domestic_options})
+
     def some_domestic_stack_constraint(m: pyo.ConcreteModel) -> Any:
-        """sum of stack over stacks with domestic chips >= 1: its migration is paid."""
+        """sum of stack over the stacks of those options >= 1: its migration is paid."""
         return sum(m.v_stack[s] for s in domestic_stacks) >= 1
 
-    m.some_domestic_pool_constraint = pyo.Constraint(rule=some_domestic_pool_constraint)
     m.some_domestic_stack_constraint = pyo.Constraint(rule=some_domestic_stack_constraint)
 
 
-def _scaled(ctx: ModelContext, o: Option, cards: Any, nodes: Any) -> Any:
-    """Option o's share amount for (cards, nodes), over the model's share scale."""
-    per_card, per_node = share_weights(ctx.inputs, o.chip)
-    amount = per_card / ctx.share_scale * cards
+def _scaled(ctx: ModelContext, part: Parts, m: pyo.ConcreteModel, k: Any, domestic: bool) -> Any:
+    """Option k's domestic (or whole) share amount, over the model's share scale."""
+    if domestic:
+        per_card, per_node = part.domestic_per_card, part.domestic_per_node
+    else:
+        per_card = part.domestic_per_card + part.import_per_card
+        per_node = part.domestic_per_node + part.import_per_node
+    amount = 0.0
+    if per_card:
+        amount += per_card / ctx.share_scale * m.e_cards[k].expr
     if per_node:
-        amount += per_node / ctx.share_scale * nodes
+        amount += per_node / ctx.share_scale * m.v_nodes[k]
     return amount

@@ -1,46 +1,48 @@
-"""The minimum domestic share on its basis, and how far domestic pools may grow to meet it.
+"""The minimum domestic share on its basis, and how far pools may grow to meet it.
 
-Basis. A pool's amount is W = w_card x cards + w_node x nodes on
-`Site.domestic_share_basis` (`tco.costs.registry.share_amount`: cards,
-compute = cards x bf16_tflops, spend = card and host purchase). The share
-s = `min_domestic_share` asks sum_domestic W >= s x sum_all W, a linear row
-without products.
+Basis. A pool's amount on `Site.domestic_share_basis` is linear in its cards
+and nodes (`tco.costs.registry.share_amount`: cards, compute = cards x
+bf16_tflops, spend = card, host and system purchase), and domestic when its
+chip is. With `domestic_share_includes_network` (spend basis only) a pool's
+network purchase counts too, domestic when its fabric is: the NICs, switches,
+optics and cables of its smallest size per node, times its nodes
+(`network_per_node`), so it stays linear and spare switches buy no share. So a
+pool's domestic amount D_o and import amount I_o are linear in (cards, nodes)
+(`Parts`), and the share s = `min_domestic_share` asks sum D >= s x sum (D + I),
+a linear row without products.
 
-Spare capacity. Every cost and resource grows with a pool's size, so an
-optimal plan holds each pool at its smallest size meeting the target, with one
-exception: more domestic amount helps the share. Domestic pools may therefore
-hold more cards than their target needs (more nodes for training, more
-replicas for inference), inside the single MILP. How many more is bounded as
-follows; the bound is valid, i.e. some optimal plan respects it.
+Spare capacity. Write f_o = (1 - s) x D_o - s x I_o; the share holds iff
+F = sum over pools f_o >= 0. Every cost and resource grows with a pool's size,
+so an optimal plan holds each pool at its smallest size meeting the target,
+except where more size raises F. Pools are ordered in whole systems, so a
+growth step is one system (nodes for training, a system freed of replicas for
+inference), and f grows by the same delta_o = (1 - s) x D_step - s x I_step at
+every step: f_o is linear in the number of steps. How far a pool may grow is
+bounded as follows; the bound is valid, i.e. some optimal plan respects it.
 
-Take an optimal plan. (1) Shrink every import pool to its smallest size: no
-cost or limit gets worse and the share only gets easier. (2) While some
-domestic pool j is above its smallest size and removing one growth step of it
-(one system: pools are bought in whole systems, for training, and for
-inference a system freed of replicas, replicas moved into the other systems
-first) keeps D >= N, remove it; again nothing gets worse.
-Here D is the domestic amount and N = s / (1 - s) x I the domestic amount the
-import amount I requires. When this stops, every pool j still above its
-smallest size has D - delta_j < N, delta_j <= the amount of one step with its
-nodes. Pool j serves its workload w, so w holds no import pool and
-I <= I_max(w) = sum over the other workloads of their largest import option's
-amount at its smallest size. So pool j's own amount is at most
+Take an optimal plan. (1) Shrink every pool with delta_o <= 0 to its smallest
+size: no cost or limit gets worse and F does not fall. (2) While some pool j
+above its smallest size has F - delta_j >= 0, take one step off it; again
+nothing gets worse. When this stops, every pool j above its smallest size has
+F < delta_j, and every other pool k is at its smallest size or above it with
+delta_k > 0, so f_k >= f_k(smallest) >= m(w_k), m(w) the least f at its
+smallest size over workload w's options. Pool j serves its workload w, so
 
-    W_j <= N_max(w) + delta_j - D_others,   N_max(w) = s / (1 - s) x I_max(w),
+    f_j(smallest) + steps_j x delta_j = f_j < delta_j - sum_{w' != w} m(w'),
 
-D_others the least amount the other workloads must hold domestically (those
-whose every option is domestic, at their cheapest smallest size). With
-W_j >= (w_card + w_node / cards_per_node) x cards_j (w_node including the
-node's share of its system), that bounds cards_j, and whole systems of it.
-It is also capped by what the pool may physically be: a 3-tier fabric, the
-chip's supply cap, the power budget at the node's peak kW x PUE, and the
-racks. The reduced plan is optimal and inside these bounds, so the MILP over
-the grown options keeps the optimum. The bound depends on no price, so it
-holds for every scenario of the same specs; it is computed over every option,
-so it holds for every forced chip, fabric or cooling too.
+which bounds steps_j. It is also capped by what the pool may physically be: a
+3-tier fabric, the chip's supply cap, the power budget at the node's peak kW x
+PUE, and the racks. The reduced plan is optimal and inside these bounds, so the
+MILP over the grown options keeps the optimum. The bound is computed over every
+option, so it holds for every forced chip, fabric or cooling; on the cards and
+compute bases it depends on no price.
 
-Without a share strictly between 0 and 1 no pool grows: a share of 0 asks
-nothing, a share of 1 forbids import cards altogether.
+Without the network, a domestic pool has delta = (1 - s) x W_step > 0, an
+import pool delta < 0, and m(w) is -s x the largest import option's amount of w
+if it has one, else (1 - s) x its least domestic amount: the bound reads
+W_j <= s / (1 - s) x I_max(w) + W_step - D_others. Without a share strictly
+between 0 and 1 no pool grows: a share of 0 asks nothing, a share of 1 forbids
+import amounts altogether.
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from tco.costs import registry
-from tco.costs.clos import tier_capacity
-from tco.model.options import Option, OptionSet, smallest_size
+from tco.costs.clos import size_clos, tier_capacity
+from tco.model.options import Option, OptionKey, OptionSet, smallest_size
 from tco.perf.hardware import nodes_per_system
 from tco.schema.inputs import PlanningInputs
 
@@ -62,7 +66,7 @@ def spare_capacity_helps(inputs: PlanningInputs) -> bool:
 
 
 def weights(inputs: PlanningInputs, chip_id: str) -> tuple[float, float]:
-    """(per card, per node) amount of a chip's pools on the Site's share basis.
+    """(per card, per node) amount of a chip's cards and hosts on the Site's share basis.
 
     A node carries its share of its system (systems = nodes / nodes_per_system).
     """
@@ -73,25 +77,72 @@ def weights(inputs: PlanningInputs, chip_id: str) -> tuple[float, float]:
     )
 
 
-def amount(inputs: PlanningInputs, chip_id: str, cards: float, nodes: float) -> float:
-    """A pool's amount on the share basis [cards, TFLOPS or currency]."""
-    per_card, per_node = weights(inputs, chip_id)
-    return per_card * cards + per_node * nodes
+def network_per_node(inputs: PlanningInputs, o: Option) -> float:
+    """Network purchase per node of option o [currency/node], when the share counts it.
+
+    The network-category lines of the registry (NICs, switches, optics, cables) at
+    the option's smallest size, with its smallest Clos, over its nodes: exact at that
+    size, pro rata beyond it. Zero unless `domestic_share_includes_network`.
+    """
+    if not inputs.site.domestic_share_includes_network:
+        return 0.0
+    nodes, _, _ = smallest_size(o)
+    if nodes <= 0:
+        return 0.0
+    fabric = inputs.fabrics[o.fabric]
+    clos = size_clos(nodes * o.nics_per_node, fabric.switch_radix, fabric.oversubscription)
+    counts = registry.PoolQuantities(
+        cards=0,
+        nodes=0,
+        systems=0,
+        nics=nodes * o.nic_cards_per_node,
+        leaf_switches=clos.leaf_switches,
+        spine_switches=clos.spine_switches,
+        core_switches=clos.core_switches,
+        links=clos.links,
+        racks=0,
+    )
+    lookup = registry.row_lookup(
+        inputs.chips[o.chip], fabric, inputs.coolings[o.cooling], inputs.site
+    )
+    cost = registry.price_pool(counts, lookup)
+    spend = sum(float(p.extended) for p in cost.lines if p.line.category == "network")
+    return spend / nodes
 
 
-def is_domestic(inputs: PlanningInputs, o: Option) -> bool:
-    return inputs.chips[o.chip].origin == "domestic"
+@dataclass(frozen=True)
+class Parts:
+    """A pool's domestic and import amounts per card and per node on the share basis."""
+
+    domestic_per_card: float
+    domestic_per_node: float
+    import_per_card: float
+    import_per_node: float
+
+    def domestic(self, cards: Any, nodes: Any) -> Any:
+        return self.domestic_per_card * cards + self.domestic_per_node * nodes
+
+    def total(self, cards: Any, nodes: Any) -> Any:
+        per_card = self.domestic_per_card + self.import_per_card
+        per_node = self.domestic_per_node + self.import_per_node
+        return per_card * cards + per_node * nodes
 
 
-def _smallest_amount(inputs: PlanningInputs, o: Option) -> float:
-    nodes, cards, _ = smallest_size(o)
-    return amount(inputs, o.chip, cards, nodes)
-
-
-def _step(o: Option) -> tuple[int, int]:
-    """(cards, nodes) one growth step adds at most: a system, for a node count or a replica
-    (pools are bought in whole systems, and a replica never spans two)."""
-    return o.system_cards, o.nodes_per_system
+def parts(inputs: PlanningInputs, o: Option) -> Parts:
+    """Option o's amounts: its cards and hosts by the chip's origin, its network (when
+    counted) by the fabric's."""
+    per_card, per_node = weights(inputs, o.chip)
+    network = network_per_node(inputs, o)
+    chip_domestic = inputs.chips[o.chip].origin == "domestic"
+    fabric_domestic = inputs.fabrics[o.fabric].origin == "domestic"
+    return Parts(
+        domestic_per_card=per_card if chip_domestic else 0.0,
+        domestic_per_node=(per_node if chip_domestic else 0.0)
+        + (network if fabric_domestic else 0.0),
+        import_per_card=0.0 if chip_domestic else per_card,
+        import_per_node=(0.0 if chip_domestic else per_node)
+        + (0.0 if fabric_domestic else network),
+    )
 
 
 def grown(inputs: PlanningInputs, options: OptionSet) -> OptionSet:
@@ -100,65 +151,60 @@ def grown(inputs: PlanningInputs, options: OptionSet) -> OptionSet:
 
 
 def grow(inputs: PlanningInputs, options: Iterable[Option]) -> list[Option]:
-    """The options with domestic pools allowed to grow as far as the module docstring proves.
+    """The options with pools allowed to grow as far as the module docstring proves.
 
-    Import options and every option without a share keep their smallest size as
-    their largest; only `max_nodes` and `max_replicas` change. An elastic option
-    that cannot reach its target keeps the largest size it was built with, and
-    only options that reach it count in the bound.
+    Options with delta <= 0 (import pools, without the network) and every option
+    without a share keep their smallest size as their largest; only `max_nodes` and
+    `max_replicas` change. An elastic option that cannot reach its target keeps the
+    largest size it was built with, and only options that reach it count in the bound.
     """
     options = list(options)
     if not spare_capacity_helps(inputs):
         return options
     share = inputs.site.min_domestic_share
-    by_workload: dict[str, list[Option]] = {}
+    shares: dict[OptionKey, tuple[float, float]] = {}
+    least: dict[str, float] = {}
     for o in options:
-        if not o.short:
-            by_workload.setdefault(o.workload, []).append(o)
-    import_max = {
-        w: max(
-            (_smallest_amount(inputs, o) for o in group if not is_domestic(inputs, o)),
-            default=0.0,
-        )
-        for w, group in by_workload.items()
-    }
-    domestic_only = {
-        w: min(_smallest_amount(inputs, o) for o in group)
-        for w, group in by_workload.items()
-        if all(is_domestic(inputs, o) for o in group)
-    }
-    ratio = share / (1.0 - share)
+        if o.short:
+            continue
+        nodes, cards, _ = smallest_size(o)
+        part = parts(inputs, o)
+        small = _f(part, share, cards, nodes)
+        shares[o.key] = (small, _f(part, share, o.system_cards, o.nodes_per_system))
+        least[o.workload] = min(least.get(o.workload, small), small)
+    total_least = sum(least.values())
 
-    def room(w: str) -> float:
-        """N_max - D_others for a domestic pool of w (w itself then holds no import)."""
-        others_import = sum(v for x, v in import_max.items() if x != w)
-        others_domestic = sum(v for x, v in domestic_only.items() if x != w)
-        return ratio * others_import - others_domestic
+    def room(o: Option) -> int | None:
+        """Most steps option o may grow (None: it never grows)."""
+        small, delta = shares[o.key]
+        if delta <= 0:
+            return None
+        others = total_least - least[o.workload]
+        return math.floor((delta - others - small) / delta + 1e-9)
 
-    return [
-        _grown(inputs, o, room(o.workload)) if is_domestic(inputs, o) and not o.short else o
-        for o in options
-    ]
+    out = []
+    for o in options:
+        steps = None if o.short else room(o)
+        out.append(o if steps is None or steps <= 0 else _grown(inputs, o, steps))
+    return out
 
 
-def _grown(inputs: PlanningInputs, o: Option, room: float) -> Option:
-    """Option o with room for `room` + one step of share amount of its own (see module)."""
-    per_card, per_node = weights(inputs, o.chip)
-    step_cards, step_nodes = _step(o)
-    own = room + per_card * step_cards + per_node * step_nodes
-    per_card_at_least = per_card + per_node / o.cards_per_node
-    if per_card_at_least <= 0:
+def _f(part: Parts, share: float, cards: float, nodes: float) -> float:
+    """f = (1 - s) x domestic - s x import amount of (cards, nodes)."""
+    domestic = part.domestic(cards, nodes)
+    return float((1.0 - share) * domestic - share * (part.total(cards, nodes) - domestic))
+
+
+def _grown(inputs: PlanningInputs, o: Option, steps: int) -> Option:
+    """Option o allowed `steps` systems beyond its smallest size, within physical limits."""
+    nodes, _, replicas = smallest_size(o)
+    physical = _physical_cards(inputs, o) // o.system_cards * o.nodes_per_system
+    max_nodes = min(nodes + steps * o.nodes_per_system, max(nodes, physical))
+    if max_nodes <= nodes:
         return o
-    cards = math.floor(own / per_card_at_least + 1e-9)
-    cards = min(cards, _physical_cards(inputs, o))
-    nodes, smallest_cards, replicas = smallest_size(o)
-    if cards <= smallest_cards:
-        return o
-    systems = cards // o.system_cards
-    max_nodes = max(nodes, systems * o.nodes_per_system)
     if replicas is None:
         return dataclasses.replace(o, max_nodes=max_nodes)
-    max_replicas = max(replicas, systems * o.replicas_per_system)
+    max_replicas = max(replicas, o.systems(max_nodes) * o.replicas_per_system)
     return dataclasses.replace(o, max_nodes=max_nodes, max_replicas=max_replicas)
 
 

@@ -27,6 +27,7 @@ from tco.model.build import Decisions
 from tco.model.context import MONEY_SCALE
 from tco.model.network import FabricDecision
 from tco.model.options import Option
+from tco.model.share import network_per_node
 from tco.schema.fields import SHARE_BASES
 from tco.schema.inputs import PlanningInputs, usable_chips
 from tco.solve.highs import SolveOutcome, relative_gap
@@ -368,19 +369,22 @@ def _site_checks(inputs: PlanningInputs, pools: list[dict[str, Any]], capex: flo
 
 
 def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: str) -> float:
-    """Domestic amount over all on `basis` (`registry.share_amount`); 0 for an empty plan."""
-    chips = inputs.chips
-    amounts = [
-        (
-            chips[p["option"].chip].origin == "domestic",
-            float(
-                registry.share_amount(
-                    basis, chips[p["option"].chip], p["cards"], p["nodes"], p["systems"]
-                )
-            ),
-        )
-        for p in pools
-    ]
+    """Domestic amount over all on `basis` (`registry.share_amount`); 0 for an empty plan.
+
+    On the spend basis the network counts too when the Site asks for it, domestic by
+    the fabric's origin (`tco.model.share.network_per_node`).
+    """
+    chips, fabrics = inputs.chips, inputs.fabrics
+    with_network = basis == "spend" and inputs.site.domestic_share_includes_network
+    amounts = []
+    for p in pools:
+        o: Option = p["option"]
+        chip = chips[o.chip]
+        own = float(registry.share_amount(basis, chip, p["cards"], p["nodes"], p["systems"]))
+        amounts.append((chip.origin == "domestic", own))
+        if with_network:
+            network = network_per_node(inputs, o) * p["nodes"]
+            amounts.append((fabrics[o.fabric].origin == "domestic", network))
     total = sum(a for _, a in amounts)
     return sum(a for domestic, a in amounts if domestic) / total if total else 0.0
 

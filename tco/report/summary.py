@@ -40,9 +40,9 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         "interrupted": result.status == "interrupted",
     }
     if result.status == "no_solution":
-        out["diagnosis"].append(
-            "the solver stopped on its time limit before finding any plan; raise --time-limit"
-        )
+        outcome = result.outcome
+        why = outcome.message if outcome and outcome.message else "the solver stopped"
+        out["diagnosis"].append(f"{why}, without a feasible plan; raise --time-limit")
     if plan is None:
         out["warnings"] = list(inputs.warnings)  # a plan's warnings start with these
         return out

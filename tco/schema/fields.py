@@ -639,9 +639,19 @@ SITE = Sheet(
             "enum",
             "-",
             "What the domestic share counts: compute (cards x bf16_tflops), as Chinese "
-            "procurement rules are usually read; cards; spend (card and host purchase)",
+            "procurement rules are usually read; cards; spend (card, host and system purchase)",
             choices=SHARE_BASES,
             default="compute",
+            required=False,
+        ),
+        Field(
+            "domestic_share_includes_network",
+            "bool",
+            "yes|no",
+            "On the spend basis, count the scale-out network too (NICs, switches, optics, "
+            "cables), domestic when the fabric's origin is: each pool's network purchase at "
+            "its smallest size, pro rata per node beyond it",
+            default=False,
             required=False,
         ),
         Field(

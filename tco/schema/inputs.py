@@ -225,6 +225,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
     )
     if site is None:  # the Site issues are in; without its currency nothing converts
         raise InputError(check.issues)
+    _check_site(check, site_table, site)
     typed, conversion, warnings = _in_site_currency(check, raw, typed, site, site_table)
     if check.issues:
         raise InputError(check.issues)
@@ -420,6 +421,30 @@ def _site(check: _Checker, table: RawTable) -> SiteRow | None:
             message = f"key {key!r} is required (add a row with key {key!r} and its value)"
         check.issues.append(InputIssue(message, SITE.name, row, "B" if row else None, key))
     return None if bad else model
+
+
+def _check_site(check: _Checker, table: RawTable, site: SiteRow) -> None:
+    """Site keys that only mean something together."""
+    if site.domestic_share_includes_network and site.domestic_share_basis != "spend":
+        row = next(
+            (
+                r.row
+                for r in table.rows
+                if str(r.values.get("key", "")).strip() == "domestic_share_includes_network"
+            ),
+            None,
+        )
+        check.issues.append(
+            InputIssue(
+                f"applies to the spend basis only: a network has no cards or compute "
+                f"(domestic_share_basis is {site.domestic_share_basis}; set it to spend or "
+                "this key to no)",
+                SITE.name,
+                row,
+                "B" if row else None,
+                "domestic_share_includes_network",
+            )
+        )
 
 
 def _check_references(

@@ -353,7 +353,12 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
 
     domestic_share_basis: Literal["cards", "compute", "spend"] = "compute"
     """What the domestic share counts: compute (cards x bf16_tflops), as Chinese procurement
-    rules are usually read; cards; spend (card and host purchase)."""
+    rules are usually read; cards; spend (card, host and system purchase)."""
+
+    domestic_share_includes_network: bool = False
+    """On the spend basis, count the scale-out network too (NICs, switches, optics, cables),
+    domestic when the fabric's origin is: each pool's network purchase at its smallest size,
+    pro rata per node beyond it."""
 
     region: Literal["cn", "global"] = "cn"
     """Where the site is: cn (China: chips of export_class restricted-cn are unavailable) or

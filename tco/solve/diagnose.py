@@ -162,7 +162,7 @@ def _limit_lines(
 _SHARE_UNITS = {
     "cards": "domestic cards",
     "compute": "TFLOPS of domestic BF16 compute",
-    "spend": "{currency} of domestic card and host spend",
+    "spend": "{currency} of domestic card, host and system spend",
 }
 
 

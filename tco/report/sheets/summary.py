@@ -94,7 +94,10 @@ def write(sheet: Sheet, layout: Layout) -> None:
     for name, achieved in plan.domestic_share.items():
         r += 1
         asked = f", at least {inputs.site.min_domestic_share:.0%} asked" if name == basis else ""
-        sheet.put(r, "label", f"Domestic share of {_SHARE_LABELS[name]}")
+        label = _SHARE_LABELS[name]
+        if name == "spend" and layout.inputs.site.domestic_share_includes_network:
+            label += " and network"
+        sheet.put(r, "label", f"Domestic share of {label}")
         sheet.put(r, "value", achieved, PERCENT)
         sheet.put(r, "unit", f"fraction{asked}")
     r = _runners_up(sheet, layout, r + 2)
@@ -212,7 +215,7 @@ def _figures(layout: Layout) -> dict[str, _Figure]:
 _SHARE_LABELS = {
     "cards": "cards",
     "compute": "BF16 compute",
-    "spend": "card and host spend",
+    "spend": "card, host and system spend",
 }
 
 
