@@ -36,7 +36,11 @@ the documented meaning of each column:
 - share basis (`domestic_share_basis`): the amount of a pool is its cards
   (`cards`), cards x `bf16_tflops` (`compute`), or cards x `card_price` +
   nodes x `node_price` + systems x `system_price`, the accelerator-system
-  purchase alone (`spend`).
+  purchase alone (`spend`), domestic when the chip is. With
+  `domestic_share_includes_network` (spend only) a pool's network purchase
+  counts too, domestic when the fabric is: the NICs, switches, optics and
+  cables of the pool's smallest size meeting the target, per node, times its
+  nodes.
 """
 
 from __future__ import annotations
@@ -242,7 +246,7 @@ def price_pool(
 
 
 def share_amount(inputs: PlanningInputs, chip_id: str, nodes: int, cards: int) -> float:
-    """What a pool of `cards` cards on `nodes` nodes counts toward the domestic share."""
+    """What the cards and hosts of a pool of `cards` cards on `nodes` nodes count."""
     chip = inputs.chips[chip_id]
     basis = inputs.site.domestic_share_basis
     if basis == "cards":
@@ -255,17 +259,29 @@ def share_amount(inputs: PlanningInputs, chip_id: str, nodes: int, cards: int) -
     raise AssertionError(f"unknown domestic_share_basis {basis!r}")
 
 
-def least_amount_per_card(inputs: PlanningInputs, chip_id: str) -> float:
-    """A lower bound on a pool's amount per card (nodes >= cards / cards_per_node)."""
-    chip = inputs.chips[chip_id]
-    basis = inputs.site.domestic_share_basis
-    if basis == "spend":
-        return (
-            chip.card_price
-            + chip.node_price / chip.cards_per_node
-            + chip.system_price / system_size(chip)
-        )
-    return share_amount(inputs, chip_id, 0, 1)
+NETWORK_LINES = ("nics", "switches", "optics", "cables")
+
+
+def network_rate(inputs: PlanningInputs, sizer: Sizer, choice: Choice) -> float:
+    """Network purchase per node the share counts for `choice` (0 unless the Site asks)."""
+    if not inputs.site.domestic_share_includes_network:
+        return 0.0
+    smallest = sizer.smallest(choice)
+    assert smallest is not None
+    pool = price_pool(inputs, choice, smallest.nodes, smallest.cards, smallest.replicas)
+    assert pool is not None
+    return sum(pool.lines[k] for k in NETWORK_LINES) / smallest.nodes
+
+
+def pool_amounts(inputs: PlanningInputs, sizer: Sizer, pool: PoolCost) -> tuple[float, float]:
+    """(domestic, all) amount of one pool: chip part by chip origin, network by fabric's."""
+    c = pool.choice
+    own = share_amount(inputs, c.chip, pool.nodes, pool.cards)
+    network = network_rate(inputs, sizer, c) * pool.nodes
+    domestic = own if inputs.chips[c.chip].origin == "domestic" else 0.0
+    if inputs.fabrics[c.fabric].origin == "domestic":
+        domestic += network
+    return domestic, own + network
 
 
 # --------------------------------------------------------------------------- plan
@@ -313,7 +329,9 @@ class PlanCost:
         return not self.violations
 
 
-def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
+def price_plan(
+    inputs: PlanningInputs, pools: Sequence[PoolCost], sizer: Sizer | None = None
+) -> PlanCost:
     site, chips = inputs.site, inputs.chips
     stacks = {chips[p.choice.chip].software_stack for p in pools}
     by_stack = migration_by_stack(inputs)
@@ -326,8 +344,8 @@ def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
     for p in pools:
         cards[p.choice.chip] += p.cards
     domestic = sum(n for c, n in cards.items() if chips[c].origin == "domestic")
-    amounts = [(p, share_amount(inputs, p.choice.chip, p.nodes, p.cards)) for p in pools]
-    domestic_amount = sum(a for p, a in amounts if chips[p.choice.chip].origin == "domestic")
+    amounts = [pool_amounts(inputs, sizer or sizer_for(inputs), p) for p in pools]
+    domestic_amount = sum(d for d, _ in amounts)
     total_amount = sum(a for _, a in amounts)
     broken = []
     if site.power_budget_kw is not None and facility_kw > site.power_budget_kw * (1 + 1e-12):
@@ -501,54 +519,70 @@ class Sizer:
             for s in range(first, first + extra_systems + 1)
         ]
 
-    def step_cards(self, choice: Choice) -> int:
-        """Cards one growth step adds: one system, whatever the kind."""
-        return system_size(self.inputs.chips[choice.chip])
+
+_SIZERS: dict[int, tuple[PlanningInputs, Sizer]] = {}
 
 
-def spare_card_room(
+def sizer_for(inputs: PlanningInputs) -> Sizer:
+    """One Sizer per inputs object, so repeated pricing reuses its curves."""
+    found = _SIZERS.get(id(inputs))
+    if found is None or found[0] is not inputs:
+        found = (inputs, Sizer(inputs))
+        _SIZERS[id(inputs)] = found
+    return found[1]
+
+
+def spare_system_room(
     inputs: PlanningInputs, sizer: Sizer, usable: Iterable[Choice]
-) -> dict[str, int]:
-    """Per domestic chip, the extra cards beyond its smallest size a pool of an optimal plan
-    can need, on any share basis.
+) -> dict[Choice, int]:
+    """Per choice, the extra whole systems beyond its smallest size a pool of an optimal
+    plan can need, on any share basis, with or without the network.
 
-    Let a(pool) >= 0 be a pool's amount on the basis, D and I the domestic and import
-    amounts of a plan, s the share. The share holds iff D >= s / (1 - s) x I. Every cost
-    and every other limit only grows with a pool's size, and growing an import pool only
-    raises I, so some optimal plan holds every import pool at its smallest size: I <= Imax
-    = sum over workloads of the largest smallest import pool's amount. If a domestic pool
-    P is above its smallest size and one growth step less (amount d_P smaller) would still
-    meet the share, shrinking P is no worse; so in some optimal plan every grown domestic
-    pool has D - d_P < s / (1 - s) x I, hence a(P) <= D < s / (1 - s) x Imax + max d.
-    A pool of chip c has a(P) >= cards x m_c (m_c the least amount per card), so it holds
-    fewer than (s / (1 - s) x Imax + max d) / m_c cards, and that many extra cards at
-    most. When m_c = 0 growing adds nothing to D and no grown pool is needed. Zero
-    without a share strictly between 0 and 1.
+    Let D(P) and I(P) be a pool's domestic and import amounts and s the share; the share
+    holds iff F = sum_P g(P) >= 0 with g = (1 - s) D - s I. Amounts are linear in
+    whole systems, so g(P) = g0 + k x d (k systems beyond the smallest, d one system's
+    change). Every cost and every other limit only grows with a pool's size, so pools
+    with d <= 0 may sit at their smallest size (F only rises), and a pool with d > 0 that
+    could lose a system while F >= 0 may lose it. In the optimal plan left, a pool P
+    beyond its smallest size has F < d(P), and every other pool Q has g(Q) >= g0(Q) >=
+    the least g0 over its workload's choices. So g0(P) + k d(P) < d(P) - sum over the
+    other workloads of their least g0, which bounds k. Zero without a share strictly
+    between 0 and 1.
     """
     usable = list(usable)
     share = inputs.site.min_domestic_share
-    domestic = sorted({c.chip for c in usable if inputs.chips[c.chip].origin == "domestic"})
     if not 0 < share < 1:
-        return dict.fromkeys(domestic, 0)
-    largest: dict[str, float] = {}
-    step = 0.0
+        return dict.fromkeys(usable, 0)
+
+    def g(c: Choice, nodes: int, cards: int) -> float:
+        pool = price_pool(inputs, c, nodes, cards)
+        if pool is None:  # not buildable: the amounts are still linear, price by hand
+            own = share_amount(inputs, c.chip, nodes, cards)
+            domestic = own if inputs.chips[c.chip].origin == "domestic" else 0.0
+            return (1 - share) * domestic - share * (own - domestic)
+        domestic, total = pool_amounts(inputs, sizer, pool)
+        return (1 - share) * domestic - share * (total - domestic)
+
+    start: dict[Choice, tuple[float, float]] = {}
+    least: dict[str, float] = {}
     for c in usable:
         smallest = sizer.smallest(c)
         if smallest is None:
             continue
         chip = inputs.chips[c.chip]
-        if chip.origin != "domestic":
-            amount = share_amount(inputs, c.chip, smallest.nodes, smallest.cards)
-            largest[c.workload] = max(largest.get(c.workload, 0.0), amount)
-            continue
-        cards = sizer.step_cards(c)
-        # One step adds one system: `cards` cards on their nodes.
-        step = max(step, share_amount(inputs, c.chip, cards // chip.cards_per_node, cards))
-    bound = share / (1 - share) * sum(largest.values()) + step
+        per = servers_per_system(chip)
+        g0 = g(c, smallest.nodes, smallest.cards)
+        g1 = g(c, smallest.nodes + per, smallest.cards + system_size(chip))
+        start[c] = (g0, g1 - g0)
+        least[c.workload] = min(least.get(c.workload, g0), g0)
     room = {}
-    for chip_id in domestic:
-        per_card = least_amount_per_card(inputs, chip_id)
-        room[chip_id] = math.ceil(bound / per_card) + 1 if per_card > 0 else 0
+    for c in usable:
+        if c not in start or start[c][1] <= 0:
+            room[c] = 0
+            continue
+        g0, d = start[c]
+        others = sum(v for w, v in least.items() if w != c.workload)
+        room[c] = max(0, math.ceil((d - others - g0) / d) + 1)
     return room
 
 
@@ -562,10 +596,10 @@ def candidate_pools(
     """
     sizer = sizer or Sizer(inputs)
     usable = choices(inputs)
-    room = spare_card_room(inputs, sizer, usable) if grow else {}
+    room = spare_system_room(inputs, sizer, usable) if grow else {}
     pools: dict[str, list[PoolCost]] = {w: [] for w in inputs.workloads}
     for c in usable:
-        extra = room.get(c.chip, 0) * room_scale
+        extra = room.get(c, 0) * room_scale * system_size(inputs.chips[c.chip])
         for size in sizer.sizes(c, extra):
             pool = price_pool(inputs, c, size.nodes, size.cards, size.replicas)
             if pool is not None:

@@ -275,6 +275,8 @@ def share_sites(draw: st.DrawFn) -> dict[str, Any]:
         min_domestic_share=draw(st.sampled_from([0.2, 0.3, 0.4, 0.5, 0.6])),
         domestic_share_basis=draw(st.sampled_from(["cards", "compute", "spend"])),
     )
+    if site["domestic_share_basis"] == "spend" and draw(st.booleans()):
+        site["domestic_share_includes_network"] = True
     if draw(st.integers(0, 3)) == 0:
         site["power_budget_kw"] = float(draw(st.integers(20, 120)))
     if draw(st.integers(0, 3)) == 0:
@@ -286,13 +288,16 @@ def share_sites(draw: st.DrawFn) -> dict[str, Any]:
 def share_instances(draw: st.DrawFn) -> Raw:
     """(sheets, site) as plain dicts that validate, so a test can vary them further."""
     chips = draw(share_chips())
+    site = draw(share_sites())
     fabrics = [dict(FABRIC)]
-    if draw(st.integers(0, 4)) == 0:
+    # A second fabric in a third of the instances, and in every one counting the network.
+    if site.get("domestic_share_includes_network") or draw(st.integers(0, 2)) == 0:
         fabrics.append(
             dict(
                 FABRIC,
                 fabric_id="roce",
                 technology="RoCEv2",
+                origin=draw(st.sampled_from(["import", "domestic", "domestic"])),
                 switch_radix=16,
                 switch_price=draw(_money(3_000, 20_000)),
                 nic_price=draw(_money(200, 1_500)),
@@ -321,7 +326,6 @@ def share_instances(draw: st.DrawFn) -> Raw:
         Models=[MODEL, SMALL_MODEL],
         Workloads=draw(share_workloads([c["chip_id"] for c in chips])),
     )
-    site = draw(share_sites())
     try:
         make_inputs(site=site, **sheets)
     except InputError:
@@ -479,6 +483,12 @@ def compare_exact(raw: Raw) -> None:
     basis = inputs.site.domestic_share_basis
     EXACT["compared"] += 1
     EXACT[f"basis {basis}"] += 1
+    if inputs.site.domestic_share_includes_network:
+        EXACT["with network"] += 1
+        if best is not None and any(
+            inputs.fabrics[p.choice.fabric].origin == "domestic" for p in found[1]
+        ):
+            EXACT["domestic network"] += 1
     EXACT["feasible" if best is not None else "infeasible"] += 1
     if found is not None and spare_domestic_pools(inputs, sizer, found[1]):
         EXACT["spare"] += 1
@@ -518,7 +528,9 @@ def test_optimum_matches_brute_force_under_a_domestic_share() -> None:
         f"{compared} instances compared in {time.perf_counter() - started:.1f} s "
         f"({EXACT['feasible']} feasible, {EXACT['infeasible']} infeasible; bases "
         f"cards/compute/spend {EXACT['basis cards']}/{EXACT['basis compute']}/"
-        f"{EXACT['basis spend']}; also enumerated exhaustively {EXACT['exhaustive']}); "
+        f"{EXACT['basis spend']}, {EXACT['with network']} counting the network, "
+        f"{EXACT['domestic network']} optima on a domestic fabric; also enumerated "
+        f"exhaustively {EXACT['exhaustive']}); "
         f"optimum with spare domestic cards in {EXACT['spare']} (cards/compute/spend "
         f"{EXACT['spare cards']}/{EXACT['spare compute']}/{EXACT['spare spend']}); "
         f"{EXACT['disagree']} solves of {EXACT['disagreeing instances']} instances (cards/"
@@ -534,6 +546,8 @@ def test_optimum_matches_brute_force_under_a_domestic_share() -> None:
     for basis in ("cards", "compute", "spend"):
         if EXACT[f"basis {basis}"] < 10:
             problems.append(f"basis {basis} in only {EXACT[f'basis {basis}']} instances")
+    if EXACT["with network"] < 10 or EXACT["domestic network"] < 3:
+        problems.append("too few instances counting the network or optima on a domestic fabric")
     if EXACT_FAILURES:
         # The first disagreement on each basis, then the first few others.
         firsts = {f.split(",", 1)[0].split(" on ")[1]: f for f in reversed(EXACT_FAILURES)}

@@ -149,11 +149,15 @@ def _limit_lines(
             )
         elif kind == "domestic":
             unit = _SHARE_UNITS[site.domestic_share_basis].format(currency=currency)
+            moved = "chips"
+            if site.domestic_share_includes_network:
+                unit = unit.replace(" and system spend", ", system and network spend")
+                moved = "chips or fabrics"
             short = plural(_fmt(amount * ctx.share_scale), unit.removesuffix("s"), unit)
             lines.append(
                 f"minimum domestic share {site.min_domestic_share:.0%} is {short} "
                 "short in the cheapest plan that meets every target (that much would have "
-                "to move from import to domestic chips)"
+                f"to move from import to domestic {moved})"
             )
     return lines
 

@@ -1,0 +1,81 @@
+"""The domestic share may count the network (issue 12 item 7, `domestic_share_includes_network`).
+
+On the spend basis a pool's network purchase (NICs, switches, optics, cables of its
+smallest size, per node) counts too, domestic when its fabric's origin is. The
+brute-force cross-check on random instances is in `tests/test_share_exact.py`; here
+are hand-computed cases and the input check.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
+
+from tco.errors import InputError
+from tco.scenario.optimize import optimize
+
+from factory import CHIP, FABRIC, INFERENCE, MODEL, make_inputs
+
+#: A domestic RoCE fabric at the same prices as the import InfiniBand one, dearer switches.
+DOMESTIC_FABRIC = dict(
+    FABRIC, fabric_id="roce-cn", technology="RoCEv2", origin="domestic", switch_price=60_000
+)
+#: One m7 replica's worth: one H100 server of 8 cards, 8 ports, one 1-tier switch.
+WORKLOAD = dict(INFERENCE, model_id="m7", target_tokens_per_s=100)
+
+
+def inputs_with(site: dict) -> object:
+    return make_inputs(
+        site={"domestic_share_basis": "spend", **site},
+        Chips=[CHIP],
+        Fabrics=[FABRIC, DOMESTIC_FABRIC],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[WORKLOAD],
+    )
+
+
+def test_a_domestic_fabric_can_meet_a_spend_share_on_import_chips() -> None:
+    # Without the network an import-only plan has no domestic spend: infeasible.
+    plain = optimize(inputs_with({"min_domestic_share": 0.1}), mip_gap=0.0, explain=False)
+    assert plain.status == "infeasible"
+    # With it, the dearer domestic fabric is bought. Network on roce-cn: 8 NICs x 2,000 +
+    # 1 switch x 60,000 + 16 optics x 700 + 8 cables x 100 = 88,000; cards and host
+    # 8 x 25,000 + 50,000 = 250,000: 88,000 / 338,000 = 26.0% domestic spend.
+    inputs = inputs_with({"min_domestic_share": 0.1, "domestic_share_includes_network": True})
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.status == "optimal" and result.plan is not None
+    (pool,) = result.plan.pools
+    assert (pool.fabric, pool.cards, pool.nodes) == ("roce-cn", 8, 1)
+    assert result.plan.domestic_share["spend"] == pytest.approx(88_000 / 338_000)
+    assert result.plan.domestic_share["cards"] == 0.0
+
+
+def test_a_share_above_what_the_network_gives_stays_infeasible() -> None:
+    # 26.0% is the most a domestic network gives this pool: a 30% share cannot be met.
+    inputs = inputs_with({"min_domestic_share": 0.3, "domestic_share_includes_network": True})
+    result = optimize(inputs, mip_gap=0.0)
+    assert result.status == "infeasible"
+    (line,) = result.diagnosis
+    # The cheapest plan short of the share takes roce-cn: 0.3 x 338,000 = 101,400 of
+    # domestic spend needed, 88,000 held: 13,400 short.
+    assert line.startswith(
+        "minimum domestic share 30% is 13,400 USD of domestic card, host, system and "
+        "network spend short"
+    )
+    assert line.endswith("to move from import to domestic chips or fabrics)")
+
+
+def test_without_a_share_the_cheaper_import_fabric_wins() -> None:
+    inputs = inputs_with({"min_domestic_share": 0.0, "domestic_share_includes_network": True})
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.plan is not None and result.plan.pools[0].fabric == "ib"
+    # Reported with the network: 68,000 of import network on 318,000 in all.
+    assert result.plan.domestic_share["spend"] == 0.0
+
+
+def test_the_network_counts_only_on_the_spend_basis() -> None:
+    with pytest.raises(InputError) as caught:
+        make_inputs(site={"domestic_share_basis": "cards", "domestic_share_includes_network": True})
+    text = str(caught.value)
+    assert "(domestic_share_includes_network): applies to the spend basis only" in text
+    assert "Sheet 'Site'" in text
