@@ -57,6 +57,15 @@ DENSE_LIQUID = dict(
 )
 
 
+#: 2,000 tokens/s of m7 on the rack-scale chip: a few one-card replicas, one system.
+RACK_SCALE_CHAT: dict[str, Any] = dict(
+    Chips=[RACK_SCALE],
+    Cooling=[DENSE_LIQUID],
+    Models=[MODEL, SMALL_MODEL],
+    Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=2_000)],
+)
+
+
 def solved(inputs: PlanningInputs) -> Any:
     result = optimize(inputs, mip_gap=0.0, time_limit_s=60, explain=False)
     assert result.status == "optimal" and result.plan is not None, result.status
@@ -65,23 +74,13 @@ def solved(inputs: PlanningInputs) -> Any:
 
 def test_a_rack_scale_chip_is_ordered_in_whole_systems() -> None:
     # 2,000 tokens/s of m7 needs a few one-card replicas: one whole 72-card system.
-    inputs = make_inputs(
-        Chips=[RACK_SCALE],
-        Cooling=[DENSE_LIQUID],
-        Models=[MODEL, SMALL_MODEL],
-        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=2_000)],
-    )
+    inputs = make_inputs(**RACK_SCALE_CHAT)
     (pool,) = solved(inputs).pools
     assert (pool.systems, pool.system_cards, pool.nodes, pool.cards) == (1, 72, 18, 72)
 
 
 def test_the_system_is_a_bom_line_priced_and_powered_once_per_system() -> None:
-    inputs = make_inputs(
-        Chips=[RACK_SCALE],
-        Cooling=[DENSE_LIQUID],
-        Models=[MODEL, SMALL_MODEL],
-        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=2_000)],
-    )
+    inputs = make_inputs(**RACK_SCALE_CHAT)
     plan = solved(inputs)
     (pool,) = plan.pools
     (system,) = [line for line in plan.bom if line.key == "system"]
@@ -178,12 +177,7 @@ def test_system_cards_must_be_whole_servers() -> None:
 
 def test_the_json_summary_and_pools_sheet_show_systems(tmp_path: Path) -> None:
     book = tmp_path / "in.xlsx"
-    raw = sheets(
-        Chips=[RACK_SCALE],
-        Cooling=[DENSE_LIQUID],
-        Models=[MODEL, SMALL_MODEL],
-        Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=2_000)],
-    )
+    raw = sheets(**RACK_SCALE_CHAT)
     write_workbook(book, raw, SITE)
     report = tmp_path / "out.xlsx"
     result = CliRunner().invoke(app, ["optimize", str(book), "-o", str(report), "--json", "-"])
