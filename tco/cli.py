@@ -407,7 +407,7 @@ def _optimize(
 ) -> None:
     """Solve, write, and exit with the code the outcome deserves (Ctrl-C handled)."""
     from tco.report.explain import why_lines
-    from tco.report.summary import json_summary, text_summary
+    from tco.report.summary import json_summary, no_plan_reason, text_summary
     from tco.report.workbook import write_report
     from tco.scenario.alternatives import compute_alternatives
 
@@ -428,9 +428,7 @@ def _optimize(
         _write_json(json_path, payload)
         raise typer.Exit(EXIT_INFEASIBLE)
     if result.status == "no_solution":
-        outcome = result.outcome
-        why = outcome.message if outcome and outcome.message else "the solver stopped"
-        err.print(f"NO PLAN: {why}, without a feasible plan; raise --time-limit", markup=False)
+        err.print(f"NO PLAN: {no_plan_reason(result)}", markup=False)
         _write_json(json_path, payload)
         raise typer.Exit(EXIT_NOT_OPTIMAL)
     if result.plan is None:

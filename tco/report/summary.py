@@ -10,6 +10,17 @@ from tco.schema.inputs import PlanningInputs
 from tco.text import plural
 
 
+def no_plan_reason(result: OptimizeResult) -> str:
+    """Why a run stopped on its time limit without a plan, for the CLI and the JSON."""
+    outcome = result.outcome
+    why = (
+        outcome.message
+        if outcome and outcome.message
+        else "the solver stopped on its time limit before finding any plan"
+    )
+    return f"{why}, without a feasible plan; raise --time-limit"
+
+
 def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, Any]:
     """Stable keys first; more may be added, none renamed.
 
@@ -40,9 +51,7 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         "interrupted": result.status == "interrupted",
     }
     if result.status == "no_solution":
-        outcome = result.outcome
-        why = outcome.message if outcome and outcome.message else "the solver stopped"
-        out["diagnosis"].append(f"{why}, without a feasible plan; raise --time-limit")
+        out["diagnosis"].append(no_plan_reason(result))
     if plan is None:
         out["warnings"] = list(inputs.warnings)  # a plan's warnings start with these
         return out

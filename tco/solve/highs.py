@@ -234,7 +234,8 @@ def _outcome(results: Any, seconds: float) -> SolveOutcome:
             bound,
             gap,
             seconds,
-            f"solver stopped ({name}) after {seconds:,.1f} s",
+            f"the solver stopped on its {_LIMITS[term]} ({name}) after "
+            f"{seconds:,.1f} s",
         )
     if term == TerminationCondition.interrupted:
         return _interrupted(
@@ -252,8 +253,11 @@ _INFEASIBLE = (
     TerminationCondition.infeasibleOrUnbounded,
 )
 #: Limits the run set: the incumbent, if any, is a plan with its gap.
-_STOPPED = (
-    TerminationCondition.maxTimeLimit,
-    TerminationCondition.iterationLimit,
-    TerminationCondition.objectiveLimit,
-)
+#: What each stopping condition in `_STOPPED` is, in words.
+_LIMITS = {
+    TerminationCondition.maxTimeLimit: "time limit",
+    TerminationCondition.iterationLimit: "iteration limit",
+    TerminationCondition.objectiveLimit: "objective limit",
+}
+
+_STOPPED = tuple(_LIMITS)
