@@ -1,0 +1,87 @@
+"""tco/data/measurements.csv is well formed and the calibration harness runs on it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from bench.calibration import evaluate_all, load_measurements, mean_abs_errors, report
+from tco.data.catalog import DEFAULT_CATALOG
+
+ROWS = load_measurements()
+CHINESE_CHIPS = {row["chip_id"] for row in DEFAULT_CATALOG["Chips"] if row["origin"] == "domestic"}
+MODELS = {row["model_id"] for row in DEFAULT_CATALOG["Models"]}
+CHIPS = {row["chip_id"] for row in DEFAULT_CATALOG["Chips"]}
+FABRICS = {row["fabric_id"] for row in DEFAULT_CATALOG["Fabrics"]}
+METRICS = {
+    "tokens_per_s_per_card",
+    "model_tflops_per_card",
+    "mfu",
+    "output_tokens_per_s_per_card",
+    "input_tokens_per_s_per_card",
+}
+
+
+def split_of(row_id: str) -> str:
+    """The documented rule (tco/data/README.md): test when sha256(id) is 0 mod 3."""
+    return "test" if int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 3 == 0 else "fit"
+
+
+def test_at_least_fifteen_unique_rows() -> None:
+    ids = [row["id"] for row in ROWS]
+    assert len(ids) >= 15
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["id"])
+def test_row_is_well_formed(row: dict[str, str]) -> None:
+    assert row["source"].strip() and row["model"].strip() and row["chip"].strip()
+    assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", row["date"]), row["date"]
+    assert row["confidence"] in {"high", "medium", "low"}
+    assert row["split"] == split_of(row["id"])
+    assert row["kind"] in {"training", "serving"}
+    assert row["moe"] in {"yes", "no"}
+    assert row["precision"] in {"bf16", "fp8", "int8"}
+    assert row["metric"] in METRICS
+    assert float(row["value"]) > 0
+    assert int(row["cards"]) >= 1
+    assert row["chip_id"] in CHIPS
+    assert not row["fabric_id"] or row["fabric_id"] in FABRICS
+    if row["model_id"]:
+        assert row["model_id"] in MODELS
+    else:  # architecture in the row itself
+        assert row["params_b"] and row["active_params_b"] and row["layers"] and row["hidden"]
+
+
+def test_split_is_about_two_thirds_fit() -> None:
+    test_share = sum(row["split"] == "test" for row in ROWS) / len(ROWS)
+    assert 0.2 <= test_share <= 0.45
+
+
+def test_required_mix() -> None:
+    chinese = [r for r in ROWS if r["chip_id"] in CHINESE_CHIPS and r["model"] and r["cards"]]
+    moe_training = [r for r in ROWS if r["moe"] == "yes" and r["kind"] == "training"]
+    moe_serving = [r for r in ROWS if r["moe"] == "yes" and r["kind"] == "serving"]
+    fp8_training = [r for r in ROWS if r["precision"] == "fp8" and r["kind"] == "training"]
+    assert len(chinese) >= 3
+    assert len(moe_training) >= 3
+    assert len(moe_serving) >= 3
+    assert len(fp8_training) >= 3
+
+
+def test_harness_evaluates_dense_rows_and_reports_moe() -> None:
+    results = evaluate_all()
+    assert len(results) == len(ROWS)
+    for r in results:
+        if r.row["moe"] == "yes":
+            assert r.predicted is None and r.reason == "not expressible: MoE"
+        if r.predicted is None:
+            assert r.reason
+    dense_training = [r for r in results if r.row["moe"] == "no" and r.row["kind"] == "training"]
+    assert dense_training and all(r.predicted is not None for r in dense_training)
+    errors = mean_abs_errors(results)
+    assert {split for split, _ in errors} == {"fit", "test"}
+    text = report(results)
+    assert "not expressible: MoE" in text and "| fit | training |" in text
