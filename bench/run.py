@@ -140,7 +140,14 @@ def _share() -> None:
         )
 
 
-PARTS = {"example": _example, "large": _large, "share": _share}
+def _calibration() -> None:
+    """The performance model against `tco/data/measurements.csv`, per fit/test split."""
+    from bench.calibration import evaluate_all, report
+
+    print(report(evaluate_all()))
+
+
+PARTS = {"example": _example, "large": _large, "share": _share, "calibration": _calibration}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(PARTS):
