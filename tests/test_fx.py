@@ -382,3 +382,13 @@ def test_template_has_the_currency_columns_the_fx_sheet_and_explains_them(tmp_pa
     assert "FX: Exchange rates" in readme
     inputs = validate_workbook(read_workbook(path))  # the blank FX sheet reads as no rates
     assert dict(inputs.fx.rates) == {}
+
+
+def test_an_invalid_currency_code_on_the_fx_sheet_is_an_input_error() -> None:
+    # Found by the single-cell fuzz test: the code is the FX row's id, and an invalid id
+    # used to raise an internal error while the row was set aside.
+    with pytest.raises(InputError) as caught:
+        make_inputs(FX=[{"currency": "0", "units_per_usd": 7.2, "source": "x"}])
+    assert "Sheet 'FX', row 3, column A (currency): must be a three-letter ISO 4217" in str(
+        caught.value
+    )

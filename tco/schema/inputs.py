@@ -33,6 +33,7 @@ from tco.schema.fields import (
     SITE,
     UNCERTAINTY,
     WORKLOADS,
+    Field,
     Sheet,
 )
 from tco.schema.fx import Conversion, Converter
@@ -192,8 +193,9 @@ class _Checker:
             if model is None or failed:
                 raw_id = raw.values.get(sheet.id_key) if sheet.id_key else None
                 if sheet.id_key is not None and not is_blank(raw_id):
-                    id_field = sheet.field(sheet.id_key)
-                    self.invalid_ids.setdefault(sheet.name, set()).add(coerce(id_field, raw_id))
+                    self.invalid_ids.setdefault(sheet.name, set()).add(
+                        _id_text(sheet.field(sheet.id_key), raw_id)
+                    )
                 continue
             row_id = getattr(model, sheet.id_key) if sheet.id_key else str(raw.row)
             if row_id in out:
@@ -207,6 +209,15 @@ class _Checker:
                 continue
             out[row_id] = (raw.row, model)
         return out
+
+
+def _id_text(field: Field, raw_id: Any) -> Any:
+    """The id of a row that failed, as references to it would name it; an id cell that
+    is itself invalid (an FX currency '0') is its own error already, kept as typed."""
+    try:
+        return coerce(field, raw_id)
+    except CellProblem:
+        return str(raw_id).strip()
 
 
 def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
