@@ -131,11 +131,11 @@ def _iteration_terms(
     chip: ChipRow,
     precision: str,
     replica_cards: int,
-    batch: NDArray[np.float64],
+    batch: _Tokens,
     input_tokens: float,
     output_tokens: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at each batch."""
+) -> tuple[_Tokens, _Tokens, _Tokens, _Tokens]:
+    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each)."""
     g = replica_cards
     peak = peak_flops_per_s(chip, precision)
     if peak is None:
@@ -149,7 +149,12 @@ def _iteration_terms(
         2.0 * active + 2.0 * per_head * i
     )
     compute_s = flops / (g * peak * chip.train_mfu)
-    weight_read = np.minimum(model.params_b * 1e9, (batch + chunk) * active)
+    touched = (batch + chunk) * active
+    weight_read = (
+        np.minimum(model.params_b * 1e9, touched)
+        if isinstance(touched, np.ndarray)
+        else min(model.params_b * 1e9, touched)
+    )
     traffic = weight_read * BYTES_PER_VALUE[precision] + kv_bytes_per_token(model, precision) * (
         batch * context + chunk
     )
@@ -184,16 +189,9 @@ def decode_step(
     output_tokens: float,
 ) -> DecodeStep:
     """One mixed iteration: `batch` decode tokens plus the steady-state prefill chunk."""
-    terms = _iteration_terms(
-        model,
-        chip,
-        precision,
-        replica_cards,
-        np.array([float(batch)]),
-        input_tokens,
-        output_tokens,
+    compute_s, memory_s, comm_s, chunk = _iteration_terms(
+        model, chip, precision, replica_cards, float(batch), input_tokens, output_tokens
     )
-    compute_s, memory_s, comm_s, chunk = (float(t[0]) for t in terms)
     return DecodeStep(compute_s, memory_s, comm_s, chunk)
 
 
@@ -268,7 +266,7 @@ def serve_replica(
         )
 
     def iteration(b: int) -> float:
-        return float(_iteration_s(model, chip, precision, g, np.array([float(b)]), i, o)[0])
+        return decode_step(model, chip, precision, g, b, i, o).step_s
 
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
@@ -287,22 +285,27 @@ def serve_replica(
     b_found = _largest_within(iteration, whole, top, ttft_s)
     if b_found is None:
         small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
-        if small.size:
-            ttft = np.ceil(o / small - _CEIL_SLACK) * _iteration_s(
-                model, chip, precision, g, small, i, o
-            )
-            ok = np.flatnonzero(ttft <= ttft_s)
-            if ok.size:
-                b_found = int(small[ok[-1]])
-    if b_found is None:
-        best = min(range(1, top + 1), key=lambda b: ttft_iterations(b, o) * iteration(b))
-        return InferenceResult(
-            False,
-            f"no batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
-            f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
-            f"{ttft_iterations(best, o) * iteration(best) * 1e3:,.1f} ms at batch {best:,}",
-            replica_cards=g,
+        ttft = np.ceil(o / small - _CEIL_SLACK) * _iteration_s(
+            model, chip, precision, g, small, i, o
         )
+        ok = np.flatnonzero(ttft <= ttft_s)
+        if ok.size:
+            b_found = int(small[ok[-1]])
+        else:
+            # Neither region meets the limit; the shortest TTFT is in the scanned one or
+            # at b = ceil(o) (one iteration, the shortest there).
+            candidates = [(iteration(whole), whole)] if whole <= top else []
+            if small.size:
+                k = int(ttft.argmin())
+                candidates.append((float(ttft[k]), int(small[k])))
+            shortest = min(candidates)  # top >= 1, so one region is not empty
+            return InferenceResult(
+                False,
+                f"no batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
+                f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
+                f"{shortest[0] * 1e3:,.1f} ms at batch {shortest[1]:,}",
+                replica_cards=g,
+            )
     b = b_found
     s = decode_step(model, chip, precision, g, b, i, o)
     n_first = ttft_iterations(b, o)
