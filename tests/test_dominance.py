@@ -32,9 +32,9 @@ LIQUID = dict(  # dearer plant, lower PUE: more capex, less opex and facility kW
     max_rack_kw=100,
     nodes_per_rack_max=8,
 )
-#: m7 on one Ascend replica of 2 cards makes 3,666 tokens/s: 2,000 tokens/s is one
-#: replica on a node with 6 free slots; 14,600 tokens/s is 4 replicas filling it.
-SPARE_SLOTS, FULL_NODE = 2_000.0, 14_600.0
+#: m7 on one Ascend replica of 1 card makes 2,223 tokens/s: 2,000 tokens/s is one
+#: replica on a node with 7 free slots; 17,000 tokens/s is 8 replicas filling it.
+SPARE_SLOTS, FULL_NODE = 2_000.0, 17_000.0
 
 
 def instance(coolings: list[dict[str, Any]], target: float = SPARE_SLOTS, **site: Any):
@@ -109,10 +109,11 @@ def share_instance(coolings: list[dict[str, Any]], import_target: float, share: 
 
 
 def test_growing_domestic_pools_are_compared_at_every_size() -> None:
-    inputs, options = share_instance([COOLING, DENSE, PRICEY], 200_000.0, 0.6)
+    inputs, options = share_instance([COOLING, DENSE, PRICEY], 280_000.0, 0.6)
     ascend = {o.cooling: o for o in options if o.chip == "ascend"}
-    # 31 H100 replicas fill 4 whole servers, 32 cards, which need 48 domestic ones: the
-    # 1-replica Ascend pool may grow to 48 cards plus one 8-card server, 7 nodes.
+    # 31 H100 replicas of 9,166 tokens/s fill 4 whole servers, 32 cards, which need 48
+    # domestic ones: the 1-replica Ascend pool may grow to 48 cards plus one 8-card
+    # server, 7 nodes.
     assert (ascend["air"].target_nodes, ascend["air"].max_nodes) == (1, 7)
     chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
     # Pricey is dearer at every size; dense is dearer up to 4 nodes and cheaper from 5.
@@ -120,12 +121,12 @@ def test_growing_domestic_pools_are_compared_at_every_size() -> None:
 
 
 def test_a_pool_that_cannot_grow_far_enough_to_gain_is_pruned() -> None:
-    # 7 H100 replicas fill one 8-card server, which needs 8 domestic cards: Ascend grows
-    # to 8 cards plus one server, 2 nodes of 4 two-card replicas, where dense racks are
+    # 5 H100 replicas fit one 8-card server, which needs 8 domestic cards: Ascend grows
+    # to 8 cards plus one server, 2 nodes of 16 one-card replicas, where dense racks are
     # only dearer.
     inputs, options = share_instance([COOLING, DENSE], 40_000.0, 0.5)
     ascend = [o for o in options if o.chip == "ascend"]
-    assert {(o.max_nodes, o.max_replicas) for o in ascend} == {(2, 8)}
+    assert {(o.max_nodes, o.max_replicas) for o in ascend} == {(2, 16)}
     chat = {(o.chip, o.cooling) for o in prune_dominated(inputs, options) if o.workload == "chat"}
     assert chat == {("h100", "air"), ("ascend", "air")}
 

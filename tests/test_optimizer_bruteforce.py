@@ -389,9 +389,10 @@ def test_milp_matches_brute_force_on_multi_tier_fabrics() -> None:
 
 
 def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
-    # a: 60,000 tok/s of m7 on H100 only (import). b: 2,000 tok/s of m7 on Ascend only,
-    # whose smallest pool is 1 replica. A 50% share needs as many domestic cards as
-    # import cards, so b must grow well past its smallest pool.
+    # a: 100,000 tok/s of m7 on H100 only (import): 11 one-card replicas of 9,166 tok/s,
+    # 2 servers. b: 2,000 tok/s of m7 on Ascend only, whose smallest pool is 1 replica in
+    # 1 server. A 50% share needs as many domestic cards as import cards, so b must grow
+    # well past its smallest pool.
     inputs = make_inputs(
         site={"min_domestic_share": 0.5, "domestic_share_basis": "cards"},
         Models=[MODEL, SMALL_MODEL],
@@ -400,7 +401,7 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
                 INFERENCE,
                 workload_id="a",
                 model_id="m7",
-                target_tokens_per_s=60_000,
+                target_tokens_per_s=100_000,
                 allowed_chips="h100",
             ),
             dict(
@@ -426,8 +427,8 @@ def test_domestic_share_may_need_a_larger_domestic_pool() -> None:
 
 def test_servers_come_full_and_every_card_counts_for_the_share() -> None:
     # a: 80,000 tok/s of m7 on h100 or a fast but dear h200 (import); b: 2,000 tok/s on
-    # Ascend, whose host costs 1,000,000. a needs 13 one-card replicas: 2 whole h100
-    # servers, 16 cards (servers are bought full, the 3 spare slots serve too). b needs one
+    # Ascend, whose host costs 1,000,000. a needs 9 one-card replicas: 2 whole h100
+    # servers, 16 cards (servers are bought full, the 7 spare slots serve too). b needs one
     # Ascend server, 8 cards; a 50% card share then needs 16 domestic cards, a second
     # Ascend server at 1,000,000 rather than a dearer h200 plan.
     chips = [

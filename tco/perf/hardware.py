@@ -20,6 +20,18 @@ SCALEUP_EFFICIENCY = 0.82
 #: NCCL all-reduce inside an 8-GPU NVLink node takes about 10 us.
 SCALEUP_CALL_LATENCY_S = 10e-6
 
+#: Latency of one small ring all-reduce on the scale-up link over g cards, s:
+#: base + 2(g-1) hops x per-hop. These are NCCL's own tuning-model constants for
+#: the Ring algorithm with the LL protocol (the one NCCL picks for small
+#: messages) over NVLink: baseLat 6.6 us and hwLat 0.6 us per step, a ring
+#: all-reduce taking 2(g-1) steps (NVIDIA/nccl src/graph/tuning.cc, discussed in
+#: NVIDIA/nccl issue #1334). Measured single-channel ring figures on a DGX A100
+#: are higher and grow the same way, about 2 us per step (10 / 16.9 / 33.7 us at
+#: 2 / 4 / 8 GPUs, nccl-tests issue #123, confirmed by the NCCL maintainer as
+#: 2(g-1) x step latency), so this is the optimistic end for decode all-reduces.
+SCALEUP_ALLREDUCE_BASE_LATENCY_S = 6.6e-6
+SCALEUP_ALLREDUCE_HOP_LATENCY_S = 0.6e-6
+
 #: Bytes of one activation or gradient element exchanged in collectives. FP8
 #: and INT8 quantise weights and matrix inputs; activations, gradients and
 #: collectives stay 16-bit in mixed-precision training and in serving.
@@ -33,6 +45,16 @@ def peak_flops_per_s(chip: ChipRow, precision: str) -> float | None:
     """
     tera = {"bf16": chip.bf16_tflops, "fp8": chip.fp8_tflops, "int8": chip.int8_tops}[precision]
     return None if tera is None else tera * 1e12
+
+
+def scaleup_allreduce_latency_s(cards: int) -> float:
+    """Fixed cost of one small ring all-reduce over `cards` cards, s (0 for one card).
+
+    base + 2(cards - 1) x hop: 6.6 us + 2(g-1) x 0.6 us, 7.8 us at 2 cards, 15 us at 8.
+    """
+    if cards <= 1:
+        return 0.0
+    return SCALEUP_ALLREDUCE_BASE_LATENCY_S + 2.0 * (cards - 1) * SCALEUP_ALLREDUCE_HOP_LATENCY_S
 
 
 def scaleup_bytes_per_s(chip: ChipRow) -> float:

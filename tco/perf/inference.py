@@ -1,4 +1,4 @@
-"""Inference serving: replica size, decode batch, TPOT/TTFT, output tokens/s.
+"""Inference serving: replica size, batch, mixed iterations, TPOT/TTFT, output tokens/s.
 
 A replica is g cards in one scale-up domain running tensor parallel. With
 P = params_b x 1e9, A = active_params_b x 1e9, bytes = BYTES_PER_VALUE
@@ -7,19 +7,36 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
 
   memory fit     g x usable >= P x bytes + b x kv x (i + o)         (usable per card =
                  memory_gb x 1e9 x (1 - memory_headroom); KV reserved for full context)
-  decode step    step_s(b) = max(compute_s, memory_s) + comm_s
-    compute_s  = b x (2A + 4 x layers x c x heads x head_dim) / (g x peak x train_mfu)
-    memory_s   = (min(P, b x A) x bytes + b x kv x c) / (g x memory_bw x mem_bw_efficiency)
-                 c = i + o/2 the mean context during decode; min(P, bA) reads only the
-                 active experts of an MoE at small batch, all weights otherwise
-    comm_s     = 2 x layers x (2(g-1)/g x b x hidden x 2 B / scale-up B/s + latency), g > 1
-  prefill        prefill_s = (2A x i + 2 x layers x i^2 x heads x head_dim) / (g x peak
-                 x train_mfu) + 2 x layers x (2(g-1)/g x i x hidden x 2 B / scale-up B/s
-                 + latency); TTFT = prefill_s of one request (no queueing)
-  batch          b = the largest batch that fits memory with step_s(b) <= max_tpot_ms
-  throughput     over the time b requests take to finish, the replica runs o decode
-                 steps and b prefills (prefill pauses decode; no overlap), so
-                 tokens_per_s = b x o / (o x step_s(b) + b x prefill_s)
+  serving        continuous batching with chunked prefill: b requests are in decode;
+                 in steady state the replica prefills b x i tokens for every b x o it
+                 decodes, so every iteration carries b decode tokens and a prefill
+                 chunk of C = b x i / o tokens (a stall-free schedule: the same
+                 mixed batch every iteration, no decode pause)
+  iteration      iter_s(b) = max(compute_s, memory_s) + comm_s
+    compute_s  = [b x (2A + 4 x layers x c x heads x head_dim)
+                  + C x (2A + 2 x layers x i x heads x head_dim)] / (g x peak x train_mfu)
+                 c = i + o/2 the mean context during decode; a chunk token attends to
+                 i/2 earlier tokens on average (causal), hence 2 x layers x i x ...
+    memory_s   = (min(P, (b + C) x A) x bytes + kv x (b x c + C))
+                 / (g x memory_bw x mem_bw_efficiency)
+                 the weights are read once per iteration for decode and chunk together
+                 (an MoE reads only the experts its b + C tokens activate, at most P);
+                 decode reads its KV contexts, the chunk writes its KV (its re-read of
+                 its own prefix, at most i tokens per iteration, is neglected)
+    comm_s     = 2 x layers x [2(g-1)/g x (b + C) x hidden x 2 B / scale-up B/s
+                 + latency(g)], g > 1; latency(g) = 6.6 us + 2(g-1) x 0.6 us
+                 (NCCL's ring/LL tuning model, see hardware.py)
+  TPOT           = iter_s(b): the mixed iteration is what a decoding user waits for
+  TTFT           = ceil(i / C) x iter_s(b) = ceil(o / b) x iter_s(b): a request's
+                 prompt goes through in chunks at the per-iteration budget C; queueing
+                 is not modelled (the plan runs at a steady, deterministic load). At
+                 low concurrency a scheduler with spare budget could prefill sooner
+                 (at the cost of TPOT spikes), so this TTFT is pessimistic for small b.
+  batch          b = the largest batch that fits memory with iter_s(b) <= max_tpot_ms
+                 and TTFT <= max_ttft_ms
+  throughput     each iteration emits one token per decoding request and the prefill
+                 is inside the iterations, so tokens_per_s = b x o / (o x iter_s(b))
+                 = b / iter_s(b)
 
 The compute efficiency is the chip's `train_mfu`: the fraction of peak its
 software stack reaches on dense transformer matrix math, reused for serving
@@ -33,12 +50,17 @@ larger replica meets an SLO the smallest cannot, or makes more tokens per card).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
-    SCALEUP_CALL_LATENCY_S,
     peak_flops_per_s,
+    scaleup_allreduce_latency_s,
     scaleup_bytes_per_s,
     scaleup_group_cards,
     usable_memory_bytes,
@@ -48,14 +70,20 @@ from tco.schema.inputs import BYTES_PER_VALUE, required_for_kind
 from tco.schema.rows import ChipRow, ModelRow, SiteRow, WorkloadRow
 from tco.text import plural
 
+_Tokens = TypeVar("_Tokens", float, NDArray[np.float64])
+
+#: Slack on ceil(o / b) so that a whole number of iterations is not rounded up.
+_CEIL_SLACK = 1e-9
+
 
 @dataclass(frozen=True)
 class DecodeStep:
-    """One decode step of a replica at batch b, s."""
+    """One mixed iteration of a replica at batch b (b decode tokens + a prefill chunk), s."""
 
     compute_s: float
     memory_s: float
     comm_s: float
+    chunk_tokens: float = 0.0
 
     @property
     def step_s(self) -> float:
@@ -64,7 +92,11 @@ class DecodeStep:
 
 @dataclass(frozen=True)
 class InferenceResult:
-    """Serving one inference workload on one chip; rates are output tokens/s."""
+    """Serving one inference workload on one chip; rates are output tokens/s.
+
+    `prefill_s` is one request's prefill alone on the replica (a lower bound on
+    TTFT); `ttft_ms` is the chunked TTFT, `ttft_iterations` x `tpot_ms`.
+    """
 
     feasible: bool
     reason: str
@@ -76,6 +108,8 @@ class InferenceResult:
     decode_memory_s: float = 0.0
     decode_comm_s: float = 0.0
     prefill_s: float = 0.0
+    prefill_chunk_tokens: float = 0.0
+    ttft_iterations: int = 0
     tokens_per_s: float = 0.0
     weights_gb: float = 0.0
     kv_cache_gb: float = 0.0
@@ -86,12 +120,63 @@ class InferenceResult:
         return self.tokens_per_s / self.replica_cards if self.replica_cards else 0.0
 
 
-def _tp_comm_s(chip: ChipRow, g: int, tokens: float, hidden: int, layers: int) -> float:
+def _tp_comm_s(chip: ChipRow, g: int, tokens: _Tokens, hidden: int, layers: int) -> _Tokens:
     """2 ring all-reduces per layer of tokens x hidden x 2 B over g cards, plus call latency."""
-    if g == 1:
-        return 0.0
     per_call = 2.0 * (g - 1) / g * tokens * hidden * ACTIVATION_BYTES / scaleup_bytes_per_s(chip)
-    return 2.0 * layers * (per_call + SCALEUP_CALL_LATENCY_S)
+    return 2.0 * layers * (per_call + scaleup_allreduce_latency_s(g))
+
+
+def _iteration_terms(
+    model: ModelRow,
+    chip: ChipRow,
+    precision: str,
+    replica_cards: int,
+    batch: _Tokens,
+    input_tokens: float,
+    output_tokens: float,
+) -> tuple[_Tokens, _Tokens, _Tokens, _Tokens]:
+    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each)."""
+    g = replica_cards
+    peak = peak_flops_per_s(chip, precision)
+    if peak is None:
+        raise ValueError(f"{chip.chip_id} has no {precision} peak")
+    i, o = input_tokens, output_tokens
+    chunk = batch * i / o  # prefill tokens per iteration in steady state
+    context = i + o / 2.0
+    active = model.active_params_b * 1e9
+    per_head = model.layers * model.heads * model.head_dim
+    flops = batch * (2.0 * active + 4.0 * per_head * context) + chunk * (
+        2.0 * active + 2.0 * per_head * i
+    )
+    compute_s = flops / (g * peak * chip.train_mfu)
+    touched = (batch + chunk) * active
+    weight_read = (
+        np.minimum(model.params_b * 1e9, touched)
+        if isinstance(touched, np.ndarray)
+        else min(model.params_b * 1e9, touched)
+    )
+    traffic = weight_read * BYTES_PER_VALUE[precision] + kv_bytes_per_token(model, precision) * (
+        batch * context + chunk
+    )
+    memory_s = traffic / (g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
+    comm_s = _tp_comm_s(chip, g, batch + chunk, model.hidden, model.layers)
+    return compute_s, memory_s, comm_s, chunk
+
+
+def _iteration_s(
+    model: ModelRow,
+    chip: ChipRow,
+    precision: str,
+    replica_cards: int,
+    batch: NDArray[np.float64],
+    input_tokens: float,
+    output_tokens: float,
+) -> NDArray[np.float64]:
+    """Mixed iteration time at each batch, s: max(compute, memory) + comm."""
+    compute_s, memory_s, comm_s, _ = _iteration_terms(
+        model, chip, precision, replica_cards, batch, input_tokens, output_tokens
+    )
+    return np.maximum(compute_s, memory_s) + comm_s
 
 
 def decode_step(
@@ -103,26 +188,22 @@ def decode_step(
     input_tokens: float,
     output_tokens: float,
 ) -> DecodeStep:
-    """Decode step time components for `batch` sequences on a g-card replica."""
-    g = replica_cards
-    peak = peak_flops_per_s(chip, precision)
-    if peak is None:
-        raise ValueError(f"{chip.chip_id} has no {precision} peak")
-    context = input_tokens + output_tokens / 2.0
-    attention = 4.0 * model.layers * context * model.heads * model.head_dim
-    active = model.active_params_b * 1e9
-    flops = batch * (2.0 * active + attention)
-    compute_s = flops / (g * peak * chip.train_mfu)
-    weight_read = min(model.params_b * 1e9, batch * active) * BYTES_PER_VALUE[precision]
-    traffic = weight_read + batch * kv_bytes_per_token(model, precision) * context
-    memory_s = traffic / (g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
-    return DecodeStep(compute_s, memory_s, _tp_comm_s(chip, g, batch, model.hidden, model.layers))
+    """One mixed iteration: `batch` decode tokens plus the steady-state prefill chunk."""
+    compute_s, memory_s, comm_s, chunk = _iteration_terms(
+        model, chip, precision, replica_cards, float(batch), input_tokens, output_tokens
+    )
+    return DecodeStep(compute_s, memory_s, comm_s, chunk)
+
+
+def ttft_iterations(batch: int, output_tokens: float) -> int:
+    """Iterations a prompt of i tokens takes at chunk C = b i / o: ceil(i / C) = ceil(o / b)."""
+    return max(1, math.ceil(output_tokens / batch - _CEIL_SLACK))
 
 
 def prefill_s(
     model: ModelRow, chip: ChipRow, precision: str, replica_cards: int, input_tokens: float
 ) -> float:
-    """Prefill of one request: compute-bound FLOPs plus TP all-reduces, s."""
+    """Prefill of one request alone on the replica: FLOPs plus TP all-reduces, s."""
     peak = peak_flops_per_s(chip, precision)
     if peak is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
@@ -140,6 +221,21 @@ def _request_tokens(workload: WorkloadRow) -> tuple[float, float]:
         required_for_kind(workload.avg_input_tokens, "avg_input_tokens"),
         required_for_kind(workload.avg_output_tokens, "avg_output_tokens"),
     )
+
+
+def _largest_within(
+    iteration_s: Callable[[int], float], lo: int, hi: int, limit_s: float
+) -> int | None:
+    """Largest b in [lo, hi] with iteration_s(b) <= limit_s (iteration_s rises with b)."""
+    if lo > hi or iteration_s(lo) > limit_s:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if iteration_s(mid) <= limit_s:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def serve_replica(
@@ -160,35 +256,59 @@ def serve_replica(
             f"({weights / 1e9:,.0f} GB) and one sequence's KV cache",
             replica_cards=g,
         )
-    prefill = prefill_s(model, chip, precision, g, i)
-    if workload.max_ttft_ms is not None and prefill * 1e3 > workload.max_ttft_ms:
+    alone = prefill_s(model, chip, precision, g, i)
+    if workload.max_ttft_ms is not None and alone * 1e3 > workload.max_ttft_ms:
         return InferenceResult(
             False,
-            f"prefill of {i:,.0f} tokens takes {prefill * 1e3:,.1f} ms "
+            f"prefill of {i:,.0f} tokens takes {alone * 1e3:,.1f} ms "
             f"on {plural(g, 'card')}, above max_ttft_ms {workload.max_ttft_ms:,g}",
             replica_cards=g,
         )
 
-    def step(b: int) -> DecodeStep:
-        return decode_step(model, chip, precision, g, b, i, o)
+    def iteration(b: int) -> float:
+        return decode_step(model, chip, precision, g, b, i, o).step_s
 
-    limit_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
-    if step(1).step_s > limit_s:
+    tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
+    ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
+    top = _largest_within(iteration, 1, memory_batch, tpot_s)
+    if top is None:
         return InferenceResult(
             False,
-            f"decode step at batch 1 takes {step(1).step_s * 1e3:,.2f} "
-            f"ms on {plural(g, 'card')}, above max_tpot_ms {workload.max_tpot_ms:,g}",
+            f"decode iteration at batch 1 (with its prefill chunk) takes "
+            f"{iteration(1) * 1e3:,.2f} ms on {plural(g, 'card')}, "
+            f"above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
-    lo, hi = 1, memory_batch  # step_s rises with b: bisect for the largest b within the limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if step(mid).step_s <= limit_s:
-            lo = mid
+    # TTFT = ceil(o / b) x iter_s(b). From b = ceil(o) on, one iteration: TTFT = iter_s,
+    # rising with b, so bisect; below, ceil(o / b) falls as iter_s rises: scan them all.
+    whole = max(1, math.ceil(o - _CEIL_SLACK))
+    b_found = _largest_within(iteration, whole, top, ttft_s)
+    if b_found is None:
+        small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
+        ttft = np.ceil(o / small - _CEIL_SLACK) * _iteration_s(
+            model, chip, precision, g, small, i, o
+        )
+        ok = np.flatnonzero(ttft <= ttft_s)
+        if ok.size:
+            b_found = int(small[ok[-1]])
         else:
-            hi = mid - 1
-    b, s = lo, step(lo)
-    tokens_per_s = b * o / (o * s.step_s + b * prefill)
+            # Neither region meets the limit; the shortest TTFT is in the scanned one or
+            # at b = ceil(o) (one iteration, the shortest there).
+            candidates = [(iteration(whole), whole)] if whole <= top else []
+            if small.size:
+                k = int(ttft.argmin())
+                candidates.append((float(ttft[k]), int(small[k])))
+            shortest = min(candidates)  # top >= 1, so one region is not empty
+            return InferenceResult(
+                False,
+                f"no batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
+                f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
+                f"{shortest[0] * 1e3:,.1f} ms at batch {shortest[1]:,}",
+                replica_cards=g,
+            )
+    b = b_found
+    s = decode_step(model, chip, precision, g, b, i, o)
+    n_first = ttft_iterations(b, o)
     kv_gb = b * kv_per_seq / 1e9
     return InferenceResult(
         feasible=True,
@@ -196,12 +316,14 @@ def serve_replica(
         replica_cards=g,
         batch=b,
         tpot_ms=s.step_s * 1e3,
-        ttft_ms=prefill * 1e3,
+        ttft_ms=n_first * s.step_s * 1e3,
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
         decode_comm_s=s.comm_s,
-        prefill_s=prefill,
-        tokens_per_s=tokens_per_s,
+        prefill_s=alone,
+        prefill_chunk_tokens=s.chunk_tokens,
+        ttft_iterations=n_first,
+        tokens_per_s=b * o / (o * s.step_s),
         weights_gb=weights / 1e9,
         kv_cache_gb=kv_gb,
         free_gb_per_card=(g * usable - weights - b * kv_per_seq) / g / 1e9,
