@@ -56,12 +56,16 @@ def test_plural_reads_one_as_singular_and_separates_thousands() -> None:
 
 @pytest.fixture
 def one_rack(tmp_path: Path) -> Path:
-    """One m7 replica on one H100: 1 card, 1 node, 1 switch, 1 rack, over 1 year."""
+    """One m7 replica on a one-card H100 server: 1 card, 1 node, 1 switch, 1 rack, 1 year."""
     path = tmp_path / "one.xlsx"
     workload = dict(INFERENCE, model_id="m7", target_tokens_per_s=100)
     write_workbook(
         path,
-        sheets(Chips=[CHIP], Models=[MODEL, SMALL_MODEL], Workloads=[workload]),
+        sheets(
+            Chips=[dict(CHIP, cards_per_node=1, scaleup_domain=1)],
+            Models=[MODEL, SMALL_MODEL],
+            Workloads=[workload],
+        ),
         {**SITE, "horizon_years": 1},
     )
     return path
@@ -77,7 +81,7 @@ def test_a_one_rack_plan_reads_in_the_singular(one_rack: Path, tmp_path: Path) -
     assert "1 replica of 1 card on 1 node" in text
     assert "1 switch)" in text
     assert "discounted over 1 year " in text
-    assert re.search(r"\b1 rack, 8 cards \(", text), text  # servers come full
+    assert re.search(r"\b1 rack, 1 card \(", text), text
     for wrong in ("1 racks", "1 nodes", "1 cards", "1 replicas", "1 years", "1 switches"):
         assert wrong not in text
     summary = openpyxl.load_workbook(report)["Summary"]

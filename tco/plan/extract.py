@@ -210,6 +210,10 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
                 f"{o.workload}: {plural(replicas, 'replica')} of {o.replica_cards} cards do "
                 f"not fit {plural(d.systems, 'system')} of {o.system_cards} cards"
             )
+        if replicas is not None:
+            # Every bought slot serves: the pool's capacity, not the solver's count,
+            # which only has to reach the target.
+            replicas = max(replicas, o.replicas_per_system * d.systems)
         throughput = _true_throughput(o, nodes, replicas or 0)
         if throughput < o.target_tokens_per_s * (1 - 1e-9):
             problems.append(

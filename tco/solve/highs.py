@@ -234,8 +234,7 @@ def _outcome(results: Any, seconds: float) -> SolveOutcome:
             bound,
             gap,
             seconds,
-            f"the solver stopped on its {_LIMITS[term]} ({name}) after "
-            f"{seconds:,.1f} s",
+            f"the solver stopped on its {_LIMITS[term]} ({name}) after {seconds:,.1f} s",
         )
     if term == TerminationCondition.interrupted:
         return _interrupted(
