@@ -57,8 +57,9 @@ def test_single_card_step_hand_computed() -> None:
 
 def test_data_parallel_over_fabric_hand_computed() -> None:
     # 2 one-card nodes, dp=2: grads 2 B x 1e9 = 2 GB; ring 2(2-1)/2 x 2 GB over
-    # 1 NIC x 400/8 GB/s x 0.9 = 45 GB/s -> 44.4 ms, half hidden (comm_overlap 0.5).
-    # One layer, so pipeline parallel (pp <= layers) is not an option.
+    # 1 NIC x 400/8 GB/s x 0.9 = 45 GB/s -> 44.4 ms, plus 2(2-1) ring steps across one
+    # switch (2 nodes: one tier, 2t-1 = 1 hop) of latency_us 1.0; half hidden (comm_overlap
+    # 0.5). One layer, so pipeline parallel (pp <= layers) is not an option.
     curve = _curve(
         {"cards_per_node": 1, "scaleup_domain": 1},
         model_over={**SMALL, "layers": 1},
@@ -66,16 +67,17 @@ def test_data_parallel_over_fabric_hand_computed() -> None:
     )
     step = curve.step(2)
     assert step.data == 2
-    assert step.dp_comm_exposed_s == pytest.approx(0.5 * 2e9 / 45e9)
+    assert step.dp_comm_exposed_s == pytest.approx(0.5 * (2e9 / 45e9 + 2 * 1 * 1e-6))
     assert step.compute_s == pytest.approx(curve.step(1).compute_s / 2)
 
 
 def test_tensor_parallel_comm_hand_computed() -> None:
-    # tp=2 inside the scale-up link: 4 all-reduces per layer per sequence of
+    # tp=2 inside the scale-up link: 6 all-reduces per layer per sequence (2 forward, 2
+    # recomputed forward, 2 backward) of
     # seq x hidden x 2 B, ring 2(2-1)/2 over 450 GB/s x efficiency, + 10 us per call.
     curve = _curve(model_over=SMALL, work_over={"seq_len": 1024, "global_batch_tokens": 1024})
     layout = next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
-    calls = 4 * 8 * 1
+    calls = 6 * 8 * 1
     per_call = 1024 * 1024 * 2 / (450e9 * SCALEUP_EFFICIENCY) + 10e-6
     assert layout.tp_comm_s == pytest.approx(calls * per_call)
 
