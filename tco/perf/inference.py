@@ -8,13 +8,15 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
   memory fit     g x usable >= P x bytes + b x kv x (i + o)         (usable per card =
                  memory_gb x 1e9 x (1 - memory_headroom); KV reserved for full context)
   decode step    step_s(b) = max(compute_s, memory_s) + comm_s
-    compute_s  = b x (2A + 4 x layers x c x heads x head_dim) / (g x peak x train_mfu)
+    compute_s  = b x (2A / linear + 4 x layers x c x heads x head_dim / attention) / g
+                 linear = peak(precision) x matrix efficiency (fp8/int8_matrix_efficiency,
+                 bf16: train_mfu), attention = bf16 peak x train_mfu
     memory_s   = (min(P, b x A) x bytes + b x kv x c) / (g x memory_bw x mem_bw_efficiency)
                  c = i + o/2 the mean context during decode; min(P, bA) reads only the
                  active experts of an MoE at small batch, all weights otherwise
     comm_s     = 2 x layers x (2(g-1)/g x b x hidden x 2 B / scale-up B/s + latency), g > 1
-  prefill        prefill_s = (2A x i + 2 x layers x i^2 x heads x head_dim) / (g x peak
-                 x train_mfu) + 2 x layers x (2(g-1)/g x i x hidden x 2 B / scale-up B/s
+  prefill        prefill_s = (2A x i / linear + 2 x layers x i^2 x heads x head_dim /
+                 attention) / g + 2 x layers x (2(g-1)/g x i x hidden x 2 B / scale-up B/s
                  + latency); TTFT = prefill_s of one request (no queueing)
   batch          b = the largest batch that fits memory with step_s(b) <= max_tpot_ms
   throughput     over the time b requests take to finish, the replica runs o decode
@@ -38,6 +40,8 @@ from dataclasses import dataclass
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
+    attention_flops_per_s,
+    linear_flops_per_s,
     peak_flops_per_s,
     scaleup_bytes_per_s,
     scaleup_group_cards,
@@ -105,14 +109,14 @@ def decode_step(
 ) -> DecodeStep:
     """Decode step time components for `batch` sequences on a g-card replica."""
     g = replica_cards
-    peak = peak_flops_per_s(chip, precision)
-    if peak is None:
+    linear_rate = linear_flops_per_s(chip, precision)
+    if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
     context = input_tokens + output_tokens / 2.0
     attention = 4.0 * model.layers * context * model.heads * model.head_dim
     active = model.active_params_b * 1e9
-    flops = batch * (2.0 * active + attention)
-    compute_s = flops / (g * peak * chip.train_mfu)
+    # Linear layers at the workload precision, attention at bf16 (hardware.attention_flops_per_s).
+    compute_s = batch * (2.0 * active / linear_rate + attention / attention_flops_per_s(chip)) / g
     weight_read = min(model.params_b * 1e9, batch * active) * BYTES_PER_VALUE[precision]
     traffic = weight_read + batch * kv_bytes_per_token(model, precision) * context
     memory_s = traffic / (g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
@@ -123,14 +127,12 @@ def prefill_s(
     model: ModelRow, chip: ChipRow, precision: str, replica_cards: int, input_tokens: float
 ) -> float:
     """Prefill of one request: compute-bound FLOPs plus TP all-reduces, s."""
-    peak = peak_flops_per_s(chip, precision)
-    if peak is None:
+    linear_rate = linear_flops_per_s(chip, precision)
+    if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
-    flops = (
-        2.0 * model.active_params_b * 1e9 * input_tokens
-        + 2.0 * model.layers * input_tokens**2 * model.heads * model.head_dim
-    )
-    compute = flops / (replica_cards * peak * chip.train_mfu)
+    linear = 2.0 * model.active_params_b * 1e9 * input_tokens
+    attention = 2.0 * model.layers * input_tokens**2 * model.heads * model.head_dim
+    compute = (linear / linear_rate + attention / attention_flops_per_s(chip)) / replica_cards
     return compute + _tp_comm_s(chip, replica_cards, input_tokens, model.hidden, model.layers)
 
 
