@@ -156,9 +156,12 @@ def test_estimate_fits_80_columns_with_every_number_whole() -> None:
         _row_line(lines, row, f"{row['cards']:,}", f"{row['tokens_per_s']:,.0f}")
     # Why a row is infeasible: a numbered note under its workload's table, in whole words.
     notes = " ".join(" ".join(line.split()) for line in lines if not line.startswith(" "))
-    saturated = next(r for r in rows if "saturates" in str(r["reason"]))
-    assert "from 65,536 nodes" in str(saturated["reason"])
-    assert str(saturated["reason"]) in notes
+    # Since interleaved 1F1B (issue 11) the slowest example chips just meet the target, so
+    # the example may have no saturated row; when one is there, its note is whole.
+    for saturated in (r for r in rows if "saturates" in str(r["reason"])):
+        assert re.search(r"from [\d,]+ nodes", str(saturated["reason"]))
+        assert str(saturated["reason"]) in notes
+    assert all(str(r["reason"]) in notes for r in rows if r["reason"])
     assert not BARE_NUMBER.search("\n".join(lines))
 
 

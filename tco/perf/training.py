@@ -8,23 +8,28 @@ B = global_batch_tokens tokens takes
 
   step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + dp_exposed_s
 
-  compute_s    = B x F / (tp x pp x dp x peak x train_mfu)
-                 F = 6 x active_params + 12 x layers x hidden x seq_len   FLOP/token
-  bubble_s     = (pp - 1) / m x compute_s, m = B / seq_len / dp microbatches of one
-                 sequence per replica (1F1B schedule)
-  tp_comm_s    = 4 all-reduces per layer and microbatch (2 forward, 2 backward) of
-                 seq_len x hidden x 2 B: calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
-  pp_comm_s    = 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
+  compute_s    = B x (6 x active_params / linear + 12 x layers x hidden x seq_len / attention)
+                 / (tp x pp x dp); linear = peak(precision) x matrix efficiency
+                 (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75),
+                 attention = bf16 peak x train_mfu (FP8 quantises linear layers only)
+  bubble_s     = (pp - 1) / (v x m) x compute_s, m = B / seq_len / dp microbatches of one
+                 sequence per replica, v virtual stages per device (interleaved 1F1B;
+                 v a power of two with layers divisible by pp x v, chosen by the search)
+  tp_comm_s    = (1 - tp_comm_overlap) x 6 all-reduces per layer and microbatch (forward,
+                 recomputed forward, backward) of seq_len x hidden x 2 B:
+                 calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
+  pp_comm_s    = v x 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
                  gradient backward; scale-up link inside a node, fabric across nodes)
-  dp_exposed_s = (1 - comm_overlap) x 2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
-                 (ring all-reduce of 16-bit gradients over the scale-up link while
-                 tp x pp x dp fits in one scale-up group = min(scaleup_domain,
-                 system_cards), else over the fabric at its per-card share)
+  dp_exposed_s = (1 - comm_overlap) x [2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
+                 + 2(dp-1) x step latency] (ring all-reduce of 16-bit gradients over the
+                 scale-up link, SCALEUP_STEP_LATENCY_S a step, while tp x pp x dp fits in one
+                 scale-up group = min(scaleup_domain, system_cards), else over the fabric at
+                 its per-card share, (2t - 1) x latency_us a step for the t tiers its nodes need)
 
-and throughput is T = B / step_s tokens/s. Every term except dp_exposed_s is
-proportional to 1/dp or constant in dp, so the best dp of a layout is one of
-the ends of its range within a link regime; more cards never lower T because
-surplus cards may idle, and T saturates once dp reaches B / seq_len.
+and throughput is T = B / step_s tokens/s. Within a link regime (scale-up, or
+the fabric at a tier count) step_s = a/dp + b x dp + c is convex in dp, so the
+best dp of a layout is an end of the regime's range or next to sqrt(a/b);
+more cards never lower T because surplus cards may idle, and T saturates once dp reaches B / seq_len.
 """
 
 from __future__ import annotations
