@@ -29,7 +29,8 @@ B = global_batch_tokens tokens takes
 and throughput is T = B / step_s tokens/s. Within a link regime (scale-up, or
 the fabric at a tier count) step_s = a/dp + b x dp + c is convex in dp, so the
 best dp of a layout is an end of the regime's range or next to sqrt(a/b);
-more cards never lower T because surplus cards may idle, and T saturates once dp reaches B / seq_len.
+more cards never lower T because surplus cards may idle, and T saturates once
+dp reaches B / seq_len.
 """
 
 from __future__ import annotations
