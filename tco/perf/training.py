@@ -249,43 +249,75 @@ class TrainingCurve:
 
         Evaluated in chunks of card counts so the candidate array stays small.
         """
-        chunk = max(1, 2_000_000 // max(1, 24 * len(self.layouts)))
+        chunk = max(1, 2_000_000 // max(1, 12 * len(self.layouts)))
         if cards.size <= chunk:
             return self._best_chunk(cards)
         parts = [self._best_chunk(cards[i : i + chunk]) for i in range(0, cards.size, chunk)]
         return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
-    def _dp_regimes(self, replica: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
-        """(first dp, last dp, link B/s, latency per ring step s) of each DP link regime.
+    @functools.cached_property
+    def _regimes(self) -> list[dict[str, np.ndarray | float]]:
+        """Per DP link regime: first and last dp (layouts, 1), link B/s, step latency s and
+        the best integer dp next to the regime's unconstrained optimum sqrt(a/b).
 
-        Inside the scale-up group: the scale-up link, SCALEUP_STEP_LATENCY_S per step;
-        beyond it, one regime per fabric tier count t, each step crossing 2t - 1 switches
-        of `fabric_latency_s` (more than MAX_TIERS tiers priced as MAX_TIERS).
+        Inside the scale-up group: the scale-up link, SCALEUP_STEP_LATENCY_S per ring
+        step; beyond it, one regime per fabric tier count t, each step crossing 2t - 1
+        switches of `fabric_latency_s` (more than MAX_TIERS tiers priced as MAX_TIERS).
+        Within a regime step(dp) = a/dp + b dp + c is convex, so the best dp on any
+        sub-range [lo, hi] is clip(that integer, lo, hi); none of this depends on cards.
         """
+        t = self._layout_table
+        replica = t["replica_cards"]
         in_group = self.scaleup_group // replica
-        regimes = [
+        spans = [
             (np.ones_like(replica), in_group, self.scaleup_link_bytes_per_s, SCALEUP_STEP_LATENCY_S)
         ]
         first = in_group + 1
-        big = np.full_like(replica, np.iinfo(np.int64).max // 4)
         for tiers, endpoints in enumerate(self.tier_endpoints, start=1):
-            nodes = int(endpoints // self.nics_per_node)
-            last = (
-                big if tiers == len(self.tier_endpoints) else nodes * self.cards_per_node // replica
-            )
+            if tiers == len(self.tier_endpoints):
+                last = np.full_like(replica, self.max_data)
+            else:
+                last = int(endpoints // self.nics_per_node) * self.cards_per_node // replica
             hop_s = (2 * tiers - 1) * self.fabric_latency_s
-            regimes.append((first, np.maximum(last, first), self.fabric_link_bytes_per_s, hop_s))
+            spans.append((first, last, self.fabric_link_bytes_per_s, hop_s))
             first = np.maximum(first, last + 1)
+        hidden = 1.0 - self.comm_overlap
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        regimes: list[dict[str, np.ndarray | float]] = []
+        for lo, hi, link, latency in spans:
+            lo = np.maximum(lo, t["min_data"])
+            hi = np.minimum(hi, self.max_data)
+            a = np.maximum(spread - hidden * 2.0 * t["grad_bytes"] / link, 0.0)
+            b = hidden * 2.0 * latency
+            star = np.sqrt(a / b) if b > 0.0 else np.full(a.shape, np.inf)
+            inside = np.clip(star, lo, np.maximum(hi, lo))
+            down, up = np.floor(inside), np.ceil(inside)
+            pick = np.where(
+                self._regime_step_s(down, link, latency) <= self._regime_step_s(up, link, latency),
+                down,
+                up,
+            )
+            if np.any(lo <= hi):  # a regime no layout reaches adds no candidate
+                regimes.append({"lo": lo, "hi": hi, "star": pick, "link": link, "latency": latency})
         return regimes
+
+    def _regime_step_s(self, data: np.ndarray, link: float, latency: float) -> np.ndarray:
+        """Step time, s, at `data` (layouts x any) known to lie in a regime of `link`/`latency`."""
+        t = self._layout_table
+        hidden = 1.0 - self.comm_overlap
+        data = np.maximum(data, 1)
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        ring = 2.0 * (data - 1) / data * t["grad_bytes"] / link + 2.0 * (data - 1) * latency
+        result: np.ndarray = spread / data + t["bubble_s"] + hidden * ring
+        return result
 
     def _best_chunk(self, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Best (tokens/s, layout index, dp) per card count for one chunk.
 
-        Within one link regime (scale-up, or the fabric at a given tier count) the step
-        time is a/dp + b dp + c: convex in dp (b = exposed ring latency per member), so
-        the best dp of a layout in a regime is an end of the regime's range or the floor
-        or ceiling of sqrt(a/b), clipped. All those candidates of all layouts are
-        evaluated at their true cost at once as a (candidates, layouts, cards) array.
+        For each layout and link regime the feasible dp range is [lo, min(hi, top)]
+        (top = what the cards allow); the step is convex there, so its best dp is one
+        of lo, min(hi, top) and the clipped best integer near sqrt(a/b) (`_regimes`).
+        Every candidate lies in its regime, so its cost uses the regime's constants.
         """
         if not self.layouts:
             zeros = np.zeros(cards.shape)
@@ -293,29 +325,33 @@ class TrainingCurve:
         t = self._layout_table
         replica = t["replica_cards"]
         top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
-        fits = top >= t["min_data"]
+        data, valid, links, latencies = [], [], [], []
+        for regime in self._regimes:
+            lo, end = regime["lo"], np.minimum(regime["hi"], top)
+            for candidate in (
+                np.broadcast_to(lo, top.shape),
+                end,
+                np.clip(regime["star"], lo, end),
+            ):
+                data.append(candidate)
+                valid.append(lo <= end)
+                links.append(regime["link"])
+                latencies.append(regime["latency"])
+        stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
+        link = np.array(links, dtype=float)[:, None, None]
+        latency = np.array(latencies, dtype=float)[:, None, None]
         spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
-        fixed = [t["min_data"], top]
-        hidden = 1.0 - self.comm_overlap
-        for first, last, link, step_latency in self._dp_regimes(replica):
-            fixed += [first, last]
-            a = np.maximum(spread - hidden * 2.0 * t["grad_bytes"] / link, 0.0)
-            b = hidden * 2.0 * step_latency
-            if b > 0.0:
-                star = np.sqrt(a / b)
-                inside = np.clip(star, first, last)
-                fixed += [np.floor(inside), np.ceil(inside)]
-        stacked = np.stack([np.broadcast_to(c, top.shape) for c in fixed])
-        data = np.maximum(np.minimum(np.maximum(stacked, t["min_data"]), top), 1).astype(np.int64)
-        dp_s = self._dp_comm_s(replica, t["grad_bytes"], data)
-        step_s = spread / data + t["bubble_s"] + dp_s
-        tokens = np.where(fits, self.global_batch_tokens / step_s, 0.0)
+        ring = (
+            2.0 * (stacked - 1) / stacked * t["grad_bytes"] / link + 2.0 * (stacked - 1) * latency
+        )
+        step_s = spread / stacked + t["bubble_s"] + (1.0 - self.comm_overlap) * ring
+        tokens = np.where(np.stack(valid), self.global_batch_tokens / step_s, 0.0)
         flat = tokens.reshape(-1, tokens.shape[-1])  # (K x L, N)
         pick = np.argmax(flat, axis=0)
         columns = np.arange(flat.shape[1])
         best = flat[pick, columns]
         layout_index = pick % len(self.layouts)
-        best_data = data.reshape(-1, data.shape[-1])[pick, columns]
+        best_data = stacked.reshape(-1, stacked.shape[-1])[pick, columns]
         return best, layout_index.astype(np.int64), best_data.astype(np.int64)
 
     def _dp_comm_s(
@@ -526,6 +562,8 @@ def training_curve(
                 else 0.0
             )
             for v in virtual_stages(model.layers, pp):
+                virtual_stages(model.layers, pp), bubble_1, pp_s, min_dp, max_data
+            ):
                 layouts.append(
                     _Layout(
                         tensor=tp,
