@@ -143,8 +143,9 @@ class PerformanceCache:
     data-parallel ring latency reads (latency_us, switch_radix, oversubscription):
     inference does not depend on the fabric (a replica lives inside one system, on its
     scale-up link), and training sees a fabric only through those (a test guards
-    that), so fabrics that differ only in price or technology share one evaluation. Entries are shared by every cache of the process, so a
-    scenario that changes prices re-evaluates nothing.
+    that), so fabrics that differ only in price or technology share one evaluation.
+    Entries are shared by every cache of the process, so a scenario that changes
+    prices re-evaluates nothing.
     """
 
     def __init__(self, inputs: PlanningInputs) -> None:

@@ -562,8 +562,6 @@ def training_curve(
                 else 0.0
             )
             for v in virtual_stages(model.layers, pp):
-                virtual_stages(model.layers, pp), bubble_1, pp_s, min_dp, max_data
-            ):
                 layouts.append(
                     _Layout(
                         tensor=tp,
