@@ -298,7 +298,17 @@ class TrainingCurve:
                 up,
             )
             if np.any(lo <= hi):  # a regime no layout reaches adds no candidate
-                regimes.append({"lo": lo, "hi": hi, "star": pick, "link": link, "latency": latency})
+                at_lo = self.global_batch_tokens / self._regime_step_s(lo, link, latency)
+                regimes.append(
+                    {
+                        "lo": lo,
+                        "hi": hi,
+                        "star": pick,
+                        "link": link,
+                        "latency": latency,
+                        "at_lo": at_lo,
+                    }
+                )
         return regimes
 
     def _regime_step_s(self, data: np.ndarray, link: float, latency: float) -> np.ndarray:
@@ -326,15 +336,16 @@ class TrainingCurve:
         replica = t["replica_cards"]
         top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
         data, valid, links, latencies = [], [], [], []
+        lo_tokens, lo_data = [], []
         for regime in self._regimes:
             lo, end = regime["lo"], np.minimum(regime["hi"], top)
-            for candidate in (
-                np.broadcast_to(lo, top.shape),
-                end,
-                np.clip(regime["star"], lo, end),
-            ):
+            reach = lo <= end
+            # dp = lo does not depend on the card count: its tokens/s were computed once.
+            lo_tokens.append(np.where(reach, regime["at_lo"], 0.0))
+            lo_data.append(np.broadcast_to(lo, top.shape))
+            for candidate in (end, np.clip(regime["star"], lo, end)):
                 data.append(candidate)
-                valid.append(lo <= end)
+                valid.append(reach)
                 links.append(regime["link"])
                 latencies.append(regime["latency"])
         stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
@@ -346,6 +357,8 @@ class TrainingCurve:
         )
         step_s = spread / stacked + t["bubble_s"] + (1.0 - self.comm_overlap) * ring
         tokens = np.where(np.stack(valid), self.global_batch_tokens / step_s, 0.0)
+        tokens = np.concatenate([tokens, np.stack(lo_tokens)])
+        stacked = np.concatenate([stacked, np.maximum(np.stack(lo_data), 1)])
         flat = tokens.reshape(-1, tokens.shape[-1])  # (K x L, N)
         pick = np.argmax(flat, axis=0)
         columns = np.arange(flat.shape[1])
