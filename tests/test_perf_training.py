@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tco.perf.estimate import estimate, render, render_table
-from tco.perf.hardware import SCALEUP_EFFICIENCY
-from tco.perf.training import training_curve
+from tco.perf.hardware import FP8_EFFICIENCY_RATIO, SCALEUP_EFFICIENCY
+from tco.perf.training import training_curve, virtual_stages
 
 from test_perf_helpers import chip, fabric, make_inputs, model, parts, serving, training
 
@@ -57,8 +59,9 @@ def test_single_card_step_hand_computed() -> None:
 
 def test_data_parallel_over_fabric_hand_computed() -> None:
     # 2 one-card nodes, dp=2: grads 2 B x 1e9 = 2 GB; ring 2(2-1)/2 x 2 GB over
-    # 1 NIC x 400/8 GB/s x 0.9 = 45 GB/s -> 44.4 ms, half hidden (comm_overlap 0.5).
-    # One layer, so pipeline parallel (pp <= layers) is not an option.
+    # 1 NIC x 400/8 GB/s x 0.9 = 45 GB/s -> 44.4 ms, plus 2(2-1) ring steps across one
+    # switch (2 nodes: one tier, 2t-1 = 1 hop) of latency_us 1.0; half hidden (comm_overlap
+    # 0.5). One layer, so pipeline parallel (pp <= layers) is not an option.
     curve = _curve(
         {"cards_per_node": 1, "scaleup_domain": 1},
         model_over={**SMALL, "layers": 1},
@@ -66,16 +69,17 @@ def test_data_parallel_over_fabric_hand_computed() -> None:
     )
     step = curve.step(2)
     assert step.data == 2
-    assert step.dp_comm_exposed_s == pytest.approx(0.5 * 2e9 / 45e9)
+    assert step.dp_comm_exposed_s == pytest.approx(0.5 * (2e9 / 45e9 + 2 * 1 * 1e-6))
     assert step.compute_s == pytest.approx(curve.step(1).compute_s / 2)
 
 
 def test_tensor_parallel_comm_hand_computed() -> None:
-    # tp=2 inside the scale-up link: 4 all-reduces per layer per sequence of
+    # tp=2 inside the scale-up link: 6 all-reduces per layer per sequence (2 forward, 2
+    # recomputed forward, 2 backward) of
     # seq x hidden x 2 B, ring 2(2-1)/2 over 450 GB/s x efficiency, + 10 us per call.
     curve = _curve(model_over=SMALL, work_over={"seq_len": 1024, "global_batch_tokens": 1024})
     layout = next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
-    calls = 4 * 8 * 1
+    calls = 6 * 8 * 1
     per_call = 1024 * 1024 * 2 / (450e9 * SCALEUP_EFFICIENCY) + 10e-6
     assert layout.tp_comm_s == pytest.approx(calls * per_call)
 
@@ -211,3 +215,120 @@ def test_more_bandwidth_or_peak_never_lowers_training(
         comm_overlap=overlap,
     )
     assert fast.tokens_per_s(nodes) >= base.tokens_per_s(nodes) * (1 - 1e-12)
+
+
+def test_fp8_speedup_on_h100_70b_is_realistic() -> None:
+    # Llama-2-70B shape, 4M-token batch on 256 H100-like cards: FP8 runs only the linear
+    # layers at fp8 peak x (train_mfu x 0.75); attention stays bf16, communication is
+    # unchanged, so the speed-up is well below the 2x peak ratio (published 1.2-1.4x).
+    work = {"seq_len": 4096, "global_batch_tokens": 4 * 2**20}
+    h100 = {"bf16_tflops": 989.5, "fp8_tflops": 1979.0}
+    bf16 = _curve(h100, work_over={**work, "precision": "bf16"}).tokens_per_s(32)
+    fp8 = _curve(h100, work_over={**work, "precision": "fp8"}).tokens_per_s(32)
+    assert 1.2 <= fp8 / bf16 <= 1.6
+
+
+def test_fp8_compute_splits_linear_and_attention_hand_computed() -> None:
+    # One card: linear 6 x 1e9 FLOP/token at 2000 TFLOP/s x 0.3 (given efficiency),
+    # attention 12 x 8 x 1024 x 1024 at bf16 1000 TFLOP/s x 0.5.
+    curve = _curve(
+        {"cards_per_node": 1, "scaleup_domain": 1, "fp8_matrix_efficiency": 0.3},
+        model_over=SMALL,
+        work_over={"seq_len": 1024, "global_batch_tokens": 8 * 1024, "precision": "fp8"},
+    )
+    step = curve.step(1)
+    per_token = 6e9 / (2000e12 * 0.3) + 12 * 8 * 1024 * 1024 / (1000e12 * 0.5)
+    assert step.compute_s == pytest.approx(8 * 1024 * per_token)
+    blank = _curve(
+        {"cards_per_node": 1, "scaleup_domain": 1},
+        model_over=SMALL,
+        work_over={"seq_len": 1024, "global_batch_tokens": 8 * 1024, "precision": "fp8"},
+    ).step(1)
+    default = 6e9 / (2000e12 * 0.5 * FP8_EFFICIENCY_RATIO) + 12 * 8 * 1024 * 1024 / (1000e12 * 0.5)
+    assert blank.compute_s == pytest.approx(8 * 1024 * default)
+
+
+def test_interleaving_divides_the_bubble_hand_computed() -> None:
+    # 8 layers, pp = 2: v in {1, 2, 4} (8 divisible by 2v); bubble = (pp-1)/(v m) x compute,
+    # pipeline communication v times the plain 1F1B's.
+    curve = _curve(model_over=SMALL, work_over={"seq_len": 1024, "global_batch_tokens": 16 * 1024})
+    by_v = {lay.virtual: lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (1, 2)}
+    assert sorted(by_v) == [1, 2, 4]
+    m = 16  # microbatches at dp = 1
+    assert by_v[1].bubble_s == pytest.approx(1 / m * by_v[1].work_s)
+    for v in (2, 4):
+        assert by_v[v].bubble_s == pytest.approx(by_v[1].bubble_s / v)
+        assert by_v[v].pp_comm_s == pytest.approx(v * by_v[1].pp_comm_s)
+    # 80 layers / pp = 16 = 5 per stage: no interleaving there.
+    assert virtual_stages(80, 16) == [1] and virtual_stages(80, 8) == [1, 2]
+    assert virtual_stages(80, 1) == [1]
+
+
+def test_tp_comm_overlap_hides_that_share() -> None:
+    work = {"seq_len": 1024, "global_batch_tokens": 1024}
+    plain = _curve(model_over=SMALL, work_over=work)
+    hidden = _curve(model_over=SMALL, work_over=work, tp_comm_overlap=0.75)
+
+    def tp2(curve):
+        return next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
+
+    assert tp2(hidden).tp_comm_s == pytest.approx(0.25 * tp2(plain).tp_comm_s)
+
+
+def test_dp_ring_latency_counts_fabric_hops() -> None:
+    # dp = 8 one-card nodes on a radix-4 fabric: one tier connects 4 endpoints, two tiers
+    # 4 x 2 = 8, so each of the 2(8-1) ring steps crosses 2t-1 = 3 switches of 5 us;
+    # comm_overlap 0 leaves everything exposed. 4 nodes fit one switch: 1 hop per step.
+    curve = _curve(
+        {"cards_per_node": 1, "scaleup_domain": 1},
+        {"switch_radix": 4, "latency_us": 5.0},
+        model_over={**SMALL, "layers": 1},
+        work_over={"seq_len": 1024, "global_batch_tokens": 64 * 1024},
+        comm_overlap=0.0,
+    )
+    step = curve.step(8)
+    assert step.data == 8
+    assert step.dp_comm_exposed_s == pytest.approx(2 * 7 / 8 * 2e9 / 45e9 + 2 * 7 * 3 * 5e-6)
+    four = curve.step(4)
+    assert four.dp_comm_exposed_s == pytest.approx(2 * 3 / 4 * 2e9 / 45e9 + 2 * 3 * 1 * 5e-6)
+
+
+SCHEDULE_CASES = st.tuples(
+    st.sampled_from(["bf16", "fp8"]),  # precision
+    st.sampled_from([1.0, 50.0]),  # latency_us: large latency makes the ring term matter
+    st.sampled_from([8, 64]),  # switch_radix: small radix crosses tier boundaries
+    st.sampled_from([0.0, 0.8]),  # tp_comm_overlap
+    st.sampled_from([7.0, 70.0]),  # params_b
+)
+
+
+def _schedule_curve(case, port: float = 400.0, scaleup: float = 450.0):
+    precision, latency, radix, tp_overlap, params = case
+    return _curve(
+        {"scaleup_bw_gbs": scaleup},
+        {"latency_us": latency, "switch_radix": radix, "port_gbps": port},
+        {"params_b": params, "active_params_b": params},
+        {"precision": precision, "global_batch_tokens": 2**21},
+        tp_comm_overlap=tp_overlap,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=SCHEDULE_CASES, nodes=st.integers(1, 400), more=st.integers(1, 400))
+def test_more_cards_never_lower_throughput_with_latency_and_interleaving(
+    case, nodes: int, more: int
+) -> None:
+    curve = _schedule_curve(case)
+    assert curve.tokens_per_s(nodes + more) >= curve.tokens_per_s(nodes) * (1 - 1e-12)
+    values = curve.tokens_per_s_range(1, nodes + more)
+    assert all(b >= a * (1 - 1e-12) for a, b in itertools.pairwise(values))
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=SCHEDULE_CASES, nodes=st.integers(1, 200), factor=st.floats(1.0, 4.0))
+def test_more_bandwidth_never_lowers_training_with_latency_and_interleaving(
+    case, nodes: int, factor: float
+) -> None:
+    base = _schedule_curve(case).tokens_per_s(nodes)
+    assert _schedule_curve(case, port=400.0 * factor).tokens_per_s(nodes) >= base * (1 - 1e-12)
+    assert _schedule_curve(case, scaleup=450.0 * factor).tokens_per_s(nodes) >= base * (1 - 1e-12)

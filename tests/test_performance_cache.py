@@ -14,8 +14,10 @@ from tco.schema.fields import FABRICS
 
 from factory import FABRIC, TRAINING, make_inputs
 
-#: Fabric fields the training model reads only through the bandwidth per card.
-BANDWIDTH_FIELDS = {"port_gbps", "efficiency"}
+#: Fabric fields the training model reads: the bandwidth per card (port_gbps,
+#: efficiency) and the data-parallel ring latency (latency_us x hops of the tiers that
+#: switch_radix and oversubscription give), all in the cache key.
+BANDWIDTH_FIELDS = {"port_gbps", "efficiency", "latency_us", "switch_radix", "oversubscription"}
 
 
 def _perturbed(value: object) -> object:

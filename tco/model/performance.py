@@ -123,7 +123,7 @@ def pool_performance(
 MONEY_FIELDS = frozenset(key for sheet in SHEETS for key in sheet.money_keys)
 
 #: Evaluations kept across engines of one process (risk samples, compare runs), oldest
-#: dropped first; each entry is one (workload, chip[, bandwidth]) evaluation.
+#: dropped first; each entry is one (workload, chip[, fabric network figures]) evaluation.
 SHARED_ENTRIES = 20_000
 
 PerfKey = tuple[object, ...]
@@ -139,12 +139,13 @@ class PerformanceCache:
     """`pool_performance` memoised on what it depends on.
 
     The key is the workload, model, chip and Site rows without their money
-    fields, plus, for training, the scale-out bandwidth per card: inference
-    does not depend on the fabric (a replica lives inside one system, on its scale-up link), and
-    training sees a fabric only through `fabric_bytes_per_s_per_card` (a test
-    guards that), so fabrics that differ in price or radix share one
-    evaluation. Entries are shared by every cache of the process, so a
-    scenario that changes prices re-evaluates nothing.
+    fields, plus, for training, the scale-out bandwidth per card and what the
+    data-parallel ring latency reads (latency_us, switch_radix, oversubscription):
+    inference does not depend on the fabric (a replica lives inside one system, on its
+    scale-up link), and training sees a fabric only through those (a test guards
+    that), so fabrics that differ only in price or technology share one evaluation.
+    Entries are shared by every cache of the process, so a scenario that changes
+    prices re-evaluates nothing.
     """
 
     def __init__(self, inputs: PlanningInputs) -> None:
@@ -157,14 +158,20 @@ class PerformanceCache:
     ) -> TrainingPerformance | InferencePerformance:
         inputs = self.inputs
         workload, chip = inputs.workloads[workload_id], inputs.chips[chip_id]
-        bandwidth = None
+        network: tuple[float, ...] | None = None
         if workload.kind == "training":
-            bandwidth = fabric_bytes_per_s_per_card(chip, inputs.fabrics[fabric_id])
+            fabric = inputs.fabrics[fabric_id]
+            network = (
+                fabric_bytes_per_s_per_card(chip, fabric),
+                fabric.latency_us,
+                fabric.switch_radix,
+                fabric.oversubscription,
+            )
         key: PerfKey = (
             _row_key(workload),
             _row_key(inputs.models[workload.model_id]),
             _row_key(chip),
-            bandwidth,
+            network,
             self._site,
         )
         found = _SHARED.get(key)

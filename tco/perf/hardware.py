@@ -38,6 +38,59 @@ SCALEUP_ALLREDUCE_HOP_LATENCY_S = 0.6e-6
 ACTIVATION_BYTES = 2.0
 
 
+#: Default FP8 linear-layer efficiency relative to train_mfu, used when
+#: `fp8_matrix_efficiency` is blank: fp8 efficiency = train_mfu x 0.75. FP8
+#: GEMMs reach a smaller fraction of their (2x) peak than BF16 GEMMs, and
+#: Transformer Engine adds casts and amax scaling per linear layer. Published
+#: end-to-end FP8/BF16 speed-ups of 70B training are 1.2-1.4x, not 2x:
+#: Megatron-LM Llama-3-70B on H100 415 -> 570 TFLOP/s = 1.37x (Fujii et al. 2024,
+#: arXiv 2411.08719); TorchAO MXFP8 Llama3-70B on 1856 B200 1.22-1.28x (PyTorch
+#: blog, Crusoe B200 cluster). With ~87-93% of 70B FLOPs in the linear layers,
+#: 1.37x means linear layers at ~0.73 of BF16's fraction of peak.
+FP8_EFFICIENCY_RATIO = 0.75
+
+#: Default INT8 linear-layer efficiency relative to train_mfu (blank
+#: `int8_matrix_efficiency`). INT8 runs on the same tensor-core rate as FP8 on
+#: the parts that have both and pays the same per-token/per-channel scaling
+#: (SmoothQuant W8A8); no separate published ratio was found, so FP8's is used.
+INT8_EFFICIENCY_RATIO = 0.75
+
+#: Latency of one ring step on the scale-up link, s: NCCL's tuning model
+#: (src/graph/tuning.cc, hwLat NVLink / Ring / Simple = 3.4 us), the protocol of
+#: large gradient all-reduces.
+SCALEUP_STEP_LATENCY_S = 3.4e-6
+
+
+def matrix_efficiency(chip: ChipRow, precision: str) -> float:
+    """Fraction of the dense peak at `precision` that linear-layer GEMMs reach.
+
+    bf16 -> train_mfu; fp8 -> fp8_matrix_efficiency, blank = train_mfu x
+    FP8_EFFICIENCY_RATIO; int8 -> int8_matrix_efficiency, blank = train_mfu x
+    INT8_EFFICIENCY_RATIO.
+    """
+    if precision == "fp8":
+        given = chip.fp8_matrix_efficiency
+        return given if given is not None else chip.train_mfu * FP8_EFFICIENCY_RATIO
+    if precision == "int8":
+        given = chip.int8_matrix_efficiency
+        return given if given is not None else chip.train_mfu * INT8_EFFICIENCY_RATIO
+    return chip.train_mfu
+
+
+def linear_flops_per_s(chip: ChipRow, precision: str) -> float | None:
+    """Achieved rate of the linear layers at `precision`, FLOP/s (None when unsupported):
+    peak(precision) x matrix_efficiency(precision)."""
+    peak = peak_flops_per_s(chip, precision)
+    return None if peak is None else peak * matrix_efficiency(chip, precision)
+
+
+def attention_flops_per_s(chip: ChipRow) -> float:
+    """Achieved rate of attention (score and value matmuls) and the rest, FLOP/s:
+    bf16 peak x train_mfu at every workload precision (FP8/INT8 quantise the
+    linear layers only; attention stays 16-bit)."""
+    return chip.bf16_tflops * 1e12 * chip.train_mfu
+
+
 def peak_flops_per_s(chip: ChipRow, precision: str) -> float | None:
     """Dense matrix peak at `precision`, FLOP/s (OP/s for int8); None when unsupported.
 

@@ -13,8 +13,10 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
                  chunk of C = b x i / o tokens (a stall-free schedule: the same
                  mixed batch every iteration, no decode pause)
   iteration      iter_s(b) = max(compute_s, memory_s) + comm_s
-    compute_s  = [b x (2A + 4 x layers x c x heads x head_dim)
-                  + C x (2A + 2 x layers x i x heads x head_dim)] / (g x peak x train_mfu)
+    compute_s  = [(b + C) x 2A / linear + (b x 4 x layers x c x heads x head_dim
+                  + C x 2 x layers x i x heads x head_dim) / attention] / g
+                 linear = peak(precision) x matrix efficiency (fp8/int8_matrix_efficiency,
+                 bf16: train_mfu), attention = bf16 peak x train_mfu
                  c = i + o/2 the mean context during decode; a chunk token attends to
                  i/2 earlier tokens on average (causal), hence 2 x layers x i x ...
     memory_s   = (min(P, (b + C) x A) x bytes + kv x (b x c + C))
@@ -59,6 +61,8 @@ from numpy.typing import NDArray
 
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
+    attention_flops_per_s,
+    linear_flops_per_s,
     peak_flops_per_s,
     scaleup_allreduce_latency_s,
     scaleup_bytes_per_s,
@@ -137,18 +141,18 @@ def _iteration_terms(
 ) -> tuple[_Tokens, _Tokens, _Tokens, _Tokens]:
     """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each)."""
     g = replica_cards
-    peak = peak_flops_per_s(chip, precision)
-    if peak is None:
+    linear_rate = linear_flops_per_s(chip, precision)
+    if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
     i, o = input_tokens, output_tokens
     chunk = batch * i / o  # prefill tokens per iteration in steady state
     context = i + o / 2.0
     active = model.active_params_b * 1e9
     per_head = model.layers * model.heads * model.head_dim
-    flops = batch * (2.0 * active + 4.0 * per_head * context) + chunk * (
-        2.0 * active + 2.0 * per_head * i
-    )
-    compute_s = flops / (g * peak * chip.train_mfu)
+    # Linear layers at the workload precision, attention at bf16 (hardware.attention_flops_per_s).
+    linear = (batch + chunk) * 2.0 * active
+    attention = batch * 4.0 * per_head * context + chunk * 2.0 * per_head * i
+    compute_s = (linear / linear_rate + attention / attention_flops_per_s(chip)) / g
     touched = (batch + chunk) * active
     weight_read = (
         np.minimum(model.params_b * 1e9, touched)
@@ -203,15 +207,13 @@ def ttft_iterations(batch: int, output_tokens: float) -> int:
 def prefill_s(
     model: ModelRow, chip: ChipRow, precision: str, replica_cards: int, input_tokens: float
 ) -> float:
-    """Prefill of one request alone on the replica: FLOPs plus TP all-reduces, s."""
-    peak = peak_flops_per_s(chip, precision)
-    if peak is None:
+    """Prefill of one request: compute-bound FLOPs plus TP all-reduces, s."""
+    linear_rate = linear_flops_per_s(chip, precision)
+    if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
-    flops = (
-        2.0 * model.active_params_b * 1e9 * input_tokens
-        + 2.0 * model.layers * input_tokens**2 * model.heads * model.head_dim
-    )
-    compute = flops / (replica_cards * peak * chip.train_mfu)
+    linear = 2.0 * model.active_params_b * 1e9 * input_tokens
+    attention = 2.0 * model.layers * input_tokens**2 * model.heads * model.head_dim
+    compute = (linear / linear_rate + attention / attention_flops_per_s(chip)) / replica_cards
     return compute + _tp_comm_s(chip, replica_cards, input_tokens, model.hidden, model.layers)
 
 

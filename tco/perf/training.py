@@ -8,23 +8,29 @@ B = global_batch_tokens tokens takes
 
   step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + dp_exposed_s
 
-  compute_s    = B x F / (tp x pp x dp x peak x train_mfu)
-                 F = 6 x active_params + 12 x layers x hidden x seq_len   FLOP/token
-  bubble_s     = (pp - 1) / m x compute_s, m = B / seq_len / dp microbatches of one
-                 sequence per replica (1F1B schedule)
-  tp_comm_s    = 4 all-reduces per layer and microbatch (2 forward, 2 backward) of
-                 seq_len x hidden x 2 B: calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
-  pp_comm_s    = 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
+  compute_s    = B x (6 x active_params / linear + 12 x layers x hidden x seq_len / attention)
+                 / (tp x pp x dp); linear = peak(precision) x matrix efficiency
+                 (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75),
+                 attention = bf16 peak x train_mfu (FP8 quantises linear layers only)
+  bubble_s     = (pp - 1) / (v x m) x compute_s, m = B / seq_len / dp microbatches of one
+                 sequence per replica, v virtual stages per device (interleaved 1F1B;
+                 v a power of two with layers divisible by pp x v, chosen by the search)
+  tp_comm_s    = (1 - tp_comm_overlap) x 6 all-reduces per layer and microbatch (forward,
+                 recomputed forward, backward) of seq_len x hidden x 2 B:
+                 calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
+  pp_comm_s    = v x 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
                  gradient backward; scale-up link inside a node, fabric across nodes)
-  dp_exposed_s = (1 - comm_overlap) x 2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
-                 (ring all-reduce of 16-bit gradients over the scale-up link while
-                 tp x pp x dp fits in one scale-up group = min(scaleup_domain,
-                 system_cards), else over the fabric at its per-card share)
+  dp_exposed_s = (1 - comm_overlap) x [2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
+                 + 2(dp-1) x step latency] (ring all-reduce of 16-bit gradients over the
+                 scale-up link, SCALEUP_STEP_LATENCY_S a step, while tp x pp x dp fits in one
+                 scale-up group = min(scaleup_domain, system_cards), else over the fabric at
+                 its per-card share, (2t - 1) x latency_us a step for the t tiers its nodes need)
 
-and throughput is T = B / step_s tokens/s. Every term except dp_exposed_s is
-proportional to 1/dp or constant in dp, so the best dp of a layout is one of
-the ends of its range within a link regime; more cards never lower T because
-surplus cards may idle, and T saturates once dp reaches B / seq_len.
+and throughput is T = B / step_s tokens/s. Within a link regime (scale-up, or
+the fabric at a tier count) step_s = a/dp + b x dp + c is convex in dp, so the
+best dp of a layout is an end of the regime's range or next to sqrt(a/b);
+more cards never lower T because surplus cards may idle, and T saturates once
+dp reaches B / seq_len.
 """
 
 from __future__ import annotations
@@ -36,11 +42,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tco.costs.clos import MAX_TIERS, tier_capacity
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
+    SCALEUP_STEP_LATENCY_S,
+    attention_flops_per_s,
     fabric_bytes_per_s_per_card,
-    peak_flops_per_s,
+    linear_flops_per_s,
+    nics_per_node,
     scaleup_bytes_per_s,
     scaleup_group_cards,
     usable_memory_bytes,
@@ -59,6 +69,13 @@ from tco.text import plural
 #: where T(n) has steps, so the cuts stay below it).
 CUT_BREAKPOINTS = 12
 
+#: Tensor-parallel all-reduces per layer and microbatch: 2 in the forward pass, 2 in
+#: the backward pass and 2 more in the recomputed forward pass, since the memory model
+#: assumes full activation checkpointing (Korthikanti et al. 2022, "Reducing
+#: Activation Recomputation in Large Transformer Models", Sec. 4: recomputation
+#: repeats the forward all-reduces).
+TP_CALLS_PER_LAYER = 6.0
+
 #: Relative slack for float comparisons of throughputs.
 _REL_TOL = 1e-9
 
@@ -75,7 +92,25 @@ def training_target_tokens_per_s(workload: WorkloadRow) -> float:
 
 def flops_per_token(model: ModelRow, seq_len: int) -> float:
     """Training FLOPs per token: 6 x active params + 12 x layers x hidden x seq_len."""
-    return 6.0 * model.active_params_b * 1e9 + 12.0 * model.layers * model.hidden * seq_len
+    return linear_flops_per_token(model) + attention_flops_per_token(model, seq_len)
+
+
+def linear_flops_per_token(model: ModelRow) -> float:
+    """Training FLOPs per token of the linear layers (weight GEMMs): 6 x active params."""
+    return 6.0 * model.active_params_b * 1e9
+
+
+def attention_flops_per_token(model: ModelRow, seq_len: int) -> float:
+    """Training FLOPs per token of attention scores and values: 12 x layers x hidden x seq_len."""
+    return 12.0 * model.layers * model.hidden * seq_len
+
+
+def virtual_stages(layers: int, pipeline: int) -> list[int]:
+    """Interleaved 1F1B virtual stages per device: powers of two v with layers divisible by
+    pipeline x v (v = 1, the plain 1F1B schedule, always; only v = 1 without pipelining)."""
+    if pipeline == 1:
+        return [1]
+    return [v for v in powers_of_two_up_to(layers) if v == 1 or layers % (pipeline * v) == 0]
 
 
 @dataclass(frozen=True)
@@ -89,6 +124,7 @@ class TrainingStep:
     tensor: int = 0
     pipeline: int = 0
     data: int = 0
+    virtual: int = 1
     tokens_per_s: float = 0.0
     step_time_s: float = 0.0
     compute_s: float = 0.0
@@ -115,6 +151,7 @@ class _Layout:
 
     tensor: int
     pipeline: int
+    virtual: int  # interleaved 1F1B virtual stages per device (1 = plain 1F1B)
     min_data: int
     work_s: float  # compute_s at dp = 1
     bubble_s: float
@@ -160,6 +197,9 @@ class TrainingCurve:
     layouts: tuple[_Layout, ...]
     seq_len: int
     model: ModelRow
+    fabric_latency_s: float = 0.0  # one switch hop (Fabrics.latency_us)
+    nics_per_node: int = 1
+    tier_endpoints: tuple[float, ...] = ()  # endpoints a 1-, 2-, ... tier fabric connects
 
     def step_at_cards(self, cards: int) -> TrainingStep:
         """Best layout on `cards` cards (surplus cards idle) and its breakdown."""
@@ -207,11 +247,87 @@ class TrainingCurve:
     def _best(self, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Best (tokens/s, layout index, dp) per card count; tokens 0 where nothing fits.
 
-        Within one link regime the step time is a/dp + c, monotone in dp, so the
-        best dp of a layout is an end of its feasible range in a regime: the
-        candidates are min_data, the last dp inside the scale-up group, the
-        first beyond it, and the largest dp the cards allow. All layouts and
-        candidates are evaluated at once as a (4, layouts, cards) array.
+        Evaluated in chunks of card counts so the candidate array stays small.
+        """
+        chunk = max(1, 2_000_000 // max(1, 12 * len(self.layouts)))
+        if cards.size <= chunk:
+            return self._best_chunk(cards)
+        parts = [self._best_chunk(cards[i : i + chunk]) for i in range(0, cards.size, chunk)]
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+
+    @functools.cached_property
+    def _regimes(self) -> list[dict[str, np.ndarray | float]]:
+        """Per DP link regime: first and last dp (layouts, 1), link B/s, step latency s and
+        the best integer dp next to the regime's unconstrained optimum sqrt(a/b).
+
+        Inside the scale-up group: the scale-up link, SCALEUP_STEP_LATENCY_S per ring
+        step; beyond it, one regime per fabric tier count t, each step crossing 2t - 1
+        switches of `fabric_latency_s` (more than MAX_TIERS tiers priced as MAX_TIERS).
+        Within a regime step(dp) = a/dp + b dp + c is convex, so the best dp on any
+        sub-range [lo, hi] is clip(that integer, lo, hi); none of this depends on cards.
+        """
+        t = self._layout_table
+        replica = t["replica_cards"]
+        in_group = self.scaleup_group // replica
+        spans = [
+            (np.ones_like(replica), in_group, self.scaleup_link_bytes_per_s, SCALEUP_STEP_LATENCY_S)
+        ]
+        first = in_group + 1
+        for tiers, endpoints in enumerate(self.tier_endpoints, start=1):
+            if tiers == len(self.tier_endpoints):
+                last = np.full_like(replica, self.max_data)
+            else:
+                last = int(endpoints // self.nics_per_node) * self.cards_per_node // replica
+            hop_s = (2 * tiers - 1) * self.fabric_latency_s
+            spans.append((first, last, self.fabric_link_bytes_per_s, hop_s))
+            first = np.maximum(first, last + 1)
+        hidden = 1.0 - self.comm_overlap
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        regimes: list[dict[str, np.ndarray | float]] = []
+        for lo, hi, link, latency in spans:
+            lo = np.maximum(lo, t["min_data"])
+            hi = np.minimum(hi, self.max_data)
+            a = np.maximum(spread - hidden * 2.0 * t["grad_bytes"] / link, 0.0)
+            b = hidden * 2.0 * latency
+            star = np.sqrt(a / b) if b > 0.0 else np.full(a.shape, np.inf)
+            inside = np.clip(star, lo, np.maximum(hi, lo))
+            down, up = np.floor(inside), np.ceil(inside)
+            pick = np.where(
+                self._regime_step_s(down, link, latency) <= self._regime_step_s(up, link, latency),
+                down,
+                up,
+            )
+            if np.any(lo <= hi):  # a regime no layout reaches adds no candidate
+                at_lo = self.global_batch_tokens / self._regime_step_s(lo, link, latency)
+                regimes.append(
+                    {
+                        "lo": lo,
+                        "hi": hi,
+                        "star": pick,
+                        "link": link,
+                        "latency": latency,
+                        "at_lo": at_lo,
+                    }
+                )
+        return regimes
+
+    def _regime_step_s(self, data: np.ndarray, link: float, latency: float) -> np.ndarray:
+        """Step time, s, at `data` (layouts x any) known to lie in a regime of `link`/`latency`."""
+        t = self._layout_table
+        hidden = 1.0 - self.comm_overlap
+        data = np.maximum(data, 1)
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        ring = 2.0 * (data - 1) / data * t["grad_bytes"] / link + 2.0 * (data - 1) * latency
+        result: np.ndarray = spread / data + t["bubble_s"] + hidden * ring
+        return result
+
+    def _best_chunk(self, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best (tokens/s, layout index, dp) per card count for one chunk.
+
+        For each layout and link regime the feasible dp range is [lo, min(hi, top)]
+        (top = what the cards allow); the step is convex there, so its best dp is one
+        of lo, min(hi, top) and the clipped best integer near sqrt(a/b) (`_regimes`).
+        Every candidate lies in its regime, so its cost uses the regime's constants.
         """
         if not self.layouts:
             zeros = np.zeros(cards.shape)
@@ -219,21 +335,36 @@ class TrainingCurve:
         t = self._layout_table
         replica = t["replica_cards"]
         top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
-        fits = top >= t["min_data"]
-        in_group = self.scaleup_group // replica
-        fixed = np.stack(
-            [np.broadcast_to(c, top.shape) for c in (t["min_data"], in_group, in_group + 1, top)]
+        data, valid, links, latencies = [], [], [], []
+        lo_tokens, lo_data = [], []
+        for regime in self._regimes:
+            lo, end = regime["lo"], np.minimum(regime["hi"], top)
+            reach = lo <= end
+            # dp = lo does not depend on the card count: its tokens/s were computed once.
+            lo_tokens.append(np.where(reach, regime["at_lo"], 0.0))
+            lo_data.append(np.broadcast_to(lo, top.shape))
+            for candidate in (end, np.clip(regime["star"], lo, end)):
+                data.append(candidate)
+                valid.append(reach)
+                links.append(regime["link"])
+                latencies.append(regime["latency"])
+        stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
+        link = np.array(links, dtype=float)[:, None, None]
+        latency = np.array(latencies, dtype=float)[:, None, None]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        ring = (
+            2.0 * (stacked - 1) / stacked * t["grad_bytes"] / link + 2.0 * (stacked - 1) * latency
         )
-        data = np.maximum(np.minimum(np.maximum(fixed, t["min_data"]), top), 1)  # (4, L, N)
-        dp_s = self._dp_comm_s(replica, t["grad_bytes"], data)
-        step_s = (t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]) / data + t["bubble_s"] + dp_s
-        tokens = np.where(fits, self.global_batch_tokens / step_s, 0.0)
-        flat = tokens.reshape(-1, tokens.shape[-1])  # (4 x L, N)
+        step_s = spread / stacked + t["bubble_s"] + (1.0 - self.comm_overlap) * ring
+        tokens = np.where(np.stack(valid), self.global_batch_tokens / step_s, 0.0)
+        tokens = np.concatenate([tokens, np.stack(lo_tokens)])
+        stacked = np.concatenate([stacked, np.maximum(np.stack(lo_data), 1)])
+        flat = tokens.reshape(-1, tokens.shape[-1])  # (K x L, N)
         pick = np.argmax(flat, axis=0)
         columns = np.arange(flat.shape[1])
         best = flat[pick, columns]
         layout_index = pick % len(self.layouts)
-        best_data = data.reshape(-1, data.shape[-1])[pick, columns]
+        best_data = stacked.reshape(-1, stacked.shape[-1])[pick, columns]
         return best, layout_index.astype(np.int64), best_data.astype(np.int64)
 
     def _dp_comm_s(
@@ -241,13 +372,26 @@ class TrainingCurve:
     ) -> np.ndarray:
         """Exposed data-parallel all-reduce time per step, s (broadcasts over arrays).
 
-        = (1 - comm_overlap) x 2 (dp - 1) / dp x gradient bytes / link B/s, over the
-        scale-up link while replica x dp fits the node's scale-up group, else the fabric.
+        = (1 - comm_overlap) x [2 (dp - 1) / dp x gradient bytes / link B/s
+        + 2 (dp - 1) x latency per ring step], over the scale-up link (SCALEUP_STEP_LATENCY_S
+        per step) while replica x dp fits the scale-up group, else the fabric
+        ((2t - 1) switch hops x latency_us per step, t the tiers the cards used need).
         """
-        in_group = replica_cards * data <= self.scaleup_group
+        replica = np.asarray(replica_cards)
+        cards = replica * data
+        in_group = cards <= self.scaleup_group
         link = np.where(in_group, self.scaleup_link_bytes_per_s, self.fabric_link_bytes_per_s)
+        endpoints = -(-cards // self.cards_per_node) * self.nics_per_node
+        tiers = np.ones(np.shape(cards))
+        for capacity in self.tier_endpoints[:-1]:
+            tiers = tiers + (endpoints > capacity + 1e-9)
+        step_latency = np.where(
+            in_group, SCALEUP_STEP_LATENCY_S, (2.0 * tiers - 1.0) * self.fabric_latency_s
+        )
         # numpy types array / array as Any; the declaration keeps the result an array.
-        total: np.ndarray = 2.0 * (data - 1) / data * grad_bytes / link
+        total: np.ndarray = (
+            2.0 * (data - 1) / data * grad_bytes / link + 2.0 * (data - 1) * step_latency
+        )
         return (1.0 - self.comm_overlap) * total
 
     def _step(self, layout: _Layout, dp: int, cards: int) -> TrainingStep:
@@ -265,6 +409,7 @@ class TrainingCurve:
             tensor=layout.tensor,
             pipeline=layout.pipeline,
             data=dp,
+            virtual=layout.virtual,
             tokens_per_s=self.global_batch_tokens / step_s,
             step_time_s=step_s,
             compute_s=compute_s,
@@ -369,8 +514,11 @@ def training_curve(
     usable = usable_memory_bytes(chip, site.memory_headroom)
     scaleup = scaleup_bytes_per_s(chip)
     fabric_bw = fabric_bytes_per_s_per_card(chip, fabric)
-    peak = peak_flops_per_s(chip, workload.precision)
     group = scaleup_group_cards(chip)
+    tier_endpoints = tuple(
+        tier_capacity(t, fabric.switch_radix, fabric.oversubscription)
+        for t in range(1, MAX_TIERS + 1)
+    )
 
     def infeasible(reason: str) -> TrainingCurve:
         return TrainingCurve(
@@ -389,19 +537,26 @@ def training_curve(
             (),
             seq_len,
             model,
+            fabric_latency_s=fabric.latency_us * 1e-6,
+            nics_per_node=nics_per_node(chip),
+            tier_endpoints=tier_endpoints,
         )
 
     if workload.precision == "int8":
         return infeasible(
             "INT8 training is not an option: mixed-precision training needs bf16 or fp8 matrix math"
         )
-    if peak is None:
+    linear_rate = linear_flops_per_s(chip, workload.precision)
+    if linear_rate is None:
         return infeasible(
             f"chip {chip.chip_id} has no {workload.precision} peak "
             f"(fp8_tflops blank), so it cannot train in {workload.precision}"
         )
-    card_flops = peak * chip.train_mfu
-    flop_per_token = flops_per_token(model, seq_len)
+    # Card seconds per token: linear layers at the workload precision, attention at bf16.
+    card_s_per_token = linear_flops_per_token(model) / linear_rate + attention_flops_per_token(
+        model, seq_len
+    ) / attention_flops_per_s(chip)
+    tp_exposed = 1.0 - site.tp_comm_overlap
     layouts = []
     for tp in powers_of_two_up_to(min(group, model.heads)):
         for pp in powers_of_two_up_to(model.layers):
@@ -409,8 +564,8 @@ def training_curve(
             if min_dp is None or min_dp > max_data:
                 continue
             replica = tp * pp
-            work_s = batch_tokens * flop_per_token / (replica * card_flops)
-            calls = 4.0 * model.layers / pp * sequences if tp > 1 else 0.0
+            work_s = batch_tokens * card_s_per_token / replica
+            calls = TP_CALLS_PER_LAYER * model.layers / pp * sequences if tp > 1 else 0.0
             tp_bytes = seq_len * model.hidden * ACTIVATION_BYTES
             tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
             pp_link = scaleup if replica <= group else fabric_bw
@@ -419,18 +574,20 @@ def training_curve(
                 if pp > 1
                 else 0.0
             )
-            layouts.append(
-                _Layout(
-                    tensor=tp,
-                    pipeline=pp,
-                    min_data=min_dp,
-                    work_s=work_s,
-                    bubble_s=(pp - 1) / sequences * work_s,
-                    tp_comm_s=tp_s,
-                    pp_comm_s=pp_s,
-                    grad_bytes=TRAIN_GRAD_BYTES_PER_PARAM * model.params_b * 1e9 / replica,
+            for v in virtual_stages(model.layers, pp):
+                layouts.append(
+                    _Layout(
+                        tensor=tp,
+                        pipeline=pp,
+                        virtual=v,
+                        min_data=min_dp,
+                        work_s=work_s,
+                        bubble_s=(pp - 1) / (v * sequences) * work_s,
+                        tp_comm_s=tp_exposed * tp_s,
+                        pp_comm_s=v * pp_s,
+                        grad_bytes=TRAIN_GRAD_BYTES_PER_PARAM * model.params_b * 1e9 / replica,
+                    )
                 )
-            )
     if not layouts:
         return infeasible(
             f"model {model.model_id} training state (16 B/param, {model.params_b * 16:,.0f} GB) "
@@ -459,4 +616,7 @@ def training_curve(
         tuple(layouts),
         seq_len,
         model,
+        fabric_latency_s=fabric.latency_us * 1e-6,
+        nics_per_node=nics_per_node(chip),
+        tier_endpoints=tier_endpoints,
     )

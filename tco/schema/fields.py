@@ -273,6 +273,26 @@ CHIPS = Sheet(
             le=1,
         ),
         Field(
+            "fp8_matrix_efficiency",
+            "float",
+            "fraction",
+            "Fraction of the FP8 dense peak the linear-layer GEMMs reach (scaling and casts "
+            "included); blank = train_mfu x 0.75 (tco.perf.hardware.FP8_EFFICIENCY_RATIO)",
+            required=False,
+            gt=0,
+            le=1,
+        ),
+        Field(
+            "int8_matrix_efficiency",
+            "float",
+            "fraction",
+            "Fraction of the INT8 dense peak the linear-layer GEMMs reach in serving; "
+            "blank = train_mfu x 0.75 (tco.perf.hardware.INT8_EFFICIENCY_RATIO)",
+            required=False,
+            gt=0,
+            le=1,
+        ),
+        Field(
             "cooling_required",
             "enum",
             "-",
@@ -681,6 +701,17 @@ SITE = Sheet(
             ge=0,
             le=1,
             default=0.5,
+            required=False,
+        ),
+        Field(
+            "tp_comm_overlap",
+            "float",
+            "fraction",
+            "Share of tensor-parallel all-reduce time hidden behind GEMMs (Megatron "
+            "--tp-comm-overlap / Transformer Engine userbuffers; 0 = all exposed)",
+            ge=0,
+            le=1,
+            default=0.0,
             required=False,
         ),
         Field(

@@ -102,6 +102,14 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     mem_bw_efficiency: Annotated[float, Field(gt=0, le=1)]
     """Achieved fraction of memory bandwidth in decode [fraction]."""
 
+    fp8_matrix_efficiency: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Fraction of the FP8 dense peak the linear-layer GEMMs reach (scaling and casts included);
+    blank = train_mfu x 0.75 (tco.perf.hardware.FP8_EFFICIENCY_RATIO) [fraction]."""
+
+    int8_matrix_efficiency: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Fraction of the INT8 dense peak the linear-layer GEMMs reach in serving; blank = train_mfu
+    x 0.75 (tco.perf.hardware.INT8_EFFICIENCY_RATIO) [fraction]."""
+
     cooling_required: Literal["any", "liquid"] = "any"
     """any, or liquid when the card cannot be air-cooled."""
 
@@ -370,6 +378,10 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
 
     comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.5
     """Share of data-parallel communication hidden behind compute [fraction]."""
+
+    tp_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Share of tensor-parallel all-reduce time hidden behind GEMMs (Megatron --tp-comm-overlap /
+    Transformer Engine userbuffers; 0 = all exposed) [fraction]."""
 
     memory_headroom: Annotated[float, Field(ge=0, lt=1)] = 0.1
     """Device memory kept free for activations and fragmentation [fraction]."""
