@@ -315,23 +315,33 @@ def assert_plan_priced_right(inputs: PlanningInputs, result: OptimizeResult) -> 
 COUNTS: Counter[str] = Counter()
 
 
-@settings(
+#: Hypothesis settings of the brute-force comparisons (each example is several solves).
+BRUTE_FORCE_SETTINGS = settings(
     max_examples=60,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+@BRUTE_FORCE_SETTINGS
 @given(instances())
 def check_against_milp(inputs: PlanningInputs) -> None:
     compare(inputs)
 
 
-def compare(inputs: PlanningInputs) -> None:
-    """The oracle's optimum and the optimizer's agree (and are counted in COUNTS)."""
+def compare(inputs: PlanningInputs) -> OptimizeResult:
+    """The oracle's optimum and the optimizer's agree (and are counted in COUNTS).
+
+    Returns the presolved optimizer's result, for callers that check more of it.
+    """
     best = brute_force(inputs)
+    pruned: OptimizeResult | None = None
     for prune in (True, False):
         result = optimize(inputs, mip_gap=0.0, prune=prune, explain=False)
+        if prune:
+            pruned = result
         if best is None:
             assert result.status == "infeasible", (prune, result.status, result.plan)
             continue
@@ -345,6 +355,8 @@ def compare(inputs: PlanningInputs) -> None:
                 p.system_cards > inputs.chips[p.chip].cards_per_node for p in result.plan.pools
             )
     COUNTS["feasible" if best is not None else "infeasible"] += 1
+    assert pruned is not None
+    return pruned
 
 
 def test_milp_matches_brute_force() -> None:
