@@ -765,10 +765,19 @@ UNCERTAINTY = Sheet(
             "distribution",
             "enum",
             "-",
-            "Shape of the range",
+            "Shape of the range: uniform, triangular or PERT (beta); the last two peak at the "
+            "nominal value",
             default="uniform",
             required=False,
-            choices=("uniform", "triangular"),
+            choices=("uniform", "triangular", "pert"),
+        ),
+        Field(
+            "group",
+            "str",
+            "text",
+            "Rows with the same group are drawn together (one shared quantile): one import-price "
+            "shock, one vendor's specs; blank = drawn on its own",
+            required=False,
         ),
         _source(),
     ),

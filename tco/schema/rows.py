@@ -412,8 +412,13 @@ class UncertaintyRow(BaseModel, extra="forbid", frozen=True):
     high: float
     """High end of the range [field unit]."""
 
-    distribution: Literal["uniform", "triangular"] = "uniform"
-    """Shape of the range."""
+    distribution: Literal["uniform", "triangular", "pert"] = "uniform"
+    """Shape of the range: uniform, triangular or PERT (beta); the last two peak at the nominal
+    value."""
+
+    group: Annotated[str, Field(min_length=1)] | None = None
+    """Rows with the same group are drawn together (one shared quantile): one import-price shock,
+    one vendor's specs; blank = drawn on its own."""
 
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
