@@ -102,8 +102,8 @@ def _parts(inputs: Any) -> tuple[Any, Any, Any, Any, Any]:
 
 
 def _why_not(row: dict[str, str]) -> str:
-    if row["moe"] == "yes":
-        return "not expressible: MoE"
+    if row["moe"] == "yes" and not row["model_id"]:
+        return "not expressible: MoE shape (experts, expert FFN size) not published"
     if row["metric"] == "input_tokens_per_s_per_card":
         return "not expressible: prefill-only throughput"
     if not row["seq_len"] or not row["global_batch_tokens"]:

@@ -58,6 +58,10 @@ MODEL_IDS = {
     "llama-3.1-70b",
     "llama-3.1-405b",
     "deepseek-v3",
+    "deepseek-r1",
+    "qwen3-235b-a22b",
+    "qwen3-30b-a3b",
+    "gpt-oss-120b",
 }
 #: Chips whose card price is published in the reference (card or server quote).
 PUBLISHED_PRICE = {"a100", "a800", "h100", "h800", "h20"}
@@ -326,9 +330,21 @@ def test_models_are_consistent() -> None:
     for m in DEFAULT_CATALOG["Models"]:
         assert num(m["active_params_b"]) <= num(m["params_b"]), m
         assert num(m["heads"]) % num(m["kv_heads"]) == 0, m
-        if m["model_id"] != "deepseek-v3":
+        if m.get("experts") is None:
             assert m["active_params_b"] == m["params_b"], m
             assert num(m["heads"]) * num(m["head_dim"]) == num(m["hidden"]), m
+            continue
+        # A MoE: the parameters outside the routed experts are all active, so total minus
+        # routed and active minus the k routed a token uses must roughly agree (embeddings
+        # and multi-token-prediction heads counted on one side only keep it from equality).
+        moe_layers = num(m["moe_layers"]) if m.get("moe_layers") is not None else num(m["layers"])
+        per_expert = 3 * num(m["hidden"]) * num(m["expert_ffn"]) / 1e9
+        non_routed = num(m["params_b"]) - moe_layers * num(m["experts"]) * per_expert
+        non_routed_active = (
+            num(m["active_params_b"]) - moe_layers * num(m["experts_per_token"]) * per_expert
+        )
+        assert non_routed > 0 and non_routed_active > 0, m
+        assert non_routed_active == pytest.approx(non_routed, rel=0.3), m
     # seed table 9: BF16 weights ~140 / 64 / 28 / 14 GB
     for model_id, weights_gb in [
         ("qwen2.5-72b", 140),

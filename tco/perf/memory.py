@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from tco.perf.hardware import ACTIVATION_BYTES
+from tco.perf.moe import dense_params, routed_params
 from tco.schema.inputs import BYTES_PER_VALUE
 from tco.schema.rows import ModelRow
 
@@ -39,13 +40,17 @@ class TrainingMemory:
 
 
 def training_memory(
-    model: ModelRow, seq_len: int, tensor: int, pipeline: int, data: int
+    model: ModelRow, seq_len: int, tensor: int, pipeline: int, data: int, expert: int = 1
 ) -> TrainingMemory:
     """Training memory per card.
 
-    Per card with P = params_b x 1e9 and shard = P / (tp x pp):
+    Per card with P = params_b x 1e9 and shard = P / (tp x pp); for a MoE
+    (`tco.perf.moe`) shard = dense / (tp x pp) + routed / (pp x ep), the routed
+    experts split over the ep expert-parallel ranks (expert tensor parallel 1):
       weights = 2 B x shard, gradients = 2 B x shard,
-      optimizer = 12 B x shard / dp (ZeRO-1),
+      optimizer = 12 B x P / (tp x pp x dp) (ZeRO-1 over the data-parallel ranks
+      holding the same parameters: dp for dense weights, tp x dp / ep for experts,
+      which gives the same 12 B x P / cards),
       activations = layers x seq_len x hidden x 2 B / tp: full activation
       checkpointing keeps one 16-bit layer input per layer and microbatch
       (sequence-parallel split over tp); 1F1B keeps up to pp microbatches in
@@ -53,23 +58,36 @@ def training_memory(
     Memory for recomputing one layer and allocator fragmentation is left to the
     site's `memory_headroom`.
     """
-    shard_params = model.params_b * 1e9 / (tensor * pipeline)
+    shard_params = trained_shard_params(model, tensor, pipeline, expert)
     return TrainingMemory(
         weights_bytes=TRAIN_WEIGHT_BYTES_PER_PARAM * shard_params,
         grads_bytes=TRAIN_GRAD_BYTES_PER_PARAM * shard_params,
-        optimizer_bytes=TRAIN_OPTIMIZER_BYTES_PER_PARAM * shard_params / data,
+        optimizer_bytes=TRAIN_OPTIMIZER_BYTES_PER_PARAM
+        * model.params_b
+        * 1e9
+        / (tensor * pipeline * data),
         activations_bytes=model.layers * seq_len * model.hidden * ACTIVATION_BYTES / tensor,
     )
 
 
+def trained_shard_params(model: ModelRow, tensor: int, pipeline: int, expert: int = 1) -> float:
+    """Parameters one card holds: dense / (tp x pp) + routed experts / (pp x ep)."""
+    return dense_params(model) / (tensor * pipeline) + routed_params(model) / (pipeline * expert)
+
+
 def min_data_parallel(
-    model: ModelRow, seq_len: int, tensor: int, pipeline: int, usable_bytes: float
+    model: ModelRow,
+    seq_len: int,
+    tensor: int,
+    pipeline: int,
+    usable_bytes: float,
+    expert: int = 1,
 ) -> int | None:
     """Smallest dp whose training memory fits `usable_bytes` per card; None if no dp fits.
 
-    Solves 2s + 2s + 12s/dp + act <= usable for dp, s the shard's parameters.
+    Solves 2s + 2s + 12 P / (tp pp dp) + act <= usable for dp, s the card's shard.
     """
-    fixed = training_memory(model, seq_len, tensor, pipeline, 1)
+    fixed = training_memory(model, seq_len, tensor, pipeline, 1, expert)
     room = usable_bytes - fixed.weights_bytes - fixed.grads_bytes - fixed.activations_bytes
     if room <= 0:
         return None

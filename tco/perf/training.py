@@ -3,13 +3,18 @@
 For a workload (model, global batch) on a chip and scale-out fabric, a layout
 is tensor parallel tp (power of two within the scale-up group of one system),
 pipeline parallel pp (power of two <= layers) and data parallel dp, with
-tp x pp x dp <= cards (surplus cards idle). One optimizer step of
-B = global_batch_tokens tokens takes
+tp x pp x dp <= cards (surplus cards idle); a MoE adds expert parallel ep (a
+power of two <= experts, ep <= tp x dp: the experts of a stage are split over
+ep of its tp x dp ranks). One optimizer step of B = global_batch_tokens tokens
+takes
 
-  step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + dp_exposed_s
+  step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + ep_comm_s + dp_exposed_s
 
-  compute_s    = B x (6 x active_params / linear + 12 x layers x hidden x seq_len / attention)
-                 / (tp x pp x dp); linear = peak(precision) x matrix efficiency
+  compute_s    = B x (6 x active_params / linear + 12 x layers x heads x head_dim x seq_len
+                 / attention) / (tp x pp x dp); a MoE's routed experts run at
+                 moe_gemm_efficiency x linear and, with expert parallelism, the busiest
+                 rank's share (moe_load_imbalance)
+                 linear = peak(precision) x matrix efficiency
                  (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75),
                  attention = bf16 peak x train_mfu (FP8 quantises linear layers only)
   bubble_s     = (pp - 1) / (v x m) x compute_s, m = B / seq_len / dp microbatches of one
@@ -20,7 +25,10 @@ B = global_batch_tokens tokens takes
                  calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
   pp_comm_s    = v x 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
                  gradient backward; scale-up link inside a node, fabric across nodes)
-  dp_exposed_s = (1 - comm_overlap) x [2(dp-1)/dp x 2 B x params / (tp x pp) / link B/s
+  ep_comm_s    = (1 - ep_comm_overlap) x dispatch and combine all-to-alls
+                 (`expert_all_to_all_s`), over the scale-up link while an EP group's
+                 tp x ep cards fit one scale-up group, else over the fabric
+  dp_exposed_s = (1 - comm_overlap) x [2(dp-1)/dp x 2 B x shard params / link B/s
                  + 2(dp-1) x step latency] (ring all-reduce of 16-bit gradients over the
                  scale-up link, SCALEUP_STEP_LATENCY_S a step, while tp x pp x dp fits in one
                  scale-up group = min(scaleup_domain, system_cards), else over the fabric at
@@ -59,7 +67,15 @@ from tco.perf.memory import (
     TRAIN_GRAD_BYTES_PER_PARAM,
     min_data_parallel,
     powers_of_two_up_to,
+    trained_shard_params,
     training_memory,
+)
+from tco.perf.moe import (
+    all_to_all_bytes_per_token,
+    dense_active_params,
+    is_moe,
+    moe_layers,
+    routed_active_params,
 )
 from tco.schema.inputs import required_for_kind
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
@@ -91,7 +107,7 @@ def training_target_tokens_per_s(workload: WorkloadRow) -> float:
 
 
 def flops_per_token(model: ModelRow, seq_len: int) -> float:
-    """Training FLOPs per token: 6 x active params + 12 x layers x hidden x seq_len."""
+    """Training FLOPs per token: 6 x active params + 12 x layers x heads x head_dim x seq_len."""
     return linear_flops_per_token(model) + attention_flops_per_token(model, seq_len)
 
 
@@ -101,8 +117,11 @@ def linear_flops_per_token(model: ModelRow) -> float:
 
 
 def attention_flops_per_token(model: ModelRow, seq_len: int) -> float:
-    """Training FLOPs per token of attention scores and values: 12 x layers x hidden x seq_len."""
-    return 12.0 * model.layers * model.hidden * seq_len
+    """Training FLOPs per token of attention scores and values, 12 x layers x heads x head_dim
+    x seq_len: Q K^T and (softmax) V are 2 x seq_len x heads x head_dim multiply-adds each
+    per layer, x 3 for forward and backward. heads x head_dim is the hidden size of most
+    dense models, but not of Qwen3 MoE (2 x hidden), gpt-oss or DeepSeek's MLA."""
+    return 12.0 * model.layers * model.heads * model.head_dim * seq_len
 
 
 def virtual_stages(layers: int, pipeline: int) -> list[int]:
@@ -134,11 +153,13 @@ class TrainingStep:
     dp_comm_exposed_s: float = 0.0
     memory_gb_per_card: float = 0.0
     usable_gb_per_card: float = 0.0
+    expert: int = 1
+    ep_comm_s: float = 0.0
 
     @property
     def comm_s(self) -> float:
-        """Exposed communication per step: tensor + pipeline + data parallel, s."""
-        return self.tp_comm_s + self.pp_comm_s + self.dp_comm_exposed_s
+        """Exposed communication per step: tensor + pipeline + expert + data parallel, s."""
+        return self.tp_comm_s + self.pp_comm_s + self.ep_comm_s + self.dp_comm_exposed_s
 
     @property
     def tokens_per_s_per_card(self) -> float:
@@ -158,6 +179,8 @@ class _Layout:
     tp_comm_s: float  # at dp = 1
     pp_comm_s: float  # at dp = 1
     grad_bytes: float  # gradient bytes per card to all-reduce
+    expert: int = 1  # expert-parallel ranks (MoE; 1 = every card holds every expert)
+    ep_comm_s: float = 0.0  # exposed all-to-all at dp = 1
 
     @property
     def replica_cards(self) -> int:
@@ -238,6 +261,7 @@ class TrainingCurve:
             "bubble_s",
             "tp_comm_s",
             "pp_comm_s",
+            "ep_comm_s",
             "grad_bytes",
         )
         return {
@@ -282,7 +306,7 @@ class TrainingCurve:
             spans.append((first, last, self.fabric_link_bytes_per_s, hop_s))
             first = np.maximum(first, last + 1)
         hidden = 1.0 - self.comm_overlap
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
         regimes: list[dict[str, np.ndarray | float]] = []
         for lo, hi, link, latency in spans:
             lo = np.maximum(lo, t["min_data"])
@@ -316,7 +340,7 @@ class TrainingCurve:
         t = self._layout_table
         hidden = 1.0 - self.comm_overlap
         data = np.maximum(data, 1)
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
         ring = 2.0 * (data - 1) / data * t["grad_bytes"] / link + 2.0 * (data - 1) * latency
         result: np.ndarray = spread / data + t["bubble_s"] + hidden * ring
         return result
@@ -351,7 +375,7 @@ class TrainingCurve:
         stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
         link = np.array(links, dtype=float)[:, None, None]
         latency = np.array(latencies, dtype=float)[:, None, None]
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
         ring = (
             2.0 * (stacked - 1) / stacked * t["grad_bytes"] / link + 2.0 * (stacked - 1) * latency
         )
@@ -398,9 +422,12 @@ class TrainingCurve:
         compute_s = layout.work_s / dp
         tp_s = layout.tp_comm_s / dp
         pp_s = layout.pp_comm_s / dp
+        ep_s = layout.ep_comm_s / dp
         dp_s = float(self._dp_comm_s(layout.replica_cards, layout.grad_bytes, np.array([dp]))[0])
-        step_s = compute_s + layout.bubble_s + tp_s + pp_s + dp_s
-        memory = training_memory(self.model, self.seq_len, layout.tensor, layout.pipeline, dp)
+        step_s = compute_s + layout.bubble_s + tp_s + pp_s + ep_s + dp_s
+        memory = training_memory(
+            self.model, self.seq_len, layout.tensor, layout.pipeline, dp, layout.expert
+        )
         return TrainingStep(
             feasible=True,
             reason="",
@@ -419,6 +446,8 @@ class TrainingCurve:
             dp_comm_exposed_s=dp_s,
             memory_gb_per_card=memory.total_gb,
             usable_gb_per_card=self.usable_gb_per_card,
+            expert=layout.expert,
+            ep_comm_s=ep_s,
         )
 
     def nodes_for(self, target_tokens_per_s: float) -> NodesForTarget:
@@ -505,6 +534,55 @@ class TrainingCurve:
         return points
 
 
+def expert_degrees(model: ModelRow, tensor: int, max_data: int) -> list[int]:
+    """Expert-parallel degrees a layout may use: 1 for a dense model; for a MoE the powers
+    of two up to the routed experts that tp x dp can supply (the ep ranks come from the
+    tensor x data-parallel ranks of a pipeline stage, expert tensor parallel 1)."""
+    if not is_moe(model):
+        return [1]
+    return [e for e in powers_of_two_up_to(model.experts or 1) if e <= tensor * max_data]
+
+
+def expert_all_to_all_s(
+    model: ModelRow,
+    precision: str,
+    tensor: int,
+    pipeline: int,
+    expert: int,
+    batch_tokens: float,
+    sequences: float,
+    link_bytes_per_s: float,
+    call_latency_s: float,
+) -> float:
+    """Expert-parallel all-to-all time of one step at dp = 1 (it scales as 1 / dp), s.
+
+    Each card holds B / (dp x tp) tokens of a MoE layer (sequence parallel splits them
+    over tp) and sends `all_to_all_bytes_per_token` for each, in 3 passes (forward,
+    recomputed forward and backward, whose dispatch/combine are the transposes), for
+    its moe_layers / pp MoE layers:
+
+      bytes = 3 x moe_layers / pp x B / tp x a2a bytes per token
+      time  = bytes / link B/s + 3 x 2 x moe_layers / pp x microbatches x latency
+
+    over the scale-up link while the tp x ep cards an EP group spans fit one scale-up
+    group, else over the fabric at its per-card share (the caller's link and latency).
+    """
+    if expert <= 1:
+        return 0.0
+    layers = moe_layers(model) / pipeline
+    per_token = all_to_all_bytes_per_token(model, precision, expert)
+    bytes_per_card = 3.0 * layers * batch_tokens / tensor * per_token
+    calls = 3.0 * 2.0 * layers * sequences
+    return bytes_per_card / link_bytes_per_s + calls * call_latency_s
+
+
+def hop_count(cards: int, chip: ChipRow, tier_endpoints: tuple[float, ...]) -> int:
+    """Switches a message between `cards` cards' nodes crosses: 2t - 1 for t tiers."""
+    endpoints = -(-cards // chip.cards_per_node) * nics_per_node(chip)
+    tiers = 1 + sum(1 for capacity in tier_endpoints[:-1] if endpoints > capacity + 1e-9)
+    return 2 * tiers - 1
+
+
 def training_curve(
     workload: WorkloadRow, model: ModelRow, chip: ChipRow, fabric: FabricRow, site: SiteRow
 ) -> TrainingCurve:
@@ -554,42 +632,70 @@ def training_curve(
             f"chip {chip.chip_id} has no {workload.precision} peak "
             f"(fp8_tflops blank), so it cannot train in {workload.precision}"
         )
-    # Card seconds per token: linear layers at the workload precision, attention at bf16.
-    card_s_per_token = linear_flops_per_token(model) / linear_rate + attention_flops_per_token(
-        model, seq_len
-    ) / attention_flops_per_s(chip)
+    # Card seconds per token: linear layers at the workload precision, attention at bf16;
+    # a MoE's routed experts at the grouped-GEMM efficiency (`expert_s_per_token`).
+    dense_s_per_token = 6.0 * dense_active_params(model) / linear_rate + (
+        attention_flops_per_token(model, seq_len) / attention_flops_per_s(chip)
+    )
+    expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
     tp_exposed = 1.0 - site.tp_comm_overlap
+    fabric_s = fabric.latency_us * 1e-6
     layouts = []
     for tp in powers_of_two_up_to(min(group, model.heads)):
         for pp in powers_of_two_up_to(model.layers):
-            min_dp = min_data_parallel(model, seq_len, tp, pp, usable)
-            if min_dp is None or min_dp > max_data:
-                continue
-            replica = tp * pp
-            work_s = batch_tokens * card_s_per_token / replica
-            calls = TP_CALLS_PER_LAYER * model.layers / pp * sequences if tp > 1 else 0.0
-            tp_bytes = seq_len * model.hidden * ACTIVATION_BYTES
-            tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
-            pp_link = scaleup if replica <= group else fabric_bw
-            pp_s = (
-                2.0 * sequences * seq_len * model.hidden * ACTIVATION_BYTES / tp / pp_link
-                if pp > 1
-                else 0.0
-            )
-            for v in virtual_stages(model.layers, pp):
-                layouts.append(
-                    _Layout(
-                        tensor=tp,
-                        pipeline=pp,
-                        virtual=v,
-                        min_data=min_dp,
-                        work_s=work_s,
-                        bubble_s=(pp - 1) / (v * sequences) * work_s,
-                        tp_comm_s=tp_exposed * tp_s,
-                        pp_comm_s=v * pp_s,
-                        grad_bytes=TRAIN_GRAD_BYTES_PER_PARAM * model.params_b * 1e9 / replica,
-                    )
+            for ep in expert_degrees(model, tp, max_data):
+                min_dp = min_data_parallel(model, seq_len, tp, pp, usable, ep)
+                if min_dp is None or min_dp > max_data:
+                    continue
+                min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
+                if min_dp > max_data:
+                    continue
+                replica = tp * pp
+                # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
+                imbalance = site.moe_load_imbalance if ep > 1 else 1.0
+                work_s = batch_tokens * (dense_s_per_token + imbalance * expert_s) / replica
+                calls = TP_CALLS_PER_LAYER * model.layers / pp * sequences if tp > 1 else 0.0
+                tp_bytes = seq_len * model.hidden * ACTIVATION_BYTES
+                tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
+                pp_link = scaleup if replica <= group else fabric_bw
+                pp_s = (
+                    2.0 * sequences * seq_len * model.hidden * ACTIVATION_BYTES / tp / pp_link
+                    if pp > 1
+                    else 0.0
                 )
+                ep_s = (1.0 - site.ep_comm_overlap) * expert_all_to_all_s(
+                    model,
+                    workload.precision,
+                    tp,
+                    pp,
+                    ep,
+                    batch_tokens,
+                    sequences,
+                    scaleup if tp * ep <= group else fabric_bw,
+                    SCALEUP_CALL_LATENCY_S
+                    + (
+                        0.0
+                        if tp * ep <= group
+                        else hop_count(tp * ep, chip, tier_endpoints) * fabric_s
+                    ),
+                )
+                grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
+                for v in virtual_stages(model.layers, pp):
+                    layouts.append(
+                        _Layout(
+                            tensor=tp,
+                            pipeline=pp,
+                            virtual=v,
+                            min_data=min_dp,
+                            work_s=work_s,
+                            bubble_s=(pp - 1) / (v * sequences) * work_s,
+                            tp_comm_s=tp_exposed * tp_s,
+                            pp_comm_s=v * pp_s,
+                            grad_bytes=grad_bytes,
+                            expert=ep,
+                            ep_comm_s=ep_s,
+                        )
+                    )
     if not layouts:
         return infeasible(
             f"model {model.model_id} training state (16 B/param, {model.params_b * 16:,.0f} GB) "

@@ -530,6 +530,60 @@ def _check_models(
             check.add(
                 f"must be <= heads ({model.heads}), got {model.kv_heads}", table, row, "kv_heads"
             )
+        _check_moe(check, table, row, model)
+
+
+#: Columns a MoE row fills together (`Models.experts` marks a MoE).
+_MOE_COLUMNS = ("experts", "experts_per_token", "expert_ffn")
+
+
+def _check_moe(check: _Checker, table: RawTable, row: int, model: ModelRow) -> None:
+    """A MoE row fills experts, experts_per_token and expert_ffn; its experts fit its sizes.
+
+    Routed parameters L_moe x experts x 3 x hidden x expert_ffn must not exceed
+    params_b, nor the routed active ones (k experts, plus the shared experts every token
+    passes) active_params_b: an architecture that breaks either is mistyped.
+    """
+    filled = [c for c in _MOE_COLUMNS if getattr(model, c) is not None]
+    if not filled:
+        for column in ("moe_layers", "shared_experts"):
+            if getattr(model, column):
+                check.add("set only for a MoE (fill experts first)", table, row, column)
+        return
+    if len(filled) < len(_MOE_COLUMNS):
+        for column in _MOE_COLUMNS:
+            if getattr(model, column) is None:
+                check.add(f"a MoE needs {', '.join(_MOE_COLUMNS)} together", table, row, column)
+        return
+    experts, k, ffn = model.experts or 0, model.experts_per_token or 0, model.expert_ffn or 0
+    if k > experts:
+        check.add(f"must be <= experts ({experts}), got {k}", table, row, "experts_per_token")
+        return
+    layers = model.moe_layers if model.moe_layers is not None else model.layers
+    if layers > model.layers:
+        check.add(f"must be <= layers ({model.layers}), got {layers}", table, row, "moe_layers")
+        return
+    per_expert = 3.0 * model.hidden * ffn
+    routed_b = layers * experts * per_expert / 1e9
+    active_b = layers * (k + model.shared_experts) * per_expert / 1e9
+    if routed_b > model.params_b:
+        check.add(
+            f"{layers} MoE layers x {experts} experts x 3 x hidden x expert_ffn = "
+            f"{routed_b:,.1f}B routed parameters, more than params_b "
+            f"({show_value(model.params_b)})",
+            table,
+            row,
+            "expert_ffn",
+        )
+    elif active_b > model.active_params_b:
+        check.add(
+            f"{k} routed + {model.shared_experts} shared experts per token in {layers} MoE "
+            f"layers = {active_b:,.1f}B active parameters, more than active_params_b "
+            f"({show_value(model.active_params_b)})",
+            table,
+            row,
+            "expert_ffn",
+        )
 
 
 def _check_workloads(

@@ -268,6 +268,21 @@ class ModelRow(BaseModel, extra="forbid", frozen=True):
     """KV-cache bytes per token override (e.g. MLA); blank = 2 x layers x kv_heads x head_dim x
     bytes [bytes]."""
 
+    experts: Annotated[int, Field(ge=2)] | None = None
+    """Routed experts per MoE layer (blank = dense model; with experts_per_token and expert_ffn)."""
+
+    experts_per_token: Annotated[int, Field(ge=1)] | None = None
+    """Routed experts each token is sent to (top-k)."""
+
+    shared_experts: Annotated[int, Field(ge=0)] = 0
+    """Experts every token passes through besides the routed ones (dense compute)."""
+
+    expert_ffn: Annotated[int, Field(ge=1)] | None = None
+    """Intermediate size of one expert's gated FFN (3 x hidden x expert_ffn weights)."""
+
+    moe_layers: Annotated[int, Field(ge=1)] | None = None
+    """Layers with routed experts (blank = every layer; the others are dense)."""
+
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
 
@@ -382,6 +397,18 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     tp_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Share of tensor-parallel all-reduce time hidden behind GEMMs (Megatron --tp-comm-overlap /
     Transformer Engine userbuffers; 0 = all exposed) [fraction]."""
+
+    moe_gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.8
+    """Expert (grouped) GEMMs' share of the chip's dense matrix efficiency: many small GEMMs of
+    uneven size run below one large one [fraction]."""
+
+    moe_load_imbalance: Annotated[float, Field(ge=1)] = 1.1
+    """Tokens of the busiest expert-parallel rank over the mean (1 = perfect balance); the
+    busiest rank sets the MoE layer's time [ratio]."""
+
+    ep_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Share of expert-parallel all-to-all time hidden behind compute (two-micro-batch overlap as
+    in DeepSeek-V3 DualPipe and SGLang two-batch overlap; 0 = all exposed) [fraction]."""
 
     memory_headroom: Annotated[float, Field(ge=0, lt=1)] = 0.1
     """Device memory kept free for activations and fragmentation [fraction]."""
