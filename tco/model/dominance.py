@@ -207,7 +207,10 @@ def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Prof
     else:
         first = smallest_replicas
         replicas = np.arange(first, max(o.max_replicas, first) + 1)
-        nodes = np.maximum(o.min_nodes, -(-replicas // o.replicas_per_system) * o.nodes_per_system)
+        span = o.systems_per_replica
+        nodes = np.maximum(
+            o.min_nodes, -(-replicas * span // o.replicas_per_system) * o.nodes_per_system
+        )
         cards = nodes * o.cards_per_node
     nics = nodes * o.nic_cards_per_node
     ports = nodes * o.nics_per_node

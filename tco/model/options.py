@@ -19,6 +19,7 @@ from tco.perf.hardware import (
     nics_per_node,
     nodes_per_system,
     replicas_per_system,
+    systems_per_replica,
 )
 from tco.perf.power import node_power
 from tco.perf.training import TrainingCurve
@@ -40,8 +41,9 @@ class Option:
     cards = cards_per_node x nodes, nodes = nodes_per_system x systems: a pool is
     ordered in whole systems. Training: throughput t <= a_i x nodes + b_i x use
     for every cut (a concave under-estimator of T(nodes) that is exact at its
-    breakpoints). Inference: replicas <= replicas_per_system x systems (a
-    replica never spans systems) and t <= tokens_per_replica x replicas.
+    breakpoints). Inference: systems_per_replica x replicas <= replicas_per_system
+    x systems (a replica stays in one system, or, expert-parallel across the fabric,
+    takes whole systems) and t <= tokens_per_replica x replicas.
     """
 
     workload: str
@@ -66,8 +68,10 @@ class Option:
     #: ungrown option; see `tco.model.share`).
     target_nodes: int = 0
     replica_cards: int = 0
-    #: Inference: replicas one system holds (0 for training).
+    #: Inference: replicas one system holds (0 for training) and systems one replica
+    #: takes (1 unless an expert-parallel replica spans systems; then replicas_per_system 1).
     replicas_per_system: int = 0
+    systems_per_replica: int = 1
     tokens_per_replica: float = 0.0
     #: Inference: replicas of the smallest pool meeting the target (0 when short).
     target_replicas: int = 0
@@ -89,6 +93,11 @@ class Option:
     def systems(self, nodes: int) -> int:
         """Systems of a pool of `nodes` nodes (whole by construction)."""
         return nodes // self.nodes_per_system
+
+    def replica_capacity(self, systems: int) -> int:
+        """Replicas `systems` systems hold = systems x replicas_per_system //
+        systems_per_replica (inference)."""
+        return systems * self.replicas_per_system // self.systems_per_replica
 
 
 @dataclass(frozen=True)
@@ -262,8 +271,9 @@ def smallest_size(o: Option) -> tuple[int, int, int | None]:
 
 
 def inference_nodes(o: Option, replicas: int) -> int:
-    """Nodes that hold `replicas` = ceil(replicas / replicas_per_system) x nodes_per_system."""
-    return -(-replicas // o.replicas_per_system) * o.nodes_per_system
+    """Nodes that hold `replicas` = ceil(replicas x systems_per_replica / replicas_per_system)
+    x nodes_per_system."""
+    return -(-replicas * o.systems_per_replica // o.replicas_per_system) * o.nodes_per_system
 
 
 @dataclass(frozen=True)
@@ -317,7 +327,11 @@ def _pool_size(
     if short:
         # Elastic: as many replicas as the largest pool holds, short of the target.
         systems = max_nodes // nodes_per_system(chip)
-        most = systems * replicas_per_system(chip, perf.replica_cards)
+        most = (
+            systems
+            * replicas_per_system(chip, perf.replica_cards)
+            // systems_per_replica(chip, perf.replica_cards)
+        )
         return _PoolSize(systems * nodes_per_system(chip), (), 0, most, short=True)
     # Replicas beyond the target only add cost (a domestic share may grow domestic
     # pools, see `tco.model.share`).
@@ -364,6 +378,11 @@ def _option(
             replicas_per_system(chip, perf.replica_cards)  # type: ignore[union-attr]
             if is_inference
             else 0
+        ),
+        systems_per_replica=(
+            systems_per_replica(chip, perf.replica_cards)  # type: ignore[union-attr]
+            if is_inference
+            else 1
         ),
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         target_replicas=size.target_replicas,

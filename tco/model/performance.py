@@ -17,10 +17,12 @@ from pydantic import BaseModel
 from tco.perf.hardware import (
     fabric_bytes_per_s_per_card,
     nodes_per_system,
-    replicas_per_system,
+    systems_for_replicas,
+    systems_per_replica,
     whole_system_nodes,
 )
 from tco.perf.inference import InferenceResult, inference_estimate
+from tco.perf.moe import is_moe
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
 from tco.schema.fields import SHEETS
 from tco.schema.inputs import PlanningInputs, required_for_kind
@@ -104,18 +106,16 @@ def pool_performance(
             shortfall_reason=None if need.feasible else need.reason,
         )
     target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
-    result = inference_estimate(workload, model, chip, site)
+    result = inference_estimate(workload, model, chip, site, inputs.fabrics[fabric_id])
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return InferencePerformance(
             result, target, 0, 0.0, 0, None, 0, reason=result.reason or "no throughput"
         )
     g = result.replica_cards
     replicas = math.ceil(target / result.tokens_per_s - 1e-9)
-    systems = math.ceil(replicas / replicas_per_system(chip, g))
-    nodes = systems * nodes_per_system(chip)
-    return InferencePerformance(
-        result, target, g, result.tokens_per_s, nodes_per_system(chip), nodes, nodes
-    )
+    nodes = systems_for_replicas(chip, g, replicas) * nodes_per_system(chip)
+    least = systems_per_replica(chip, g) * nodes_per_system(chip)  # one replica
+    return InferencePerformance(result, target, g, result.tokens_per_s, least, nodes, nodes)
 
 
 #: Input fields priced in money. The performance model never reads them, so they stay
@@ -140,10 +140,12 @@ class PerformanceCache:
 
     The key is the workload, model, chip and Site rows without their money
     fields, plus, for training, the scale-out bandwidth per card and what the
-    data-parallel ring latency reads (latency_us, switch_radix, oversubscription):
-    inference does not depend on the fabric (a replica lives inside one system, on its
-    scale-up link), and training sees a fabric only through those (a test guards
-    that), so fabrics that differ only in price or technology share one evaluation.
+    data-parallel ring latency reads (latency_us, switch_radix, oversubscription), and
+    the same for a MoE's inference, whose expert-parallel replicas may span systems over
+    the fabric: dense inference does not depend on the fabric (a replica lives inside
+    one system, on its scale-up link), and the others see a fabric only through those
+    (a test guards that), so fabrics that differ only in price or technology share one
+    evaluation.
     Entries are shared by every cache of the process, so a scenario that changes
     prices re-evaluates nothing.
     """
@@ -159,7 +161,7 @@ class PerformanceCache:
         inputs = self.inputs
         workload, chip = inputs.workloads[workload_id], inputs.chips[chip_id]
         network: tuple[float, ...] | None = None
-        if workload.kind == "training":
+        if workload.kind == "training" or is_moe(inputs.models[workload.model_id]):
             fabric = inputs.fabrics[fabric_id]
             network = (
                 fabric_bytes_per_s_per_card(chip, fabric),

@@ -151,24 +151,30 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     )
 
     def replica_slots_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """replicas <= replicas_per_system x systems [replicas]: a replica stays inside
-        one system's scale-up domain."""
-        return m.v_replicas[k] <= ctx.option(k).replicas_per_system * m.e_systems[k]
+        """systems_per_replica x replicas <= replicas_per_system x systems [systems x
+        replicas]: a replica stays inside one system's scale-up domain, or takes whole
+        systems when it spans them over the fabric (one of the two factors is 1)."""
+        o = ctx.option(k)
+        return o.systems_per_replica * m.v_replicas[k] <= o.replicas_per_system * m.e_systems[k]
 
     m.replica_slots_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=replica_slots_constraint)
 
     def no_idle_system_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
-        """replicas_per_system x systems <= replicas + (replicas_per_system - 1) x use
-        [replicas].
+        """replicas_per_system x systems <= systems_per_replica x replicas
+        + (replicas_per_system - 1) x use [systems x replicas].
 
-        systems <= ceil(replicas / replicas_per_system): no system without a replica.
+        systems <= ceil(replicas x systems_per_replica / replicas_per_system): no system
+        without a replica (for replicas spanning systems: systems = span x replicas).
         Cost alone keeps idle systems out, except under a domestic share, where an
         idle domestic system would buy share without serving anything; the growth
         bound (`tco.model.share`) counts replicas, so this ties systems to them.
         """
         o = ctx.option(k)
         slack = (o.replicas_per_system - 1) * m.v_use[k]
-        return o.replicas_per_system * m.e_systems[k] <= m.v_replicas[k] + slack
+        return (
+            o.replicas_per_system * m.e_systems[k]
+            <= o.systems_per_replica * m.v_replicas[k] + slack
+        )
 
     m.no_idle_system_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=no_idle_system_constraint)
 

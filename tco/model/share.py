@@ -204,7 +204,7 @@ def _grown(inputs: PlanningInputs, o: Option, steps: int) -> Option:
         return o
     if replicas is None:
         return dataclasses.replace(o, max_nodes=max_nodes)
-    max_replicas = max(replicas, o.systems(max_nodes) * o.replicas_per_system)
+    max_replicas = max(replicas, o.replica_capacity(o.systems(max_nodes)))
     return dataclasses.replace(o, max_nodes=max_nodes, max_replicas=max_replicas)
 
 

@@ -11,8 +11,14 @@ from rich import box
 from rich.console import JustifyMethod
 from rich.table import Table
 
-from tco.perf.hardware import replicas_per_system, system_cards, whole_system_nodes
+from tco.perf.hardware import (
+    replicas_per_system,
+    system_cards,
+    systems_for_replicas,
+    whole_system_nodes,
+)
 from tco.perf.inference import inference_estimate
+from tco.perf.moe import is_moe
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
 from tco.schema.availability import permitted_chip_ids, unavailable_reason
@@ -44,6 +50,8 @@ class Estimate:
     tokens_per_s_per_card: float | None = None
     cards_for_target: int | None = None
     replica_cards: int | None = None
+    #: Inference: how a replica splits the model ('TP8', 'EP16 DP-attention across ib').
+    layout: str | None = None
     batch: int | None = None
     tpot_ms: float | None = None
     ttft_ms: float | None = None
@@ -103,12 +111,18 @@ def estimate(
                 for fid in compatible_fabric_ids(inputs, cid)
                 if fabric_id is None or fid == fabric_id
             ]
-            if workload.kind == "inference":
-                # A replica lives inside one scale-up domain: the scale-out fabric does
-                # not change its throughput, so one row stands for every fabric.
+            if workload.kind == "inference" and not is_moe(model):
+                # A dense replica lives inside one scale-up domain: the scale-out fabric
+                # does not change its throughput, so one row stands for every fabric.
                 if fabrics:
                     label = fabric_id if fabric_id is not None else ANY_FABRIC
-                    out.append(_inference(workload, model, chip, label, inputs.site, cards))
+                    out.append(_inference(workload, model, chip, label, None, inputs.site, cards))
+                continue
+            if workload.kind == "inference":
+                # A MoE's expert-parallel replica may span systems over the fabric.
+                for fid in fabrics:
+                    fabric = inputs.fabrics[fid]
+                    out.append(_inference(workload, model, chip, fid, fabric, inputs.site, cards))
                 continue
             for fid in fabrics:
                 fabric = inputs.fabrics[fid]
@@ -235,6 +249,7 @@ def _inference(
     model: ModelRow,
     chip: ChipRow,
     fabric_label: str,
+    fabric: FabricRow | None,
     site: SiteRow,
     cards: int | None,
 ) -> Estimate:
@@ -246,16 +261,19 @@ def _inference(
         fabric=fabric_label,
         target_tokens_per_s=target,
     )
-    result = inference_estimate(workload, model, chip, site)
+    result = inference_estimate(workload, model, chip, site, fabric)
     if not result.feasible or result.replica_cards is None:
         return Estimate(feasible=False, reason=result.reason, **base)
     g = result.replica_cards
-    # Whole systems, each holding whole replicas (a replica never spans two).
-    per_system = replicas_per_system(chip, g)
-    systems = math.ceil(math.ceil(target / result.tokens_per_s - 1e-9) / per_system)
-    cards_for_target = systems * system_cards(chip)
+    # Whole systems, each holding whole replicas, or whole systems per spanning replica.
+    needed = math.ceil(target / result.tokens_per_s - 1e-9)
+    cards_for_target = systems_for_replicas(chip, g, needed) * system_cards(chip)
     at_cards = cards or cards_for_target
-    replicas = at_cards // system_cards(chip) * per_system + at_cards % system_cards(chip) // g
+    if g > system_cards(chip):
+        replicas = at_cards // g
+    else:
+        per_system = replicas_per_system(chip, g)
+        replicas = at_cards // system_cards(chip) * per_system + at_cards % system_cards(chip) // g
     reason = ""
     if replicas == 0:
         reason = f"{plural(at_cards, 'card')} are fewer than one {g:,}-card replica"
@@ -270,6 +288,7 @@ def _inference(
         tokens_per_s_per_card=replicas * result.tokens_per_s / at_cards,
         cards_for_target=cards_for_target,
         replica_cards=g,
+        layout=result.layout,
         batch=result.batch,
         tpot_ms=result.tpot_ms,
         ttft_ms=result.ttft_ms,
@@ -292,6 +311,7 @@ _COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Estimate], str]], ...] = (
     ("tok/s/card", "right", lambda e: _fmt(e.tokens_per_s_per_card, 1)),
     ("cards for target", "right", lambda e: _fmt(e.cards_for_target)),
     ("replica", "right", lambda e: _fmt(e.replica_cards)),
+    ("layout", "left", lambda e: e.layout or "-"),
     ("batch", "right", lambda e: _fmt(e.batch)),
     ("TPOT ms", "right", lambda e: _fmt(e.tpot_ms, 1)),
     ("TTFT ms", "right", lambda e: _fmt(e.ttft_ms, 1)),
@@ -355,9 +375,19 @@ def render_table(estimates: list[Estimate], wide: bool = False) -> Table:
 
 
 def notes(estimates: list[Estimate]) -> list[str]:
-    """'[k] chip, fabric: reason' for each infeasible row, numbered as in `render_table`."""
+    """'[k] chip, fabric: reason' for each infeasible row, numbered as in `render_table`,
+    then how each expert-parallel replica is laid out (it is not a plain TP group)."""
     failed = [e for e in estimates if not e.feasible]
-    return [
+    lines = [
         f"[{k}] {e.chip}, {e.fabric}: {e.reason or 'no estimate'}"
         for k, e in enumerate(failed, start=1)
     ]
+    for e in estimates:
+        if e.feasible and e.layout and e.layout.startswith("EP"):
+            lines.append(
+                f"{e.chip}, {e.fabric}: replicas of {plural(e.replica_cards or 0, 'card')}, "
+                f"{e.layout} (each card holds the dense layers and 1/{e.replica_cards} of the "
+                f"routed experts and serves its own requests' attention); batch {e.batch:,} "
+                f"a card, TPOT {e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms"
+            )
+    return lines

@@ -147,11 +147,23 @@ def whole_system_nodes(chip: ChipRow, nodes: int) -> int:
 
 
 def replicas_per_system(chip: ChipRow, replica_cards: int) -> int:
-    """Replicas of `replica_cards` one system holds = floor(system_cards / replica_cards).
+    """Replicas of `replica_cards` one system holds = floor(system_cards / replica_cards),
+    at least 1: a replica larger than a system (an expert-parallel replica across the
+    fabric) takes `systems_per_replica` whole systems instead."""
+    return max(1, system_cards(chip) // replica_cards)
 
-    A replica never spans systems (`scaleup_group_cards` <= system_cards), so it is >= 1.
-    """
-    return system_cards(chip) // replica_cards
+
+def systems_per_replica(chip: ChipRow, replica_cards: int) -> int:
+    """Systems one replica takes = ceil(replica_cards / system_cards): 1 unless the replica
+    spans systems over the scale-out fabric (only expert-parallel replicas do)."""
+    return -(-replica_cards // system_cards(chip))
+
+
+def systems_for_replicas(chip: ChipRow, replica_cards: int, replicas: int) -> int:
+    """Whole systems that hold `replicas` replicas = ceil(replicas x systems_per_replica /
+    replicas_per_system)."""
+    per, span = replicas_per_system(chip, replica_cards), systems_per_replica(chip, replica_cards)
+    return -(-replicas * span // per)
 
 
 def scaleup_group_cards(chip: ChipRow) -> int:

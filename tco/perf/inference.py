@@ -59,19 +59,33 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from tco.costs.clos import MAX_TIERS, tiers_needed
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
+    SCALEUP_CALL_LATENCY_S,
     attention_flops_per_s,
+    fabric_bytes_per_s_per_card,
     linear_flops_per_s,
+    nics_per_node,
     peak_flops_per_s,
     scaleup_allreduce_latency_s,
     scaleup_bytes_per_s,
     scaleup_group_cards,
+    system_cards,
     usable_memory_bytes,
 )
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
+from tco.perf.moe import (
+    all_to_all_bytes_per_token,
+    dense_active_params,
+    dense_params,
+    is_moe,
+    moe_layers,
+    routed_active_params,
+    routed_params,
+)
 from tco.schema.inputs import BYTES_PER_VALUE, required_for_kind
-from tco.schema.rows import ChipRow, ModelRow, SiteRow, WorkloadRow
+from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
 from tco.text import plural
 
 _Tokens = TypeVar("_Tokens", float, NDArray[np.float64])
@@ -118,10 +132,25 @@ class InferenceResult:
     weights_gb: float = 0.0
     kv_cache_gb: float = 0.0
     free_gb_per_card: float = 0.0
+    #: Expert-parallel replica: its EP degree (= cards; attention data-parallel on every
+    #: card), 0 for a tensor-parallel replica. `batch` is then per card.
+    expert_parallel: int = 0
+    #: Scale-out fabric the replica's all-to-all crosses (None: inside one scale-up group).
+    fabric_id: str | None = None
 
     @property
     def tokens_per_s_per_card(self) -> float:
         return self.tokens_per_s / self.replica_cards if self.replica_cards else 0.0
+
+    @property
+    def layout(self) -> str:
+        """'TP8', or 'EP16 + DP-attention over the fabric' for an expert-parallel replica."""
+        if not self.replica_cards:
+            return ""
+        if not self.expert_parallel:
+            return f"TP{self.replica_cards}"
+        where = f" across {self.fabric_id}" if self.fabric_id else ""
+        return f"EP{self.expert_parallel} DP-attention{where}"
 
 
 def _tp_comm_s(chip: ChipRow, g: int, tokens: _Tokens, hidden: int, layers: int) -> _Tokens:
@@ -333,9 +362,18 @@ def serve_replica(
 
 
 def inference_estimate(
-    workload: WorkloadRow, model: ModelRow, chip: ChipRow, site: SiteRow
+    workload: WorkloadRow,
+    model: ModelRow,
+    chip: ChipRow,
+    site: SiteRow,
+    fabric: FabricRow | None = None,
 ) -> InferenceResult:
-    """Best replica size for the workload on the chip, or infeasible with the reason."""
+    """Best replica for the workload on the chip, or infeasible with the reason.
+
+    Tensor-parallel replicas inside one scale-up group; for a MoE also
+    expert-parallel replicas (`serve_expert_replica`) inside it and, given a
+    scale-out `fabric`, across whole systems. The most tokens/s per card wins.
+    """
     precision = workload.precision
     if peak_flops_per_s(chip, precision) is None:
         column = "fp8_tflops" if precision == "fp8" else "int8_tops"
@@ -347,11 +385,259 @@ def inference_estimate(
     context = input_tokens + output_tokens
     group = scaleup_group_cards(chip)
     fit = smallest_replica(model, precision, group, usable, context)
-    if fit.replica_cards is None:
-        return InferenceResult(False, fit.reason)
-    sizes = [g for g in powers_of_two_up_to(group) if g >= fit.replica_cards]
-    results = [serve_replica(workload, model, chip, site, g) for g in sizes]
-    feasible = [r for r in results if r.feasible]
-    if not feasible:
-        return InferenceResult(False, "; ".join(r.reason for r in results))
-    return max(feasible, key=lambda r: r.tokens_per_s_per_card)  # ties: the smallest g
+    tensor: list[InferenceResult] = []
+    if fit.replica_cards is not None:
+        sizes = [g for g in powers_of_two_up_to(group) if g >= fit.replica_cards]
+        tensor = [serve_replica(workload, model, chip, site, g) for g in sizes]
+    expert = (
+        [
+            serve_expert_replica(workload, model, chip, site, g, fabric)
+            for g in expert_replica_sizes(model, chip, fabric)
+        ]
+        if is_moe(model)
+        else []
+    )
+    feasible = [r for r in tensor + expert if r.feasible]
+    if feasible:
+        return max(feasible, key=lambda r: r.tokens_per_s_per_card)  # ties: the first
+    reasons = [r.reason for r in tensor] if tensor else [fit.reason]
+    if expert:
+        # The largest expert-parallel replica has the most memory a card and the most
+        # all-to-all: its reason is the one that says what the fabric or SLO costs.
+        reasons.append(
+            f"expert-parallel replicas up to {expert[-1].replica_cards:,} cards: "
+            + expert[-1].reason
+        )
+    return InferenceResult(False, "; ".join(dict.fromkeys(reasons)))
+
+
+def expert_replica_sizes(model: ModelRow, chip: ChipRow, fabric: FabricRow | None) -> list[int]:
+    """Cards of the expert-parallel replicas to try: powers of two from 2 inside one
+    scale-up group, then (given a fabric) 2, 4, ... whole systems; at most max(the routed
+    experts, one group), since a card holding less than one expert per layer only adds
+    all-to-all traffic."""
+    group = scaleup_group_cards(chip)
+    cap = max(model.experts or 1, group)
+    sizes = [g for g in powers_of_two_up_to(group) if g >= 2]
+    if fabric is not None:
+        unit = system_cards(chip)
+        sizes += [unit * k for k in powers_of_two_up_to(cap // unit) if k >= 2]
+    return [g for g in sizes if g <= cap]
+
+
+@dataclass(frozen=True)
+class _ExpertLinks:
+    """Where an expert-parallel replica's all-to-all goes: the share of destinations on
+    other systems (over the fabric) and the link rates and per-call latency, B/s and s."""
+
+    remote_share: float
+    scaleup_bytes_per_s: float
+    fabric_bytes_per_s: float
+    call_latency_s: float
+
+
+def _expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -> _ExpertLinks:
+    """Links of a replica of `replica_cards` cards: inside one scale-up group every
+    destination is on the scale-up link; across systems a destination is on another
+    system with probability (g - group) / g (uniform routing) and crosses the fabric,
+    2t - 1 switches for the t tiers the replica's nodes need."""
+    group = scaleup_group_cards(chip)
+    scaleup = scaleup_bytes_per_s(chip)
+    if replica_cards <= group or fabric is None:
+        return _ExpertLinks(0.0, scaleup, scaleup, SCALEUP_CALL_LATENCY_S)
+    endpoints = -(-replica_cards // chip.cards_per_node) * nics_per_node(chip)
+    tiers = tiers_needed(endpoints, fabric.switch_radix, fabric.oversubscription) or MAX_TIERS
+    return _ExpertLinks(
+        (replica_cards - group) / replica_cards,
+        scaleup,
+        fabric_bytes_per_s_per_card(chip, fabric),
+        SCALEUP_CALL_LATENCY_S + (2 * tiers - 1) * fabric.latency_us * 1e-6,
+    )
+
+
+def _expert_iteration(
+    model: ModelRow,
+    chip: ChipRow,
+    site: SiteRow,
+    precision: str,
+    links: _ExpertLinks,
+    replica_cards: int,
+    batch_per_card: float,
+    chunk_per_card: float,
+    context: float,
+    prefill_tokens: float,
+    routed_share: float = 1.0,
+) -> DecodeStep:
+    """One iteration of an expert-parallel replica, per card (every card alike), s.
+
+    With n = b + C tokens on the card (b decode, C prefill chunk), g = replica cards,
+    linear = linear_flops_per_s, E = moe_gemm_efficiency, imb = moe_load_imbalance:
+
+      compute = n x 2 x dense active / linear + attention / attention rate
+                + n x 2 x routed active x imb x share / (linear x E)   (each card runs
+                1/g of the replica's routed work, the busiest rank imb times the mean;
+                share = 1 when every card is as loaded, 1/g for one request alone)
+      memory  = [min(dense, n x dense active) + min(routed / g, n x routed active)]
+                x bytes + kv x (b x context + C)              / (memory B/s x efficiency)
+      comm    = (1 - ep_comm_overlap) x moe_layers x [max(n x a2a x (1 - r) / scale-up,
+                n x a2a x r / fabric) + 2 x call latency]
+                a2a = all_to_all_bytes_per_token(g), r = share of destinations on
+                other systems (`_expert_links`)
+
+    and the iteration takes max(compute, memory) + comm. Attention and dense weights
+    are on every card (attention data-parallel), the routed experts split g ways.
+    """
+    linear_rate = linear_flops_per_s(chip, precision)
+    if linear_rate is None:
+        raise ValueError(f"{chip.chip_id} has no {precision} peak")
+    g = replica_cards
+    tokens = batch_per_card + chunk_per_card
+    per_head = model.layers * model.heads * model.head_dim
+    attention = (
+        batch_per_card * 4.0 * per_head * context + chunk_per_card * 2.0 * per_head * prefill_tokens
+    )
+    dense_active = dense_active_params(model)
+    routed_active = routed_active_params(model)
+    compute_s = (
+        tokens * 2.0 * dense_active / linear_rate
+        + attention / attention_flops_per_s(chip)
+        + tokens
+        * 2.0
+        * routed_active
+        * site.moe_load_imbalance
+        * routed_share
+        / (linear_rate * site.moe_gemm_efficiency)
+    )
+    weight_read = min(dense_params(model), tokens * dense_active) + min(
+        routed_params(model) / g, tokens * routed_active
+    )
+    traffic = weight_read * BYTES_PER_VALUE[precision] + kv_bytes_per_token(model, precision) * (
+        batch_per_card * context + chunk_per_card
+    )
+    memory_s = traffic / (chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
+    sent = tokens * all_to_all_bytes_per_token(model, precision, g)
+    per_layer = max(
+        sent * (1.0 - links.remote_share) / links.scaleup_bytes_per_s,
+        sent * links.remote_share / links.fabric_bytes_per_s,
+    )
+    comm_s = (
+        (1.0 - site.ep_comm_overlap) * moe_layers(model) * (per_layer + 2.0 * links.call_latency_s)
+    )
+    return DecodeStep(compute_s, memory_s, comm_s, chunk_per_card)
+
+
+def _all_to_all_share(step: DecodeStep) -> str:
+    """', 3.10 ms of it the all-to-all' when the all-to-all outweighs compute and memory."""
+    if step.comm_s <= max(step.compute_s, step.memory_s):
+        return ""
+    return f", {step.comm_s * 1e3:,.2f} ms of it the expert all-to-all"
+
+
+def serve_expert_replica(
+    workload: WorkloadRow,
+    model: ModelRow,
+    chip: ChipRow,
+    site: SiteRow,
+    replica_cards: int,
+    fabric: FabricRow | None,
+) -> InferenceResult:
+    """Largest per-card batch and throughput of an expert-parallel replica of g cards.
+
+    Every card holds the dense weights (attention data-parallel: each card serves its
+    own requests' attention and KV cache) and 1/g of the routed experts (DeepSeek's
+    decode deployment, SGLang's DP-attention + EP). Memory per card: dense x bytes +
+    routed x bytes / g + b x kv x (i + o). Batching per card is the continuous
+    batching of `serve_replica` (chunk C = b x i / o, TTFT = ceil(o / b) iterations),
+    and the replica makes g x b / iteration output tokens/s.
+    """
+    g = replica_cards
+    precision = workload.precision
+    i, o = _request_tokens(workload)
+    usable = usable_memory_bytes(chip, site.memory_headroom)
+    bytes_per_value = BYTES_PER_VALUE[precision]
+    weights_card = (dense_params(model) + routed_params(model) / g) * bytes_per_value
+    kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
+    memory_batch = math.floor((usable - weights_card) / kv_per_seq)
+    links = _expert_links(chip, fabric, g)
+    fabric_id = fabric.fabric_id if fabric is not None and links.remote_share > 0 else None
+    span = f"{plural(g, 'card')} (EP{g}{f' over {fabric_id}' if fabric_id else ''})"
+    if memory_batch < 1:
+        return InferenceResult(
+            False,
+            f"an expert-parallel replica of {span} cannot hold the dense weights plus 1/{g} "
+            f"of the experts ({weights_card / 1e9:,.0f} GB a card) and one sequence's KV cache",
+            replica_cards=g,
+        )
+    context = i + o / 2.0
+
+    def step(b: float) -> DecodeStep:
+        return _expert_iteration(model, chip, site, precision, links, g, b, b * i / o, context, i)
+
+    def iteration(b: int) -> float:
+        return step(float(b)).step_s
+
+    # One request's prefill alone: its attention and dense layers on its card, its routed
+    # experts spread over the g cards.
+    alone = _expert_iteration(model, chip, site, precision, links, g, 0.0, i, 0.0, i, 1.0 / g)
+    if workload.max_ttft_ms is not None and alone.step_s * 1e3 > workload.max_ttft_ms:
+        return InferenceResult(
+            False,
+            f"prefill of {i:,.0f} tokens takes {alone.step_s * 1e3:,.1f} ms on {span}"
+            + _all_to_all_share(alone)
+            + f", above max_ttft_ms {workload.max_ttft_ms:,g}",
+            replica_cards=g,
+        )
+    tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
+    ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
+    top = _largest_within(iteration, 1, memory_batch, tpot_s)
+    if top is None:
+        first = step(1.0)
+        return InferenceResult(
+            False,
+            f"decode iteration at batch 1 a card takes {first.step_s * 1e3:,.2f} ms on {span}"
+            + _all_to_all_share(first)
+            + f", above max_tpot_ms {workload.max_tpot_ms:,g}",
+            replica_cards=g,
+        )
+    # TTFT = ceil(o / b) x iteration(b) rises with b from b = ceil(o) on (one iteration):
+    # bisect there; below, scan down from the largest batch (as `serve_replica`).
+    whole = max(1, math.ceil(o - _CEIL_SLACK))
+    best = _largest_within(iteration, whole, top, ttft_s)
+    if best is None:
+        best = next(
+            (
+                b
+                for b in range(min(top, whole - 1), 0, -1)
+                if ttft_iterations(b, o) * iteration(b) <= ttft_s
+            ),
+            None,
+        )
+    if best is None:
+        return InferenceResult(
+            False,
+            f"no per-card batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
+            f"on {span}",
+            replica_cards=g,
+        )
+    s = step(float(best))
+    n_first = ttft_iterations(best, o)
+    return InferenceResult(
+        feasible=True,
+        reason="",
+        replica_cards=g,
+        batch=best,
+        tpot_ms=s.step_s * 1e3,
+        ttft_ms=n_first * s.step_s * 1e3,
+        decode_compute_s=s.compute_s,
+        decode_memory_s=s.memory_s,
+        decode_comm_s=s.comm_s,
+        prefill_s=alone.step_s,
+        prefill_chunk_tokens=s.chunk_tokens,
+        ttft_iterations=n_first,
+        tokens_per_s=g * best / s.step_s,
+        weights_gb=weights_card * g / 1e9,
+        kv_cache_gb=g * best * kv_per_seq / 1e9,
+        free_gb_per_card=(usable - weights_card - best * kv_per_seq) / 1e9,
+        expert_parallel=g,
+        fabric_id=fabric_id,
+    )

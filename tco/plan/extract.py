@@ -205,7 +205,7 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
                 f"{o.workload}: {plural(nodes, 'node')} are not whole systems of "
                 f"{o.nodes_per_system}"
             )
-        if replicas is not None and replicas > o.replicas_per_system * d.systems:
+        if replicas is not None and replicas > o.replica_capacity(d.systems):
             problems.append(
                 f"{o.workload}: {plural(replicas, 'replica')} of {o.replica_cards} cards do "
                 f"not fit {plural(d.systems, 'system')} of {o.system_cards} cards"
@@ -213,7 +213,7 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         if replicas is not None:
             # Every bought slot serves: the pool's capacity, not the solver's count,
             # which only has to reach the target.
-            replicas = max(replicas, o.replicas_per_system * d.systems)
+            replicas = max(replicas, o.replica_capacity(d.systems))
         throughput = _true_throughput(o, nodes, replicas or 0)
         if throughput < o.target_tokens_per_s * (1 - 1e-9):
             problems.append(

@@ -656,7 +656,9 @@ def _check_workloads(
                 "precision",
             )
         model = models.get(w.model_id)
-        if model is None or w.kind != "inference":
+        # A MoE's expert-parallel replica may span systems over the fabric, so its weights
+        # need not fit one scale-up group; the performance model says when none works.
+        if model is None or w.kind != "inference" or model.experts is not None:
             continue
         weights_gb = model.params_b * BYTES_PER_VALUE[w.precision]
         best_gb = max(chips[c].memory_gb * _group_cards(chips[c]) for c in candidates)

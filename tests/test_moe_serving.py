@@ -1,0 +1,118 @@
+"""MoE serving: expert-parallel replicas across nodes, priced and bought by the optimizer."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import pytest
+
+from tco.data.catalog import DEFAULT_CATALOG
+from tco.perf.inference import inference_estimate
+from tco.perf.moe import dense_params, routed_params
+from tco.scenario.optimize import optimize
+from tests.factory import make_inputs
+
+
+def _row(sheet: str, key: str, value: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    row = next(r for r in DEFAULT_CATALOG[sheet] if r[key] == value)
+    return {k: v for k, v in copy.deepcopy(row).items() if k not in drop}
+
+
+DEEPSEEK = _row("Models", "model_id", "deepseek-v3")
+H800 = _row("Chips", "chip_id", "h800", ("max_cards",))
+IB = _row("Fabrics", "fabric_id", "ib-ndr400", ("compatible_chips",))
+#: The same fabric at a tenth of the bandwidth per port: a 40G Ethernet of old.
+SLOW = dict(IB, fabric_id="slow-40g", port_gbps=40)
+SERVE: dict[str, Any] = dict(
+    workload_id="ds",
+    kind="inference",
+    model_id="deepseek-v3",
+    precision="fp8",
+    target_tokens_per_s=20000,
+    avg_input_tokens=2000,
+    avg_output_tokens=500,
+    max_tpot_ms=50,
+    max_ttft_ms=3000,
+)
+
+
+def _inputs(fabrics: list[dict[str, Any]], **workload: Any) -> Any:
+    return make_inputs(
+        site={"region": "global"},
+        Chips=[H800],
+        Fabrics=fabrics,
+        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
+        Models=[DEEPSEEK],
+        Workloads=[dict(SERVE, **workload)],
+    )
+
+
+def _estimate(fabric_id: str, **workload: Any) -> Any:
+    inputs = _inputs([IB, SLOW], **workload)
+    w = inputs.workloads["ds"]
+    model, chip = inputs.models["deepseek-v3"], inputs.chips["h800"]
+    return inference_estimate(w, model, chip, inputs.site, inputs.fabrics[fabric_id])
+
+
+def test_deepseek_v3_does_not_fit_one_h800_node() -> None:
+    assert 671 * 1.0 > 8 * 80  # FP8 weights, 1 B a parameter, exceed one node's 640 GB
+    inputs = _inputs([IB])
+    w = inputs.workloads["ds"]
+    alone = inference_estimate(w, inputs.models["deepseek-v3"], inputs.chips["h800"], inputs.site)
+    assert not alone.feasible  # without a fabric a replica cannot leave the node
+
+
+def test_deepseek_v3_fp8_serves_on_two_or_more_h800_nodes() -> None:
+    r = _estimate("ib-ndr400")
+    assert r.feasible, r.reason
+    assert r.replica_cards is not None and r.replica_cards >= 16
+    assert r.replica_cards % 8 == 0  # whole 8-GPU servers
+    assert r.expert_parallel == r.replica_cards and r.fabric_id == "ib-ndr400"
+    assert r.layout.startswith("EP") and "ib-ndr400" in r.layout
+    assert r.tpot_ms is not None and r.tpot_ms <= 50
+    assert r.ttft_ms is not None and r.ttft_ms <= 3000
+    # Memory per card: the dense part whole plus 1/g of the routed experts, then the KV cache.
+    model = _inputs([IB]).models["deepseek-v3"]
+    per_card_gb = (dense_params(model) + routed_params(model) / r.replica_cards) / 1e9
+    usable_gb = 80 * (1 - 0.1)
+    assert per_card_gb < usable_gb
+    assert r.free_gb_per_card >= 0
+
+
+def test_a_slow_fabric_makes_the_all_to_all_the_reason() -> None:
+    r = _estimate("slow-40g", max_tpot_ms=20)
+    assert not r.feasible
+    assert "expert all-to-all" in r.reason and "slow-40g" in r.reason
+
+
+def test_more_fabric_bandwidth_never_lowers_moe_throughput() -> None:
+    fast, slow = _estimate("ib-ndr400"), _estimate("slow-40g")
+    assert fast.feasible
+    assert not slow.feasible or slow.tokens_per_s_per_card <= fast.tokens_per_s_per_card
+
+
+def test_optimizer_buys_multi_node_replicas_in_whole_servers() -> None:
+    inputs = _inputs([IB])
+    result = optimize(inputs, time_limit_s=60)
+    assert result.status == "optimal" and result.plan is not None
+    (pool,) = result.plan.pools
+    est = _estimate("ib-ndr400")
+    g = est.replica_cards
+    replicas = math.ceil(20000 / est.tokens_per_s - 1e-9)
+    assert pool.replica_cards == g > 8
+    assert pool.replicas == replicas
+    assert pool.cards == replicas * g  # nothing idle: every server is part of a replica
+    assert pool.nodes == replicas * g // 8
+
+
+@pytest.mark.parametrize("overlap", [0.0, 0.5, 1.0])
+def test_hiding_the_all_to_all_never_lowers_throughput(overlap: float) -> None:
+    inputs = _inputs([IB])
+    base = inputs.site
+    w = inputs.workloads["ds"]
+    m, c, f = inputs.models["deepseek-v3"], inputs.chips["h800"], inputs.fabrics["ib-ndr400"]
+    exposed = inference_estimate(w, m, c, base, f)
+    hidden = inference_estimate(w, m, c, base.model_copy(update={"ep_comm_overlap": overlap}), f)
+    assert hidden.tokens_per_s_per_card >= exposed.tokens_per_s_per_card - 1e-9
