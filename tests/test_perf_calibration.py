@@ -71,6 +71,8 @@ class TrainingCase:
     batch_tokens: float
     source: str
     asserted: bool = True
+    #: Activation recomputation of the published run ("auto": not stated).
+    recompute: str = "auto"
 
 
 def _megatron(
@@ -103,6 +105,7 @@ def _megatron(
         batch_seqs * 2048.0,
         f"Narayanan et al. 2021 Table 1: {tflops:g} TFLOP/s/GPU",
         asserted,
+        recompute="full",  # Sec. 3.5: activation recomputation in every run
     )
 
 
@@ -243,7 +246,13 @@ def predict_training(case: TrainingCase) -> float:
         chips=[chip(**case.hardware)],
         fabrics=[fabric(**case.network)],
         models=[model(**case.model)],
-        workloads=[training(seq_len=case.seq_len, global_batch_tokens=case.batch_tokens)],
+        workloads=[
+            training(
+                seq_len=case.seq_len,
+                global_batch_tokens=case.batch_tokens,
+                recompute=case.recompute,
+            )
+        ],
     )
     curve = training_curve(*parts(inputs))
     step = curve.step_at_cards(case.gpus)

@@ -74,14 +74,34 @@ def test_data_parallel_over_fabric_hand_computed() -> None:
 
 
 def test_tensor_parallel_comm_hand_computed() -> None:
-    # tp=2 inside the scale-up link: 6 all-reduces per layer per sequence (2 forward, 2
-    # recomputed forward, 2 backward) of
-    # seq x hidden x 2 B, ring 2(2-1)/2 over 450 GB/s x efficiency, + 10 us per call.
+    # tp=2 inside the scale-up link: all-reduces of seq x hidden x 2 B per layer and sequence,
+    # ring 2(2-1)/2 over 450 GB/s x efficiency, + 10 us per call: 4 (2 forward, 2 backward)
+    # with selective recomputation, 6 with full (the recomputed forward repeats its 2).
     curve = _curve(model_over=SMALL, work_over={"seq_len": 1024, "global_batch_tokens": 1024})
-    layout = next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
-    calls = 6 * 8 * 1
     per_call = 1024 * 1024 * 2 / (450e9 * SCALEUP_EFFICIENCY) + 10e-6
-    assert layout.tp_comm_s == pytest.approx(calls * per_call)
+    layout = next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
+    assert layout.recompute == "selective"  # memory allows it: full is dropped as dominated
+    assert layout.tp_comm_s == pytest.approx(4 * 8 * per_call)
+    tight = _curve(
+        {"memory_gb": 8.0},
+        model_over=SMALL,
+        work_over={"seq_len": 16384, "global_batch_tokens": 16384},
+    )
+    full = [lay for lay in tight.layouts if lay.recompute == "full" and lay.context == 1]
+    assert full, "with little memory full recomputation must remain an option"
+    lay = full[0]
+    per_call_long = 16384 * 1024 * 2 / (450e9 * SCALEUP_EFFICIENCY) + 10e-6
+    if lay.tensor > 1:
+        assert lay.tp_comm_s == pytest.approx(6 * 8 / lay.pipeline * per_call_long)
+    # Full recomputation pays the second forward pass: 8/6 of the compute.
+    selective = [
+        s
+        for s in tight.layouts
+        if (s.tensor, s.pipeline, s.context, s.recompute)
+        == (lay.tensor, lay.pipeline, lay.context, "selective")
+    ]
+    for s in selective:
+        assert lay.work_s == pytest.approx(s.work_s * 8 / 6)
 
 
 def test_infeasible_training_reasons() -> None:

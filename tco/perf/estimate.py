@@ -33,7 +33,7 @@ class Estimate:
 
     cards_for_target is in whole systems (`Chips.system_cards`), as a pool is
     bought. Training: tokens_per_s at `cards` (= cards_for_target unless cards
-    were given); replica_cards = tensor x pipeline. Inference: output tokens/s
+    were given); replica_cards = tensor x context x pipeline. Inference: output tokens/s
     of the replicas `cards` hold, none spanning two systems. memory_headroom_gb is usable memory per
     card left after the model state (and, for inference, the KV cache).
     """
@@ -50,7 +50,8 @@ class Estimate:
     tokens_per_s_per_card: float | None = None
     cards_for_target: int | None = None
     replica_cards: int | None = None
-    #: Inference: how a replica splits the model ('TP8', 'EP16 DP-attention across ib').
+    #: How a replica splits the model: training 'TP8 PP4 VP5 DP4, selective recompute',
+    #: inference 'TP8' or 'EP16 DP-attention across ib-ndr400'.
     layout: str | None = None
     batch: int | None = None
     tpot_ms: float | None = None
@@ -233,7 +234,8 @@ def _training(
         tokens_per_s=step.tokens_per_s,
         tokens_per_s_per_card=step.tokens_per_s / at_cards,
         cards_for_target=cards_for_target,
-        replica_cards=step.tensor * step.pipeline,
+        replica_cards=step.tensor * step.context * step.pipeline,
+        layout=step.layout,
         step_time_s=step.step_time_s,
         compute_s=step.compute_s,
         comm_s=step.comm_s,

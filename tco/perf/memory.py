@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tco.perf.hardware import ACTIVATION_BYTES
 from tco.perf.moe import dense_params, routed_params
 from tco.schema.inputs import BYTES_PER_VALUE
 from tco.schema.rows import ModelRow
@@ -39,8 +38,23 @@ class TrainingMemory:
         return self.total_bytes / 1e9
 
 
+#: Activation bytes per token, layer and tensor-parallel rank kept for the backward pass
+#: (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+#: Models", Table 2, with sequence parallelism): full recomputation keeps only the 16-bit
+#: layer input (2 B x hidden); selective recomputation keeps 34 B x hidden (the attention
+#: core is recomputed, as FlashAttention does anyway).
+ACTIVATION_BYTES_PER_HIDDEN = {"full": 2.0, "selective": 34.0}
+
+
 def training_memory(
-    model: ModelRow, seq_len: int, tensor: int, pipeline: int, data: int, expert: int = 1
+    model: ModelRow,
+    seq_len: int,
+    tensor: int,
+    pipeline: int,
+    data: int,
+    expert: int = 1,
+    context: int = 1,
+    recompute: str = "full",
 ) -> TrainingMemory:
     """Training memory per card.
 
@@ -48,13 +62,14 @@ def training_memory(
     (`tco.perf.moe`) shard = dense / (tp x pp) + routed / (pp x ep), the routed
     experts split over the ep expert-parallel ranks (expert tensor parallel 1):
       weights = 2 B x shard, gradients = 2 B x shard,
-      optimizer = 12 B x P / (tp x pp x dp) (ZeRO-1 over the data-parallel ranks
-      holding the same parameters: dp for dense weights, tp x dp / ep for experts,
+      optimizer = 12 B x P / (tp x cp x pp x dp) (ZeRO-1 over the ranks holding the
+      same parameters: dp x cp for dense weights, tp x cp x dp / ep for experts,
       which gives the same 12 B x P / cards),
-      activations = layers x seq_len x hidden x 2 B / tp: full activation
-      checkpointing keeps one 16-bit layer input per layer and microbatch
-      (sequence-parallel split over tp); 1F1B keeps up to pp microbatches in
-      flight on the first stage, which holds layers/pp layers, so pp cancels.
+      activations = layers x seq_len / cp x hidden x a / tp, a =
+      ACTIVATION_BYTES_PER_HIDDEN[recompute] (2 B full, 34 B selective): per layer
+      and microbatch of one sequence, split over tp (sequence parallel) and over the
+      cp context-parallel ranks; 1F1B keeps up to pp microbatches in flight on the
+      first stage, which holds layers/pp layers, so pp cancels.
     Memory for recomputing one layer and allocator fragmentation is left to the
     site's `memory_headroom`.
     """
@@ -65,8 +80,13 @@ def training_memory(
         optimizer_bytes=TRAIN_OPTIMIZER_BYTES_PER_PARAM
         * model.params_b
         * 1e9
-        / (tensor * pipeline * data),
-        activations_bytes=model.layers * seq_len * model.hidden * ACTIVATION_BYTES / tensor,
+        / (tensor * context * pipeline * data),
+        activations_bytes=model.layers
+        * seq_len
+        / context
+        * model.hidden
+        * ACTIVATION_BYTES_PER_HIDDEN[recompute]
+        / tensor,
     )
 
 
@@ -82,12 +102,14 @@ def min_data_parallel(
     pipeline: int,
     usable_bytes: float,
     expert: int = 1,
+    context: int = 1,
+    recompute: str = "full",
 ) -> int | None:
     """Smallest dp whose training memory fits `usable_bytes` per card; None if no dp fits.
 
-    Solves 2s + 2s + 12 P / (tp pp dp) + act <= usable for dp, s the card's shard.
+    Solves 2s + 2s + 12 P / (tp cp pp dp) + act <= usable for dp, s the card's shard.
     """
-    fixed = training_memory(model, seq_len, tensor, pipeline, 1, expert)
+    fixed = training_memory(model, seq_len, tensor, pipeline, 1, expert, context, recompute)
     room = usable_bytes - fixed.weights_bytes - fixed.grads_bytes - fixed.activations_bytes
     if room <= 0:
         return None

@@ -85,12 +85,21 @@ from tco.text import plural
 #: where T(n) has steps, so the cuts stay below it).
 CUT_BREAKPOINTS = 12
 
-#: Tensor-parallel all-reduces per layer and microbatch: 2 in the forward pass, 2 in
-#: the backward pass and 2 more in the recomputed forward pass, since the memory model
-#: assumes full activation checkpointing (Korthikanti et al. 2022, "Reducing
-#: Activation Recomputation in Large Transformer Models", Sec. 4: recomputation
-#: repeats the forward all-reduces).
-TP_CALLS_PER_LAYER = 6.0
+#: Activation recomputation a layout may use: "full" keeps only each layer's input and
+#: recomputes the layer in the backward pass; "selective" keeps the layer's activations
+#: but the attention core (Korthikanti et al. 2022, "Reducing Activation Recomputation in
+#: Large Transformer Models"). Memory per mode: `tco.perf.memory.ACTIVATION_BYTES_PER_HIDDEN`.
+RECOMPUTE_MODES = ("selective", "full")
+
+#: Training FLOPs relative to forward + backward (6 x params a token): full recomputation
+#: runs the forward pass again, 8 / 6; selective recomputes only the attention core,
+#: which FlashAttention's backward recomputes in any case.
+RECOMPUTE_FLOPS = {"full": 8.0 / 6.0, "selective": 1.0}
+
+#: Tensor-parallel all-reduces per layer and microbatch: 2 in the forward pass and 2 in
+#: the backward pass, and 2 more in the recomputed forward pass under full recomputation
+#: (Korthikanti et al. 2022, Sec. 4: recomputation repeats the forward all-reduces).
+TP_CALLS_PER_LAYER = {"full": 6.0, "selective": 4.0}
 
 #: Relative slack for float comparisons of throughputs.
 _REL_TOL = 1e-9
@@ -155,11 +164,30 @@ class TrainingStep:
     usable_gb_per_card: float = 0.0
     expert: int = 1
     ep_comm_s: float = 0.0
+    context: int = 1
+    cp_comm_s: float = 0.0
+    recompute: str = "full"
 
     @property
     def comm_s(self) -> float:
-        """Exposed communication per step: tensor + pipeline + expert + data parallel, s."""
-        return self.tp_comm_s + self.pp_comm_s + self.ep_comm_s + self.dp_comm_exposed_s
+        """Exposed communication per step: tensor, pipeline, expert, context and data
+        parallel, s."""
+        return (
+            self.tp_comm_s
+            + self.pp_comm_s
+            + self.ep_comm_s
+            + self.cp_comm_s
+            + self.dp_comm_exposed_s
+        )
+
+    @property
+    def layout(self) -> str:
+        """'TP8 CP2 PP8 VP4 DP16 EP8, selective recompute' (1-way dimensions left out)."""
+        parts = [f"TP{self.tensor}"]
+        parts += [f"CP{self.context}"] if self.context > 1 else []
+        parts += [f"PP{self.pipeline}"] + ([f"VP{self.virtual}"] if self.virtual > 1 else [])
+        parts += [f"DP{self.data}"] + ([f"EP{self.expert}"] if self.expert > 1 else [])
+        return " ".join(parts) + f", {self.recompute} recompute"
 
     @property
     def tokens_per_s_per_card(self) -> float:
@@ -181,10 +209,13 @@ class _Layout:
     grad_bytes: float  # gradient bytes per card to all-reduce
     expert: int = 1  # expert-parallel ranks (MoE; 1 = every card holds every expert)
     ep_comm_s: float = 0.0  # exposed all-to-all at dp = 1
+    context: int = 1  # context-parallel ranks splitting each sequence
+    cp_comm_s: float = 0.0  # exposed K/V ring exchange at dp = 1
+    recompute: str = "full"  # activation recomputation: "full" or "selective"
 
     @property
     def replica_cards(self) -> int:
-        return self.tensor * self.pipeline
+        return self.tensor * self.context * self.pipeline
 
 
 @dataclass(frozen=True)
@@ -262,6 +293,7 @@ class TrainingCurve:
             "tp_comm_s",
             "pp_comm_s",
             "ep_comm_s",
+            "cp_comm_s",
             "grad_bytes",
         )
         return {
@@ -306,7 +338,7 @@ class TrainingCurve:
             spans.append((first, last, self.fabric_link_bytes_per_s, hop_s))
             first = np.maximum(first, last + 1)
         hidden = 1.0 - self.comm_overlap
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"] + t["cp_comm_s"]
         regimes: list[dict[str, np.ndarray | float]] = []
         for lo, hi, link, latency in spans:
             lo = np.maximum(lo, t["min_data"])
@@ -340,7 +372,7 @@ class TrainingCurve:
         t = self._layout_table
         hidden = 1.0 - self.comm_overlap
         data = np.maximum(data, 1)
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"] + t["cp_comm_s"]
         ring = 2.0 * (data - 1) / data * t["grad_bytes"] / link + 2.0 * (data - 1) * latency
         result: np.ndarray = spread / data + t["bubble_s"] + hidden * ring
         return result
@@ -375,7 +407,7 @@ class TrainingCurve:
         stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
         link = np.array(links, dtype=float)[:, None, None]
         latency = np.array(latencies, dtype=float)[:, None, None]
-        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"]
+        spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"] + t["cp_comm_s"]
         ring = (
             2.0 * (stacked - 1) / stacked * t["grad_bytes"] / link + 2.0 * (stacked - 1) * latency
         )
@@ -423,10 +455,18 @@ class TrainingCurve:
         tp_s = layout.tp_comm_s / dp
         pp_s = layout.pp_comm_s / dp
         ep_s = layout.ep_comm_s / dp
+        cp_s = layout.cp_comm_s / dp
         dp_s = float(self._dp_comm_s(layout.replica_cards, layout.grad_bytes, np.array([dp]))[0])
-        step_s = compute_s + layout.bubble_s + tp_s + pp_s + ep_s + dp_s
+        step_s = compute_s + layout.bubble_s + tp_s + pp_s + ep_s + cp_s + dp_s
         memory = training_memory(
-            self.model, self.seq_len, layout.tensor, layout.pipeline, dp, layout.expert
+            self.model,
+            self.seq_len,
+            layout.tensor,
+            layout.pipeline,
+            dp,
+            layout.expert,
+            layout.context,
+            layout.recompute,
         )
         return TrainingStep(
             feasible=True,
@@ -448,6 +488,9 @@ class TrainingCurve:
             usable_gb_per_card=self.usable_gb_per_card,
             expert=layout.expert,
             ep_comm_s=ep_s,
+            context=layout.context,
+            cp_comm_s=cp_s,
+            recompute=layout.recompute,
         )
 
     def nodes_for(self, target_tokens_per_s: float) -> NodesForTarget:
@@ -534,13 +577,71 @@ class TrainingCurve:
         return points
 
 
-def expert_degrees(model: ModelRow, tensor: int, max_data: int) -> list[int]:
+def recompute_modes(workload: WorkloadRow) -> tuple[str, ...]:
+    """Recomputation modes the layout search may use: the workload's, or both when 'auto'."""
+    return RECOMPUTE_MODES if workload.recompute == "auto" else (workload.recompute,)
+
+
+def expert_degrees(model: ModelRow) -> list[int]:
     """Expert-parallel degrees a layout may use: 1 for a dense model; for a MoE the powers
-    of two up to the routed experts that tp x dp can supply (the ep ranks come from the
-    tensor x data-parallel ranks of a pipeline stage, expert tensor parallel 1)."""
+    of two up to the routed experts (the ep ranks come from the tensor x data-parallel
+    ranks of a pipeline stage, expert tensor parallel 1, so ep <= tp x dp)."""
     if not is_moe(model):
         return [1]
-    return [e for e in powers_of_two_up_to(model.experts or 1) if e <= tensor * max_data]
+    return powers_of_two_up_to(model.experts or 1)
+
+
+#: Shortest sequence chunk a context-parallel rank is given, tokens. Below a few thousand
+#: tokens per rank the attention blocks are too small to hide the K/V ring behind, and
+#: published runs use context parallelism only for long sequences (Llama 3 405B: CP16 at
+#: 131,072 tokens, none at 8,192; Grattafiori et al. 2024, Sec. 3.3.2).
+MIN_CONTEXT_CHUNK_TOKENS = 4096
+
+
+def context_degrees(seq_len: int) -> list[int]:
+    """Context-parallel degrees: powers of two cp with seq_len / cp >= 4,096 tokens (1 always)."""
+    return [c for c in powers_of_two_up_to(max(1, seq_len // MIN_CONTEXT_CHUNK_TOKENS))] or [1]
+
+
+def context_ring_s(
+    model: ModelRow,
+    seq_len: int,
+    tensor: int,
+    context: int,
+    pipeline: int,
+    sequences: float,
+    recompute: str,
+    attention_s_per_token: float,
+    link_bytes_per_s: float,
+    call_latency_s: float,
+) -> float:
+    """Exposed K/V ring exchange of context parallelism in one step at dp = 1, s.
+
+    Each of the cp ranks holds seq_len / cp tokens of a sequence; attention needs the
+    K and V of the other chunks, passed around a ring in cp - 1 steps while the rank
+    computes attention on the chunk it has (Megatron context parallel). Per layer and
+    microbatch a card receives (cp - 1) / cp x seq_len x kv_heads x head_dim x 2 (K, V)
+    x 2 B / tp, in each forward pass (2 with full recomputation) and twice in the
+    backward (K/V again, then their gradients). The ring hides behind that layer's
+    attention compute, so only the excess is exposed:
+
+      exposed = max(0, ring bytes / link + steps x latency - attention_s) per layer.
+    """
+    if context <= 1:
+        return 0.0
+    passes = RECOMPUTE_FLOPS[recompute] * 6.0 / 2.0  # forward passes + 2 for the backward
+    kv_bytes = (
+        (context - 1) / context * seq_len * model.kv_heads * model.head_dim * 2 * ACTIVATION_BYTES
+    ) / tensor
+    ring_s = passes * (kv_bytes / link_bytes_per_s + (context - 1) * call_latency_s)
+    # Attention seconds of one layer and sequence on one card, all passes.
+    attention_s = (
+        RECOMPUTE_FLOPS[recompute]
+        * attention_s_per_token
+        * seq_len
+        / (model.layers * tensor * context)
+    )
+    return model.layers / pipeline * sequences * max(0.0, ring_s - attention_s)
 
 
 def expert_all_to_all_s(
@@ -553,16 +654,18 @@ def expert_all_to_all_s(
     sequences: float,
     link_bytes_per_s: float,
     call_latency_s: float,
+    recompute: str = "full",
 ) -> float:
     """Expert-parallel all-to-all time of one step at dp = 1 (it scales as 1 / dp), s.
 
     Each card holds B / (dp x tp) tokens of a MoE layer (sequence parallel splits them
-    over tp) and sends `all_to_all_bytes_per_token` for each, in 3 passes (forward,
-    recomputed forward and backward, whose dispatch/combine are the transposes), for
-    its moe_layers / pp MoE layers:
+    over tp; the caller divides B by cp) and sends `all_to_all_bytes_per_token` for
+    each, in P passes (forward and backward, whose dispatch/combine are the transposes,
+    plus the recomputed forward under full recomputation: P = 3, else 2), for its
+    moe_layers / pp MoE layers:
 
-      bytes = 3 x moe_layers / pp x B / tp x a2a bytes per token
-      time  = bytes / link B/s + 3 x 2 x moe_layers / pp x microbatches x latency
+      bytes = P x moe_layers / pp x B / tp x a2a bytes per token
+      time  = bytes / link B/s + P x 2 x moe_layers / pp x microbatches x latency
 
     over the scale-up link while the tp x ep cards an EP group spans fit one scale-up
     group, else over the fabric at its per-card share (the caller's link and latency).
@@ -571,8 +674,9 @@ def expert_all_to_all_s(
         return 0.0
     layers = moe_layers(model) / pipeline
     per_token = all_to_all_bytes_per_token(model, precision, expert)
-    bytes_per_card = 3.0 * layers * batch_tokens / tensor * per_token
-    calls = 3.0 * 2.0 * layers * sequences
+    passes = 3.0 if recompute == "full" else 2.0
+    bytes_per_card = passes * layers * batch_tokens / tensor * per_token
+    calls = passes * 2.0 * layers * sequences
     return bytes_per_card / link_bytes_per_s + calls * call_latency_s
 
 
@@ -634,68 +738,88 @@ def training_curve(
         )
     # Card seconds per token: linear layers at the workload precision, attention at bf16;
     # a MoE's routed experts at the grouped-GEMM efficiency (`expert_s_per_token`).
-    dense_s_per_token = 6.0 * dense_active_params(model) / linear_rate + (
-        attention_flops_per_token(model, seq_len) / attention_flops_per_s(chip)
-    )
+    attention_s_per_token = attention_flops_per_token(model, seq_len) / attention_flops_per_s(chip)
+    dense_s_per_token = 6.0 * dense_active_params(model) / linear_rate + attention_s_per_token
     expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
     tp_exposed = 1.0 - site.tp_comm_overlap
     fabric_s = fabric.latency_us * 1e-6
+
+    def link(cards: int) -> tuple[float, float]:
+        """(B/s per card, call latency s) of a group of `cards` consecutive cards."""
+        if cards <= group:
+            return scaleup, SCALEUP_CALL_LATENCY_S
+        return fabric_bw, SCALEUP_CALL_LATENCY_S + hop_count(cards, chip, tier_endpoints) * fabric_s
+
     layouts = []
-    for tp in powers_of_two_up_to(min(group, model.heads)):
-        for pp in powers_of_two_up_to(model.layers):
-            for ep in expert_degrees(model, tp, max_data):
-                min_dp = min_data_parallel(model, seq_len, tp, pp, usable, ep)
-                if min_dp is None or min_dp > max_data:
-                    continue
-                min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
-                if min_dp > max_data:
-                    continue
-                replica = tp * pp
-                # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
-                imbalance = site.moe_load_imbalance if ep > 1 else 1.0
-                work_s = batch_tokens * (dense_s_per_token + imbalance * expert_s) / replica
-                calls = TP_CALLS_PER_LAYER * model.layers / pp * sequences if tp > 1 else 0.0
-                tp_bytes = seq_len * model.hidden * ACTIVATION_BYTES
-                tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
-                pp_link = scaleup if replica <= group else fabric_bw
-                pp_s = (
-                    2.0 * sequences * seq_len * model.hidden * ACTIVATION_BYTES / tp / pp_link
-                    if pp > 1
-                    else 0.0
+    for tp, cp, pp, ep, recompute in itertools.product(
+        powers_of_two_up_to(min(group, model.heads)),
+        context_degrees(seq_len),
+        powers_of_two_up_to(model.layers),
+        expert_degrees(model),
+        recompute_modes(workload),
+    ):
+        if ep > tp * max_data:
+            continue
+        min_dp = min_data_parallel(model, seq_len, tp, pp, usable, ep, cp, recompute)
+        if min_dp is None:
+            continue
+        min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
+        if min_dp > max_data:
+            continue
+        if recompute == "full" and workload.recompute == "auto":
+            selective = min_data_parallel(model, seq_len, tp, pp, usable, ep, cp, "selective")
+            if selective is not None and max(selective, -(-ep // tp)) <= min_dp:
+                continue  # selective fits on as few cards, with less compute and comm
+        replica = tp * cp * pp
+        # Full recomputation runs the forward pass twice: 8/6 of the training FLOPs.
+        redo = RECOMPUTE_FLOPS[recompute]
+        # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
+        imbalance = site.moe_load_imbalance if ep > 1 else 1.0
+        work_s = redo * batch_tokens * (dense_s_per_token + imbalance * expert_s) / replica
+        chunk_tokens = seq_len / cp  # tokens of one sequence on one card
+        calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * sequences if tp > 1 else 0.0
+        tp_bytes = chunk_tokens * model.hidden * ACTIVATION_BYTES
+        tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
+        pp_link = scaleup if replica <= group else fabric_bw
+        pp_s = (
+            2.0 * sequences * chunk_tokens * model.hidden * ACTIVATION_BYTES / tp / pp_link
+            if pp > 1
+            else 0.0
+        )
+        ep_s = (1.0 - site.ep_comm_overlap) * expert_all_to_all_s(
+            model,
+            workload.precision,
+            tp,
+            pp,
+            ep,
+            batch_tokens / cp,
+            sequences,
+            *link(tp * ep),
+            recompute=recompute,
+        )
+        cp_s = context_ring_s(
+            model, seq_len, tp, cp, pp, sequences, recompute, attention_s_per_token, *link(tp * cp)
+        )
+        grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
+        for v in virtual_stages(model.layers, pp):
+            layouts.append(
+                _Layout(
+                    tensor=tp,
+                    pipeline=pp,
+                    virtual=v,
+                    min_data=min_dp,
+                    work_s=work_s,
+                    bubble_s=(pp - 1) / (v * sequences) * work_s,
+                    tp_comm_s=tp_exposed * tp_s,
+                    pp_comm_s=v * pp_s,
+                    grad_bytes=grad_bytes,
+                    expert=ep,
+                    ep_comm_s=ep_s,
+                    context=cp,
+                    cp_comm_s=cp_s,
+                    recompute=recompute,
                 )
-                ep_s = (1.0 - site.ep_comm_overlap) * expert_all_to_all_s(
-                    model,
-                    workload.precision,
-                    tp,
-                    pp,
-                    ep,
-                    batch_tokens,
-                    sequences,
-                    scaleup if tp * ep <= group else fabric_bw,
-                    SCALEUP_CALL_LATENCY_S
-                    + (
-                        0.0
-                        if tp * ep <= group
-                        else hop_count(tp * ep, chip, tier_endpoints) * fabric_s
-                    ),
-                )
-                grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
-                for v in virtual_stages(model.layers, pp):
-                    layouts.append(
-                        _Layout(
-                            tensor=tp,
-                            pipeline=pp,
-                            virtual=v,
-                            min_data=min_dp,
-                            work_s=work_s,
-                            bubble_s=(pp - 1) / (v * sequences) * work_s,
-                            tp_comm_s=tp_exposed * tp_s,
-                            pp_comm_s=v * pp_s,
-                            grad_bytes=grad_bytes,
-                            expert=ep,
-                            ep_comm_s=ep_s,
-                        )
-                    )
+            )
     if not layouts:
         return infeasible(
             f"model {model.model_id} training state (16 B/param, {model.params_b * 16:,.0f} GB) "

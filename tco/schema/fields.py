@@ -560,6 +560,16 @@ WORKLOADS = Sheet(
             gt=0,
         ),
         Field(
+            "recompute",
+            "enum",
+            "-",
+            "Training: activation recomputation; auto lets the layout search choose, full or "
+            "selective pins what the training framework supports",
+            default="auto",
+            required=False,
+            choices=("auto", "full", "selective"),
+        ),
+        Field(
             "avg_input_tokens",
             "float",
             "tokens",

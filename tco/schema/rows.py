@@ -319,6 +319,10 @@ class WorkloadRow(BaseModel, extra="forbid", frozen=True):
     global_batch_tokens: Annotated[float, Field(gt=0)] | None = None
     """Training: tokens per optimizer step [tokens]."""
 
+    recompute: Literal["auto", "full", "selective"] = "auto"
+    """Training: activation recomputation; auto lets the layout search choose, full or selective
+    pins what the training framework supports."""
+
     avg_input_tokens: Annotated[float, Field(gt=0)] | None = None
     """Inference: mean prompt length [tokens]."""
 
