@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from tco.perf.disaggregated import serving_estimate
 from tco.perf.hardware import (
     fabric_bytes_per_s_per_card,
     nodes_per_system,
@@ -21,7 +22,7 @@ from tco.perf.hardware import (
     systems_per_replica,
     whole_system_nodes,
 )
-from tco.perf.inference import InferenceResult, inference_estimate
+from tco.perf.inference import InferenceResult
 from tco.perf.moe import is_moe
 from tco.perf.training import TrainingCurve, training_curve, training_target_tokens_per_s
 from tco.schema.fields import SHEETS
@@ -106,7 +107,7 @@ def pool_performance(
             shortfall_reason=None if need.feasible else need.reason,
         )
     target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
-    result = inference_estimate(workload, model, chip, site, inputs.fabrics[fabric_id])
+    result = serving_estimate(workload, model, chip, site, inputs.fabrics[fabric_id])
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return InferencePerformance(
             result, target, 0, 0.0, 0, None, 0, reason=result.reason or "no throughput"

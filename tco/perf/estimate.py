@@ -11,13 +11,13 @@ from rich import box
 from rich.console import JustifyMethod
 from rich.table import Table
 
+from tco.perf.disaggregated import serving_estimate
 from tco.perf.hardware import (
     replicas_per_system,
     system_cards,
     systems_for_replicas,
     whole_system_nodes,
 )
-from tco.perf.inference import inference_estimate
 from tco.perf.moe import is_moe
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
@@ -263,7 +263,7 @@ def _inference(
         fabric=fabric_label,
         target_tokens_per_s=target,
     )
-    result = inference_estimate(workload, model, chip, site, fabric)
+    result = serving_estimate(workload, model, chip, site, fabric)
     if not result.feasible or result.replica_cards is None:
         return Estimate(feasible=False, reason=result.reason, **base)
     g = result.replica_cards

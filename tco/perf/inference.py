@@ -137,6 +137,9 @@ class InferenceResult:
     expert_parallel: int = 0
     #: Scale-out fabric the replica's all-to-all crosses (None: inside one scale-up group).
     fabric_id: str | None = None
+    #: A prefill/decode unit ('2 prefill TP8 + 3 decode EP16 DP-attention'): the replica is
+    #: the unit, `batch` and `tpot_ms` are its decode replicas' (`tco.perf.disaggregated`).
+    disaggregated: str | None = None
 
     @property
     def tokens_per_s_per_card(self) -> float:
@@ -147,6 +150,8 @@ class InferenceResult:
         """'TP8', or 'EP16 + DP-attention over the fabric' for an expert-parallel replica."""
         if not self.replica_cards:
             return ""
+        if self.disaggregated:
+            return self.disaggregated
         if not self.expert_parallel:
             return f"TP{self.replica_cards}"
         where = f" across {self.fabric_id}" if self.fabric_id else ""
@@ -167,21 +172,35 @@ def _iteration_terms(
     batch: _Tokens,
     input_tokens: float,
     output_tokens: float,
+    chunk: _Tokens | None = None,
+    expert_efficiency: float = 1.0,
 ) -> tuple[_Tokens, _Tokens, _Tokens, _Tokens]:
-    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each)."""
+    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each).
+
+    `chunk` is the prefill tokens an iteration carries: by default the steady-state
+    b x i / o of continuous batching; 0 for a decode-only replica, n x i for a
+    prefill-only one (`tco.perf.disaggregated`). A MoE's routed experts run at
+    `expert_efficiency` (Site.moe_gemm_efficiency) of the linear rate.
+    """
     g = replica_cards
     linear_rate = linear_flops_per_s(chip, precision)
     if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
     i, o = input_tokens, output_tokens
-    chunk = batch * i / o  # prefill tokens per iteration in steady state
+    if chunk is None:
+        chunk = batch * i / o  # prefill tokens per iteration in steady state
     context = i + o / 2.0
     active = model.active_params_b * 1e9
     per_head = model.layers * model.heads * model.head_dim
     # Linear layers at the workload precision, attention at bf16 (hardware.attention_flops_per_s).
-    linear = (batch + chunk) * 2.0 * active
+    linear_s = (
+        (batch + chunk)
+        * 2.0
+        * (dense_active_params(model) + routed_active_params(model) / expert_efficiency)
+        / linear_rate
+    )
     attention = batch * 4.0 * per_head * context + chunk * 2.0 * per_head * i
-    compute_s = (linear / linear_rate + attention / attention_flops_per_s(chip)) / g
+    compute_s = (linear_s + attention / attention_flops_per_s(chip)) / g
     touched = (batch + chunk) * active
     weight_read = (
         np.minimum(model.params_b * 1e9, touched)
@@ -204,10 +223,18 @@ def _iteration_s(
     batch: NDArray[np.float64],
     input_tokens: float,
     output_tokens: float,
+    expert_efficiency: float = 1.0,
 ) -> NDArray[np.float64]:
     """Mixed iteration time at each batch, s: max(compute, memory) + comm."""
     compute_s, memory_s, comm_s, _ = _iteration_terms(
-        model, chip, precision, replica_cards, batch, input_tokens, output_tokens
+        model,
+        chip,
+        precision,
+        replica_cards,
+        batch,
+        input_tokens,
+        output_tokens,
+        expert_efficiency=expert_efficiency,
     )
     return np.maximum(compute_s, memory_s) + comm_s
 
@@ -220,12 +247,23 @@ def decode_step(
     batch: int,
     input_tokens: float,
     output_tokens: float,
+    chunk: float | None = None,
+    expert_efficiency: float = 1.0,
 ) -> DecodeStep:
-    """One mixed iteration: `batch` decode tokens plus the steady-state prefill chunk."""
-    compute_s, memory_s, comm_s, chunk = _iteration_terms(
-        model, chip, precision, replica_cards, float(batch), input_tokens, output_tokens
+    """One iteration: `batch` decode tokens plus a prefill chunk (default the steady-state
+    b x i / o of continuous batching; see `_iteration_terms`)."""
+    compute_s, memory_s, comm_s, carried = _iteration_terms(
+        model,
+        chip,
+        precision,
+        replica_cards,
+        float(batch),
+        input_tokens,
+        output_tokens,
+        chunk,
+        expert_efficiency,
     )
-    return DecodeStep(compute_s, memory_s, comm_s, chunk)
+    return DecodeStep(compute_s, memory_s, comm_s, carried)
 
 
 def ttft_iterations(batch: int, output_tokens: float) -> int:
@@ -234,19 +272,25 @@ def ttft_iterations(batch: int, output_tokens: float) -> int:
 
 
 def prefill_s(
-    model: ModelRow, chip: ChipRow, precision: str, replica_cards: int, input_tokens: float
+    model: ModelRow,
+    chip: ChipRow,
+    precision: str,
+    replica_cards: int,
+    input_tokens: float,
+    expert_efficiency: float = 1.0,
 ) -> float:
     """Prefill of one request: compute-bound FLOPs plus TP all-reduces, s."""
     linear_rate = linear_flops_per_s(chip, precision)
     if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
-    linear = 2.0 * model.active_params_b * 1e9 * input_tokens
+    active = dense_active_params(model) + routed_active_params(model) / expert_efficiency
+    linear = 2.0 * active * input_tokens
     attention = 2.0 * model.layers * input_tokens**2 * model.heads * model.head_dim
     compute = (linear / linear_rate + attention / attention_flops_per_s(chip)) / replica_cards
     return compute + _tp_comm_s(chip, replica_cards, input_tokens, model.hidden, model.layers)
 
 
-def _request_tokens(workload: WorkloadRow) -> tuple[float, float]:
+def request_tokens(workload: WorkloadRow) -> tuple[float, float]:
     """Mean prompt and mean generated tokens of one request, tokens."""
     return (
         required_for_kind(workload.avg_input_tokens, "avg_input_tokens"),
@@ -254,7 +298,7 @@ def _request_tokens(workload: WorkloadRow) -> tuple[float, float]:
     )
 
 
-def _largest_within(
+def largest_within(
     iteration_s: Callable[[int], float], lo: int, hi: int, limit_s: float
 ) -> int | None:
     """Largest b in [lo, hi] with iteration_s(b) <= limit_s (iteration_s rises with b)."""
@@ -275,11 +319,12 @@ def serve_replica(
     """Largest batch and throughput of a replica of exactly `replica_cards` cards."""
     g = replica_cards
     precision = workload.precision
-    i, o = _request_tokens(workload)
+    i, o = request_tokens(workload)
     usable = usable_memory_bytes(chip, site.memory_headroom)
     weights = model.params_b * 1e9 * BYTES_PER_VALUE[precision]
     kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
     memory_batch = math.floor((g * usable - weights) / kv_per_seq)
+    moe_eff = site.moe_gemm_efficiency if is_moe(model) else 1.0
     if memory_batch < 1:
         return InferenceResult(
             False,
@@ -287,7 +332,7 @@ def serve_replica(
             f"({weights / 1e9:,.0f} GB) and one sequence's KV cache",
             replica_cards=g,
         )
-    alone = prefill_s(model, chip, precision, g, i)
+    alone = prefill_s(model, chip, precision, g, i, moe_eff)
     if workload.max_ttft_ms is not None and alone * 1e3 > workload.max_ttft_ms:
         return InferenceResult(
             False,
@@ -297,11 +342,11 @@ def serve_replica(
         )
 
     def iteration(b: int) -> float:
-        return decode_step(model, chip, precision, g, b, i, o).step_s
+        return decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff).step_s
 
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = _largest_within(iteration, 1, memory_batch, tpot_s)
+    top = largest_within(iteration, 1, memory_batch, tpot_s)
     if top is None:
         return InferenceResult(
             False,
@@ -313,11 +358,11 @@ def serve_replica(
     # TTFT = ceil(o / b) x iter_s(b). From b = ceil(o) on, one iteration: TTFT = iter_s,
     # rising with b, so bisect; below, ceil(o / b) falls as iter_s rises: scan them all.
     whole = max(1, math.ceil(o - _CEIL_SLACK))
-    b_found = _largest_within(iteration, whole, top, ttft_s)
+    b_found = largest_within(iteration, whole, top, ttft_s)
     if b_found is None:
         small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
         ttft = np.ceil(o / small - _CEIL_SLACK) * _iteration_s(
-            model, chip, precision, g, small, i, o
+            model, chip, precision, g, small, i, o, moe_eff
         )
         ok = np.flatnonzero(ttft <= ttft_s)
         if ok.size:
@@ -338,7 +383,7 @@ def serve_replica(
                 replica_cards=g,
             )
     b = b_found
-    s = decode_step(model, chip, precision, g, b, i, o)
+    s = decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff)
     n_first = ttft_iterations(b, o)
     kv_gb = b * kv_per_seq / 1e9
     return InferenceResult(
@@ -381,7 +426,7 @@ def inference_estimate(
             False, f"chip {chip.chip_id} does not support {precision} ({column} blank)"
         )
     usable = usable_memory_bytes(chip, site.memory_headroom)
-    input_tokens, output_tokens = _request_tokens(workload)
+    input_tokens, output_tokens = request_tokens(workload)
     context = input_tokens + output_tokens
     group = scaleup_group_cards(chip)
     fit = smallest_replica(model, precision, group, usable, context)
@@ -426,7 +471,7 @@ def expert_replica_sizes(model: ModelRow, chip: ChipRow, fabric: FabricRow | Non
 
 
 @dataclass(frozen=True)
-class _ExpertLinks:
+class ExpertLinks:
     """Where an expert-parallel replica's all-to-all goes: the share of destinations on
     other systems (over the fabric) and the link rates and per-call latency, B/s and s."""
 
@@ -436,7 +481,7 @@ class _ExpertLinks:
     call_latency_s: float
 
 
-def _expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -> _ExpertLinks:
+def expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -> ExpertLinks:
     """Links of a replica of `replica_cards` cards: inside one scale-up group every
     destination is on the scale-up link; across systems a destination is on another
     system with probability (g - group) / g (uniform routing) and crosses the fabric,
@@ -444,10 +489,10 @@ def _expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -
     group = scaleup_group_cards(chip)
     scaleup = scaleup_bytes_per_s(chip)
     if replica_cards <= group or fabric is None:
-        return _ExpertLinks(0.0, scaleup, scaleup, SCALEUP_CALL_LATENCY_S)
+        return ExpertLinks(0.0, scaleup, scaleup, SCALEUP_CALL_LATENCY_S)
     endpoints = -(-replica_cards // chip.cards_per_node) * nics_per_node(chip)
     tiers = tiers_needed(endpoints, fabric.switch_radix, fabric.oversubscription) or MAX_TIERS
-    return _ExpertLinks(
+    return ExpertLinks(
         (replica_cards - group) / replica_cards,
         scaleup,
         fabric_bytes_per_s_per_card(chip, fabric),
@@ -455,12 +500,12 @@ def _expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -
     )
 
 
-def _expert_iteration(
+def expert_iteration(
     model: ModelRow,
     chip: ChipRow,
     site: SiteRow,
     precision: str,
-    links: _ExpertLinks,
+    links: ExpertLinks,
     replica_cards: int,
     batch_per_card: float,
     chunk_per_card: float,
@@ -482,7 +527,7 @@ def _expert_iteration(
       comm    = (1 - ep_comm_overlap) x moe_layers x [max(n x a2a x (1 - r) / scale-up,
                 n x a2a x r / fabric) + 2 x call latency]
                 a2a = all_to_all_bytes_per_token(g), r = share of destinations on
-                other systems (`_expert_links`)
+                other systems (`expert_links`)
 
     and the iteration takes max(compute, memory) + comm. Attention and dense weights
     are on every card (attention data-parallel), the routed experts split g ways.
@@ -552,13 +597,13 @@ def serve_expert_replica(
     """
     g = replica_cards
     precision = workload.precision
-    i, o = _request_tokens(workload)
+    i, o = request_tokens(workload)
     usable = usable_memory_bytes(chip, site.memory_headroom)
     bytes_per_value = BYTES_PER_VALUE[precision]
     weights_card = (dense_params(model) + routed_params(model) / g) * bytes_per_value
     kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
     memory_batch = math.floor((usable - weights_card) / kv_per_seq)
-    links = _expert_links(chip, fabric, g)
+    links = expert_links(chip, fabric, g)
     fabric_id = fabric.fabric_id if fabric is not None and links.remote_share > 0 else None
     span = f"{plural(g, 'card')} (EP{g}{f' over {fabric_id}' if fabric_id else ''})"
     if memory_batch < 1:
@@ -571,14 +616,14 @@ def serve_expert_replica(
     context = i + o / 2.0
 
     def step(b: float) -> DecodeStep:
-        return _expert_iteration(model, chip, site, precision, links, g, b, b * i / o, context, i)
+        return expert_iteration(model, chip, site, precision, links, g, b, b * i / o, context, i)
 
     def iteration(b: int) -> float:
         return step(float(b)).step_s
 
     # One request's prefill alone: its attention and dense layers on its card, its routed
     # experts spread over the g cards.
-    alone = _expert_iteration(model, chip, site, precision, links, g, 0.0, i, 0.0, i, 1.0 / g)
+    alone = expert_iteration(model, chip, site, precision, links, g, 0.0, i, 0.0, i, 1.0 / g)
     if workload.max_ttft_ms is not None and alone.step_s * 1e3 > workload.max_ttft_ms:
         return InferenceResult(
             False,
@@ -589,7 +634,7 @@ def serve_expert_replica(
         )
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = _largest_within(iteration, 1, memory_batch, tpot_s)
+    top = largest_within(iteration, 1, memory_batch, tpot_s)
     if top is None:
         first = step(1.0)
         return InferenceResult(
@@ -602,7 +647,7 @@ def serve_expert_replica(
     # TTFT = ceil(o / b) x iteration(b) rises with b from b = ceil(o) on (one iteration):
     # bisect there; below, scan down from the largest batch (as `serve_replica`).
     whole = max(1, math.ceil(o - _CEIL_SLACK))
-    best = _largest_within(iteration, whole, top, ttft_s)
+    best = largest_within(iteration, whole, top, ttft_s)
     if best is None:
         best = next(
             (

@@ -767,6 +767,17 @@ SITE = Sheet(
             required=False,
         ),
         Field(
+            "pd_disaggregation",
+            "enum",
+            "-",
+            "Inference: allowed lets a workload be served by units of separate prefill and "
+            "decode replicas (DeepSeek, SGLang, CloudMatrix384 deployments) where they make "
+            "more tokens per card; no keeps prefill and decode on the same replicas",
+            default="no",
+            required=False,
+            choices=("no", "allowed"),
+        ),
+        Field(
             "moe_gemm_efficiency",
             "float",
             "fraction",

@@ -402,6 +402,11 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """Share of tensor-parallel all-reduce time hidden behind GEMMs (Megatron --tp-comm-overlap /
     Transformer Engine userbuffers; 0 = all exposed) [fraction]."""
 
+    pd_disaggregation: Literal["no", "allowed"] = "no"
+    """Inference: allowed lets a workload be served by units of separate prefill and decode
+    replicas (DeepSeek, SGLang, CloudMatrix384 deployments) where they make more tokens per
+    card; no keeps prefill and decode on the same replicas."""
+
     moe_gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.8
     """Expert (grouped) GEMMs' share of the chip's dense matrix efficiency: many small GEMMs of
     uneven size run below one large one [fraction]."""
