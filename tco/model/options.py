@@ -72,6 +72,8 @@ class Option:
     #: takes (1 unless an expert-parallel replica spans systems; then replicas_per_system 1).
     replicas_per_system: int = 0
     systems_per_replica: int = 1
+    #: Inference: how one replica splits the model ('TP4', 'EP16 DP-attention across ib').
+    replica_layout: str = ""
     tokens_per_replica: float = 0.0
     #: Inference: replicas of the smallest pool meeting the target (0 when short).
     target_replicas: int = 0
@@ -384,6 +386,7 @@ def _option(
             if is_inference
             else 1
         ),
+        replica_layout=perf.result.layout if is_inference else "",  # type: ignore[union-attr]
         tokens_per_replica=perf.tokens_per_replica if is_inference else 0.0,  # type: ignore[union-attr]
         target_replicas=size.target_replicas,
         max_replicas=size.max_replicas,

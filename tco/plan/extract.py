@@ -73,6 +73,9 @@ class PoolPlan:
     cards: int
     replicas: int | None
     replica_cards: int | None
+    #: How the pool splits the model: training 'TP8 PP4 VP5 DP8, selective recompute' at
+    #: its node count, inference one replica's ('TP4', 'EP16 DP-attention across ib').
+    layout: str
     throughput_tokens_per_s: float
     target_tokens_per_s: float
     network: ClosSize
@@ -460,6 +463,7 @@ def _assemble(
                 cards=p["cards"],
                 replicas=p["replicas"],
                 replica_cards=o.replica_cards or None,
+                layout=_layout(o, p["nodes"]),
                 throughput_tokens_per_s=p["throughput"],
                 target_tokens_per_s=o.target_tokens_per_s,
                 network=p["clos"],
@@ -556,3 +560,10 @@ def _warnings(
         if chip.confidence == "low":
             out.append(f"{p.workload}: {chip.name} specs are low-confidence; see Uncertainty")
     return tuple(out)
+
+
+def _layout(o: Option, nodes: int) -> str:
+    """The parallel layout of a pool: the training curve's at its nodes, else the replica's."""
+    if o.curve is not None:
+        return o.curve.step(nodes).layout
+    return o.replica_layout

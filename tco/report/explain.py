@@ -24,9 +24,10 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
     if p.system_cards > chip.cards_per_node:  # ordered as systems of several servers
         nodes = f"{plural(p.systems, 'system')} of {p.system_cards:,} = {nodes}"
     size = (
-        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')} on {nodes}"
+        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')}, "
+        f"{p.layout}, on {nodes}"
         if p.replicas is not None
-        else nodes
+        else f"{nodes}, {p.layout}"
     )
     return (
         f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "

@@ -79,6 +79,7 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
                 "cards": p.cards,
                 "replicas": p.replicas,
                 "replica_cards": p.replica_cards,
+                "layout": p.layout,
                 "throughput_tokens_per_s": p.throughput_tokens_per_s,
                 "target_tokens_per_s": p.target_tokens_per_s,
                 "cost_per_million_tokens": p.cost_per_million_tokens,

@@ -43,6 +43,7 @@ TABLE = Table(
         Column("cards", "Cards", COUNT, 8, quantity=True),
         Column("replicas", "Replicas", COUNT, 9),
         Column("replica_cards", "Cards per replica", COUNT, 9),
+        Column("layout", "Parallel layout", width=30),
         Column("capacity", "Capacity [tokens/s]", COUNT, 13),
         Column("target", "Target [tokens/s]", COUNT, 13),
         Column("utilisation", "Target / capacity (binding resource) [%]", PERCENT, 13),
@@ -111,6 +112,7 @@ def write(sheet: Sheet, layout: Layout) -> None:
         sheet.put(r, "cards", p.cards)
         sheet.put(r, "replicas", p.replicas)
         sheet.put(r, "replica_cards", p.replica_cards)
+        sheet.put(r, "layout", p.layout)
         sheet.put(r, "capacity", p.throughput_tokens_per_s)
         sheet.put(r, "target", p.target_tokens_per_s)
         if p.throughput_tokens_per_s > 0:
