@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tco.perf.training as training_module
 from tco.perf.estimate import estimate, render, render_table
 from tco.perf.hardware import FP8_EFFICIENCY_RATIO, SCALEUP_EFFICIENCY
 from tco.perf.training import training_curve, virtual_stages
@@ -82,26 +84,23 @@ def test_tensor_parallel_comm_hand_computed() -> None:
     layout = next(lay for lay in curve.layouts if (lay.tensor, lay.pipeline) == (2, 1))
     assert layout.recompute == "selective"  # memory allows it: full is dropped as dominated
     assert layout.tp_comm_s == pytest.approx(4 * 8 * per_call)
-    tight = _curve(
-        {"memory_gb": 8.0},
-        model_over=SMALL,
-        work_over={"seq_len": 16384, "global_batch_tokens": 16384},
-    )
-    full = [lay for lay in tight.layouts if lay.recompute == "full" and lay.context == 1]
-    assert full, "with little memory full recomputation must remain an option"
-    lay = full[0]
-    per_call_long = 16384 * 1024 * 2 / (450e9 * SCALEUP_EFFICIENCY) + 10e-6
-    if lay.tensor > 1:
-        assert lay.tp_comm_s == pytest.approx(6 * 8 / lay.pipeline * per_call_long)
-    # Full recomputation pays the second forward pass: 8/6 of the compute.
-    selective = [
-        s
-        for s in tight.layouts
-        if (s.tensor, s.pipeline, s.context, s.recompute)
-        == (lay.tensor, lay.pipeline, lay.context, "selective")
+    # Pinned by Workloads.recompute, full recomputation pays 6 all-reduces a layer and the
+    # second forward pass: 8/6 of selective's compute on the same layout.
+    work = {"seq_len": 1024, "global_batch_tokens": 8192.0}
+    full = _curve(model_over=SMALL, work_over=dict(work, recompute="full"))
+    selective = _curve(model_over=SMALL, work_over=dict(work, recompute="selective"))
+    assert {lay.recompute for lay in full.layouts} == {"full"}
+    pairs = [
+        (f, s)
+        for f in full.layouts
+        for s in selective.layouts
+        if (f.tensor, f.pipeline, f.virtual) == (s.tensor, s.pipeline, s.virtual) == (2, 1, 1)
     ]
-    for s in selective:
-        assert lay.work_s == pytest.approx(s.work_s * 8 / 6)
+    assert pairs
+    for f, s in pairs:
+        assert f.tp_comm_s == pytest.approx(6 * 8 * 8 * per_call)
+        assert s.tp_comm_s == pytest.approx(4 * 8 * 8 * per_call)
+        assert f.work_s == pytest.approx(s.work_s * 8 / 6)
 
 
 def test_infeasible_training_reasons() -> None:
@@ -352,3 +351,32 @@ def test_more_bandwidth_never_lowers_training_with_latency_and_interleaving(
     base = _schedule_curve(case).tokens_per_s(nodes)
     assert _schedule_curve(case, port=400.0 * factor).tokens_per_s(nodes) >= base * (1 - 1e-12)
     assert _schedule_curve(case, scaleup=450.0 * factor).tokens_per_s(nodes) >= base * (1 - 1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    params_b=st.sampled_from([1.0, 7.0, 70.0]),
+    memory_gb=st.sampled_from([24.0, 80.0]),
+    seq_len=st.sampled_from([2048, 8192, 32768]),
+    recompute=st.sampled_from(["auto", "full", "selective"]),
+)
+def test_dropping_dominated_layouts_changes_no_throughput(
+    params_b: float, memory_gb: float, seq_len: int, recompute: str
+) -> None:
+    hidden = 1024 if params_b < 5 else 4096 if params_b < 50 else 8192
+    over = dict(SMALL, params_b=params_b, active_params_b=params_b, hidden=hidden, layers=32)
+    args = (
+        {"memory_gb": memory_gb},
+        None,
+        over,
+        {"seq_len": seq_len, "global_batch_tokens": seq_len * 256.0, "recompute": recompute},
+    )
+    pruned = _curve(*args)
+    with mock.patch.object(training_module, "undominated", lambda layouts: layouts):
+        full = _curve(*args)
+    assert len(pruned.layouts) <= len(full.layouts)
+    if not full.feasible:
+        assert not pruned.feasible
+        return
+    top = max(full.saturation_nodes, full.min_nodes) + 2
+    assert pruned.tokens_per_s_range(1, top) == pytest.approx(full.tokens_per_s_range(1, top))

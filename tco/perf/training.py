@@ -577,6 +577,42 @@ class TrainingCurve:
         return points
 
 
+def undominated(layouts: list[_Layout]) -> list[_Layout]:
+    """The layouts no other layout of the same replica size beats at every dp.
+
+    At dp data-parallel replicas a layout's step is spread / dp + bubble + the DP
+    all-reduce, and that all-reduce depends only on the replica size, the gradient
+    bytes and dp (`TrainingCurve._dp_comm_s`). So a layout with the same replica cards,
+    no larger min_data, spread (compute + TP + PP + EP + CP at dp = 1), bubble and
+    gradient bytes is at least as fast at every dp it can use: the other one is dropped
+    (exact; of equal layouts the first is kept). Full recomputation next to selective,
+    or an extra virtual stage, usually survive: each wins on one term.
+    """
+    if len(layouts) < 2:
+        return layouts
+    terms = np.array(
+        [
+            (
+                lay.replica_cards,
+                lay.min_data,
+                lay.work_s + lay.tp_comm_s + lay.pp_comm_s + lay.ep_comm_s + lay.cp_comm_s,
+                lay.bubble_s,
+                lay.grad_bytes,
+            )
+            for lay in layouts
+        ]
+    )
+    same = terms[:, None, 0] == terms[None, :, 0]
+    no_worse = np.all(terms[:, None, 1:] <= terms[None, :, 1:] * (1 + _REL_TOL), axis=2)
+    better = np.any(terms[:, None, 1:] < terms[None, :, 1:] * (1 - _REL_TOL), axis=2)
+    index = np.arange(len(layouts))
+    # j is dominated by i: i no worse everywhere and better somewhere, or equal and earlier.
+    dominates = same & no_worse & (better | (index[:, None] < index[None, :]))
+    np.fill_diagonal(dominates, False)
+    dropped = dominates.any(axis=0)
+    return [lay for lay, gone in zip(layouts, dropped, strict=True) if not gone]
+
+
 def recompute_modes(workload: WorkloadRow) -> tuple[str, ...]:
     """Recomputation modes the layout search may use: the workload's, or both when 'auto'."""
     return RECOMPUTE_MODES if workload.recompute == "auto" else (workload.recompute,)
@@ -766,10 +802,6 @@ def training_curve(
         min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
         if min_dp > max_data:
             continue
-        if recompute == "full" and workload.recompute == "auto":
-            selective = min_data_parallel(model, seq_len, tp, pp, usable, ep, cp, "selective")
-            if selective is not None and max(selective, -(-ep // tp)) <= min_dp:
-                continue  # selective fits on as few cards, with less compute and comm
         replica = tp * cp * pp
         # Full recomputation runs the forward pass twice: 8/6 of the training FLOPs.
         redo = RECOMPUTE_FLOPS[recompute]
@@ -826,6 +858,7 @@ def training_curve(
             f"does not fit {chip.chip_id} ({usable / 1e9:,.0f} GB usable per card) with any "
             f"tensor x pipeline layout and a global batch of {max_data} sequences"
         )
+    layouts = undominated(layouts)
     min_nodes = min(
         math.ceil(lay.replica_cards * lay.min_data / chip.cards_per_node) for lay in layouts
     )
