@@ -118,7 +118,7 @@ class Evidence:
         high = self.usd_per_unit_high if self.usd_per_unit_high is not None else self.usd_per_unit
         return self.usd_per_unit, high
 
-    def keys(self) -> list[PriceKey]:
+    def price_keys(self) -> list[PriceKey]:
         return [(self.sheet, row_id, self.field) for row_id in self.row_ids]
 
 
@@ -199,12 +199,15 @@ def _line_problems(cell: Mapping[str, str], catalog: Catalog) -> list[str]:
     for row_id in cell["row_id"].split("|"):
         if row_id not in ids:
             problems.append(f"{sheet} has no row {row_id!r}")
-        elif cell["field"] in PRICE_FIELDS[sheet] and _nominal(catalog, sheet, row_id, cell["field"]) is None:
+        elif (
+            cell["field"] in PRICE_FIELDS[sheet]
+            and _nominal(catalog, sheet, row_id, cell["field"]) is None
+        ):
             problems.append(f"{sheet} {row_id} has no {cell['field']}")
     if not cell["source"]:
         problems.append("source is blank")
     if cell["kind"] not in KINDS:
-        return problems + [f"kind {cell['kind']!r} is not one of {', '.join(KINDS)}"]
+        return [*problems, f"kind {cell['kind']!r} is not one of {', '.join(KINDS)}"]
     numbers = ("value", "value_high", "units", "fx_per_usd", "usd_per_unit", "usd_per_unit_high")
     if cell["kind"] == "guess":
         filled = [k for k in (*numbers, "use", "compare", "currency", "tax", "date") if cell[k]]
@@ -220,7 +223,9 @@ def _line_problems(cell: Mapping[str, str], catalog: Catalog) -> list[str]:
         if cell[key] not in allowed:
             problems.append(f"{key} {cell[key]!r} is not one of {', '.join(allowed)}")
     if cell["compare"] == "all_in" and cell["field"] != "card_price":
-        problems.append("compare all_in (a value per card with its host) applies to card_price only")
+        problems.append(
+            "compare all_in (a value per card with its host) applies to card_price only"
+        )
     if cell["use"] == "context" and not cell["note"]:
         problems.append("a context figure needs a note saying why the range need not cover it")
     if cell["date"] and not _DATE.fullmatch(cell["date"]):
@@ -232,9 +237,9 @@ def _line_problems(cell: Mapping[str, str], catalog: Catalog) -> list[str]:
     try:
         value, high, units, fx, usd, usd_high = (_number(cell[k]) for k in numbers)
     except ValueError as error:
-        return problems + [f"not a number: {error}"]
+        return [*problems, f"not a number: {error}"]
     if value is None or units is None or fx is None or usd is None:
-        return problems + ["value, units, fx_per_usd and usd_per_unit are required"]
+        return [*problems, "value, units, fx_per_usd and usd_per_unit are required"]
     if value <= 0 or units <= 0 or fx <= 0:
         problems.append("value, units and fx_per_usd must be positive")
         return problems
@@ -321,7 +326,7 @@ def by_price(evidence: Iterable[Evidence]) -> dict[PriceKey, list[Evidence]]:
     """Evidence lines per price, each line under every row it names."""
     found: dict[PriceKey, list[Evidence]] = {}
     for item in evidence:
-        for key in item.keys():
+        for key in item.price_keys():
             found.setdefault(key, []).append(item)
     return found
 
@@ -353,7 +358,9 @@ def coverage_problems(catalog: Catalog, evidence: Sequence[Evidence]) -> list[st
         guesses = [e for e in found.get(key, ()) if e.is_guess]
         label = " ".join(key)
         if key in based and guesses:
-            problems.append(f"{label}: has range evidence and a guess line (line {guesses[0].line})")
+            problems.append(
+                f"{label}: has range evidence and a guess line (line {guesses[0].line})"
+            )
         if key not in based and not guesses:
             problems.append(f"{label}: no range evidence and no guess line")
     for key, items in found.items():
