@@ -167,7 +167,7 @@ def template(
     ] = False,
 ) -> None:
     """Write the blank input template, prefilled with the default catalog."""
-    from tco.data.examples import template_sheets, template_site
+    from tco.data.examples import catalog_price_lines, template_sheets, template_site
     from tco.io.template import write_workbook
 
     _output_path_ok(path)
@@ -176,7 +176,7 @@ def template(
         raise OutputError.single(
             f"{path}: the file exists; pass --force to replace it with a blank template"
         )
-    write_workbook(path, template_sheets(), template_site())
+    write_workbook(path, template_sheets(), template_site(), prices=catalog_price_lines())
     err.print(f"wrote {path}", markup=False)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tco.data.catalog import DEFAULT_CATALOG
+from tco.data.evidence import load_evidence, readme_lines
 from tco.io.template import write_workbook
 from tco.schema.fields import SITE
 
@@ -97,6 +98,11 @@ def template_site() -> dict[str, Any]:
     return dict(TEMPLATE_SITE)
 
 
+def catalog_price_lines() -> list[str]:
+    """README lines on the default catalog's prices: which rest on evidence, which are guesses."""
+    return readme_lines(DEFAULT_CATALOG, load_evidence(DEFAULT_CATALOG))
+
+
 def example_sheets() -> Rows:
     rows = template_sheets()
     for chip in rows["Chips"]:
@@ -108,8 +114,11 @@ def example_sheets() -> Rows:
 
 def write_bundled(root: Path = Path(".")) -> None:
     """Regenerate the committed template and example workbooks under `root`."""
-    write_workbook(root / TEMPLATE_PATH, template_sheets(), template_site())
-    write_workbook(root / EXAMPLE_PATH, example_sheets(), EXAMPLE_SITE, EXAMPLE_SCENARIO)
+    prices = catalog_price_lines()
+    write_workbook(root / TEMPLATE_PATH, template_sheets(), template_site(), prices=prices)
+    write_workbook(
+        root / EXAMPLE_PATH, example_sheets(), EXAMPLE_SITE, EXAMPLE_SCENARIO, prices=prices
+    )
 
 
 if __name__ == "__main__":

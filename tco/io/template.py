@@ -63,7 +63,10 @@ WORKFLOW = (
     "rates it used.",
     "Placeholders: no public price exists for most Chinese accelerators. Those card and node "
     "prices are placeholders with price_confidence = low; the report flags every "
-    "low-confidence price a plan relies on. Replace them with your quotes.",
+    "low-confidence price a plan relies on. Replace them with your quotes. Where the public "
+    "record has figures (news reports, tender and order values, listings, analyst "
+    "estimates), the price's Uncertainty range covers them; the section on the default "
+    "catalog's prices below says which rest on such figures and which remain guesses.",
 )
 
 
@@ -227,10 +230,16 @@ def _site_sheet(ws: Worksheet, site: Mapping[str, Any]) -> None:
 README_WIDTH = 110
 
 
-def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
+#: README heading above the account of the bundled catalog's prices.
+PRICES_HEADING = "Prices of the default catalog: evidence and guesses"
+
+
+def _readme_sheet(ws: Worksheet, scenario: Sequence[str], prices: Sequence[str]) -> None:
     lines = list(WORKFLOW)
     if scenario:
         lines += ["", "Scenario of this workbook", *scenario]
+    if prices:
+        lines += ["", PRICES_HEADING, *prices]
     lines += ["", "Sheets"]
     lines += [f"{sheet.name}: {sheet.description}" for sheet in SHEETS]
     lines += ["", "Fields (key | type | unit | required | allowed | description)"]
@@ -251,7 +260,7 @@ def _readme_sheet(ws: Worksheet, scenario: Sequence[str]) -> None:
         cell.alignment = wrap
         if (
             row == 1
-            or line in ("Sheets", "Scenario of this workbook")
+            or line in ("Sheets", "Scenario of this workbook", PRICES_HEADING)
             or line in (s.name for s in SHEETS)
         ):
             cell.font = Font(bold=True)
@@ -267,13 +276,19 @@ def build_workbook(
     sheets: Mapping[str, Sequence[Mapping[str, Any]]],
     site: Mapping[str, Any],
     scenario: Sequence[str] = (),
+    prices: Sequence[str] = (),
 ) -> Workbook:
-    """An input workbook holding `sheets` (rows as dicts by column key) and `site` values."""
+    """An input workbook holding `sheets` (rows as dicts by column key) and `site` values.
+
+    `scenario` and `prices` are README sections: what the workbook's scenario is, and
+    which of its prices rest on published figures (`tco.data.evidence.readme_lines`
+    for workbooks built from the default catalog).
+    """
     wb = Workbook()
     readme = wb.active
     assert readme is not None
     readme.title = "README"
-    _readme_sheet(readme, scenario)
+    _readme_sheet(readme, scenario, prices)
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.name)
         if sheet is SITE:
@@ -288,7 +303,8 @@ def write_workbook(
     sheets: Mapping[str, Sequence[Mapping[str, Any]]],
     site: Mapping[str, Any],
     scenario: Sequence[str] = (),
+    prices: Sequence[str] = (),
 ) -> None:
-    """Write an input workbook atomically."""
-    wb = build_workbook(sheets, site, scenario)
+    """Write an input workbook atomically (README sections as in `build_workbook`)."""
+    wb = build_workbook(sheets, site, scenario, prices)
     write_atomically(Path(path), lambda tmp: wb.save(tmp))
