@@ -2,16 +2,16 @@
 
 A report (`tco.report.workbook`) carries everything a comparison shows:
 Summary holds the key figures, the domestic shares, the solver status and the
-warnings; Pools and Power one row per pool (chip, fabric, cooling, counts,
-throughput, target, cost per million tokens, kW, racks); Assumptions the Site
+warnings; Pools, Power and Network one row per pool (chip, fabric, cooling,
+counts, throughput, target, cost per million tokens, kW, racks, switches and
+tiers); Assumptions the Site
 values and every field of the chips used. Cost cells are formulas: their
 values are the ones last calculated, the engine's as written, or a buyer's
 after editing a price in Excel or LibreOffice (the comparison then shows the
 edited costs; the counts stay the optimiser's).
 
-Not in a report, so not in its summary: the stage timings, and each pool's
-switch count and Clos tiers (the Network sheet is per fabric tier, not per
-summary key). Columns are found by their headers (`tco.report.sheets`
+Not in a report, so not in its summary: the stage timings ("timings"; the
+Summary's solve time is "solve_seconds"). Columns are found by their headers (`tco.report.sheets`
 tables), so a report of another layout is refused with the column it lacks.
 """
 
@@ -24,10 +24,10 @@ from typing import Any
 from tco.compare.entry import ChipFacts, Entry, SiteFacts
 from tco.errors import InputError
 from tco.report.cells import Table
-from tco.report.sheets import assumptions, pools, power
+from tco.report.sheets import assumptions, network, pools, power
 from tco.report.sheets import summary as summary_sheet
 
-REPORT_SHEETS = (summary_sheet.TABLE.sheet, pools.TABLE.sheet, power.TABLE.sheet)
+REPORT_SHEETS = tuple(t.TABLE.sheet for t in (summary_sheet, pools, power, network))
 
 #: Summary labels (column A) of the key figures, by the summary key they give; a label
 #: ending in "*" matches by prefix (the horizon is part of the text).
@@ -79,8 +79,9 @@ def read_report(path: Path, book: Any) -> Entry:
     site, chips, fx = _assumptions(book, name)
     pool_rows = _table_rows(book, pools.TABLE, currency, name)
     power_rows = _table_rows(book, power.TABLE, currency, name)
-    if len(pool_rows) != len(power_rows):
-        raise fail("Sheets 'Pools' and 'Power' list different numbers of pools")
+    network_rows = _table_rows(book, network.TABLE, currency, name)
+    if not len(pool_rows) == len(power_rows) == len(network_rows):
+        raise fail("Sheets 'Pools', 'Power' and 'Network' list different numbers of pools")
 
     def number(key: str) -> float:
         value = figures[key][0] if key in figures else None
@@ -103,7 +104,9 @@ def read_report(path: Path, book: Any) -> Entry:
         "it_power_kw": number("it_power_mw") * KW_PER_MW,
         "facility_power_kw": number("facility_power_mw") * KW_PER_MW,
         "racks": int(number("racks")),
-        "pools": [_pool(p, q) for p, q in zip(pool_rows, power_rows, strict=True)],
+        "pools": [
+            _pool(p, q, n) for p, q, n in zip(pool_rows, power_rows, network_rows, strict=True)
+        ],
         "diagnosis": [],
         "plan_found": True,
         "interrupted": status == "interrupted",
@@ -192,8 +195,8 @@ def _count(value: Any) -> int:
     return round(float(value))
 
 
-def _pool(p: dict[str, Any], q: dict[str, Any]) -> dict[str, Any]:
-    """One summary pool (`json_summary`'s keys, but for switches and tiers)."""
+def _pool(p: dict[str, Any], q: dict[str, Any], n: dict[str, Any]) -> dict[str, Any]:
+    """One summary pool, `json_summary`'s keys, from its Pools, Power and Network rows."""
     return {
         "workload": _get(p, "workload", str),
         "kind": _get(p, "kind", str),
@@ -211,6 +214,8 @@ def _pool(p: dict[str, Any], q: dict[str, Any]) -> dict[str, Any]:
         "cost_per_million_tokens": _get(p, "per_mtok", float),
         "run_cost": _get(p, "run_cost", float),
         "dedicated_run_cost": _get(p, "dedicated_run_cost", float),
+        "switches": _get(n, "switches", _count),
+        "tiers": _get(n, "tiers", _count),
         "racks": _get(q, "racks", _count),
         "it_kw": _get(q, "it_kw", float),
         "facility_kw": _get(q, "facility_kw", float),

@@ -112,6 +112,7 @@ def _compare(sheet: Sheet, entries: Sequence[Entry], currency: str) -> dict[str,
     header += tuple(f"{e.name} vs {entries[0].name}" for e in entries[1:])
     for c, text in enumerate(header):
         sheet.put(_HEADER_ROW, c, text, styles=("header",))
+    sheet.ws.set_row(_HEADER_ROW, 46)  # three lines: long file names and "A vs B" wrap
     sheet.ws.freeze_panes(_HEADER_ROW + 1, _FIRST_VALUE)
     figures = (*FIGURES, *workload_figures(workloads(entries)))
     rows: dict[str, int] = {}
@@ -137,9 +138,10 @@ def _figure_row(
     currency: str,
     rows: dict[str, int],
 ) -> None:
-    bold = ("bold",) if figure.key == "tco" else ()
+    # Top-aligned, as the wrapped text of the rows naming chips is.
+    bold = ("bold", "top") if figure.key == "tco" else ("top",)
     sheet.put(r, _LABEL, figure.label, styles=bold)
-    sheet.put(r, _UNIT, figure.unit.replace("{cur}", currency))
+    sheet.put(r, _UNIT, figure.unit.replace("{cur}", currency), styles=("top",))
     values = [figure.value(e) for e in entries]
     for i, value in enumerate(values):
         c = _FIRST_VALUE + i
