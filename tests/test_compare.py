@@ -12,13 +12,14 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-import factory
 from tco.cli import app
 from tco.compare.figures import FIGURES
 from tco.compare.load import worst
 from tco.compare.workbook import SHEETS
 from tco.data.scenarios import DOMESTIC_SUBSTITUTION, INFERENCE_FIRST
 from tco.io.template import write_workbook
+
+import factory
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
