@@ -493,12 +493,12 @@ def compare(
         typer.Option("--mip-gap", min=0.0, max=1.0, metavar="GAP", help="Relative optimality gap"),
     ] = None,
 ) -> None:
-    """Compare plans side by side: solve each input (or read a report), write one workbook.
+    """Compare plans side by side in one workbook: inputs are solved, reports read back.
 
-    Every file is read and checked before anything is solved: one that cannot be
-    used stops the run (exit 2, nothing written). The exit code is the worst of the
-    inputs' (as tco optimize would give each); the workbook is written whenever at
-    least one plan was found.
+    Every file is read and checked before anything is solved: one that cannot
+    be used stops the run (exit 2, nothing written). The exit code is the worst
+    of the inputs' (as tco optimize would give each); the workbook is written
+    whenever at least one plan was found.
     """
     from tco.compare.entry import json_entry
     from tco.compare.load import EXIT_INTERRUPTED, open_all, solve, worst
@@ -513,7 +513,7 @@ def compare(
         _json_path_ok(json_path, path)
     opened = open_all(paths)
     entries = []
-    with handle_sigint():
+    with handle_sigint(), _status_line() as progress:
         for k, item in enumerate(opened, start=1):
             step = f"[{k}/{len(opened)}] {item.path.name}"
             started = time.perf_counter()
@@ -522,7 +522,7 @@ def compare(
                 err.print(f"{step}: read from the report", markup=False)
             else:
                 err.print(f"{step}: solving", markup=False)
-                entry = solve(item, time_limit, mip_gap)
+                entry = solve(item, time_limit, mip_gap, progress)
             if INTERRUPT.requested:
                 err.print("INTERRUPTED; nothing was written", markup=False)
                 raise typer.Exit(EXIT_INTERRUPTED)
