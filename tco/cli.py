@@ -493,7 +493,7 @@ def compare(
         typer.Option("--mip-gap", min=0.0, max=1.0, metavar="GAP", help="Relative optimality gap"),
     ] = None,
 ) -> None:
-    """Compare plans side by side in one workbook: inputs are solved, reports read back.
+    """Compare plans side by side: inputs are solved, reports read back.
 
     Every file is read and checked before anything is solved: one that cannot
     be used stops the run (exit 2, nothing written). The exit code is the worst
@@ -501,7 +501,7 @@ def compare(
     whenever at least one plan was found.
     """
     from tco.compare.entry import json_entry
-    from tco.compare.load import EXIT_INTERRUPTED, open_all, solve, worst
+    from tco.compare.load import EXIT_INTERRUPTED, name_uniquely, open_all, solve, worst
     from tco.compare.screen import table
     from tco.compare.sentences import differences
     from tco.compare.workbook import write_comparison
@@ -531,6 +531,7 @@ def compare(
             seconds = time.perf_counter() - started
             err.print(f"{step}: {entry.summary['status']}{cost} ({seconds:,.1f} s)", markup=False)
             entries.append(entry)
+    name_uniquely(entries)
     payload = [json_entry(e) for e in entries]
     if any(e.has_plan for e in entries):
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -219,3 +219,17 @@ def test_compare_workbook_recalculates_in_libreoffice(runs) -> None:
                     cell.value,
                 )
     assert checked > 20
+
+
+def test_columns_keep_distinct_names() -> None:
+    """A report beside its own input: 'a' and 'a-report', not two columns named 'a'."""
+    from tco.compare.entry import Entry
+    from tco.compare.load import name_uniquely
+
+    entries = [
+        Entry("a.xlsx", "input", {}),
+        Entry("a-report.xlsx", "report", {}),
+        Entry("b-report.xlsx", "report", {}),
+    ]
+    name_uniquely(entries)
+    assert [e.name for e in entries] == ["a", "a-report", "b"]

@@ -56,12 +56,22 @@ class Entry:
     site: SiteFacts | None = None
     #: The exit code `tco optimize` would give this input (DESIGN 3.2).
     exit_code: int = 0
+    #: The column title when `short_name` is taken by another entry.
+    title: str | None = None
+
+    @property
+    def stem(self) -> str:
+        return self.input.rsplit(".", 1)[0] if "." in self.input else self.input
+
+    @property
+    def short_name(self) -> str:
+        """The file name without extension, and without "-report" for a report."""
+        return self.stem.removesuffix("-report") if self.source == "report" else self.stem
 
     @property
     def name(self) -> str:
-        """The column title: the file name without its extension."""
-        stem = self.input.rsplit(".", 1)[0] if "." in self.input else self.input
-        return stem.removesuffix("-report") if self.source == "report" else stem
+        """The column title and the plan's name in sentences."""
+        return self.title or self.short_name
 
     @property
     def has_plan(self) -> bool:

@@ -154,6 +154,14 @@ def exit_code(result: OptimizeResult) -> int:
     return EXIT_OK
 
 
+def name_uniquely(entries: Sequence[Entry]) -> None:
+    """Entries whose short names collide (a.xlsx beside a-report.xlsx) keep their stems."""
+    shorts = [e.short_name for e in entries]
+    for e in entries:
+        if shorts.count(e.short_name) > 1:
+            e.title = e.stem
+
+
 #: Exit codes from best to worst: a run's code is the worst of its inputs'.
 SEVERITY = (EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INTERRUPTED)
 
