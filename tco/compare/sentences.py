@@ -88,8 +88,8 @@ def _no_plan(e: Entry) -> str:
 def _levelizing(a: Entry, b: Entry) -> str:
     if a.site is None or b.site is None:
         return (
-            f"{a.name} or {b.name} does not say its horizon and discount rate: their TCOs and "
-            "costs per card are not compared"
+            f"{a.name} or {b.name} does not say its horizon and discount rate: their TCOs are "
+            "not compared, nor the per-card factors of their costs per token"
         )
     return (
         f"{a.name} is planned over {a.site.horizon_years} years at {a.site.discount_rate:.1%}, "
