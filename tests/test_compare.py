@@ -233,3 +233,57 @@ def test_columns_keep_distinct_names() -> None:
     ]
     name_uniquely(entries)
     assert [e.name for e in entries] == ["a", "a-report", "b"]
+
+
+def _entry(name: str, tco: float, cards: int, target: float, horizon: int = 5) -> Any:
+    """A hand-made plan of one inference pool; cost per Mtok = TCO / target / 1000 (the
+    seconds-times-annuity constant is the same for both plans, so any value does)."""
+    from tco.compare.entry import ChipFacts, Entry, SiteFacts
+
+    pool = {
+        "workload": "serve",
+        "kind": "inference",
+        "chip": f"chip-{name}",
+        "fabric": "roce",
+        "cooling": "air",
+        "nodes": cards // 8,
+        "cards": cards,
+        "throughput_tokens_per_s": target,
+        "target_tokens_per_s": target,
+        "cost_per_million_tokens": tco / target / 1000,
+        "tco": tco,
+    }
+    summary = {
+        "status": "optimal",
+        "plan_found": True,
+        "currency": "USD",
+        "tco": tco,
+        "capex": 0.8 * tco,
+        "cards": cards,
+        "facility_power_kw": 100.0,
+        "racks": 2,
+        "pools": [pool],
+        "domestic_share": {"cards": 1.0, "compute": 1.0, "spend": 1.0},
+    }
+    chips = {pool["chip"]: ChipFacts(pool["chip"], name, "domestic", 64, 1600, 196)}
+    return Entry(f"{name}.xlsx", "input", summary, chips, SiteFacts(horizon, 0.08, 0.0, "cards"))
+
+
+def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
+    """Hand-computed: a costs 1.000 per Mtok, b 2.000; a's cards carry 100 vs 75 target
+    tokens/s (1.33x) at 100,000 vs 150,000 USD each (0.67x), and 0.67 / 1.33 = 0.5."""
+    from tco.compare.sentences import differences
+
+    a, b = _entry("a", 1e6, 10, 1000.0), _entry("b", 3e6, 20, 1500.0)
+    text = "\n".join(differences([b, a]))
+    assert "a has serve at the lowest cost, 1.000 USD/Mtok on chip-a with roce, air" in text
+    assert "50% less than b (2.000 on chip-b with roce, air" in text
+    assert "a's cards carry 1.33x the target tokens/s (100 vs 75)" in text
+    assert "at 0.67x the TCO per card (100,000 USD vs 150,000 USD)" in text
+    assert "a has the lowest TCO, 1.00M USD over 5 years; b 2.00M USD more (+200%" in text
+    # Over another horizon: costs per token still ranked, neither TCO nor factors compared.
+    c = _entry("c", 3e6, 20, 1500.0, horizon=3)
+    text = "\n".join(differences([a, c]))
+    assert "a is planned over 5 years at 8.0%, c over 3 years" in text
+    assert "50% less than c (2.000 on chip-c with roce, air)" in text
+    assert "cards carry" not in text and "lowest TCO" not in text
