@@ -11,9 +11,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 .PHONY: demo test lint bench template
+SCENARIOS := inputs/scenarios/training-first.xlsx inputs/scenarios/inference-first.xlsx \
+	inputs/scenarios/domestic-substitution.xlsx
+
 demo: $(STAMP)
 	$(BIN)/tco validate inputs/example.xlsx
 	$(BIN)/tco optimize inputs/example.xlsx -o outputs/example-report.xlsx
+	$(BIN)/tco compare $(SCENARIOS) -o outputs/scenarios-compare.xlsx
 
 # Timings of the example end to end and of a generated large instance.
 bench: $(STAMP)

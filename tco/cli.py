@@ -453,3 +453,99 @@ def _optimize(
         why = "INTERRUPTED" if plan.status == "interrupted" else "NOT PROVEN OPTIMAL"
         err.print(f"{why}: gap {gap}; the report is marked as such", markup=False)
         raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+# ---------------------------------------------------------------- tco compare
+@app.command(cls=_Command)
+@guarded
+def compare(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="INPUT...", help="Input workbooks to solve, or tco reports to read back"
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="OUT",
+            help="Comparison workbook (.xlsx; default outputs/compare.xlsx)",
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option(
+            "--json",
+            metavar="PATH",
+            help="Write the list of summaries (each with its input) to PATH, or - for stdout",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", min=0.01, metavar="SECONDS", help="Seconds for each input's solve"
+        ),
+    ] = None,
+    mip_gap: Annotated[
+        float | None,
+        typer.Option("--mip-gap", min=0.0, max=1.0, metavar="GAP", help="Relative optimality gap"),
+    ] = None,
+) -> None:
+    """Compare plans side by side: inputs are solved, reports read back.
+
+    Every file is read and checked before anything is solved: one that cannot
+    be used stops the run (exit 2, nothing written). The exit code is the worst
+    of the inputs' (as tco optimize would give each); the workbook is written
+    whenever at least one plan was found.
+    """
+    from tco.compare.entry import json_entry
+    from tco.compare.load import EXIT_INTERRUPTED, name_uniquely, open_all, solve, worst
+    from tco.compare.screen import table
+    from tco.compare.sentences import differences
+    from tco.compare.workbook import write_comparison
+    from tco.solve.interrupt import INTERRUPT, handle_sigint
+
+    out = output if output is not None else Path("outputs") / "compare.xlsx"
+    for path in paths:
+        _output_path_ok(out, ".xlsx", path, create=output is None)
+        _json_path_ok(json_path, path)
+    opened = open_all(paths)
+    entries = []
+    with handle_sigint(), _status_line() as progress:
+        for k, item in enumerate(opened, start=1):
+            step = f"[{k}/{len(opened)}] {item.path.name}"
+            started = time.perf_counter()
+            if item.entry is not None:
+                entry = item.entry
+                err.print(f"{step}: read from the report", markup=False)
+            else:
+                err.print(f"{step}: solving", markup=False)
+                entry = solve(item, time_limit, mip_gap, progress)
+            if INTERRUPT.requested:
+                err.print("INTERRUPTED; nothing was written", markup=False)
+                raise typer.Exit(EXIT_INTERRUPTED)
+            tco = entry.summary.get("tco")
+            cost = f", TCO {tco:,.0f} {entry.currency}" if tco is not None else ""
+            seconds = time.perf_counter() - started
+            err.print(f"{step}: {entry.summary['status']}{cost} ({seconds:,.1f} s)", markup=False)
+            entries.append(entry)
+    name_uniquely(entries)
+    payload = [json_entry(e) for e in entries]
+    if any(e.has_plan for e in entries):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_comparison(out, entries)
+        Console(stderr=True, highlight=False, width=max(err.width, 100)).print(
+            table(entries), markup=False
+        )
+        for line in differences(entries):
+            for text in _bullet(line):
+                err.print(text, markup=False, soft_wrap=True)
+        err.print(f"comparison: {out}", markup=False)
+    else:
+        err.print("no input has a plan; no comparison was written", markup=False)
+    _write_json(json_path, payload)
+    code = worst([e.exit_code for e in entries])
+    if code:
+        raise typer.Exit(code)

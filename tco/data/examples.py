@@ -1,8 +1,9 @@
-"""The bundled workbooks: the blank template and the example scenario.
+"""The bundled workbooks: the blank template, the example and the seed's scenarios.
 
-Both are generated from the default catalog (`tco.data.catalog`) and the field
+All are generated from the default catalog (`tco.data.catalog`) and the field
 table; `python -m tco.data.examples` (or `make template`) rewrites
-`templates/input_template.xlsx` and `inputs/example.xlsx`, and tests prove the
+`templates/input_template.xlsx`, `inputs/example.xlsx` and the three
+`inputs/scenarios/*.xlsx` (`tco.data.scenarios`), and tests prove the
 committed files match what this module produces.
 """
 
@@ -113,12 +114,21 @@ def example_sheets() -> Rows:
 
 
 def write_bundled(root: Path = Path(".")) -> None:
-    """Regenerate the committed template and example workbooks under `root`."""
+    """Regenerate the committed template, example and scenario workbooks under `root`."""
+    # The scenarios are built on this module's example site; imported here, not at the
+    # top, so that `tco.data.scenarios` can import this module.
+    from tco.data.scenarios import SCENARIOS
+
     prices = catalog_price_lines()
     write_workbook(root / TEMPLATE_PATH, template_sheets(), template_site(), prices=prices)
     write_workbook(
         root / EXAMPLE_PATH, example_sheets(), EXAMPLE_SITE, EXAMPLE_SCENARIO, prices=prices
     )
+    for scenario in SCENARIOS:
+        (root / scenario.path).parent.mkdir(parents=True, exist_ok=True)
+        write_workbook(
+            root / scenario.path, scenario.sheets(), scenario.site, scenario.readme, prices=prices
+        )
 
 
 if __name__ == "__main__":

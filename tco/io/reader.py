@@ -151,6 +151,14 @@ def _load(path: Path, data_only: bool) -> Any:
         ) from None
 
 
+def load_checked(path: Path, data_only: bool) -> Any:
+    """The openpyxl workbook at `path`, after the same container and XML checks as
+    `read_workbook` (for readers of other tco workbooks, such as reports)."""
+    _require_defusedxml()
+    check_container(path)
+    return _load(path, data_only)
+
+
 def _exception_chain(exc: BaseException) -> list[BaseException]:
     """The exception and its causes: openpyxl wraps defusedxml's refusals in ValueError."""
     chain: list[BaseException] = []
