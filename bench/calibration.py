@@ -6,9 +6,11 @@ architecture columns of the row) and evaluated with `training_curve` or
 `inference_estimate`, unchanged. The table shows predicted vs measured and
 the relative error (predicted / measured - 1) per row, then the mean absolute
 error per split and kind. Rows the model cannot express are listed with the
-reason instead of a number: MoE rows (no expert parallelism, all-to-all or
-router imbalance in the model today), serving rows given as prefill-only
-throughput, and precisions a catalog chip lacks.
+reason instead of a number: MoE rows whose expert shape is not published,
+serving rows without their request shape, and precisions a catalog chip lacks.
+A serving row of one phase of a prefill/decode-disaggregated deployment
+(`phase` decode or prefill) is evaluated on the best replica of that phase
+alone (`tco.perf.disaggregated.phase_replicas`).
 
 Metrics (column `metric`):
   tokens_per_s_per_card  training tokens/s per card
@@ -26,6 +28,7 @@ from importlib.resources import files
 from typing import Any
 
 from tco.data.catalog import DEFAULT_CATALOG
+from tco.perf.disaggregated import phase_replicas
 from tco.perf.inference import inference_estimate
 from tco.perf.training import flops_per_token, training_curve
 from tco.schema.inputs import inputs_from_dicts
@@ -104,8 +107,12 @@ def _parts(inputs: Any) -> tuple[Any, Any, Any, Any, Any]:
 def _why_not(row: dict[str, str]) -> str:
     if row["moe"] == "yes" and not row["model_id"]:
         return "not expressible: MoE shape (experts, expert FFN size) not published"
-    if row["metric"] == "input_tokens_per_s_per_card":
-        return "not expressible: prefill-only throughput"
+    if row["kind"] == "serving":
+        if not row["input_tokens"] or not row["output_tokens"]:
+            return "not expressible: request shape (input and output tokens) not published"
+        if row["metric"] == "input_tokens_per_s_per_card" and row["phase"] != "prefill":
+            return "not expressible: prefill throughput of a colocated replica"
+        return ""
     if not row["seq_len"] or not row["global_batch_tokens"]:
         return "not expressible: sequence length or batch not published"
     return ""
@@ -148,11 +155,20 @@ def evaluate(row: dict[str, str]) -> Result:
             "target_tokens_per_s": 1.0,
             "avg_input_tokens": float(row["input_tokens"]),
             "avg_output_tokens": float(row["output_tokens"]),
-            "max_tpot_ms": float(row["tpot_ms"]) if row["tpot_ms"] else None,
+            # No published bound (a prefill figure): unbounded, which the Workloads sheet
+            # spells as a limit no iteration reaches.
+            "max_tpot_ms": float(row["tpot_ms"]) if row["tpot_ms"] else 1e9,
         },
     )
-    w, m, c, _, s = _parts(inputs)
-    result = inference_estimate(w, m, c, s)
+    w, m, c, f, s = _parts(inputs)
+    if row["phase"]:
+        # One phase of a prefill/decode-disaggregated deployment: its best replica alone.
+        decode, prefill = phase_replicas(w, m, c, s, f)
+        phase = decode if row["phase"] == "decode" else prefill
+        if phase is None:
+            return Result(row, None, f"infeasible in the model: no {row['phase']} replica")
+        return Result(row, phase.per_card)
+    result = inference_estimate(w, m, c, s, f)
     if not result.feasible:
         return Result(row, None, f"infeasible in the model: {result.reason}")
     return Result(row, result.tokens_per_s_per_card)

@@ -84,7 +84,7 @@ class _Shape:
 
 
 @dataclass(frozen=True)
-class _Phase:
+class Phase:
     """The best replica of one phase: its shape, batch and rate (tokens/s)."""
 
     shape: _Shape
@@ -159,7 +159,7 @@ def _shapes(
     return shapes
 
 
-def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> _Phase | None:
+def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> Phase | None:
     """The largest decode batch that fits memory and the TPOT limit, or None."""
     memory_batch = math.floor((shape.room_bytes - shape.weights_bytes) / kv_per_seq)
     if memory_batch < 1:
@@ -168,10 +168,10 @@ def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> _Phase | None:
     if b is None:
         return None
     step = shape.step(float(b), 0.0)
-    return _Phase(shape, b, step, shape.units * b / step.step_s)
+    return Phase(shape, b, step, shape.units * b / step.step_s)
 
 
-def _prefill(shape: _Shape, kv_per_token: float, i: float, ttft_s: float) -> _Phase | None:
+def _prefill(shape: _Shape, kv_per_token: float, i: float, ttft_s: float) -> Phase | None:
     """The most prompts a batch may hold within memory and TTFT, or None."""
     memory_prompts = math.floor((shape.room_bytes - shape.weights_bytes) / (kv_per_token * i))
     if memory_prompts < 1:
@@ -183,7 +183,29 @@ def _prefill(shape: _Shape, kv_per_token: float, i: float, ttft_s: float) -> _Ph
     step = shape.step(0.0, n * i)
     rate = shape.units * n * i / step.step_s
     handoff_limit = shape.cards * shape.handoff_bytes_per_s / kv_per_token
-    return _Phase(shape, n, step, min(rate, handoff_limit))
+    return Phase(shape, n, step, min(rate, handoff_limit))
+
+
+def phase_replicas(
+    workload: WorkloadRow,
+    model: ModelRow,
+    chip: ChipRow,
+    site: SiteRow,
+    fabric: FabricRow | None = None,
+) -> tuple[Phase | None, Phase | None]:
+    """The decode-only and the prefill-only replica with the most tokens/s per card (output
+    and input tokens/s respectively), each None when no shape meets its limits."""
+    i, o = request_tokens(workload)
+    kv = kv_bytes_per_token(model, workload.precision)
+    tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
+    ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
+    shapes = _shapes(workload, model, chip, site, fabric)
+    decodes = [p for s in shapes if (p := _decode(s, kv * (i + o), tpot_s)) is not None]
+    prefills = [p for s in shapes if (p := _prefill(s, kv, i, ttft_s)) is not None]
+    return (
+        max(decodes, key=lambda p: p.per_card, default=None),
+        max(prefills, key=lambda p: p.per_card, default=None),
+    )
 
 
 def disaggregated_estimate(
@@ -199,18 +221,12 @@ def disaggregated_estimate(
         return InferenceResult(False, f"chip {chip.chip_id} does not support {precision}")
     i, o = request_tokens(workload)
     kv = kv_bytes_per_token(model, precision)
-    tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
-    ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    shapes = _shapes(workload, model, chip, site, fabric)
-    decodes = [p for s in shapes if (p := _decode(s, kv * (i + o), tpot_s)) is not None]
-    prefills = [p for s in shapes if (p := _prefill(s, kv, i, ttft_s)) is not None]
-    if not decodes or not prefills:
-        phase = "decode" if not decodes else "prefill"
+    decode, prefill = phase_replicas(workload, model, chip, site, fabric)
+    if decode is None or prefill is None:
+        phase = "decode" if decode is None else "prefill"
         return InferenceResult(
             False, f"no {phase} replica meets the memory and latency limits on its own"
         )
-    decode = max(decodes, key=lambda p: p.per_card)
-    prefill = max(prefills, key=lambda p: p.per_card)
     out_per_prefill = prefill.tokens_per_s * o / i  # output tokens/s its prompts feed
     target = required_for_kind(workload.target_tokens_per_s, "target_tokens_per_s")
     n_d = max(1, math.ceil(target / decode.tokens_per_s - 1e-9))
