@@ -209,3 +209,14 @@ def test_domestic_substitution_is_domestic_under_its_migration_and_supply_rules(
     for name in ("training-first", "inference-first"):
         other_inputs, other = plans[name]
         assert any(other_inputs.chips[p["chip"]].origin == "import" for p in other["pools"])
+
+
+def test_inference_first_serves_the_671b_moe_on_replicas_across_servers(plans) -> None:
+    """DeepSeek-R1's INT8 weights (671 GB) exceed an 8-card server of any chip the site
+    may buy, so its replicas are expert-parallel over the scale-out fabric."""
+    inputs, summary = plans["inference-first"]
+    (pool,) = [p for p in summary["pools"] if p["workload"] == "serve-r1"]
+    chip = inputs.chips[pool["chip"]]
+    assert pool["replica_cards"] > chip.cards_per_node
+    assert pool["layout"].startswith("EP") and pool["fabric"] in pool["layout"]
+    assert pool["cards"] == pool["replicas"] * pool["replica_cards"]

@@ -136,6 +136,18 @@ INFERENCE_FIRST = BundledScenario(
             "max_tpot_ms": 30,
             "max_ttft_ms": 500,
         },
+        {
+            "workload_id": "serve-r1",
+            "kind": "inference",
+            "model_id": "deepseek-r1",
+            "precision": "int8",
+            "target_tokens_per_s": 100000,
+            "seq_len": 8192,
+            "avg_input_tokens": 2000,
+            "avg_output_tokens": 1000,
+            "max_tpot_ms": 50,
+            "max_ttft_ms": 3000,
+        },
     ),
     site=EXAMPLE_SITE,
     max_cards=dict(EXAMPLE_CAPS),
@@ -146,11 +158,14 @@ INFERENCE_FIRST = BundledScenario(
         "more room for low precision and batching'; section 1: 'KV-cache reuse, batch "
         "scheduling and low-precision formats (FP8/INT8) decide the balance of latency and "
         "cost').",
-        "An internet platform serves three models, each under a latency limit: Qwen2.5-72B "
+        "An internet platform serves four models, each under a latency limit: Qwen2.5-72B "
         "chat at 300,000 output tokens/s (TPOT <= 50 ms, TTFT <= 2 s), an R1-distilled 32B "
         "reasoning model at 200,000 tokens/s with long answers (512 in, 2,048 out, 16K "
-        "context) and a 7B assistant at 500,000 tokens/s under TPOT <= 30 ms and TTFT <= "
-        "500 ms. All three are quantised to INT8 (W8A8): weights and KV cache take half "
+        "context), a 7B assistant at 500,000 tokens/s under TPOT <= 30 ms and TTFT <= "
+        "500 ms, and DeepSeek-R1 itself (671B MoE) at 100,000 tokens/s (2,000 in, 1,000 "
+        "out, TPOT <= 50 ms, TTFT <= 3 s), whose weights exceed one 8-card server: its "
+        "replicas are expert-parallel across servers, so the scale-out fabric decides its "
+        "all-to-all. All four are quantised to INT8 (W8A8): weights and KV cache take half "
         "the bytes of BF16, so decode, which is memory-bound, fits larger batches; a chip "
         "without a published INT8 figure is not an option. The objective is TCO, i.e. "
         "cost per token at the targets.",
