@@ -212,8 +212,9 @@ def test_domestic_substitution_is_domestic_under_its_migration_and_supply_rules(
 
 
 def test_inference_first_serves_the_671b_moe_on_replicas_across_servers(plans) -> None:
-    """DeepSeek-R1's INT8 weights (671 GB) exceed an 8-card server of any chip the site
-    may buy, so its replicas are expert-parallel over the scale-out fabric."""
+    """DeepSeek-R1's INT8 weights (671 GB) exceed an 8-card server of most chips (the H20's
+    768 GB leave about 20 GB for the KV cache), and the plan serves it on expert-parallel
+    replicas over the scale-out fabric."""
     inputs, summary = plans["inference-first"]
     (pool,) = [p for p in summary["pools"] if p["workload"] == "serve-r1"]
     chip = inputs.chips[pool["chip"]]

@@ -163,9 +163,10 @@ INFERENCE_FIRST = BundledScenario(
         "reasoning model at 200,000 tokens/s with long answers (512 in, 2,048 out, 16K "
         "context), a 7B assistant at 500,000 tokens/s under TPOT <= 30 ms and TTFT <= "
         "500 ms, and DeepSeek-R1 itself (671B MoE) at 100,000 tokens/s (2,000 in, 1,000 "
-        "out, TPOT <= 50 ms, TTFT <= 3 s), whose weights exceed one 8-card server: its "
-        "replicas are expert-parallel across servers, so the scale-out fabric decides its "
-        "all-to-all. All four are quantised to INT8 (W8A8): weights and KV cache take half "
+        "out, TPOT <= 50 ms, TTFT <= 3 s), whose weights fill one 8-card server of most "
+        "chips: replicas may be expert-parallel across servers, where the scale-out "
+        "fabric carries the all-to-all. All four are quantised to INT8 (W8A8): weights "
+        "and KV cache take half "
         "the bytes of BF16, so decode, which is memory-bound, fits larger batches; a chip "
         "without a published INT8 figure is not an option. The objective is TCO, i.e. "
         "cost per token at the targets.",
