@@ -23,9 +23,11 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
     nodes = f"{plural(p.nodes, 'node')} of {chip.cards_per_node:,}"
     if p.system_cards > chip.cards_per_node:  # ordered as systems of several servers
         nodes = f"{plural(p.systems, 'system')} of {p.system_cards:,} = {nodes}"
+    # A tensor-parallel replica's layout is its card count again; say the others.
+    layout = f", {p.layout}," if p.layout and not p.layout.startswith("TP") else ""
     size = (
-        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')}, "
-        f"{p.layout}, on {nodes}"
+        f"{plural(p.replicas, 'replica')} of {plural(p.replica_cards or 0, 'card')}{layout} "
+        f"on {nodes}"
         if p.replicas is not None
         else f"{nodes}, {p.layout}"
     )
