@@ -8,11 +8,28 @@ import pytest
 
 from tco.model import performance
 from tco.model.options import build_options
+from tco.perf.disaggregated import serving_estimate
 from tco.perf.training import training_curve
 from tco.scenario.scenario import Override, Scenario
 from tco.schema.fields import FABRICS
 
-from factory import FABRIC, TRAINING, make_inputs
+from factory import FABRIC, INFERENCE, TRAINING, make_inputs
+
+#: A MoE an 8 x 80 GB node cannot hold in BF16 (64 experts of 3 x 8192 x 8192 in 32
+#: layers: 412 B routed + 5 B dense parameters, 834 GB), so its replicas span nodes.
+MOE = dict(
+    model_id="tiny-moe",
+    params_b=417.0,
+    active_params_b=17.9,
+    layers=32,
+    hidden=8192,
+    heads=64,
+    kv_heads=8,
+    head_dim=128,
+    experts=64,
+    experts_per_token=2,
+    expert_ffn=8192,
+)
 
 #: Fabric fields the training model reads: the bandwidth per card (port_gbps,
 #: efficiency) and the data-parallel ring latency (latency_us x hops of the tiers that
@@ -45,6 +62,29 @@ def test_training_sees_a_fabric_only_through_its_bandwidth() -> None:
         other = training_curve(*args, changed, inputs.site)
         for nodes in (1, 2, 4, 16, 64):
             assert other.tokens_per_s(nodes) == base.tokens_per_s(nodes), field.key
+
+
+def test_moe_and_disaggregated_serving_see_a_fabric_only_through_the_key_fields() -> None:
+    """Expert-parallel replicas across servers and prefill/decode hand-off read the same
+    fabric fields as training (the cache key); this guards it for both."""
+    inputs = make_inputs(
+        site={"pd_disaggregation": "allowed"},
+        Models=[MOE],
+        Workloads=[dict(INFERENCE, model_id="tiny-moe", target_tokens_per_s=2000)],
+    )
+    w = inputs.workloads["chat"]
+    args = (w, inputs.models["tiny-moe"], inputs.chips["h100"], inputs.site)
+    fabric = inputs.fabrics["ib"]
+    base = serving_estimate(*args, fabric)
+    assert base.feasible, base.reason
+    for field in FABRICS.fields:
+        if field.key in BANDWIDTH_FIELDS or not field.is_numeric:
+            continue
+        value = getattr(fabric, field.key)
+        if value is None:
+            continue
+        changed = fabric.model_copy(update={field.key: _perturbed(value)})
+        assert serving_estimate(*args, changed) == base, field.key
 
 
 def test_a_price_only_scenario_re_evaluates_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,10 +143,11 @@ class PerformanceCache:
     fields, plus, for training, the scale-out bandwidth per card and what the
     data-parallel ring latency reads (latency_us, switch_radix, oversubscription), and
     the same for a MoE's inference, whose expert-parallel replicas may span systems over
-    the fabric: dense inference does not depend on the fabric (a replica lives inside
-    one system, on its scale-up link), and the others see a fabric only through those
-    (a test guards that), so fabrics that differ only in price or technology share one
-    evaluation.
+    the fabric, and for any inference under prefill/decode disaggregation, whose KV
+    hand-off crosses it: other (dense, colocated) inference does not depend on the
+    fabric (a replica lives inside one system, on its scale-up link), and the others see
+    a fabric only through those (a test guards that), so fabrics that differ only in
+    price or technology share one evaluation.
     Entries are shared by every cache of the process, so a scenario that changes
     prices re-evaluates nothing.
     """
@@ -162,7 +163,11 @@ class PerformanceCache:
         inputs = self.inputs
         workload, chip = inputs.workloads[workload_id], inputs.chips[chip_id]
         network: tuple[float, ...] | None = None
-        if workload.kind == "training" or is_moe(inputs.models[workload.model_id]):
+        if (
+            workload.kind == "training"
+            or is_moe(inputs.models[workload.model_id])
+            or inputs.site.pd_disaggregation == "allowed"
+        ):
             fabric = inputs.fabrics[fabric_id]
             network = (
                 fabric_bytes_per_s_per_card(chip, fabric),
