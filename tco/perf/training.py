@@ -636,7 +636,7 @@ MIN_CONTEXT_CHUNK_TOKENS = 4096
 
 def context_degrees(seq_len: int) -> list[int]:
     """Context-parallel degrees: powers of two cp with seq_len / cp >= 4,096 tokens (1 always)."""
-    return [c for c in powers_of_two_up_to(max(1, seq_len // MIN_CONTEXT_CHUNK_TOKENS))] or [1]
+    return powers_of_two_up_to(max(1, seq_len // MIN_CONTEXT_CHUNK_TOKENS))
 
 
 def context_ring_s(
@@ -665,7 +665,7 @@ def context_ring_s(
     """
     if context <= 1:
         return 0.0
-    passes = RECOMPUTE_FLOPS[recompute] * 6.0 / 2.0  # forward passes + 2 for the backward
+    passes = 4.0 if recompute == "full" else 3.0  # forward passes + 2 for the backward
     kv_bytes = (
         (context - 1) / context * seq_len * model.kv_heads * model.head_dim * 2 * ACTIVATION_BYTES
     ) / tensor
@@ -773,7 +773,7 @@ def training_curve(
             f"(fp8_tflops blank), so it cannot train in {workload.precision}"
         )
     # Card seconds per token: linear layers at the workload precision, attention at bf16;
-    # a MoE's routed experts at the grouped-GEMM efficiency (`expert_s_per_token`).
+    # a MoE's routed experts at the grouped-GEMM efficiency (expert_s).
     attention_s_per_token = attention_flops_per_token(model, seq_len) / attention_flops_per_s(chip)
     dense_s_per_token = 6.0 * dense_active_params(model) / linear_rate + attention_s_per_token
     expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
