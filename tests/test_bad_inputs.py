@@ -964,3 +964,11 @@ def test_committed_example_still_valid(tmp_path: Path) -> None:
     copy_path = tmp_path / files[0].name
     shutil.copyfile(files[0], copy_path)
     expect_ok(copy_path)
+
+
+def test_recompute_on_an_inference_workload_is_a_warning_naming_the_cell() -> None:
+    from factory import INFERENCE, make_inputs
+
+    inputs = make_inputs(Workloads=[dict(INFERENCE, recompute="full")])
+    (warning,) = [w for w in inputs.warnings if "recompute" in w]
+    assert "Workloads" in warning and "training only" in warning

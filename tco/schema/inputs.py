@@ -629,6 +629,17 @@ def _check_workloads(
             ):
                 if getattr(w, key) is None:
                     check.add("is required for inference", table, row, key)
+            if w.recompute != "auto":
+                check.warnings.append(
+                    InputIssue(
+                        f"recompute {w.recompute} applies to training only; ignored for this "
+                        "inference workload",
+                        table.name,
+                        row,
+                        table.column_of("recompute"),
+                        "recompute",
+                    )
+                )
         if site is None:
             continue
         if invalid_chips & set(w.allowed_chips or invalid_chips):
