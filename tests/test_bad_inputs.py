@@ -48,7 +48,7 @@ from tco.schema.fields import (
     Sheet,
 )
 
-from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, MODEL
+from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, MODEL, make_inputs
 from factory import COOLING as COOLING_ROW
 from factory import SITE as SITE_ROW
 
@@ -967,8 +967,6 @@ def test_committed_example_still_valid(tmp_path: Path) -> None:
 
 
 def test_recompute_on_an_inference_workload_is_a_warning_naming_the_cell() -> None:
-    from factory import INFERENCE, make_inputs
-
     inputs = make_inputs(Workloads=[dict(INFERENCE, recompute="full")])
     (warning,) = [w for w in inputs.warnings if "recompute" in w]
     assert "Workloads" in warning and "training only" in warning
