@@ -346,3 +346,80 @@ def test_fleet_matches_brute_force(
     plan = _fleet(inputs)
     assert plan.tco == pytest.approx(_brute_force_fleet(inputs, 8), rel=REL)
     assert plan.tco == pytest.approx(oracle_fleet_tco(inputs, plan), rel=REL)
+
+
+def _ramp_inputs() -> PlanningInputs:
+    chips = [
+        dict(CHIP, price_change_per_year=-0.15, lifetime_years=2),
+        dict(DOMESTIC, migration_cost=50_000, card_price=5_000, node_price=20_000),
+    ]
+    return make_inputs(
+        {"horizon_years": 3, "max_options_per_workload": 2},
+        Chips=chips,
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([15_000, 60_000, 100_000]),
+    )
+
+
+def test_fleet_report_and_json(tmp_path: Any) -> None:
+    """The fleet workbook has its sheets, the BOM by year, and the JSON fleet keys."""
+    import openpyxl
+
+    from tco.report.summary import json_summary
+    from tco.report.workbook import write_report
+
+    inputs = _ramp_inputs()
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    plan = result.plan
+    assert plan is not None and plan.fleet is not None
+    path = tmp_path / "fleet.xlsx"
+    write_report(path, inputs, plan, [])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Timeline", "CashFlow", "BOM", "Pools"]
+    years = [c.value for c in wb["BOM"]["A"][1:] if isinstance(c.value, int)]
+    assert years == sorted(years) and set(years) == {t.year for t in plan.fleet.tranches}
+    assert wb["Timeline"]._charts
+    summary = json_summary(inputs, result)
+    assert {p["year"] for p in summary["purchases"]} == {t.year for t in plan.fleet.tranches}
+    assert [y["year"] for y in summary["years"]] == [1, 2, 3]
+    for year in summary["years"]:
+        assert year["throughput"]["chat"] >= year["target"]["chat"] * (1 - 1e-9)
+    assert sum(p["cards"] for p in summary["purchases"]) == sum(
+        sum(y["bought_cards"].values()) for y in summary["years"]
+    )
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("soffice") is None, reason="LibreOffice is not installed"
+)
+def test_fleet_report_recalculates_to_the_engine(tmp_path: Any) -> None:
+    import openpyxl
+    from test_report_recalc import recalculate
+
+    from tco.report.workbook import write_report
+
+    inputs = _ramp_inputs()
+    plan = optimize(inputs, mip_gap=0.0, explain=False).plan
+    assert plan is not None
+    original = tmp_path / "fleet.xlsx"
+    write_report(original, inputs, plan, [])
+    out = recalculate([original], tmp_path)
+    formulas = openpyxl.load_workbook(original)
+    engine = openpyxl.load_workbook(original, data_only=True)
+    office = openpyxl.load_workbook(out["fleet.xlsx"], data_only=True)
+    checked, wrong = 0, []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                expected = engine[ws.title][cell.coordinate].value
+                got = office[ws.title][cell.coordinate].value
+                checked += 1
+                if not isinstance(got, int | float) or abs(got - expected) > 1e-6 * max(
+                    abs(expected), 1e-3
+                ):
+                    wrong.append(f"{ws.title}!{cell.coordinate} {cell.value}: {expected} vs {got}")
+    assert checked > 20
+    assert not wrong, "\n".join(wrong)
