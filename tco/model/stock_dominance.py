@@ -27,8 +27,11 @@ A training job (one pool, `tco.model.fleet.one_pool`) on another fabric has anot
 curve, so it is compared at the sizes it serves: serving fewer nodes never costs more
 (less energy, smaller needs, looser limits), so without spare capacity for a share a
 serving pool holds n_t(year's target) nodes, and A beats B when at every year A's needs
-at its n_t are no larger than B's at B's. Under a share a domestic job may grow, so
-domestic jobs are then compared only on one fabric, at every size.
+at its n_t are no larger than B's at B's. Under a share a domestic job may grow (to
+what it may physically be); then A beats B when A meets every year's target on no
+more nodes than B, may grow as far, and is no worse at every node count from B's
+smallest serving size up: B at m nodes is replaced by A at m nodes, which meets the
+target (T_A is nondecreasing), holds the same share amount (same chip) and needs no more.
 """
 
 from __future__ import annotations
@@ -38,11 +41,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from tco.costs import registry
+from tco.costs.clos import tier_capacity
 from tco.model.dominance import _clos_counts
 from tco.model.fleet import one_pool
 from tco.model.options import Option, OptionKey
-from tco.model.share import grow
-from tco.model.years import STOCKS, CurveCache, Schedule, lifetime, stock_lines
+from tco.model.years import STOCKS, CurveCache, Schedule, lifetime, stock_lines, year_options
 from tco.schema.inputs import PlanningInputs
 
 _TOL = 1e-9
@@ -62,15 +65,23 @@ def _prices(inputs: PlanningInputs, o: Option) -> np.ndarray:
 
 
 def _needs(inputs: PlanningInputs, o: Option, nodes: np.ndarray) -> np.ndarray:
-    """Need of each stock and the facility kW at each node count: (sizes, stocks + 1)."""
+    """Need of each stock and the facility kW at each node count: (sizes, stocks + 1).
+
+    A node count the option's 3-tier fabric cannot connect needs +inf of everything (no
+    option beats another there, and none is beaten by one that cannot take it).
+    """
     fabric = inputs.fabrics[o.fabric]
     lookup = registry.row_lookup(
         inputs.chips[o.chip], fabric, inputs.coolings[o.cooling], inputs.site
     )
+    capacity = tier_capacity(3, fabric.switch_radix, fabric.oversubscription)
+    fits = nodes * o.nics_per_node <= capacity
     clos = np.array(
         [
             _clos_counts(int(n * o.nics_per_node), fabric.switch_radix, fabric.oversubscription)
-            for n in nodes
+            if ok
+            else (0, 0, 0, 0)
+            for n, ok in zip(nodes, fits, strict=True)
         ]
     ).reshape(-1, 4)
     racks = -(-nodes // o.nodes_per_rack)
@@ -88,7 +99,9 @@ def _needs(inputs: PlanningInputs, o: Option, nodes: np.ndarray) -> np.ndarray:
     )
     it = np.asarray(registry.it_kw(q, lookup), dtype=float)
     facility = np.asarray(registry.facility_kw(it, lookup), dtype=float)
-    return np.column_stack([systems, clos, racks, it, facility, facility]).astype(float)
+    out = np.column_stack([systems, clos, racks, it, facility, facility]).astype(float)
+    out[~fits] = np.inf
+    return out
 
 
 def _job_sizes(o: Option, targets: Sequence[float], cache: CurveCache) -> np.ndarray | None:
@@ -105,27 +118,60 @@ def _job_sizes(o: Option, targets: Sequence[float], cache: CurveCache) -> np.nda
 
 
 def _prune_jobs(
-    inputs: PlanningInputs, group: list[Option], targets: Sequence[float], cache: CurveCache
+    inputs: PlanningInputs,
+    group: list[Option],
+    targets: Sequence[float],
+    cache: CurveCache,
+    largest: dict[OptionKey, int],
 ) -> set[OptionKey]:
-    """Keys of training jobs another of the group beats at the sizes they serve."""
+    """Keys of training jobs another of the group beats at the sizes they serve.
+
+    A job that may grow (`largest` above its year's n_t) is compared at every size from
+    its smallest serving size up: A beats B if A meets every year's target on no more
+    nodes than B and is no worse at every node count B may serve.
+    """
     sizes = [_job_sizes(o, targets, cache) for o in group]
-    needs = [None if n is None else _needs(inputs, o, n) for o, n in zip(group, sizes, strict=True)]
     prices = [_prices(inputs, o) for o in group]
     lives = [tuple(lifetime(inputs, o, s) for s in STOCKS) for o in group]
+    grows = any(
+        n is not None and largest[o.key] > n.min() for o, n in zip(group, sizes, strict=True)
+    )
+    if grows:
+        low = (
+            min(int(n.min()) for n in sizes if n is not None)
+            if any(n is not None for n in sizes)
+            else 0
+        )
+        step = group[0].nodes_per_system
+        axis = np.arange(max(step, low), max(largest[o.key] for o in group) + 1, step)
+        needs = [_needs(inputs, o, axis) for o in group]
+    else:
+        needs = [
+            None if n is None else _needs(inputs, o, n) for o, n in zip(group, sizes, strict=True)
+        ]
     beaten: set[OptionKey] = set()
     for j, b in enumerate(group):
-        need_b = needs[j]
-        if need_b is None:
+        size_b = sizes[j]
+        if size_b is None:
             continue
         for i, a in enumerate(group):
-            need_a = needs[i]
-            if i == j or need_a is None or a.key in beaten or lives[i] != lives[j]:
+            size_a = sizes[i]
+            if i == j or size_a is None or a.key in beaten or lives[i] != lives[j]:
                 continue
             if not np.all(prices[i] <= prices[j] + _TOL * np.maximum(1.0, prices[j])):
                 continue
+            if grows:
+                if np.any(size_a > size_b) or largest[a.key] < largest[b.key]:
+                    continue
+                takes = (axis >= size_b.min()) & (axis <= largest[b.key])
+                need_a, need_b = needs[i][takes], needs[j][takes]  # type: ignore[index]
+            else:
+                need_a, need_b = needs[i], needs[j]  # type: ignore[assignment]
+            assert need_a is not None and need_b is not None
             if not np.all(need_a <= need_b + _TOL * np.maximum(1.0, need_b)):
                 continue
-            if np.allclose(prices[i], prices[j]) and np.allclose(need_a, need_b) and i > j:
+            same = np.allclose(prices[i], prices[j]) and np.allclose(need_a, need_b)
+            if same and np.array_equal(size_a, size_b) and i > j:
                 continue  # ties keep the first
             beaten.add(b.key)
             break
@@ -140,23 +186,25 @@ def prune_for_years(
     groups: dict[tuple[str, ...], list[Option]] = {}
     jobs: dict[tuple[str, str], list[Option]] = {}
     with_network = inputs.site.domestic_share_includes_network
-    share = inputs.site.min_domestic_share > 0
     for o in options:
-        domestic = inputs.chips[o.chip].origin == "domestic"
-        if one_pool(inputs, o.workload) and not (share and domestic) and not with_network:
+        if one_pool(inputs, o.workload) and not with_network:
             jobs.setdefault((o.workload, o.chip), []).append(o)
             continue
         same_fabric = o.kind == "training" or with_network
         key = (o.workload, o.chip, o.fabric if same_fabric else "")
         groups.setdefault(key, []).append(o)
+    # Under a domestic share a year's pools may grow (`tco.model.years.year_options`):
+    # compare over the largest size any year allows.
     cache = CurveCache()
+    largest = {o.key: o.max_nodes for o in options}
+    for year in range(1, plan.horizon + 1):
+        sized, _ = year_options(inputs, list(options), plan, year, cache)
+        for o in sized:
+            largest[o.key] = max(largest[o.key], o.max_nodes)
     beaten: set[OptionKey] = set()
     for (wid, _), group in jobs.items():
         if len(group) > 1:
-            beaten |= _prune_jobs(inputs, group, plan.targets[wid], cache)
-    # Under a domestic share a year's pools may grow (`tco.model.share.grow`), at most to
-    # what they may physically be: compare over that range.
-    largest = {o.key: o.max_nodes for o in grow(inputs, options, bounded=False)}
+            beaten |= _prune_jobs(inputs, group, plan.targets[wid], cache, largest)
     for group in groups.values():
         if len(group) < 2:
             continue

@@ -221,6 +221,35 @@ def year_option(o: Option, target: float, part: bool, cache: CurveCache) -> Opti
     return dataclasses.replace(o, target_tokens_per_s=target, target_nodes=nodes, cuts=cuts)
 
 
+def year_options(
+    inputs: PlanningInputs,
+    options: list[Option],
+    plan: Schedule,
+    year: int,
+    cache: CurveCache,
+) -> tuple[list[Option], set[OptionKey]]:
+    """The options sized for one year, and the keys closed that year (see `year_option`).
+
+    Under a domestic share a year's pools may hold spare domestic capacity
+    (`tco.model.share.grow`): its bound is proven for one period, so it is applied per
+    year on that year's targets (a pool that serves less in one year is, in that year,
+    a single-period pool; what it bought for other years stays installed). Parts of a
+    mixed workload grow to their physical size.
+    """
+    yearly = year_inputs(inputs, plan, year)
+    probe = ModelContext(inputs=yearly, options=[])
+    sized: list[Option] = []
+    closed: set[OptionKey] = set()
+    for o in options:
+        target = plan.target(o.workload, year)
+        fitted = year_option(o, target, probe.is_part(o.workload), cache)
+        if fitted is None:
+            closed.add(o.key)
+            fitted = o
+        sized.append(fitted)
+    return grow(yearly, sized, bounded=not probe.mixed), closed
+
+
 def lifetime(inputs: PlanningInputs, o: Option, stock: str) -> int:
     """Years a tranche of `stock` serves [years]; blank = the horizon."""
     horizon = int(inputs.site.horizon_years)
@@ -327,19 +356,7 @@ def build_fleet_model(
     cache = CurveCache()
     for year in range(1, horizon + 1):
         yearly = year_inputs(inputs, plan, year)
-        probe = ModelContext(inputs=yearly, options=[])
-        sized: list[Option] = []
-        closed: set[OptionKey] = set()
-        for o in options:
-            target = plan.target(o.workload, year)
-            fitted = year_option(o, target, probe.is_part(o.workload), cache)
-            if fitted is None:
-                closed.add(o.key)
-                fitted = o
-            sized.append(fitted)
-        # Spare domestic capacity (tco.model.share): the bound is proven per year, on that
-        # year's targets; parts of a mixed workload grow to their physical size.
-        sized = grow(yearly, sized, bounded=not probe.mixed)
+        sized, closed = year_options(inputs, options, plan, year, cache)
         ctx = ModelContext(inputs=yearly, options=sized)
         b = pyo.Block()
         m.add_component(f"year_{year}", b)
