@@ -423,3 +423,33 @@ def test_fleet_report_recalculates_to_the_engine(tmp_path: Any) -> None:
                     wrong.append(f"{ws.title}!{cell.coordinate} {cell.value}: {expected} vs {got}")
     assert checked > 20
     assert not wrong, "\n".join(wrong)
+
+
+def test_cli_writes_a_fleet_report_from_a_demand_sheet(tmp_path: Any) -> None:
+    """End to end: a workbook with a Demand sheet -> exit 0, tranches in the JSON and report."""
+    import json
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from tco.cli import app
+    from tco.io.template import write_workbook
+
+    from factory import SITE, sheets
+
+    book = tmp_path / "ramp.xlsx"
+    rows = sheets(
+        Chips=[dict(CHIP, price_change_per_year=-0.2)],
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([30_000, 90_000, 150_000]),
+    )
+    write_workbook(book, rows, {**SITE, "horizon_years": 3})
+    report = tmp_path / "ramp-report.xlsx"
+    done = CliRunner().invoke(app, ["optimize", str(book), "-o", str(report), "--json", "-"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout)
+    assert [y["year"] for y in summary["years"]] == [1, 2, 3]
+    assert {p["year"] for p in summary["purchases"]} == {1, 2, 3}
+    assert summary["tco"] == pytest.approx(summary["objective"])
+    assert "Timeline" in openpyxl.load_workbook(report).sheetnames
