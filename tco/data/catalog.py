@@ -81,7 +81,7 @@ def _read_csv(path: Traversable, sheet: Sheet, problems: list[str]) -> RawTable:
         wanted = [k for k in sheet.keys if k in header or k not in MAY_LEAVE_OUT]
         table.columns = {key: get_column_letter(i + 1) for i, key in enumerate(header)}
         if header != wanted:
-            missing = [k for k in sheet.keys if k not in header]
+            missing = [k for k in sheet.keys if k not in header and k not in MAY_LEAVE_OUT]
             unknown = [k for k in header if k not in sheet.keys]
             problems.append(
                 f"{path}, line 1: the header must be the {sheet.name} keys of the field "
