@@ -386,7 +386,7 @@ def test_fleet_report_and_json(tmp_path: Any) -> None:
     for year in summary["years"]:
         assert year["throughput"]["chat"] >= year["target"]["chat"] * (1 - 1e-9)
     assert sum(p["cards"] for p in summary["purchases"]) == sum(
-        sum(y["bought_cards"].values()) for y in summary["years"]
+        sum(y["bought_cards_by_chip"].values()) for y in summary["years"]
     )
 
 

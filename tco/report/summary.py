@@ -83,9 +83,10 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
         out["years"] = [
             {
                 "year": fy.year,
-                "installed_cards": dict(fy.installed_cards),
-                "bought_cards": dict(fy.bought_cards),
-                "retired_cards": dict(fy.retired_cards),
+                "installed_cards": sum(fy.installed_cards.values()),
+                "installed_cards_by_chip": dict(fy.installed_cards),
+                "bought_cards_by_chip": dict(fy.bought_cards),
+                "retired_cards_by_chip": dict(fy.retired_cards),
                 "capex": fy.capex,
                 "opex": fy.opex,
                 "it_power_kw": fy.it_kw,
