@@ -136,12 +136,10 @@ def _prune_jobs(
     grows = any(
         n is not None and largest[o.key] > n.min() for o, n in zip(group, sizes, strict=True)
     )
+    needs: list[np.ndarray | None]
+    axis = np.zeros(0, dtype=int)
     if grows:
-        low = (
-            min(int(n.min()) for n in sizes if n is not None)
-            if any(n is not None for n in sizes)
-            else 0
-        )
+        low = min(int(n.min()) for n in sizes if n is not None)
         step = group[0].nodes_per_system
         axis = np.arange(max(step, low), max(largest[o.key] for o in group) + 1, step)
         needs = [_needs(inputs, o, axis) for o in group]
@@ -160,14 +158,13 @@ def _prune_jobs(
                 continue
             if not np.all(prices[i] <= prices[j] + _TOL * np.maximum(1.0, prices[j])):
                 continue
+            need_a, need_b = needs[i], needs[j]
+            assert need_a is not None and need_b is not None
             if grows:
                 if np.any(size_a > size_b) or largest[a.key] < largest[b.key]:
                     continue
                 takes = (axis >= size_b.min()) & (axis <= largest[b.key])
-                need_a, need_b = needs[i][takes], needs[j][takes]  # type: ignore[index]
-            else:
-                need_a, need_b = needs[i], needs[j]  # type: ignore[assignment]
-            assert need_a is not None and need_b is not None
+                need_a, need_b = need_a[takes], need_b[takes]
             if not np.all(need_a <= need_b + _TOL * np.maximum(1.0, need_b)):
                 continue
             same = np.allclose(prices[i], prices[j]) and np.allclose(need_a, need_b)
