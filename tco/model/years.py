@@ -15,9 +15,9 @@ installed, idle or not), where the stocks are the systems (cards, hosts, system
 parts and NICs come with them; lifetime L = `Chips.lifetime_years`), the leaf,
 spine and core switches and the links (optics and cables; `Fabrics.lifetime_years`),
 the racks and the cooling plant's kW (`Cooling.lifetime_years`), and the data hall's
-facility kW (the
-building: it lasts the horizon). A blank lifetime is the horizon. A stock bought
-and not retired is installed: it is paid and maintained whether or not it serves.
+facility kW (the building: it lasts the horizon). A blank lifetime is the horizon. A
+stock bought and not retired is installed: it is paid and maintained whether or not it
+serves (energy follows the serving pools: idle hardware draws no power).
 
 What serves year y is bought at its start, paid (and discounted) at the end of year
 y - 1, so year-1 purchases are today's capex:

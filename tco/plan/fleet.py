@@ -113,7 +113,7 @@ def _tranche_lines(
         source_id = registry.row_id(sl.line, chip, fabric, cooling)
         out.append(
             BomLine(
-                o.workload,
+                f"{o.workload} on {o.chip}, {o.fabric}, {o.cooling}",
                 sl.line.key,
                 sl.line.label(chip, fabric, cooling),
                 sl.line.category,
@@ -140,10 +140,12 @@ def extract_fleet(
     """The fleet's Plan: the last year's pools, every tranche on the BOM, yearly cash flow."""
     plan: Schedule = fc.plan
     horizon, rate = plan.horizon, inputs.site.discount_rate
-    serving = {
-        y: extract_plan(year_inputs(inputs, plan, y), d, outcome, recost=False)
-        for y, d in decided.years.items()
-    }
+    serving = {}
+    for y, d in decided.years.items():
+        try:
+            serving[y] = extract_plan(year_inputs(inputs, plan, y), d, outcome, recost=False)
+        except PlanCheckError as error:
+            raise PlanCheckError(f"year {y}: {error}") from error
     lines_by_year: dict[int, list[BomLine]] = defaultdict(list)
     systems_bought: dict[tuple[int, OptionKey], int] = defaultdict(int)
     residual = 0.0
