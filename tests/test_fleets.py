@@ -474,3 +474,73 @@ def test_cli_writes_a_fleet_report_from_a_demand_sheet(tmp_path: Any) -> None:
     assert {p["year"] for p in summary["purchases"]} == {1, 2, 3}
     assert summary["tco"] == pytest.approx(summary["objective"])
     assert "Timeline" in openpyxl.load_workbook(report).sheetnames
+
+
+def _share_mix_inputs() -> PlanningInputs:
+    liquid = dict(
+        COOLING,
+        cooling_id="liquid",
+        technology="cold-plate liquid",
+        pue=1.15,
+        capex_per_kw=2500,
+        rack_price=9000,
+        max_rack_kw=80,
+        nodes_per_rack_max=8,
+    )
+    return make_inputs(
+        {"max_options_per_workload": 2, "min_domestic_share": 0.3, "domestic_share_basis": "cards"},
+        Chips=[CHIP, dict(DOMESTIC, migration_cost=100_000)],
+        Cooling=[COOLING, liquid],
+        Models=[SMALL_MODEL],
+        Workloads=[dict(SERVE, target_tokens_per_s=150_000)],
+    )
+
+
+def _share_pairs_brute_force(inputs: PlanningInputs, most: int) -> float:
+    """Cheapest plan over every pair of (option, systems) parts on different chips."""
+    sizer = oracle.sizer_for(inputs)
+    target = inputs.workloads["chat"].target_tokens_per_s
+    share = inputs.site.min_domestic_share
+    annuity = oracle.annuity(inputs.site)
+    migration = oracle.migration_by_stack(inputs)
+    parts: list[tuple[str, float, int, float, str]] = [("", 0.0, 0, 0.0, "")]
+    for choice in oracle.choices(inputs):
+        chip = inputs.chips[choice.chip]
+        g, rate = sizer._replica("chat", choice.chip)  # type: ignore[misc]
+        for n in range(1, most + 1):
+            cards = n * chip.cards_per_node
+            pool = oracle.price_pool(inputs, choice, n, cards, cards // g)
+            if pool is None:
+                continue
+            cost = pool.capex + annuity * pool.opex_per_year
+            parts.append((choice.chip, (cards // g) * rate, cards, cost, chip.software_stack))
+    best = math.inf
+    for a, b in itertools.combinations_with_replacement(parts, 2):
+        if a[0] and a[0] == b[0]:
+            continue
+        if a[1] + b[1] < target * (1 - 1e-12):
+            continue
+        domestic = sum(p[2] for p in (a, b) if p[0] and inputs.chips[p[0]].origin == "domestic")
+        if domestic < share * (a[2] + b[2]) * (1 - 1e-9):
+            continue
+        stacks = {p[4] for p in (a, b) if p[0]}
+        best = min(best, a[3] + b[3] + sum(migration[s] for s in stacks))
+    return best
+
+
+def test_a_mix_under_a_domestic_share_matches_brute_force_with_and_without_presolve() -> None:
+    """A 30% card share met by a domestic part next to an import part; pruning keeps it."""
+    inputs = _share_mix_inputs()
+    pruned = optimize(inputs, mip_gap=0.0, explain=False)
+    full = optimize(inputs, mip_gap=0.0, explain=False, prune=False)
+    assert pruned.plan is not None and full.plan is not None
+    assert pruned.candidates < pruned.options or pruned.candidates == pruned.options
+    expected = _share_pairs_brute_force(inputs, 12)
+    assert pruned.plan.tco == pytest.approx(expected, rel=REL)
+    assert full.plan.tco == pytest.approx(expected, rel=REL)
+    chips = {p.chip for p in pruned.plan.pools}
+    if chips == {"h100", "ascend"}:
+        from tco.report.explain import split_sentences
+
+        (line,) = split_sentences(inputs, pruned.plan)
+        assert "domestic-share rule binds" in line

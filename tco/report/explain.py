@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tco.costs import registry
 from tco.plan.extract import Plan, PoolPlan
 from tco.scenario.alternatives import DIMENSIONS, Alternative
 from tco.schema.inputs import PlanningInputs
@@ -89,6 +90,7 @@ def tranche_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
 
 
 def _split_reason(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> str:
+    """The first reason that holds on the plan (each one checked, none assumed)."""
     site = inputs.site
     for p in parts:
         cap = inputs.chips[p.chip].max_cards
@@ -98,16 +100,36 @@ def _split_reason(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan])
     origins = {inputs.chips[p.chip].origin for p in parts}
     share, basis = site.min_domestic_share, site.domestic_share_basis
     achieved = plan.domestic_share.get(basis, 0.0)
-    if share > 0 and len(origins) == 2 and achieved <= share * (1 + 1e-6):
-        return f"the domestic-share rule binds ({achieved:.1%} of {basis}, the minimum {share:.0%})"
+    if share > 0 and len(origins) == 2 and not _share_holds_without(inputs, plan, parts):
+        return (
+            f"the domestic-share rule binds: without this workload's domestic part the plan "
+            f"would fall below {share:.0%} of {basis} (it holds {achieved:.1%})"
+        )
     if site.power_budget_kw is not None and plan.facility_kw >= site.power_budget_kw * (1 - 1e-6):
         return f"the power budget of {site.power_budget_kw:,.0f} kW is full"
     if site.max_racks is not None and plan.racks >= site.max_racks:
         return f"all {site.max_racks:,} racks are used"
     return (
-        "the mix costs less than any one chip alone: no limit binds, whole systems round "
-        "a single-chip pool up and the second chip serves the remainder more cheaply"
+        "the mix costs less than any one chip alone: whole systems round a single-chip "
+        "pool up and the second chip serves the remainder more cheaply"
     )
+
+
+def _share_holds_without(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> bool:
+    """Whether the plan would meet its domestic share with `parts`' domestic pools removed
+    (cards, hosts and systems on the Site's basis; the network is not counted)."""
+    basis = inputs.site.domestic_share_basis
+    dropped = {id(p) for p in parts if inputs.chips[p.chip].origin == "domestic"}
+    domestic = total = 0.0
+    for p in plan.pools:
+        if id(p) in dropped:
+            continue
+        chip = inputs.chips[p.chip]
+        amount = float(registry.share_amount(basis, chip, p.cards, p.nodes, p.systems))
+        total += amount
+        if chip.origin == "domestic":
+            domestic += amount
+    return total > 0 and domestic >= inputs.site.min_domestic_share * total
 
 
 def _run_clause(p: PoolPlan, cur: str) -> str:
