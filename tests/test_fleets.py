@@ -544,3 +544,26 @@ def test_a_mix_under_a_domestic_share_matches_brute_force_with_and_without_preso
 
         (line,) = split_sentences(inputs, pruned.plan)
         assert "domestic-share rule binds" in line
+
+
+def test_bad_demand_rows_are_input_errors_naming_their_cells() -> None:
+    from tco.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        make_inputs(
+            {"horizon_years": 3},
+            Models=[SMALL_MODEL],
+            Workloads=[SERVE],
+            Demand=[
+                {"workload_id": "chat", "year": 4, "target_tokens_per_s": 1000},
+                {"workload_id": "chat", "year": 2, "target_tokens_per_s": 1000},
+                {"workload_id": "chat", "year": 2, "target_tokens_per_s": 2000},
+                {"workload_id": "nope", "year": 1, "target_tokens_per_s": 1000},
+                {"workload_id": "chat", "year": 1, "target_tokens_per_s": -5},
+            ],
+        )
+    text = "\n".join(str(issue) for issue in caught.value.issues)
+    assert "Sheet 'Demand', row 3, column B (year): year 4 is after the horizon" in text
+    assert "Sheet 'Demand', row 5, column B (year): workload chat has year 2 twice" in text
+    assert "Sheet 'Demand', row 6, column A (workload_id): unknown Workloads id 'nope'" in text
+    assert "Sheet 'Demand', row 7, column C (target_tokens_per_s)" in text
