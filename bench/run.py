@@ -11,20 +11,30 @@ Prints figures; asserts nothing (speed goals are read, not tested). Targets:
   optimal within 20 s, 60 x 12 within 1% gap in 60 s, 80 x 16 a plan with its
   gap within 120 s.
 
-`python -m bench.run share` (or `example`, `large`) runs one part.
+- issue 10 (fleets): the example with a 5-year demand ramp and
+  max_options_per_workload = 3 solved to 0.1% gap within 10 s; the large instance
+  with 3 years within 60 s to 1% gap, its gap printed (`fleets`).
+
+`python -m bench.run share` (or `example`, `large`, `fleets`) runs one part.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.instances import LARGE_SITE, large_instance, large_sheets
+from tco.cli import load_inputs
+from tco.model.years import base_target
+from tco.report.explain import tranche_sentences
 from tco.scenario.optimize import make_engine
-from tco.schema.inputs import inputs_from_dicts
+from tco.schema.inputs import PlanningInputs, inputs_from_dicts
+from tco.schema.rows import DemandRow
 
 EXAMPLE = Path("inputs/example.xlsx")
 
@@ -140,6 +150,60 @@ def _share() -> None:
         )
 
 
+#: The example's 5-year demand ramp: each workload's target x these factors.
+EXAMPLE_RAMP = (1.0, 1.4, 1.9, 2.5, 3.2)
+
+
+def ramped(inputs: PlanningInputs, factors: tuple[float, ...], **site: Any) -> PlanningInputs:
+    """`inputs` with a Demand sheet: every workload's target x factors[year - 1]."""
+    rows = tuple(
+        DemandRow(workload_id=wid, year=y, target_tokens_per_s=base_target(inputs, wid) * f)
+        for wid in inputs.workloads
+        for y, f in enumerate(factors, start=1)
+    )
+    updated = {"horizon_years": len(factors), **site}
+    return dataclasses.replace(inputs, demand=rows, site=inputs.site.model_copy(update=updated))
+
+
+def _fleet_case(name: str, inputs: PlanningInputs, limit: float, gap: float, target: str) -> None:
+    started = time.perf_counter()
+    result = make_engine(inputs, time_limit_s=limit, mip_gap=gap).solve(explain=False)
+    wall = time.perf_counter() - started
+    plan = result.plan
+    shown = f"{plan.mip_gap:.3%}" if plan and plan.mip_gap is not None else "n/a"
+    print(
+        f"{name} (target: {target}): {wall:.1f} s, status {result.status}, gap {shown}, "
+        f"TCO {plan.tco:,.0f}; {result.options} options ({_stages(result.timings_s)})"
+        if plan
+        else f"{name} (target: {target}): {wall:.1f} s, status {result.status}, no plan"
+    )
+    if plan is not None:
+        for line in tranche_sentences(inputs, plan):
+            print(f"  {line}")
+
+
+def _fleets() -> None:
+    """Fleet plans over years: the example with a ramp and mixing, the large instance."""
+    example = ramped(load_inputs(EXAMPLE), EXAMPLE_RAMP, max_options_per_workload=3)
+    _fleet_case(
+        "fleets: example, 5-year ramp x"
+        + "/".join(f"{f:g}" for f in EXAMPLE_RAMP)
+        + ", max_options_per_workload 3, gap 0.1%",
+        example,
+        120.0,
+        1e-3,
+        "0.1% gap within 10 s",
+    )
+    large = ramped(large_instance(min_domestic_share=0.3), (1.0, 1.5, 2.0))
+    _fleet_case(
+        "fleets: large instance (30% share), 3-year ramp x1/1.5/2, gap 1%",
+        large,
+        60.0,
+        1e-2,
+        "1% gap within 60 s",
+    )
+
+
 def _calibration() -> None:
     """The performance model against `tco/data/measurements.csv`, per fit/test split."""
     from bench.calibration import evaluate_all, report
@@ -147,7 +211,13 @@ def _calibration() -> None:
     print(report(evaluate_all()))
 
 
-PARTS = {"example": _example, "large": _large, "share": _share, "calibration": _calibration}
+PARTS = {
+    "example": _example,
+    "large": _large,
+    "share": _share,
+    "fleets": _fleets,
+    "calibration": _calibration,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(PARTS):

@@ -435,7 +435,9 @@ def _optimize(
         raise RuntimeError(f"solver failed: {result.outcome.message if result.outcome else ''}")
     plan = result.plan
     limit = min(float(time_limit or inputs.site.time_limit_s), 10.0)
-    alts = compute_alternatives(engine, plan, limit) if alternatives else []
+    # A fleet plan is one model per scenario over every year: its alternatives are not
+    # re-solved (the report's Timeline and CashFlow take their place).
+    alts = compute_alternatives(engine, plan, limit) if alternatives and plan.fleet is None else []
     # The summary covers the whole run, the alternatives' solves included.
     result.timings_s = dict(engine.timings)
     payload = json_summary(inputs, result)

@@ -695,3 +695,140 @@ def price_reported_plan(inputs: PlanningInputs, plan: Any) -> PlanCost:
         assert pool is not None, f"{p.workload}: the reported pool cannot be built"
         pools.append(pool)
     return price_plan(inputs, pools)
+
+
+# --------------------------------------------------------------------------- fleets over years
+#
+# From DESIGN 3.6 and docs/optimizer.md ("Fleet plans"), in the oracle's own words:
+# operating years 1..H; what serves year y is bought at its start and paid at the end of
+# year y - 1 (discount (1 + r)^-(y - 1)); a bought unit serves `lifetime_years` years
+# (blank = H): chips' units are the cards, hosts, systems and NICs, fabrics' the
+# switches, optics and cables, coolings' the racks and the cooling plant; the data hall
+# lasts H. Card, host and system prices change by (1 + price_change_per_year)^(y - 1).
+# Energy follows the serving pools (discounted (1 + r)^-y), maintenance is
+# maintenance_rate x the purchase price of the hardware installed in the year, and the
+# part of a unit's life after year H is credited straight-line at (1 + r)^-H.
+#
+# The oracle buys each kind of unit just in time (the shortfall of the year's need
+# against what is installed), which is cheapest when prices never rise: a later unit
+# costs no more, is maintained fewer years and is worth more after the horizon.
+
+
+FLEET_KINDS = (
+    ("cards", "Chips"),
+    ("hosts", "Chips"),
+    ("systems", "Chips"),
+    ("nics", "Chips"),
+    ("leaf", "Fabrics"),
+    ("spine", "Fabrics"),
+    ("core", "Fabrics"),
+    ("links", "Fabrics"),
+    ("racks", "Cooling"),
+    ("plant_kw", "Cooling"),
+    ("hall_kw", "Site"),
+)
+
+
+def _fleet_unit_prices(inputs: PlanningInputs, choice: Choice, year: int) -> dict[str, float]:
+    """Price of one unit of each kind bought for `year` (switches one price for every tier)."""
+    chip, fabric = inputs.chips[choice.chip], inputs.fabrics[choice.fabric]
+    cooling = inputs.coolings[choice.cooling]
+    change = (1.0 + chip.price_change_per_year) ** (year - 1)
+    return {
+        "cards": chip.card_price * change,
+        "hosts": chip.node_price * change,
+        "systems": chip.system_price * change,
+        "nics": fabric.nic_price,
+        "leaf": fabric.switch_price,
+        "spine": fabric.switch_price,
+        "core": fabric.switch_price,
+        "links": 2 * fabric.optic_price + fabric.cable_price,
+        "racks": cooling.rack_price,
+        "plant_kw": cooling.capex_per_kw,
+        "hall_kw": inputs.site.facility_capex_per_kw,
+    }
+
+
+def _fleet_life(inputs: PlanningInputs, choice: Choice, sheet: str) -> int:
+    rows = {
+        "Chips": inputs.chips[choice.chip],
+        "Fabrics": inputs.fabrics[choice.fabric],
+        "Cooling": inputs.coolings[choice.cooling],
+    }
+    life = getattr(rows[sheet], "lifetime_years", None) if sheet in rows else None
+    return int(life or inputs.site.horizon_years)
+
+
+def _fleet_needs(pool: PoolCost, chip: Any) -> dict[str, float]:
+    """Units of each kind a serving pool needs."""
+    systems = pool.nodes // servers_per_system(chip)
+    return {
+        "cards": pool.cards,
+        "hosts": pool.nodes,
+        "systems": systems,
+        "nics": pool.nics,
+        "leaf": pool.fabric.leaf,
+        "spine": pool.fabric.spine,
+        "core": pool.fabric.core,
+        "links": pool.fabric.links,
+        "racks": pool.racks,
+        "plant_kw": pool.it_kw,
+        "hall_kw": pool.facility_kw,
+    }
+
+
+_HARDWARE_KINDS = ("cards", "hosts", "systems", "nics", "leaf", "spine", "core", "links")
+
+
+def price_fleet(inputs: PlanningInputs, serving: Sequence[Sequence[PoolCost]]) -> float:
+    """Discounted TCO of a fleet whose year y (1-based) serves the pools serving[y - 1].
+
+    Purchases are just in time; migration is paid in the first year a stack serves.
+    """
+    site = inputs.site
+    horizon, rate = site.horizon_years, site.discount_rate
+    assert len(serving) == horizon
+    assert all(c.price_change_per_year <= 0 for c in inputs.chips.values())
+    choices = {p.choice for year in serving for p in year}
+    # bought[(choice, kind)][year] = units
+    bought: dict[tuple[Choice, str], dict[int, float]] = {}
+    total = 0.0
+    ported: set[str] = set()
+    by_stack = migration_by_stack(inputs)
+    for y in range(1, horizon + 1):
+        pools = {p.choice: p for p in serving[y - 1]}
+        capex = maintenance = 0.0
+        for choice in choices:
+            chip = inputs.chips[choice.chip]
+            need = _fleet_needs(pools[choice], chip) if choice in pools else {}
+            prices = _fleet_unit_prices(inputs, choice, y)
+            for kind, sheet in FLEET_KINDS:
+                life = _fleet_life(inputs, choice, sheet)
+                history = bought.setdefault((choice, kind), {})
+                alive = sum(u for b, u in history.items() if b > y - life)
+                short = need.get(kind, 0.0) - alive
+                if short > 1e-9:
+                    history[y] = short
+                    capex += short * prices[kind]
+                if kind in _HARDWARE_KINDS:
+                    maintenance += sum(
+                        u * _fleet_unit_prices(inputs, choice, b)[kind]
+                        for b, u in history.items()
+                        if b > y - life
+                    )
+        for p in serving[y - 1]:
+            stack = inputs.chips[p.choice.chip].software_stack
+            if stack not in ported:
+                ported.add(stack)
+                capex += by_stack[stack]
+        energy = sum(p.energy_per_year for p in serving[y - 1])
+        total += capex * (1 + rate) ** -(y - 1)
+        total += (energy + site.maintenance_rate * maintenance) * (1 + rate) ** -y
+    residual = 0.0
+    for (choice, kind), history in bought.items():
+        sheet = dict(FLEET_KINDS)[kind]
+        life = _fleet_life(inputs, choice, sheet)
+        for b, units in history.items():
+            left = max(0, b + life - 1 - horizon) / life
+            residual += left * units * _fleet_unit_prices(inputs, choice, b)[kind]
+    return total - residual * (1 + rate) ** -horizon

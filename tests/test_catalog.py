@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from openpyxl.utils import get_column_letter
 
-from tco.data.catalog import DEFAULT_CATALOG, FILE_NAMES, CatalogError, load_catalog
+from tco.data.catalog import (
+    DEFAULT_CATALOG,
+    FILE_NAMES,
+    MAY_LEAVE_OUT,
+    CatalogError,
+    load_catalog,
+)
 from tco.schema.fields import SHEETS_BY_NAME, Field, Sheet
 
 SEED_CHIPS = {
@@ -384,8 +390,19 @@ def rewrite(path: Path, records: list[list[str]]) -> None:
 
 @pytest.mark.parametrize("sheet_name", sorted(FILE_NAMES))
 def test_csv_header_is_the_field_table(sheet_name: str) -> None:
+    """The field table's keys in order; only the fleet-plan columns may be left out."""
     header = csv_records(PACKAGED, FILE_NAMES[sheet_name])[0]
-    assert header == list(SHEETS_BY_NAME[sheet_name].keys)
+    keys = SHEETS_BY_NAME[sheet_name].keys
+    assert header == [k for k in keys if k in header or k not in MAY_LEAVE_OUT]
+
+
+def test_a_csv_may_leave_out_the_fleet_columns_only(tmp_path: Path) -> None:
+    folder = catalog_copy(tmp_path)
+    records = csv_records(folder, FILE_NAMES["Cooling"])
+    drop = records[0].index("pue")
+    rewrite(folder / FILE_NAMES["Cooling"], [r[:drop] + r[drop + 1 :] for r in records])
+    with pytest.raises(CatalogError, match="missing: \\['pue'\\]"):
+        load_catalog(folder)
 
 
 @pytest.mark.parametrize("sheet_name", sorted(FILE_NAMES))

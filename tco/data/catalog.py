@@ -62,12 +62,14 @@ def load_catalog(folder: Traversable | None = None) -> Catalog:
     }
 
 
+#: Columns a catalog file may leave out (every cell blank): the fleet-plan columns,
+#: whose blanks mean "today, at today's price, for the whole horizon".
+MAY_LEAVE_OUT = frozenset(("available_from_year", "price_change_per_year", "lifetime_years"))
+
+
 def _read_csv(path: Traversable, sheet: Sheet, problems: list[str]) -> RawTable:
     """One CSV as a raw sheet: row numbers are file lines, blank cells and lines are skipped."""
-    table = RawTable(
-        name=sheet.name,
-        columns={key: get_column_letter(i + 1) for i, key in enumerate(sheet.keys)},
-    )
+    table = RawTable(name=sheet.name)
     # csv wants newline="" (quoted cells may hold line breaks); utf-8-sig accepts the
     # byte-order mark Excel writes when it saves "CSV UTF-8".
     with (
@@ -76,8 +78,10 @@ def _read_csv(path: Traversable, sheet: Sheet, problems: list[str]) -> RawTable:
     ):
         reader = csv.reader(handle)
         header = next(reader, [])
-        if header != list(sheet.keys):
-            missing = [k for k in sheet.keys if k not in header]
+        wanted = [k for k in sheet.keys if k in header or k not in MAY_LEAVE_OUT]
+        table.columns = {key: get_column_letter(i + 1) for i, key in enumerate(header)}
+        if header != wanted:
+            missing = [k for k in sheet.keys if k not in header and k not in MAY_LEAVE_OUT]
             unknown = [k for k in header if k not in sheet.keys]
             problems.append(
                 f"{path}, line 1: the header must be the {sheet.name} keys of the field "

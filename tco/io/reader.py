@@ -32,9 +32,9 @@ MAX_TOTAL_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ROWS = 20_000
 MAX_COLUMNS = 256
-#: Sheets a workbook may leave out: Uncertainty (no ranges) and FX (no row priced in a
-#: currency other than the Site's).
-OPTIONAL_SHEETS = ("Uncertainty", "FX")
+#: Sheets a workbook may leave out: Uncertainty (no ranges), FX (no row priced in a
+#: currency other than the Site's) and Demand (the targets hold every year).
+OPTIONAL_SHEETS = ("Uncertainty", "FX", "Demand")
 #: Sheets that must be present.
 REQUIRED_SHEETS = tuple(s.name for s in SHEETS if s.name not in OPTIONAL_SHEETS)
 #: Extra columns whose key starts with one of these are the planner's notes.

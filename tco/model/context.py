@@ -62,6 +62,22 @@ class ModelContext:
     #: Per-card share amount the domestic-share row is divided by (`limits.share_rule`).
     share_scale: float = 1.0
 
+    @property
+    def max_options(self) -> int:
+        """Pools that may serve one workload at once (`Site.max_options_per_workload`)."""
+        return int(self.inputs.site.max_options_per_workload)
+
+    @property
+    def mixed(self) -> bool:
+        """Whether a workload may have several pools at once (`tco.model.fleet`)."""
+        return self.max_options > 1
+
+    def is_part(self, workload_id: str) -> bool:
+        """Whether a pool of this workload may serve only part of its target: a mixed
+        Site, and not a training job (a training workload without `allow_mixed`)."""
+        workload = self.inputs.workloads[workload_id]
+        return self.mixed and (workload.kind == "inference" or bool(workload.allow_mixed))
+
     def option(self, key: OptionKey) -> Option:
         return self.by_key[key]
 
@@ -69,9 +85,12 @@ class ModelContext:
         """Fewest nodes a used pool of option `key` has: its smallest size meeting the target.
 
         The elastic model may fall short of a target, so there only the memory
-        floor holds.
+        floor holds; a part of a mixed workload serves only some of it, so there
+        a training part needs its memory floor and an inference part one system.
         """
         o = self.by_key[key]
+        if self.is_part(o.workload) and not self.elastic:
+            return o.min_nodes if o.kind == "training" else o.nodes_per_system
         return o.min_nodes if self.elastic else smallest_size(o)[0]
 
     def lookup(self, key: OptionKey) -> registry.FieldLookup:

@@ -60,7 +60,10 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
             if o.workload == w and inputs.chips[o.chip].software_stack == s
         )
 
-    m.workload_stack_constraint = pyo.Constraint(workload_stacks, rule=workload_stack_constraint)
+    if not ctx.mixed:  # a mixed workload may use several pools on one stack
+        m.workload_stack_constraint = pyo.Constraint(
+            workload_stacks, rule=workload_stack_constraint
+        )
 
     def stack_use_constraint(m: pyo.ConcreteModel, s: str) -> Any:
         """stack[s] <= sum of use over pools on s: no migration for a stack nobody uses.

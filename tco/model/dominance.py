@@ -17,6 +17,18 @@ can take every size B can (same chip, so the same cards, nodes and share
 amount at each size) and is no worse on every footprint entry at each of
 them. A plan using B at some size is then matched by the same plan using A at
 that size. The elastic model is never pruned.
+
+Workloads of a mixed fleet that may be split into parts (`Site.max_options_per_workload`
+> 1: inference, and training with `allow_mixed`) hold at most one part per chip
+(`tco.model.fleet`), and a part may be any size from one replica (training: its memory
+floor) up. Within such a (workload, chip) group A dominates B only at every size
+from there, as under a share: a plan using B at some size is matched by the same plan
+using A at that size, and since the group has at most one part, A is not already in
+the plan. Inference throughput depends on the chip alone, so equal replicas deliver
+equal tokens/s; a training curve depends on the fabric too, so training parts are
+compared only on the same fabric.
+Fleet plans over years (`tco.model.years`) are not pruned: a footprint at one size
+says nothing about purchases that grow and retire at different lifetimes.
 """
 
 from __future__ import annotations
@@ -76,6 +88,13 @@ def cost_matrix(inputs: PlanningInputs, o: Option) -> np.ndarray:
     return np.array([[form.coefficient(d) for d in registry.DECISIONS] for form in forms])
 
 
+def _in_parts(inputs: PlanningInputs, workload_id: str) -> bool:
+    """Whether the workload may be served by several parts (`tco.model.fleet`)."""
+    workload = inputs.workloads[workload_id]
+    splits = workload.kind == "inference" or bool(workload.allow_mixed)
+    return int(inputs.site.max_options_per_workload) > 1 and splits
+
+
 def _may_grow(o: Option) -> bool:
     """Whether option o may hold more cards than its smallest pool meeting the target."""
     nodes, _, replicas = smallest_size(o)
@@ -128,10 +147,16 @@ def prune_dominated(
         profiles = Profiles(inputs)
     groups: dict[tuple[str, ...], list[Option]] = {}
     for o in options:
-        extra = tuple(getattr(o, dimension) for dimension in within)
+        dims = within
+        if o.kind == "training" and _in_parts(inputs, o.workload) and "fabric" not in dims:
+            dims = (*dims, "fabric")
+        extra = tuple(getattr(o, dimension) for dimension in dims)
         groups.setdefault((o.workload, o.chip, *extra), []).append(o)
     survivors: set[tuple[str, str, str, str]] = set()
-    for (_, chip_id, *_rest), group in groups.items():
+    for (workload_id, chip_id, *_rest), group in groups.items():
+        if _in_parts(inputs, workload_id):
+            survivors.update(_undominated_at_every_size(group, [profiles.of(o) for o in group]))
+            continue
         chip = inputs.chips[chip_id]
         domestic = chip.origin == "domestic"
         more_hurt = chip.max_cards is not None or (share > 0 and not domestic)
@@ -193,23 +218,26 @@ class Profiles:
 
 
 def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Profile:
-    """Footprint of option o at each size from its smallest to its largest.
+    """Footprint of option o at each size from its smallest to its largest (a part's
+    smallest is one replica, or its memory floor for training).
 
     `coefficients` is the (capex, opex per year, facility kW) x decision matrix of
     the registry's linear cost equations for o's rows (`Profiles`).
     """
     fabric = inputs.fabrics[o.fabric]
     smallest_nodes, _, smallest_replicas = smallest_size(o)
+    part = _in_parts(inputs, o.workload)
     if smallest_replicas is None:
-        first = smallest_nodes
+        first = o.min_nodes if part else smallest_nodes
         nodes = np.arange(first, o.max_nodes + 1)
         cards = nodes * o.cards_per_node
     else:
-        first = smallest_replicas
+        # A part may hold one replica; a whole pool at least its target's.
+        first, floor = (1, 0) if part else (smallest_replicas, o.min_nodes)
         replicas = np.arange(first, max(o.max_replicas, first) + 1)
         span = o.systems_per_replica
         nodes = np.maximum(
-            o.min_nodes, -(-replicas * span // o.replicas_per_system) * o.nodes_per_system
+            floor, -(-replicas * span // o.replicas_per_system) * o.nodes_per_system
         )
         cards = nodes * o.cards_per_node
     nics = nodes * o.nic_cards_per_node

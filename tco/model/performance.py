@@ -41,7 +41,9 @@ class TrainingPerformance:
     reason: str | None = None
     shortfall_reason: str | None = None
 
-    def cuts(self, max_nodes: int) -> list[tuple[float, float]]:
+    def cuts(
+        self, max_nodes: int, chords: list[tuple[float, float]] | None = None
+    ) -> list[tuple[float, float]]:
         """Lines t <= a x nodes + b (tokens/s) for the MILP.
 
         The curve's chords under-estimate T(n) and are exact at their own
@@ -53,8 +55,11 @@ class TrainingPerformance:
         decreases, and the cap T(n_t). The result is concave (a minimum of
         lines), exact at n_t, and meets the target at no n < n_t, so the MILP
         picks exactly n_t nodes, as the true function does.
+
+        `chords` are `self.curve.cuts(max_nodes)` when the caller has them already
+        (a fleet plan asks for one target per year on the same curve).
         """
-        lines = self.curve.cuts(max_nodes)
+        lines = self.curve.cuts(max_nodes) if chords is None else chords
         n_t = self.max_nodes_for_target
         if n_t is None or n_t > max_nodes:
             return lines

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from tco.model import fleet
 from tco.model.context import ModelContext, count_of, value_of
 from tco.model.options import Option
 
@@ -90,7 +91,10 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         """sum_o use[w,o] = 1: exactly one homogeneous pool per workload."""
         return sum(m.v_use[o.key] for o in options if o.workload == w) == 1
 
-    m.one_option_constraint = pyo.Constraint(m.WORKLOADS, rule=one_option_constraint)
+    if ctx.mixed:
+        fleet.add_mix(m, ctx)
+    else:
+        m.one_option_constraint = pyo.Constraint(m.WORKLOADS, rule=one_option_constraint)
 
     def max_nodes_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """nodes <= max_nodes x use [nodes]: an unused option has no nodes."""
@@ -111,6 +115,8 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     def min_replicas_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """replicas >= target replicas x use [replicas] (0 in the elastic model)."""
         least = 0 if ctx.elastic else ctx.option(k).target_replicas
+        if ctx.is_part(k[0]) and not ctx.elastic:
+            least = 1  # a part serves some of the target
         return m.v_replicas[k] >= least * m.v_use[k]
 
     m.min_replicas_constraint = pyo.Constraint(m.INFER_OPTIONS, rule=min_replicas_constraint)
@@ -124,7 +130,8 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     def throughput_use_constraint(m: pyo.ConcreteModel, *k: Any) -> Any:
         """t <= use [share of the target]: one pool serves at most its workload's target.
 
-        Valid because exactly one option serves a workload; it keeps the LP
+        Valid because no pool needs to serve more than its workload's target (one
+        serves it all, or the parts of a mixed workload share it); it keeps the LP
         relaxation from meeting a target with a sliver of a large pool's use.
         """
         return m.v_throughput[k] <= m.v_use[k]

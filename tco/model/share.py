@@ -145,22 +145,35 @@ def parts(inputs: PlanningInputs, o: Option) -> Parts:
     )
 
 
-def grown(inputs: PlanningInputs, options: OptionSet) -> OptionSet:
+def grown(inputs: PlanningInputs, options: OptionSet, bounded: bool = True) -> OptionSet:
     """`options` with `grow` applied, exclusions kept."""
-    return OptionSet(grow(inputs, options.options), options.exclusions)
+    return OptionSet(grow(inputs, options.options, bounded), options.exclusions)
 
 
-def grow(inputs: PlanningInputs, options: Iterable[Option]) -> list[Option]:
+def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True) -> list[Option]:
     """The options with pools allowed to grow as far as the module docstring proves.
 
     Options with delta <= 0 (import pools, without the network) and every option
     without a share keep their smallest size as their largest; only `max_nodes` and
     `max_replicas` change. An elastic option that cannot reach its target keeps the
     largest size it was built with, and only options that reach it count in the bound.
+
+    `bounded=False` (mixed fleets, fleet plans over years) lets every pool with
+    delta > 0 grow to what it may physically be: the proof above assumes one pool per
+    workload at its smallest size meeting one target, which parts of a mixed workload
+    and the pools of years with smaller targets are not.
     """
     options = list(options)
     if not spare_capacity_helps(inputs):
         return options
+    if not bounded:
+        out = []
+        for o in options:
+            share = inputs.site.min_domestic_share
+            delta = _f(parts(inputs, o), share, o.system_cards, o.nodes_per_system)
+            huge = _physical_cards(inputs, o) // max(o.system_cards, 1) + 1
+            out.append(o if o.short or delta <= 0 else _grown(inputs, o, huge))
+        return out
     share = inputs.site.min_domestic_share
     shares: dict[OptionKey, tuple[float, float]] = {}
     least: dict[str, float] = {}

@@ -25,6 +25,7 @@ from tco.costs import registry
 from tco.costs.clos import MAX_TIERS, ClosSize, size_clos, tier_capacity, tier_coefficients
 from tco.model.build import Decisions
 from tco.model.context import MONEY_SCALE
+from tco.model.fleet import one_pool
 from tco.model.network import FabricDecision
 from tco.model.options import Option
 from tco.model.share import network_per_node
@@ -56,6 +57,8 @@ class BomLine:
     source_id: str
     source_row: int | None
     confidence: str
+    #: Fleet plans: the operating year the line is bought for (None: a single purchase).
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,13 @@ class PoolPlan:
     #: The run on a cluster bought for it alone [currency]
     #: (`registry.dedicated_run_cost`); None without a run.
     dedicated_run_cost: float | None
+    #: The pool's name on the BOM: its workload, or "workload on chip" for one part of
+    #: a mixed workload (`tco.model.fleet`: at most one part per chip).
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.workload
 
     @property
     def target_utilisation(self) -> float:
@@ -150,6 +160,9 @@ class Plan:
     #: Achieved domestic share on every basis (`SHARE_BASES`), whatever the Site asks.
     domestic_share: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = field(default=())
+    #: Fleet plans over years (`tco.plan.fleet`): the tranches, year by year; None for a
+    #: single purchase today. The pools above are then the last year's.
+    fleet: Any = None
 
     @property
     def opex_per_year(self) -> float:
@@ -164,7 +177,9 @@ def _true_throughput(o: Option, nodes: int, replicas: int) -> float:
     return o.curve.tokens_per_s(nodes)
 
 
-def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutcome) -> Plan:
+def extract_plan(
+    inputs: PlanningInputs, decided: Decisions, outcome: SolveOutcome, recost: bool = True
+) -> Plan:
     """Build the Plan from the solved decisions and check it against the objective.
 
     A proven optimum is written as solved and must re-cost to its objective. An
@@ -173,13 +188,24 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
     is cleaned to the least fabric, racks and stacks for its pools and re-costed;
     the cleaned plan can only be cheaper than the solver's objective (more
     expensive is a bug), and its gap is recomputed against the solver's bound.
+
+    `recost=False` is one year of a fleet plan (`tco.plan.fleet`): its pools are what
+    serves the year, their fabric and racks the least they need (the purchases hold
+    the rest), every target and limit is checked, and the fleet is re-costed as a whole.
     """
-    if outcome.status != "optimal":
+    if outcome.status != "optimal" or not recost:
         decided = _cleaned(inputs, decided)
     site = inputs.site
     problems: list[str] = []
-    if sorted(p.option.workload for p in decided.pools) != sorted(inputs.workloads):
-        raise PlanCheckError("the solution does not choose exactly one pool per workload")
+    for wid in inputs.workloads:
+        most = int(site.max_options_per_workload)
+        chosen = [p.option for p in decided.pools if p.option.workload == wid]
+        if one_pool(inputs, wid):
+            most = 1
+        if not 1 <= len(chosen) <= most:
+            raise PlanCheckError(
+                f"the solution serves {wid} with {plural(len(chosen), 'pool')}, not 1 to {most}"
+            )
     factor = registry.annuity(site)
     pools: list[dict[str, Any]] = []
     for d in decided.pools:
@@ -218,11 +244,6 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
             # which only has to reach the target.
             replicas = max(replicas, o.replica_capacity(d.systems))
         throughput = _true_throughput(o, nodes, replicas or 0)
-        if throughput < o.target_tokens_per_s * (1 - 1e-9):
-            problems.append(
-                f"{o.workload}: true throughput {throughput:,.1f} tokens/s is "
-                f"below the target {o.target_tokens_per_s:,.1f}"
-            )
         q = registry.PoolQuantities(cards, nodes, d.systems, nics, *bought, links, racks)
         cost = registry.price_pool(q, registry.row_lookup(chip, fabric, cooling, site))
         pools.append(
@@ -245,6 +266,19 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
                 maintenance=cost.maintenance_per_year,
             )
         )
+    for wid in inputs.workloads:
+        served = [p for p in pools if p["option"].workload == wid]
+        throughput = sum(p["throughput"] for p in served)
+        target = served[0]["option"].target_tokens_per_s
+        if throughput < target * (1 - 1e-9):
+            problems.append(
+                f"{wid}: true throughput {throughput:,.1f} tokens/s is below the target "
+                f"{target:,.1f}"
+            )
+        for p in served:
+            # A part of a mixed workload answers for its share of the target, pro rata to
+            # what it delivers; a single pool answers for all of it.
+            p["target"] = target * p["throughput"] / throughput if len(served) > 1 else target
     migration, stacks, bom_extra = _migration(inputs, pools)
     if set(stacks) != set(decided.stacks):
         problems.append(
@@ -258,7 +292,7 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
         capex, 0.0, registry.opex_present_value(registry.yearly_opex(energy, maintenance), factor)
     )
     objective = (outcome.objective or 0.0) / MONEY_SCALE
-    if outcome.status != "optimal" and tco < objective:
+    if recost and outcome.status != "optimal" and tco < objective:
         # The cleaned incumbent is cheaper than what the solver stopped on: it is the
         # plan written, and its gap is measured from the solver's bound.
         objective = tco
@@ -267,7 +301,7 @@ def extract_plan(inputs: PlanningInputs, decided: Decisions, outcome: SolveOutco
             objective=tco * MONEY_SCALE,
             gap=relative_gap(tco * MONEY_SCALE, outcome.bound),
         )
-    if abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
+    if recost and abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
         raise PlanCheckError(
             f"re-costed TCO {tco:,.2f} differs from the solver's objective "
             f"{objective:,.2f} (relative {abs(tco - objective) / tco:.2e})"
@@ -412,8 +446,12 @@ def _assemble(
     site = inputs.site
     factor = registry.annuity(site)
     pool_plans, bom = [], []
+    parts: dict[str, int] = {}
+    for p in pools:
+        parts[p["option"].workload] = parts.get(p["option"].workload, 0) + 1
     for p in pools:
         o: Option = p["option"]
+        label = o.workload if parts[o.workload] == 1 else f"{o.workload} on {o.chip}"
         cooling = inputs.coolings[o.cooling]
         share = p.get("migration_share", 0.0)
         opex = registry.yearly_opex(p["energy"], p["maintenance"])
@@ -436,7 +474,7 @@ def _assemble(
             source_id = registry.row_id(line, chip, fabric, cooling)
             bom.append(
                 BomLine(
-                    o.workload,
+                    label,
                     line.key,
                     line.label(chip, fabric, cooling),
                     line.category,
@@ -465,7 +503,7 @@ def _assemble(
                 replica_cards=o.replica_cards or None,
                 layout=_layout(o, p["nodes"]),
                 throughput_tokens_per_s=p["throughput"],
-                target_tokens_per_s=o.target_tokens_per_s,
+                target_tokens_per_s=p["target"],
                 network=p["clos"],
                 switches_bought=p["bought"],
                 links_bought=p["links"],
@@ -482,11 +520,12 @@ def _assemble(
                 maintenance_per_year=p["maintenance"],
                 tco=pool_tco,
                 cost_per_million_tokens=registry.cost_per_million_tokens(
-                    pool_tco, o.target_tokens_per_s, factor
+                    pool_tco, p["target"], factor
                 ),
                 deadline_days=deadline_days,
                 run_cost=run_cost,
                 dedicated_run_cost=dedicated_run_cost,
+                label=label,
             )
         )
     bom += migration_lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tco.costs import registry
 from tco.plan.extract import Plan, PoolPlan
 from tco.scenario.alternatives import DIMENSIONS, Alternative
 from tco.schema.inputs import PlanningInputs
@@ -32,7 +33,7 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
         else f"{nodes}, {p.layout}"
     )
     return (
-        f"{p.workload}: {p.cards:,} x {chip.name} ({size}) on "
+        f"{p.name}: {p.cards:,} x {chip.name} ({size}) on "
         f"{p.fabric} ({fabric.technology} {fabric.port_gbps:g}G, {p.network.tiers}-tier, "
         f"{plural(p.network.switches, 'switch')}), "
         f"{cooling.technology} cooling (PUE "
@@ -40,6 +41,98 @@ def pool_sentence(inputs: PlanningInputs, p: PoolPlan) -> str:
         f"{p.target_tokens_per_s:,.0f}; {p.cost_per_million_tokens:,.3f} {cur} per "
         f"million tokens{_run_clause(p, cur)}"
     )
+
+
+def split_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
+    """One sentence per mixed workload: how its tokens/s split over chips, and why.
+
+    The reason is the first that holds on the plan: a chip at its supply cap, the
+    domestic share at its minimum with domestic and import parts, the power budget or
+    the racks full; otherwise nothing binds and the mix is simply the cheapest (whole
+    systems round every single-chip pool up; a second chip fills the remainder).
+    """
+    out = []
+    for wid in inputs.workloads:
+        parts = [p for p in plan.pools if p.workload == wid]
+        total = sum(p.throughput_tokens_per_s for p in parts)
+        if len(parts) < 2 or total <= 0:
+            continue
+        shares = ", ".join(
+            f"{p.throughput_tokens_per_s / total:.0%} on {inputs.chips[p.chip].name}"
+            for p in sorted(parts, key=lambda p: -p.throughput_tokens_per_s)
+        )
+        out.append(f"{wid}: {shares} of its tokens/s, because {_split_reason(inputs, plan, parts)}")
+    return out
+
+
+def tranche_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
+    """A fleet plan year by year: what is bought, what retires, what is installed."""
+    fleet = plan.fleet
+    if fleet is None:
+        return []
+    cur = inputs.site.currency
+    names = {cid: c.name for cid, c in inputs.chips.items()}
+
+    def cards(counts: dict[str, int]) -> str:
+        shown = [f"{n:,} {names[c]}" for c, n in sorted(counts.items()) if n]
+        return ", ".join(shown) if shown else "nothing"
+
+    out = []
+    for fy in fleet.years:
+        retired = f"; retire {cards(fy.retired_cards)}" if any(fy.retired_cards.values()) else ""
+        out.append(
+            f"year {fy.year}: buy {cards(fy.bought_cards)} ({fy.capex:,.0f} {cur}){retired}; "
+            f"installed {cards(fy.installed_cards)}; opex {fy.opex:,.0f} {cur}"
+        )
+    if fleet.residual > 0:
+        out.append(
+            f"residual value after year {fleet.years[-1].year}: {fleet.residual:,.0f} {cur} "
+            "(straight-line over each tranche's lifetime)"
+        )
+    return out
+
+
+def _split_reason(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> str:
+    """The first reason that holds on the plan (each one checked, none assumed)."""
+    site = inputs.site
+    for p in parts:
+        cap = inputs.chips[p.chip].max_cards
+        used = sum(q.cards for q in plan.pools if q.chip == p.chip)
+        if cap is not None and used >= cap:
+            return f"{inputs.chips[p.chip].name} is at its supply cap of {cap:,} cards"
+    origins = {inputs.chips[p.chip].origin for p in parts}
+    share, basis = site.min_domestic_share, site.domestic_share_basis
+    achieved = plan.domestic_share.get(basis, 0.0)
+    if share > 0 and len(origins) == 2 and not _share_holds_without(inputs, plan, parts):
+        return (
+            f"the domestic-share rule binds: without this workload's domestic part the plan "
+            f"would fall below {share:.0%} of {basis} (it holds {achieved:.1%})"
+        )
+    if site.power_budget_kw is not None and plan.facility_kw >= site.power_budget_kw * (1 - 1e-6):
+        return f"the power budget of {site.power_budget_kw:,.0f} kW is full"
+    if site.max_racks is not None and plan.racks >= site.max_racks:
+        return f"all {site.max_racks:,} racks are used"
+    return (
+        "the mix costs less than any one chip alone: whole systems round a single-chip "
+        "pool up and the second chip serves the remainder more cheaply"
+    )
+
+
+def _share_holds_without(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> bool:
+    """Whether the plan would meet its domestic share with `parts`' domestic pools removed
+    (cards, hosts and systems on the Site's basis; the network is not counted)."""
+    basis = inputs.site.domestic_share_basis
+    dropped = {id(p) for p in parts if inputs.chips[p.chip].origin == "domestic"}
+    domestic = total = 0.0
+    for p in plan.pools:
+        if id(p) in dropped:
+            continue
+        chip = inputs.chips[p.chip]
+        amount = float(registry.share_amount(basis, chip, p.cards, p.nodes, p.systems))
+        total += amount
+        if chip.origin == "domestic":
+            domestic += amount
+    return total > 0 and domestic >= inputs.site.min_domestic_share * total
 
 
 def _run_clause(p: PoolPlan, cur: str) -> str:

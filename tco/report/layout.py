@@ -146,11 +146,11 @@ def _group_bom(plan: Plan) -> tuple[tuple[BomRow, ...], tuple[tuple[int, int], .
     for i, pool in enumerate(plan.pools):
         start = len(rows)
         for k, line in enumerate(plan.bom):
-            if line.pool == pool.workload and line.key in registry.LINES_BY_KEY and k not in taken:
+            if line.pool == pool.name and line.key in registry.LINES_BY_KEY and k not in taken:
                 rows.append(BomRow(line, i))
                 taken.add(k)
         if len(rows) == start:
-            raise ValueError(f"pool {pool.workload} has no BOM lines")
+            raise ValueError(f"pool {pool.name} has no BOM lines")
         spans.append((FIRST_ROW + start, FIRST_ROW + len(rows) - 1))
     rows += [BomRow(line, None) for k, line in enumerate(plan.bom) if k not in taken]
     return tuple(rows), tuple(spans)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tco.report.explain import pool_sentence
+from tco.report.explain import pool_sentence, split_sentences, tranche_sentences
 from tco.scenario.optimize import OptimizeResult
 from tco.schema.inputs import PlanningInputs
 from tco.text import plural
@@ -65,6 +65,39 @@ def json_summary(inputs: PlanningInputs, result: OptimizeResult) -> dict[str, An
     # alternatives' re-solves); the breakdown per stage of the whole run is "timings".
     out["solve_seconds"] = result.solve_seconds
     out["timings"] = {stage: round(seconds, 4) for stage, seconds in result.timings_s.items()}
+    if plan.fleet is not None:
+        out["purchases"] = [
+            {
+                "year": t.year,
+                "workload": t.workload,
+                "chip": t.chip,
+                "fabric": t.fabric,
+                "cooling": t.cooling,
+                "cards": t.cards,
+                "nodes": t.nodes,
+                "systems": t.systems,
+                "capex": t.capex,
+            }
+            for t in plan.fleet.tranches
+        ]
+        out["years"] = [
+            {
+                "year": fy.year,
+                "installed_cards": sum(fy.installed_cards.values()),
+                "installed_cards_by_chip": dict(fy.installed_cards),
+                "bought_cards_by_chip": dict(fy.bought_cards),
+                "retired_cards_by_chip": dict(fy.retired_cards),
+                "capex": fy.capex,
+                "opex": fy.opex,
+                "it_power_kw": fy.it_kw,
+                "facility_power_kw": fy.facility_kw,
+                "racks": fy.racks,
+                "residual_value": fy.residual,
+                "throughput": dict(fy.throughput),
+                "target": dict(fy.target),
+            }
+            for fy in plan.fleet.years
+        ]
     for p in plan.pools:
         out["pools"].append(
             {
@@ -106,6 +139,9 @@ def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
         return []
     cur = inputs.site.currency
     lines = [pool_sentence(inputs, p) for p in plan.pools]
+    lines += split_sentences(inputs, plan)
+    if plan.fleet is not None:
+        lines += tranche_sentences(inputs, plan)
     gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
     lines += [
         f"TCO {plan.tco:,.0f} {cur} discounted over {plural(inputs.site.horizon_years, 'year')} "

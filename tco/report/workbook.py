@@ -22,6 +22,7 @@ from tco.errors import InputError
 from tco.io.atomic import write_atomically
 from tco.plan.extract import Plan
 from tco.report.book import Book
+from tco.report.fleet import fleet_report_bytes
 from tco.report.layout import Layout
 from tco.report.sheets import alternatives as alternatives_sheet
 from tco.report.sheets import assumptions, bom, cashflow, network, pools, power, summary
@@ -81,6 +82,8 @@ def _check_writable(path: Path) -> None:
 
 def report_bytes(inputs: PlanningInputs, plan: Plan, alternatives: Sequence[Alternative]) -> bytes:
     """The finished .xlsx, formulas with their cached values, as bytes."""
+    if plan.fleet is not None:
+        return fleet_report_bytes(inputs, plan)
     rows = assumptions.assumptions(inputs, plan)
     tables = {module.TABLE.sheet: module.TABLE for module in _SHEETS}
     layout = Layout(inputs, plan, alternatives, tables, [a.key for a in rows])

@@ -31,10 +31,13 @@ from dataclasses import dataclass
 from tco.model.build import build_model, decisions
 from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, Profiles, prune_dominated
+from tco.model.fleet import mixing, part_options
 from tco.model.options import Option, OptionKey, OptionSet, OutOfTime, build_options
 from tco.model.share import grown
+from tco.model.years import is_fleet
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
+from tco.scenario.fleet import solve_fleet
 from tco.scenario.result import SOLVER_STAGES, OptimizeResult
 from tco.schema.inputs import PlanningInputs
 from tco.solve.diagnose import diagnose
@@ -95,8 +98,8 @@ class Engine:
             started = time.perf_counter()
             self.progress("performance model: every workload x chip x fabric")
             try:
-                built = build_options(self.inputs, expired=self._stopped)
-                self._options = grown(self.inputs, built)
+                built = part_options(self.inputs, build_options(self.inputs, expired=self._stopped))
+                self._options = grown(self.inputs, built, bounded=not mixing(self.inputs))
             finally:
                 self.timings["perf"] += time.perf_counter() - started
         return self._options
@@ -140,7 +143,8 @@ class Engine:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
             started = time.perf_counter()
-            self._elastic = grown(self.inputs, build_options(self.inputs, elastic=True))
+            built = part_options(self.inputs, build_options(self.inputs, elastic=True))
+            self._elastic = grown(self.inputs, built, bounded=not mixing(self.inputs))
             self.timings["perf"] += time.perf_counter() - started
         return self._elastic
 
@@ -198,6 +202,8 @@ class Engine:
         """
         forced = dict(forced or {})
         inputs = self.inputs
+        if is_fleet(inputs):
+            return solve_fleet(self, forced, limit_s, stage)
         try:
             all_options = self.options
         except OutOfTime:

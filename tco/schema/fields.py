@@ -329,6 +329,35 @@ CHIPS = Sheet(
             ge=0,
         ),
         Field(
+            "available_from_year",
+            "int",
+            "year",
+            "First operating year this chip can be bought for (fleet plans; 1 = today, blank = 1)",
+            default=1,
+            required=False,
+            ge=1,
+        ),
+        Field(
+            "price_change_per_year",
+            "float",
+            "fraction/yr",
+            "Change of the card, host and system prices per year (fleet plans; -0.2 = 20% "
+            "cheaper each year; a year-y purchase pays price x (1 + change)^(y - 1))",
+            default=0.0,
+            required=False,
+            gt=-1,
+            le=1,
+        ),
+        Field(
+            "lifetime_years",
+            "int",
+            "years",
+            "Years a card and its host serve before retiring (fleet plans: replaced if "
+            "still needed; blank = the horizon: no retirement, no residual)",
+            required=False,
+            ge=1,
+        ),
+        Field(
             "price_confidence",
             "enum",
             "-",
@@ -395,6 +424,15 @@ FABRICS = Sheet(
             required=False,
         ),
         Field(
+            "lifetime_years",
+            "int",
+            "years",
+            "Years the fabric's switches, optics and cables serve before retiring (fleet "
+            "plans: replaced if still needed; blank = the horizon: no retirement, no residual)",
+            required=False,
+            ge=1,
+        ),
+        Field(
             "compatible_chips",
             "idlist",
             "chip ids",
@@ -428,6 +466,15 @@ COOLING = Sheet(
         Field("capex_per_kw", "float", "currency/kW", "Cooling plant per kW of IT load", ge=0),
         Field("rack_price", "float", "currency", "One rack with power distribution", ge=0),
         Field("nodes_per_rack_max", "int", "nodes", "Physical node slots per rack", ge=1),
+        Field(
+            "lifetime_years",
+            "int",
+            "years",
+            "Years the cooling plant and racks serve before retiring (fleet plans: "
+            "replaced if still needed; blank = the horizon: no retirement, no residual)",
+            required=False,
+            ge=1,
+        ),
         _currency(),
         _source(),
         _confidence(),
@@ -609,6 +656,26 @@ WORKLOADS = Sheet(
             required=False,
             ref="Chips",
         ),
+        Field(
+            "allow_mixed",
+            "bool",
+            "yes|no",
+            "Training: the workload may be split over several chip types, one job per part "
+            "(blank = no: a training job stays on one chip type; inference always may mix, up "
+            "to Site max_options_per_workload)",
+            default=False,
+            required=False,
+        ),
+        Field(
+            "demand_growth_per_year",
+            "float",
+            "fraction/yr",
+            "Fleet plans: the target grows by this fraction each year, target x (1 + growth)^"
+            "(year - 1), where the Demand sheet has no row for the year (blank = flat)",
+            required=False,
+            gt=-1,
+            le=10,
+        ),
     ),
     id_key="workload_id",
 )
@@ -705,6 +772,17 @@ SITE = Sheet(
             le=1,
             default=0.0,
             required=False,
+        ),
+        Field(
+            "max_options_per_workload",
+            "int",
+            "options",
+            "Most (chip, fabric, cooling) pools that may serve one workload at once; 1 = one "
+            "homogeneous pool per workload",
+            default=1,
+            required=False,
+            ge=1,
+            le=10,
         ),
         Field(
             "domestic_share_basis",
@@ -892,8 +970,40 @@ FX = Sheet(
     id_key="currency",
 )
 
-#: Table sheets in workbook order (Site, Uncertainty and the optional FX last).
-SHEETS: tuple[Sheet, ...] = (CHIPS, FABRICS, COOLING, MODELS, WORKLOADS, SITE, UNCERTAINTY, FX)
+DEMAND = Sheet(
+    "Demand",
+    "Throughput targets per operating year (years 1..horizon_years): a fleet is planned "
+    "year by year, bought in tranches as demand grows. A year without a row keeps the last "
+    "row's target before it (before the first row: the Workloads target, grown by "
+    "demand_growth_per_year when given). Optional sheet: without it (and without growth, "
+    "lifetimes or price changes) the plan is one purchase today.",
+    (
+        Field("workload_id", "str", "id", "Workload (Workloads.workload_id)", ref="Workloads"),
+        Field("year", "int", "year", "Operating year, 1 = the first year", ge=1),
+        Field(
+            "target_tokens_per_s",
+            "float",
+            "tokens/s",
+            "Throughput target in that year (inference: output tokens/s; training: tokens/s "
+            "trained)",
+            gt=0,
+        ),
+        _source(),
+    ),
+)
+
+#: Table sheets in workbook order (Site, Uncertainty and the optional FX and Demand last).
+SHEETS: tuple[Sheet, ...] = (
+    CHIPS,
+    FABRICS,
+    COOLING,
+    MODELS,
+    WORKLOADS,
+    SITE,
+    UNCERTAINTY,
+    FX,
+    DEMAND,
+)
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
 #: Sheets with prices, each row quoted in its own `currency`: what FX conversion scales.

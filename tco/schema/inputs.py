@@ -25,6 +25,7 @@ from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.fields import (
     CHIPS,
     COOLING,
+    DEMAND,
     FABRICS,
     FIRST_DATA_ROW,
     FX,
@@ -42,6 +43,7 @@ from tco.schema.plausible import plausibility_warnings
 from tco.schema.rows import (
     ChipRow,
     CoolingRow,
+    DemandRow,
     FabricRow,
     FxRow,
     ModelRow,
@@ -89,6 +91,8 @@ class PlanningInputs:
     #: outside its published range (widened), or one that looks implausible
     #: (`tco.schema.plausible`). `tco validate` prints them; plans carry them.
     warnings: tuple[str, ...] = ()
+    #: Targets per operating year (the optional Demand sheet), in sheet order.
+    demand: tuple[DemandRow, ...] = ()
 
     def row_counts(self) -> dict[str, int]:
         return {
@@ -243,6 +247,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
 
     sheets = typed.by_sheet()
     del sheets["Uncertainty"]  # ranges have no id of their own to point back at
+    del sheets["Demand"]  # nor do the yearly targets
     source_rows = {
         (sheet, row_id): row for sheet, rows in sheets.items() for row_id, (row, _) in rows.items()
     }
@@ -258,6 +263,7 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         source_name=raw.source_name,
         fx=conversion,
         warnings=tuple(str(w) for w in (*raw.warnings, *check.warnings, *warnings)),
+        demand=tuple(m for _, m in typed.demand.values()),
     )
 
 
@@ -293,6 +299,7 @@ class _Typed:
     workloads: dict[str, tuple[int, WorkloadRow]]
     uncertainty: dict[str, tuple[int, UncertaintyRow]]
     fx: dict[str, tuple[int, FxRow]]
+    demand: dict[str, tuple[int, DemandRow]]
 
     def by_sheet(self) -> dict[str, TypedRows]:
         return {
@@ -303,6 +310,7 @@ class _Typed:
             "Workloads": self.workloads,
             "Uncertainty": self.uncertainty,
             "FX": self.fx,
+            "Demand": self.demand,
         }
 
 
@@ -318,6 +326,7 @@ def _typed_tables(check: _Checker, raw: RawWorkbook) -> _Typed:
         check.typed_rows(WORKLOADS, WorkloadRow, table(WORKLOADS)),
         check.typed_rows(UNCERTAINTY, UncertaintyRow, table(UNCERTAINTY)),
         check.typed_rows(FX, FxRow, table(FX)),
+        check.typed_rows(DEMAND, DemandRow, table(DEMAND)),
     )
 
 
@@ -379,6 +388,30 @@ def _check_tables(
         check, tables["Workloads"], typed.workloads, chips, models, site, invalid_chips
     )
     _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
+    _check_demand(check, tables["Demand"], typed.demand, site)
+
+
+def _check_demand(
+    check: _Checker, table: RawTable, rows: dict[str, tuple[int, DemandRow]], site: SiteRow | None
+) -> None:
+    """A Demand year lies in 1..horizon_years and appears once per workload."""
+    seen: dict[tuple[str, int], int] = {}
+    for row, d in rows.values():
+        if site is not None and d.year > site.horizon_years:
+            check.add(
+                f"year {d.year} is after the horizon (Site horizon_years = {site.horizon_years})",
+                table,
+                row,
+                "year",
+            )
+        first = seen.setdefault((d.workload_id, d.year), row)
+        if first != row:
+            check.add(
+                f"workload {d.workload_id} has year {d.year} twice, first in row {first}",
+                table,
+                row,
+                "year",
+            )
 
 
 def _site(check: _Checker, table: RawTable) -> SiteRow | None:
@@ -462,7 +495,7 @@ def _check_references(
     check: _Checker, tables: dict[str, RawTable], typed: dict[str, TypedRows]
 ) -> None:
     """Every `ref` field names an existing id of the referenced sheet."""
-    for sheet in (FABRICS, WORKLOADS):
+    for sheet in (FABRICS, WORKLOADS, DEMAND):
         for row_id, (row, model) in typed[sheet.name].items():
             del row_id
             for field in sheet.fields:

@@ -126,6 +126,18 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     migration_cost: Annotated[float, Field(ge=0)] = 0.0
     """One-off cost to port the workloads to this stack [currency]."""
 
+    available_from_year: Annotated[int, Field(ge=1)] = 1
+    """First operating year this chip can be bought for (fleet plans; 1 = today, blank = 1)
+    [year]."""
+
+    price_change_per_year: Annotated[float, Field(gt=-1, le=1)] = 0.0
+    """Change of the card, host and system prices per year (fleet plans; -0.2 = 20% cheaper each
+    year; a year-y purchase pays price x (1 + change)^(y - 1)) [fraction/yr]."""
+
+    lifetime_years: Annotated[int, Field(ge=1)] | None = None
+    """Years a card and its host serve before retiring (fleet plans: replaced if still needed;
+    blank = the horizon: no retirement, no residual) [years]."""
+
     price_confidence: Literal["high", "medium", "low"] = "low"
     """Confidence of card_price/node_price (low = placeholder)."""
 
@@ -186,6 +198,10 @@ class FabricRow(BaseModel, extra="forbid", frozen=True):
     oversubscription: Annotated[float, Field(ge=1)] = 1.0
     """Leaf down:up ratio (1 = non-blocking) [ratio]."""
 
+    lifetime_years: Annotated[int, Field(ge=1)] | None = None
+    """Years the fabric's switches, optics and cables serve before retiring (fleet plans:
+    replaced if still needed; blank = the horizon: no retirement, no residual) [years]."""
+
     compatible_chips: tuple[str, ...] | None = None
     """Chips this fabric serves (blank = all, else comma-separated chip ids) [chip ids]."""
 
@@ -224,6 +240,10 @@ class CoolingRow(BaseModel, extra="forbid", frozen=True):
 
     nodes_per_rack_max: Annotated[int, Field(ge=1)]
     """Physical node slots per rack [nodes]."""
+
+    lifetime_years: Annotated[int, Field(ge=1)] | None = None
+    """Years the cooling plant and racks serve before retiring (fleet plans: replaced if still
+    needed; blank = the horizon: no retirement, no residual) [years]."""
 
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
     """Currency of this row's money values (blank = USD, the default catalog's); converted to the
@@ -338,6 +358,15 @@ class WorkloadRow(BaseModel, extra="forbid", frozen=True):
     allowed_chips: tuple[str, ...] | None = None
     """Chips allowed (blank = any) [chip ids]."""
 
+    allow_mixed: bool = False
+    """Training: the workload may be split over several chip types, one job per part (blank = no:
+    a training job stays on one chip type; inference always may mix, up to Site
+    max_options_per_workload)."""
+
+    demand_growth_per_year: Annotated[float, Field(gt=-1, le=10)] | None = None
+    """Fleet plans: the target grows by this fraction each year, target x (1 + growth)^(year -
+    1), where the Demand sheet has no row for the year (blank = flat) [fraction/yr]."""
+
 
 class SiteRow(BaseModel, extra="forbid", frozen=True):
     """The validated Site sheet. Site and finance assumptions, one key per row (key, value, unit,
@@ -377,6 +406,10 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
 
     min_domestic_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Minimum domestic share, measured on domestic_share_basis [fraction]."""
+
+    max_options_per_workload: Annotated[int, Field(ge=1, le=10)] = 1
+    """Most (chip, fabric, cooling) pools that may serve one workload at once; 1 = one
+    homogeneous pool per workload [options]."""
 
     domestic_share_basis: Literal["cards", "compute", "spend"] = "compute"
     """What the domestic share counts: compute (cards x bf16_tflops), as Chinese procurement
@@ -471,6 +504,27 @@ class FxRow(BaseModel, extra="forbid", frozen=True):
 
     units_per_usd: Annotated[float, Field(gt=0)]
     """Units of this currency per US dollar [units/USD]."""
+
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the figures come from."""
+
+
+class DemandRow(BaseModel, extra="forbid", frozen=True):
+    """A validated row of Demand. Throughput targets per operating year (years 1..horizon_years):
+    a fleet is planned year by year, bought in tranches as demand grows. A year without a row
+    keeps the last row's target before it (before the first row: the Workloads target, grown
+    by demand_growth_per_year when given). Optional sheet: without it (and without growth,
+    lifetimes or price changes) the plan is one purchase today."""
+
+    workload_id: Annotated[str, Field(min_length=1)]
+    """Workload (Workloads.workload_id) [id]."""
+
+    year: Annotated[int, Field(ge=1)]
+    """Operating year, 1 = the first year [year]."""
+
+    target_tokens_per_s: Annotated[float, Field(gt=0)]
+    """Throughput target in that year (inference: output tokens/s; training: tokens/s trained)
+    [tokens/s]."""
 
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""

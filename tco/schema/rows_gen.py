@@ -30,6 +30,7 @@ CLASS_NAMES = {
     "Site": "SiteRow",
     "Uncertainty": "UncertaintyRow",
     "FX": "FxRow",
+    "Demand": "DemandRow",
 }
 
 #: ruff's line length (pyproject.toml): the generated file must pass `ruff format --check`.

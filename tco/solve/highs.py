@@ -84,8 +84,10 @@ class PersistentModel:
     re-translated, so automatic change detection is switched off.
     """
 
-    def __init__(self, model: pyo.ConcreteModel) -> None:
+    def __init__(self, model: pyo.ConcreteModel, options: dict[str, object] | None = None) -> None:
         self.model = model
+        #: HiGHS options of this model on top of the defaults of `solve`.
+        self.options = dict(options or {})
         self.translate_seconds = 0.0
         self._solver: Any = _BatchedHighs()
         updates = self._solver.config.auto_updates
@@ -156,6 +158,7 @@ class PersistentModel:
             # The relative gap decides; an absolute gap of 1e-9 (money in millions)
             # keeps HiGHS's default absolute gap from ending tiny instances early.
             "mip_abs_gap": 1e-9,
+            **self.options,
         }
         highs = self._solver._solver_model
         with INTERRUPT.running(highs), _reporting(highs, on_incumbent):

@@ -100,7 +100,7 @@ def write(sheet: Sheet, layout: Layout) -> None:
             return TABLE.local(key, row)
 
         prices = layout.prices(p)
-        sheet.put(r, "workload", p.workload)
+        sheet.put(r, "workload", p.name)
         sheet.put(r, "kind", p.kind)
         sheet.put(r, "chip_id", p.chip)
         sheet.put(r, "chip", inputs.chips[p.chip].name)

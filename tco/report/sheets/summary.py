@@ -64,6 +64,9 @@ def write(sheet: Sheet, layout: Layout) -> None:
     for p in plan.pools:
         r += 1
         sheet.paragraph(r, explain.pool_sentence(inputs, p), _TEXT_COLUMNS - 1)
+    for line in explain.split_sentences(inputs, plan):
+        r += 1
+        sheet.paragraph(r, line, _TEXT_COLUMNS - 1)
     r += 2
     sheet.put(r, "label", "Key figures", styles=("section",))
     sheet.put(r, "value", "Value", styles=("bold",))
@@ -174,8 +177,8 @@ def _figures(layout: Layout) -> dict[str, _Figure]:
         ),
     }
     for i, p in enumerate(plan.pools):
-        figures[f"per_mtok:{p.workload}"] = _Figure(
-            f"Cost per million tokens, {p.workload}",
+        figures[f"per_mtok:{p.name}"] = _Figure(
+            f"Cost per million tokens, {p.name}",
             pools.ref("per_mtok", layout.pool_row(i)) if p.target_tokens_per_s > 0 else None,
             p.cost_per_million_tokens,
             PER_MTOK,

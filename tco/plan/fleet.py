@@ -1,0 +1,356 @@
+"""A solved fleet model -> a Plan with its tranches, re-costed year by year.
+
+Each operating year's serving pools go through `extract_plan` (true throughput
+from the performance model, the least fabric and racks they need, every target and
+limit of that year checked). The purchases are priced again from the input rows
+(`tco.model.years.stock_lines`, the registry's lines) into capex per year at that
+year's prices, maintenance on the installed tranches, energy of the serving pools
+and the straight-line residual value, discounted as `tco.model.years` states; the
+total must equal the solver's objective to 1e-6 relative (a proven optimum) or be
+no more than it (an incumbent the solver stopped on). Otherwise `PlanCheckError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+
+from tco.costs import registry
+from tco.model.context import MONEY_SCALE
+from tco.model.options import Option, OptionKey
+from tco.model.years import (
+    FleetContext,
+    FleetDecisions,
+    Schedule,
+    stock_lines,
+    tranche_factor,
+    year_inputs,
+)
+from tco.plan.extract import (
+    RECOST_TOLERANCE,
+    BomLine,
+    CashFlowYear,
+    Plan,
+    PlanCheckError,
+    extract_plan,
+)
+from tco.schema.inputs import PlanningInputs, usable_chips
+from tco.solve.highs import SolveOutcome, relative_gap
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """What one option bought for the start of one year (systems, and the rest of its BOM)."""
+
+    year: int
+    workload: str
+    chip: str
+    fabric: str
+    cooling: str
+    systems: int
+    nodes: int
+    cards: int
+    capex: float
+
+
+@dataclass(frozen=True)
+class FleetYear:
+    """One operating year: what is installed, bought, retired, serving, and paid."""
+
+    year: int
+    #: Cards installed (bought and not retired), bought for this year and retired at its
+    #: start, per chip.
+    installed_cards: dict[str, int]
+    bought_cards: dict[str, int]
+    retired_cards: dict[str, int]
+    #: Racks installed, idle or not.
+    racks: int
+    #: The serving pools' power [kW].
+    it_kw: float
+    facility_kw: float
+    #: Purchases for this year and migration first paid in it, at this year's prices,
+    #: paid at the end of year - 1 [currency].
+    capex: float
+    migration: float
+    energy: float
+    maintenance: float
+    #: Straight-line value left after the horizon, credited in the last year [currency].
+    residual: float
+    throughput: dict[str, float]
+    target: dict[str, float]
+    #: The year's serving fleet as a single-period plan (pools, power, share).
+    serving: Plan
+
+    @property
+    def opex(self) -> float:
+        return float(registry.yearly_opex(self.energy, self.maintenance))
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    years: tuple[FleetYear, ...]
+    tranches: tuple[Tranche, ...]
+    tco: float
+    tco_nominal: float
+    residual: float
+
+
+def _tranche_lines(
+    inputs: PlanningInputs, o: Option, stock: str, year: int, units: float
+) -> list[BomLine]:
+    chip, fabric, cooling = (
+        inputs.chips[o.chip],
+        inputs.fabrics[o.fabric],
+        inputs.coolings[o.cooling],
+    )
+    out = []
+    for sl in stock_lines(inputs, o)[stock]:
+        quantity = sl.units * units
+        if quantity <= 0:
+            continue
+        unit_price = sl.price(year)
+        source_id = registry.row_id(sl.line, chip, fabric, cooling)
+        out.append(
+            BomLine(
+                f"{o.workload} on {o.chip}, {o.fabric}, {o.cooling}",
+                sl.line.key,
+                sl.line.label(chip, fabric, cooling),
+                sl.line.category,
+                float(quantity),
+                sl.line.unit,
+                float(unit_price),
+                float(registry.extended_price(quantity, unit_price)),
+                sl.line.price_sheet,
+                source_id,
+                inputs.source_rows.get((sl.line.price_sheet, source_id)),
+                registry.confidence(sl.line, chip, fabric, cooling),
+                year,
+            )
+        )
+    return out
+
+
+def extract_fleet(
+    inputs: PlanningInputs,
+    fc: FleetContext,
+    decided: FleetDecisions,
+    outcome: SolveOutcome,
+) -> Plan:
+    """The fleet's Plan: the last year's pools, every tranche on the BOM, yearly cash flow."""
+    plan: Schedule = fc.plan
+    horizon, rate = plan.horizon, inputs.site.discount_rate
+    serving = {}
+    for y, d in decided.years.items():
+        try:
+            serving[y] = extract_plan(year_inputs(inputs, plan, y), d, outcome, recost=False)
+        except PlanCheckError as error:
+            raise PlanCheckError(f"year {y}: {error}") from error
+    lines_by_year: dict[int, list[BomLine]] = defaultdict(list)
+    systems_bought: dict[tuple[int, OptionKey], int] = defaultdict(int)
+    residual = 0.0
+    hardware_by_year: dict[int, float] = defaultdict(float)
+    for p in decided.purchases:
+        lines = _tranche_lines(inputs, p.option, p.stock, p.year, p.units)
+        lines_by_year[p.year] += lines
+        life = fc.lifetimes[(p.option.key, p.stock)]
+        left = tranche_factor(inputs, p.year, life)
+        residual += left * sum(line.extended for line in lines)
+        hardware = sum(
+            line.extended for line in lines if line.category in registry.HARDWARE_CATEGORIES
+        )
+        for alive in range(p.year, min(horizon, p.year + life - 1) + 1):
+            hardware_by_year[alive] += hardware
+        if p.stock == "systems":
+            systems_bought[(p.year, p.option.key)] += round(p.units)
+    stacks = registry.stack_migration_costs(usable_chips(inputs))
+    migration_by_year: dict[int, float] = defaultdict(float)
+    seen: set[str] = set()
+    for y in range(1, horizon + 1):
+        for s in decided.adopted.get(y, ()):
+            if s in seen:
+                continue
+            seen.add(s)
+            cost, chip_id = stacks[s]
+            migration_by_year[y] += cost
+            lines_by_year[y].append(
+                BomLine(
+                    "site",
+                    registry.MIGRATION_KEY,
+                    f"Software migration to {s}",
+                    registry.MIGRATION_CATEGORY,
+                    1.0,
+                    registry.MIGRATION_UNIT,
+                    cost,
+                    cost,
+                    "Chips",
+                    chip_id,
+                    inputs.source_rows.get(("Chips", chip_id)),
+                    "low",
+                    y,
+                )
+            )
+    for y, sp in serving.items():
+        missing = set(sp.stacks) - seen
+        if missing:
+            raise PlanCheckError(f"year {y} serves on {sorted(missing)} without paying its port")
+    installed: dict[int, dict[str, int]] = {}
+    bought: dict[int, dict[str, int]] = {}
+    retired: dict[int, dict[str, int]] = {}
+    racks: dict[int, int] = {}
+    for y in range(1, horizon + 1):
+        installed[y], bought[y], retired[y] = defaultdict(int), defaultdict(int), defaultdict(int)
+        racks[y] = 0
+    for (year, key), systems in systems_bought.items():
+        o = fc.options[key]
+        life = fc.lifetimes[(key, "systems")]
+        cards = systems * o.system_cards
+        bought[year][o.chip] += cards
+        for alive in range(year, min(horizon, year + life - 1) + 1):
+            installed[alive][o.chip] += cards
+        if year + life <= horizon:
+            retired[year + life][o.chip] += cards
+    for p in decided.purchases:
+        if p.stock == "racks":
+            life = fc.lifetimes[(p.option.key, "racks")]
+            for alive in range(p.year, min(horizon, p.year + life - 1) + 1):
+                racks[alive] += round(p.units)
+    years = []
+    tco = tco_nominal = 0.0
+    for y in range(1, horizon + 1):
+        sp = serving[y]
+        capex = sum(line.extended for line in lines_by_year[y])
+        maintenance = inputs.site.maintenance_rate * hardware_by_year[y]
+        left = residual if y == horizon else 0.0
+        energy = sp.energy_per_year
+        tco += (1 + rate) ** -(y - 1) * capex + (1 + rate) ** -y * (energy + maintenance - left)
+        tco_nominal += capex + energy + maintenance - left
+        throughput: dict[str, float] = defaultdict(float)
+        for pool in sp.pools:
+            throughput[pool.workload] += pool.throughput_tokens_per_s
+        for chip, cards in _serving_cards(sp).items():
+            if cards > installed[y].get(chip, 0):
+                raise PlanCheckError(
+                    f"year {y}: {cards:,} {chip} cards serve but {installed[y].get(chip, 0):,} "
+                    "are installed"
+                )
+        years.append(
+            FleetYear(
+                year=y,
+                installed_cards=dict(installed[y]),
+                bought_cards=dict(bought[y]),
+                retired_cards=dict(retired[y]),
+                racks=racks[y],
+                it_kw=sp.it_kw,
+                facility_kw=sp.facility_kw,
+                capex=capex,
+                migration=migration_by_year[y],
+                energy=energy,
+                maintenance=maintenance,
+                residual=left,
+                throughput=dict(throughput),
+                target={w: plan.target(w, y) for w in inputs.workloads},
+                serving=sp,
+            )
+        )
+    objective = (outcome.objective or 0.0) / MONEY_SCALE
+    if outcome.status != "optimal" and tco < objective:
+        objective = tco
+        outcome = dataclasses.replace(
+            outcome, objective=tco * MONEY_SCALE, gap=relative_gap(tco * MONEY_SCALE, outcome.bound)
+        )
+    if abs(tco - objective) > RECOST_TOLERANCE * max(abs(tco), 1.0):
+        raise PlanCheckError(
+            f"re-costed fleet TCO {tco:,.2f} differs from the solver's objective {objective:,.2f}"
+        )
+    tranches = []
+    for (year, key), systems in sorted(systems_bought.items()):
+        o = fc.options[key]
+        tranches.append(
+            Tranche(
+                year,
+                o.workload,
+                o.chip,
+                o.fabric,
+                o.cooling,
+                systems,
+                systems * o.nodes_per_system,
+                systems * o.system_cards,
+                _tranche_capex(inputs, decided, year, key),
+            )
+        )
+    fleet = FleetPlan(tuple(years), tuple(tranches), tco, tco_nominal, residual)
+    last = serving[horizon]
+    bom = tuple(line for y in sorted(lines_by_year) for line in lines_by_year[y])
+    capex_total = sum(fy.capex for fy in years)
+    return dataclasses.replace(
+        last,
+        status=outcome.status,
+        mip_gap=outcome.gap,
+        solve_seconds=outcome.seconds,
+        bom=bom,
+        stacks=tuple(sorted(seen)),
+        capex=capex_total,
+        migration=sum(migration_by_year.values()),
+        energy_per_year=years[-1].energy,
+        maintenance_per_year=years[-1].maintenance,
+        tco=tco,
+        tco_nominal=tco_nominal,
+        objective=objective,
+        cash_flow=fleet_cash_flow(inputs, years),
+        fleet=fleet,
+        warnings=_fleet_warnings(serving, outcome),
+    )
+
+
+def _tranche_capex(
+    inputs: PlanningInputs, decided: FleetDecisions, year: int, key: OptionKey
+) -> float:
+    """Capex of everything option `key` bought for `year` (every stock) [currency]."""
+    total = 0.0
+    for p in decided.purchases:
+        if p.year == year and p.option.key == key:
+            total += sum(
+                line.extended for line in _tranche_lines(inputs, p.option, p.stock, year, p.units)
+            )
+    return total
+
+
+def _serving_cards(plan: Plan) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for pool in plan.pools:
+        out[pool.chip] += pool.cards
+    return out
+
+
+def fleet_cash_flow(inputs: PlanningInputs, years: list[FleetYear]) -> tuple[CashFlowYear, ...]:
+    """Cash-flow years 0..H: the purchases for year y + 1 at the end of year y, the opex of
+    year y at its end, the residual (negative capex) at the end of year H."""
+    horizon = int(inputs.site.horizon_years)
+    rows, cumulative = [], 0.0
+    by_year = {fy.year: fy for fy in years}
+    for t in range(0, horizon + 1):
+        capex = by_year[t + 1].capex if t + 1 in by_year else 0.0
+        energy = by_year[t].energy if t in by_year else 0.0
+        maintenance = by_year[t].maintenance if t in by_year else 0.0
+        if t == horizon:
+            capex -= by_year[t].residual
+        total = capex + energy + maintenance
+        factor = registry.discount_factor(inputs.site, t)
+        cumulative += total * factor
+        rows.append(
+            CashFlowYear(t, capex, energy, maintenance, total, factor, total * factor, cumulative)
+        )
+    return tuple(rows)
+
+
+def _fleet_warnings(serving: dict[int, Plan], outcome: SolveOutcome) -> tuple[str, ...]:
+    out: list[str] = []
+    for sp in serving.values():
+        out += [w for w in sp.warnings if w not in out and not w.startswith("NOT PROVEN")]
+    if outcome.status != "optimal":
+        gap = f"{outcome.gap:.2%}" if outcome.gap is not None else "unknown"
+        out.insert(
+            0, f"NOT PROVEN OPTIMAL: the solver stopped ({outcome.termination}) with gap {gap}"
+        )
+    return tuple(out)

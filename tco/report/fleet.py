@@ -1,0 +1,313 @@
+"""The report of a fleet plan over years: Summary, Timeline, CashFlow, BOM, Pools.
+
+A fleet is bought in tranches, so the single-purchase sheets (whose capex is one
+BOM sum per pool) do not apply. Here the BOM lists every tranche line grouped by
+the operating year it is bought for, each extended price a live formula
+(quantity x unit price); CashFlow takes each year's capex as the SUM of that
+year's BOM block (paid at the end of the year before), the residual value as a
+credit at the end of the horizon, and discounts with live formulas, so a buyer who
+changes a unit price sees every total move. Energy and maintenance are the engine's
+numbers. Timeline shows, per year, the installed, bought and retired cards per
+chip, IT and facility kW, racks, capex, opex and throughput against target, with a
+stacked chart of the installed cards by chip. Pools lists each year's serving pools,
+each part of a mixed workload on its own row.
+"""
+
+from __future__ import annotations
+
+from tco.costs.formula import Formula
+from tco.plan.extract import Plan
+from tco.report.book import Book, Sheet
+from tco.report.cells import (
+    COUNT,
+    FACTOR,
+    FIRST_ROW,
+    KW,
+    MONEY,
+    MONEY_CENTS,
+    PERCENT,
+    Column,
+    Table,
+    call,
+)
+from tco.report.explain import pool_sentence, split_sentences, tranche_sentences
+from tco.schema.inputs import PlanningInputs
+
+SHEETS = ("Summary", "Timeline", "CashFlow", "BOM", "Pools")
+
+BOM = Table(
+    "BOM",
+    (
+        Column("year", "Bought for year", COUNT, 10),
+        Column("pool", "Pool", None, 28),
+        Column("item", "Item", None, 44),
+        Column("category", "Category", None, 12),
+        Column("quantity", "Quantity", MONEY_CENTS, 12),
+        Column("unit", "Unit", None, 12),
+        Column("unit_price", "Unit price ({cur})", MONEY_CENTS, 14),
+        Column("extended", "Extended ({cur})", MONEY, 16),
+        Column("source", "Source row", None, 22),
+    ),
+)
+
+CASH = Table(
+    "CashFlow",
+    (
+        Column("year", "End of year", COUNT, 10),
+        Column("capex", "Capex: tranche for the next year ({cur})", MONEY, 18),
+        Column("residual", "Residual value credited ({cur})", MONEY, 18),
+        Column("energy", "Energy ({cur})", MONEY, 16),
+        Column("maintenance", "Maintenance ({cur})", MONEY, 16),
+        Column("total", "Total ({cur})", MONEY, 16),
+        Column("factor", "Discount factor", FACTOR, 10),
+        Column("discounted", "Discounted ({cur})", MONEY, 16),
+    ),
+)
+
+
+def _timeline(chips: list[str], workloads: list[str]) -> Table:
+    columns = [Column("year", "Operating year", COUNT, 10)]
+    columns += [Column(f"installed:{c}", f"Installed {c} cards", COUNT, 12) for c in chips]
+    columns += [Column(f"bought:{c}", f"Bought {c} cards", COUNT, 12) for c in chips]
+    columns += [Column(f"retired:{c}", f"Retired {c} cards", COUNT, 12) for c in chips]
+    columns += [
+        Column("it_kw", "IT kW (serving)", KW, 12),
+        Column("facility_kw", "Facility kW (serving)", KW, 12),
+        Column("racks", "Racks installed", COUNT, 10),
+        Column("capex", "Capex of the year's tranche ({cur})", MONEY, 16),
+        Column("opex", "Opex ({cur})", MONEY, 16),
+    ]
+    for w in workloads:
+        columns += [
+            Column(f"throughput:{w}", f"{w} tokens/s", MONEY, 14),
+            Column(f"target:{w}", f"{w} target", MONEY, 14),
+            Column(f"served:{w}", f"{w} served / target", PERCENT, 10),
+        ]
+    return Table("Timeline", columns)
+
+
+POOLS = Table(
+    "Pools",
+    (
+        Column("year", "Operating year", COUNT, 10),
+        Column("workload", "Pool", None, 28),
+        Column("chip", "Chip", None, 16),
+        Column("fabric", "Fabric", None, 14),
+        Column("cooling", "Cooling", None, 12),
+        Column("nodes", "Nodes", COUNT, 8),
+        Column("cards", "Cards", COUNT, 8),
+        Column("throughput", "Tokens/s", MONEY, 14),
+        Column("target", "Target share (tokens/s)", MONEY, 14),
+        Column("it_kw", "IT kW", KW, 10),
+    ),
+)
+
+SUMMARY = Table("Summary", (Column("label", "", None, 60), Column("value", "", MONEY, 18)))
+
+
+def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
+    """The fleet workbook as .xlsx bytes."""
+    fleet = plan.fleet
+    assert fleet is not None, "a fleet report needs a fleet plan"
+    cur = inputs.site.currency
+    book = Book(SHEETS)
+    sheets = book.sheets
+    year_rows = _write_bom(sheets["BOM"], inputs, plan, cur)
+    tco_cell = _write_cash(sheets["CashFlow"], inputs, plan, year_rows, cur)
+    _write_timeline(book, sheets["Timeline"], inputs, plan, cur)
+    _write_pools(sheets["Pools"], plan, cur)
+    _write_summary(sheets["Summary"], inputs, plan, tco_cell)
+    return book.close()
+
+
+def _write_bom(
+    sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str
+) -> dict[int, tuple[int, int]]:
+    """Tranche lines by purchase year, each year closed by its subtotal row."""
+    sheet.header(BOM, cur)
+    r = FIRST_ROW
+    spans: dict[int, tuple[int, int]] = {}
+    years = sorted({line.year for line in plan.bom if line.year is not None})
+    for year in years:
+        first = r
+        for line in (x for x in plan.bom if x.year == year):
+            sheet.put(r, "year", year)
+            sheet.put(r, "pool", line.pool)
+            sheet.put(r, "item", line.item)
+            sheet.put(r, "category", line.category)
+            sheet.put(r, "quantity", line.quantity)
+            sheet.put(r, "unit", line.unit)
+            sheet.put(r, "unit_price", line.unit_price)
+            extended = BOM.local("quantity", r) * BOM.local("unit_price", r)
+            sheet.formula(r, "extended", extended, line.extended)
+            where = f"{line.source_sheet} {line.source_id}"
+            if line.source_row is not None:
+                where += f" (row {line.source_row})"
+            sheet.put(r, "source", where)
+            r += 1
+        spans[year] = (first, r - 1)
+        total = sum(x.extended for x in plan.bom if x.year == year)
+        sheet.put(r, "item", f"Tranche for year {year}", styles=("bold",))
+        sheet.formula(
+            r,
+            "extended",
+            call("SUM", BOM.local_span("extended", first, r - 1)),
+            total,
+            styles=("bold",),
+        )
+        r += 2
+    sheet.note(
+        r,
+        "Each tranche is bought at the start of its operating year (paid at the end of the "
+        "year before) at that year's prices: card, host and system prices change by the "
+        "chip's price_change_per_year.",
+    )
+    return spans
+
+
+def _write_cash(
+    sheet: Sheet,
+    inputs: PlanningInputs,
+    plan: Plan,
+    spans: dict[int, tuple[int, int]],
+    cur: str,
+) -> Formula:
+    """Years 0..H with live capex, totals and discounting; returns the TCO cell."""
+    fleet = plan.fleet
+    assert fleet is not None
+    sheet.header(CASH, cur)
+    horizon = int(inputs.site.horizon_years)
+    first = FIRST_ROW
+    for i, row in enumerate(plan.cash_flow):
+        r = first + i
+        t = row.year
+        sheet.put(r, "year", t)
+        span = spans.get(t + 1)
+        capex = row.capex + (fleet.residual if t == horizon else 0.0)
+        if span is not None:
+            sheet.formula(r, "capex", call("SUM", BOM.span("extended", *span)), capex)
+        else:
+            sheet.put(r, "capex", 0.0)
+        sheet.put(r, "residual", fleet.residual if t == horizon else 0.0)
+        sheet.put(r, "energy", row.energy)
+        sheet.put(r, "maintenance", row.maintenance)
+        total = (
+            CASH.local("capex", r)
+            - CASH.local("residual", r)
+            + CASH.local("energy", r)
+            + CASH.local("maintenance", r)
+        )
+        sheet.formula(r, "total", total, row.total)
+        sheet.put(r, "factor", row.discount_factor)
+        sheet.formula(
+            r, "discounted", CASH.local("total", r) * CASH.local("factor", r), row.discounted
+        )
+    last = first + len(plan.cash_flow) - 1
+    r = last + 1
+    sheet.put(r, "year", None)
+    sheet.put(r, "energy", None)
+    tco = call("SUM", CASH.local_span("discounted", first, last))
+    sheet.put(r, "maintenance", None)
+    sheet.formula(r, "discounted", tco, plan.tco, styles=("bold",))
+    sheet.put(r, "factor", None)
+    sheet.note(
+        r + 2,
+        f"TCO = sum of the discounted column: purchases for year y are paid at the end of "
+        f"year y - 1, opex at the end of its year, and the value the tranches keep after "
+        f"year {horizon} (straight-line over each one's lifetime) is credited at the end. "
+        f"Nominal total {plan.tco_nominal:,.0f} {cur}.",
+    )
+    return CASH.ref("discounted", r)
+
+
+def _write_timeline(book: Book, sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
+    fleet = plan.fleet
+    assert fleet is not None
+    chips = sorted({c for fy in fleet.years for c, n in fy.installed_cards.items() if n})
+    workloads = list(inputs.workloads)
+    table = _timeline(chips, workloads)
+    sheet.header(table, cur)
+    for i, fy in enumerate(fleet.years):
+        r = FIRST_ROW + i
+        sheet.put(r, "year", fy.year)
+        for c in chips:
+            sheet.put(r, f"installed:{c}", fy.installed_cards.get(c, 0))
+            sheet.put(r, f"bought:{c}", fy.bought_cards.get(c, 0))
+            sheet.put(r, f"retired:{c}", fy.retired_cards.get(c, 0))
+        sheet.put(r, "it_kw", fy.it_kw)
+        sheet.put(r, "facility_kw", fy.facility_kw)
+        sheet.put(r, "racks", fy.racks)
+        sheet.put(r, "capex", fy.capex)
+        sheet.put(r, "opex", fy.opex)
+        for w in workloads:
+            sheet.put(r, f"throughput:{w}", fy.throughput.get(w, 0.0))
+            sheet.put(r, f"target:{w}", fy.target[w])
+            served = table.local(f"throughput:{w}", r) / table.local(f"target:{w}", r)
+            sheet.formula(r, f"served:{w}", served, fy.throughput.get(w, 0.0) / fy.target[w])
+    last = FIRST_ROW + len(fleet.years) - 1
+    chart = book.chart({"type": "column", "subtype": "stacked"}, "Installed cards by chip")
+    for c in chips:
+        col = table.col(f"installed:{c}")
+        chart.add_series(
+            {
+                "name": c,
+                "categories": ["Timeline", FIRST_ROW, 0, last, 0],
+                "values": ["Timeline", FIRST_ROW, col, last, col],
+            }
+        )
+    chart.set_x_axis({"name": "Operating year"})
+    chart.set_y_axis({"name": "Cards installed"})
+    sheet.insert_chart(last + 3, chart)
+
+
+def _write_pools(sheet: Sheet, plan: Plan, cur: str) -> None:
+    fleet = plan.fleet
+    assert fleet is not None
+    sheet.header(POOLS, cur)
+    r = FIRST_ROW
+    for fy in fleet.years:
+        for p in fy.serving.pools:
+            sheet.put(r, "year", fy.year)
+            sheet.put(r, "workload", p.name)
+            sheet.put(r, "chip", p.chip)
+            sheet.put(r, "fabric", p.fabric)
+            sheet.put(r, "cooling", p.cooling)
+            sheet.put(r, "nodes", p.nodes)
+            sheet.put(r, "cards", p.cards)
+            sheet.put(r, "throughput", p.throughput_tokens_per_s)
+            sheet.put(r, "target", p.target_tokens_per_s)
+            sheet.put(r, "it_kw", p.it_kw)
+            r += 1
+
+
+def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula) -> None:
+    sheet.landscape = False
+    sheet.fixed_columns(SUMMARY, (60,))
+    cur = inputs.site.currency
+    sheet.put(0, "label", "AI cluster fleet plan over years (minimum TCO)", styles=("title",))
+    sheet.put(1, "label", f"Input: {inputs.source_name}", styles=("italic",))
+    r = 3
+    sheet.put(r, "label", "Tranches, year by year", styles=("section",))
+    for line in tranche_sentences(inputs, plan):
+        r += 1
+        sheet.paragraph(r, line, 2)
+    r += 2
+    sheet.put(r, "label", "Last year's fleet", styles=("section",))
+    for p in plan.pools:
+        r += 1
+        sheet.paragraph(r, pool_sentence(inputs, p), 2)
+    for line in split_sentences(inputs, plan):
+        r += 1
+        sheet.paragraph(r, line, 2)
+    r += 2
+    sheet.put(r, "label", f"TCO, discounted ({cur})", styles=("bold",))
+    sheet.formula(r, "value", tco, plan.tco, styles=("bold",))
+    r += 1
+    sheet.put(r, "label", f"Capex over every tranche, nominal ({cur})")
+    sheet.put(r, "value", plan.capex)
+    r += 1
+    gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
+    sheet.put(r, "label", f"Solver: {plan.status}, gap {gap}")
+    for w in plan.warnings:
+        r += 1
+        sheet.paragraph(r, f"warning: {w}", 2, ("note",))
