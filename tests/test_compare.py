@@ -33,18 +33,27 @@ def _compare(*args: str) -> Any:
     return runner.invoke(app, ["compare", *args])
 
 
+def _single_purchase(scenario: Any, folder: Path) -> Path:
+    """The scenario without its demand ramp (one purchase at the year-1 targets): quicker
+    to solve, and its report is one `compare` reads back (a fleet report is not)."""
+    sheets = scenario.sheets()
+    del sheets["Demand"]
+    path = folder / f"{scenario.name}.xlsx"
+    write_workbook(path, sheets, scenario.site, scenario.readme)
+    return path
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """compare of the two inputs; their reports by optimize; compare of the reports."""
     work = tmp_path_factory.mktemp("compare")
-    inputs = [str(ROOT / s.path) for s in COMPARED]
+    paths = [_single_purchase(s, tmp_path_factory.mktemp(s.name)) for s in COMPARED]
+    inputs = [str(p) for p in paths]
     solved = _compare(*inputs, "-o", str(work / "solved.xlsx"), "--json", str(work / "s.json"))
     reports = []
-    for s in COMPARED:
+    for s, path in zip(COMPARED, paths, strict=True):
         report = work / f"{s.name}-report.xlsx"
-        result = runner.invoke(
-            app, ["optimize", str(ROOT / s.path), "-o", str(report), "--no-alternatives"]
-        )
+        result = runner.invoke(app, ["optimize", str(path), "-o", str(report), "--no-alternatives"])
         assert result.exit_code == 0, result.output
         reports.append(str(report))
     read = _compare(*reports, "-o", str(work / "read.xlsx"), "--json", "-")
@@ -287,3 +296,22 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
     assert "a is planned over 5 years at 8.0%, c over 3 years" in text
     assert "50% less than c (2.000 on chip-c with roce, air)" in text
     assert "cards carry" not in text and "lowest TCO" not in text
+
+
+def test_a_fleet_report_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A fleet plan's report (tranches over years) is not read back: the error says to
+    compare its input workbook, and nothing is written."""
+    sheets = factory.sheets()
+    sheets["Demand"] = [
+        {"workload_id": "chat", "year": 2, "target_tokens_per_s": 20000.0},
+    ]
+    path = tmp_path / "ramp.xlsx"
+    write_workbook(path, sheets, {**factory.SITE, "horizon_years": 2})
+    report = tmp_path / "ramp-report.xlsx"
+    done = runner.invoke(app, ["optimize", str(path), "-o", str(report), "--no-alternatives"])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "c.xlsx"
+    result = _compare(str(report), str(path), "-o", str(out))
+    assert result.exit_code == 2
+    assert "fleet plan" in result.output and "compare its input workbook" in result.output
+    assert not out.exists()

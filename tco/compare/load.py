@@ -83,6 +83,10 @@ def _currency(opened: Opened) -> str:
     return opened.entry.currency
 
 
+#: The sheet a fleet plan's report has and a single-purchase report has not.
+FLEET_SHEET = "Timeline"
+
+
 def open_one(path: Path) -> Opened:
     """An input workbook (it has a Chips sheet) validated, or a report read back."""
     book = load_checked(path, data_only=True)
@@ -96,6 +100,11 @@ def open_one(path: Path) -> Opened:
         raise InputError.single(
             f"{path.name}: this is a tco compare workbook; compare the input workbooks or "
             "reports it was made from"
+        )
+    if FLEET_SHEET in sheets:
+        raise InputError.single(
+            f"{path.name}: the report of a fleet plan (a {FLEET_SHEET} sheet: tranches over "
+            "years) cannot be read back yet; compare its input workbook instead"
         )
     raise InputError.single(
         f"{path.name}: neither a tco input workbook (no '{INPUT_SHEET}' sheet) nor a tco "

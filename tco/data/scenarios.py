@@ -10,9 +10,9 @@ a cooling: the optimiser chooses, and the golden test checks that the choices
 move the way the seed argues. `python -m tco.data.examples` writes them to
 `inputs/scenarios/` with the template and the example.
 
-The seed's three-year demand ramp needs the `Demand` sheet (DESIGN 3.6,
-fleets), which these workbooks do not have yet: every workload holds its
-target from year 1.
+Each has a three-year demand ramp on its Demand sheet (serving targets in
+years 1, 2 and 3 as multiples of the Workloads target, year 3 held to the
+horizon), so its plan is bought in yearly tranches.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ class BundledScenario:
     #: One-off porting cost per software stack (`Chips.migration_cost`) where the
     #: scenario has its own estimate; blank keeps the catalog's.
     migration_cost: dict[str, float] | None = None
+    #: The three-year demand ramp: workload -> its target in operating years 1, 2 and 3
+    #: as multiples of its Workloads target (the Demand sheet; year 3 holds after).
+    ramp: dict[str, tuple[float, float, float]] | None = None
 
     @property
     def path(self) -> Path:
@@ -70,14 +73,27 @@ class BundledScenario:
                 chip["max_cards"] = self.max_cards[chip_id]
             if self.migration_cost and chip["software_stack"] in self.migration_cost:
                 chip["migration_cost"] = self.migration_cost[chip["software_stack"]]
+        targets = {w["workload_id"]: w.get("target_tokens_per_s") for w in self.workloads}
+        rows["Demand"] = [
+            {
+                "workload_id": wid,
+                "year": year,
+                "target_tokens_per_s": targets[wid] * factor,
+                "source": "scenario ramp (README sheet)",
+            }
+            for wid, factors in (self.ramp or {}).items()
+            for year, factor in enumerate(factors, start=1)
+        ]
         return rows
 
 
 _COMMON = (
     "The site is the example's (inputs/example.xlsx): China (Site region cn), electricity "
-    "0.09 USD/kWh, 5-year horizon at 8%, 8,000 USD/kW facility build. The seed's three-year "
-    "demand ramp needs a Demand sheet this workbook does not have yet: every target holds "
-    "from year 1. No chip, fabric or cooling is forced; the optimiser chooses."
+    "0.09 USD/kWh, 5-year horizon at 8%, 8,000 USD/kW facility build. Demand ramps over "
+    "three years (the Demand sheet: serving targets in operating years 1, 2 and 3, year 3 "
+    "held after; training jobs keep their deadline targets), so the plan is bought in "
+    "yearly tranches (the report's Timeline). No chip, fabric or cooling is forced; the "
+    "optimiser chooses."
 )
 
 TRAINING_FIRST = BundledScenario(
@@ -99,6 +115,7 @@ TRAINING_FIRST = BundledScenario(
     site=EXAMPLE_SITE | {"power_budget_kw": 20000},
     max_cards=dict(EXAMPLE_CAPS),
     available=tuple(EXAMPLE_CAPS),
+    ramp={"serve-qwen72b": (1.0, 1.5, 2.0)},
     readme=(
         "Training first (seed sections 1 and 12: 'for communication-intensive Transformer "
         "training with very large parameter counts, first evaluate the system capability "
@@ -152,6 +169,10 @@ INFERENCE_FIRST = BundledScenario(
     site=EXAMPLE_SITE,
     max_cards=dict(EXAMPLE_CAPS),
     available=tuple(EXAMPLE_CAPS),
+    # Inference demand grows fastest: x1.6 in year 2, x2.5 from year 3.
+    ramp={
+        wid: (1.0, 1.6, 2.5) for wid in ("serve-qwen72b", "serve-r1-32b", "serve-7b", "serve-r1")
+    },
     readme=(
         "Inference first (seed sections 1 and 12: 'cost reduction with inference first: "
         "start from the request latency and throughput targets, choose the platform with "
@@ -201,6 +222,7 @@ DOMESTIC_SUBSTITUTION = BundledScenario(
     # shorten the ramp, Enflame's new-product ecosystem still needs a PoC. Placeholders
     # of the scenario (low confidence), to replace with the integrator's quote.
     migration_cost={"DTK": 1.2e6, "CANN": 2.5e6, "Neuware": 3.0e6, "TopsRider": 4.0e6},
+    ramp={"serve-qwen72b": (1.0, 1.5, 2.0), "serve-r1-32b": (1.0, 1.5, 2.0)},
     readme=(
         "Domestic substitution (seed sections 1 and 12: 'take the migration cost of "
         "programming interfaces and libraries seriously; operator coverage, compiler "

@@ -236,9 +236,7 @@ def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Prof
         first, floor = (1, 0) if part else (smallest_replicas, o.min_nodes)
         replicas = np.arange(first, max(o.max_replicas, first) + 1)
         span = o.systems_per_replica
-        nodes = np.maximum(
-            floor, -(-replicas * span // o.replicas_per_system) * o.nodes_per_system
-        )
+        nodes = np.maximum(floor, -(-replicas * span // o.replicas_per_system) * o.nodes_per_system)
         cards = nodes * o.cards_per_node
     nics = nodes * o.nic_cards_per_node
     ports = nodes * o.nics_per_node
