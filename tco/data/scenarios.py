@@ -73,7 +73,12 @@ class BundledScenario:
                 chip["max_cards"] = self.max_cards[chip_id]
             if self.migration_cost and chip["software_stack"] in self.migration_cost:
                 chip["migration_cost"] = self.migration_cost[chip["software_stack"]]
-        targets = {w["workload_id"]: w.get("target_tokens_per_s") for w in self.workloads}
+        # Only workloads with a tokens/s target ramp (serving; the type checker sees Any).
+        targets = {
+            w["workload_id"]: float(w["target_tokens_per_s"])
+            for w in self.workloads
+            if w.get("target_tokens_per_s") is not None
+        }
         rows["Demand"] = [
             {
                 "workload_id": wid,
