@@ -9,7 +9,7 @@ never calls the performance model itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
@@ -200,8 +200,12 @@ def build_options(
     elastic: bool = False,
     forced: Mapping[str, str] | None = None,
     expired: Callable[[], bool] | None = None,
+    only: Mapping[str, Collection[str]] | None = None,
 ) -> OptionSet:
     """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids.
+
+    `only[w]` (when given) names the chips workload w's options may use: the risk
+    engine leaves out chips a cost bound proves cannot be in the optimum.
 
     `expired()` is asked before each (workload, chip): the performance model is the
     longest stage before a solve, and a run past its time limit must not finish it
@@ -217,6 +221,8 @@ def build_options(
                 reasons.append(Exclusion(cid, None, None, why))
         for cid in allowed_chip_ids(inputs.chips, workload, inputs.site):
             if forced.get("chip") not in (None, cid):
+                continue
+            if only is not None and cid not in only.get(wid, ()):
                 continue
             if expired is not None and expired():
                 raise OutOfTime

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -37,6 +37,11 @@ class TrainingPerformance:
     max_useful_nodes: int
     reason: str | None = None
     shortfall_reason: str | None = None
+    #: `PerformanceCache.cuts` per node range, kept with the evaluation it derives from,
+    #: so every engine of the process sharing the evaluation shares its cuts too.
+    cut_cache: dict[int, tuple[tuple[float, float], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def cuts(self, max_nodes: int) -> list[tuple[float, float]]:
         """Lines t <= a x nodes + b (tokens/s) for the MILP.
@@ -151,7 +156,6 @@ class PerformanceCache:
     def __init__(self, inputs: PlanningInputs) -> None:
         self.inputs = inputs
         self._site = _row_key(inputs.site)
-        self._cuts: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
 
     def get(
         self, workload_id: str, chip_id: str, fabric_id: str
@@ -186,7 +190,6 @@ class PerformanceCache:
 
     def cuts(self, perf: TrainingPerformance, max_nodes: int) -> tuple[tuple[float, float], ...]:
         """`perf.cuts(max_nodes)`, once per shared evaluation and node range."""
-        key = (id(perf), max_nodes)
-        if key not in self._cuts:
-            self._cuts[key] = tuple(perf.cuts(max_nodes))
-        return self._cuts[key]
+        if max_nodes not in perf.cut_cache:
+            perf.cut_cache[max_nodes] = tuple(perf.cuts(max_nodes))
+        return perf.cut_cache[max_nodes]
