@@ -95,6 +95,8 @@ class Scored:
 
     purchase: Purchase
     tcos: tuple[float, ...]
+    #: Per sample: the plan meets every target and limit.
+    feasible: tuple[bool, ...]
     p_feasible: float
     p_meets_targets: float
     max_regret: float
@@ -126,7 +128,13 @@ def score(
         "max-regret": lambda: worst_regret,
     }[criterion]()
     return Scored(
-        purchase, tcos, p_feasible(outcomes), p_meets_targets(outcomes), worst_regret, value
+        purchase,
+        tcos,
+        tuple(o.feasible for o in outcomes),
+        p_feasible(outcomes),
+        p_meets_targets(outcomes),
+        worst_regret,
+        value,
     )
 
 

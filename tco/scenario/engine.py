@@ -44,7 +44,6 @@ from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
 from tco.text import capped, plural
 
-
 #: Relative slack of the `upper` bound test, far below any MIP gap.
 _BOUND_TOL = 1e-7
 
