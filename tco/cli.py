@@ -646,6 +646,7 @@ def _risk(
             settings["samples"],
             settings["seed"],
             workers=settings["workers"],
+            pool=settings["workers"] > 1,
             scheduler=settings["scheduler"],
             criterion=settings["criterion"],
             reliability=settings["reliability"],

@@ -22,7 +22,7 @@ import numpy as np
 
 from tco.plan.extract import Plan
 from tco.risk import statistics
-from tco.risk.backends import DaskCluster, LocalPool, Outcome
+from tco.risk.backends import DaskCluster, InProcess, LocalPool, Outcome
 from tco.risk.evaluate import FixedOutcome, Optimum, Purchase, SampleResult
 from tco.risk.sampling import Uncertain, draw, overrides_of, uncertain_rows
 from tco.risk.tasks import SWITCH_MAX_FACTOR, Payload, Switch, Task, pack
@@ -99,6 +99,7 @@ def run_risk(
     seed: int,
     *,
     workers: int = 1,
+    pool: bool = True,
     scheduler: str | None = None,
     client: Any = None,
     criterion: str = "p90",
@@ -111,7 +112,11 @@ def run_risk(
     switching: bool = True,
     method: str = "sobol",
 ) -> RiskResult:
-    """Run every stage for the nominal `plan` of `inputs` (module docstring)."""
+    """Run every stage for the nominal `plan` of `inputs` (module docstring).
+
+    Batches run on a Dask cluster (`scheduler` address or `client`), else on a local
+    pool of `workers` processes, else (one worker, `pool` False) in this process.
+    """
     started = time.perf_counter()
     if criterion not in statistics.CRITERIA:
         raise ValueError(f"unknown criterion {criterion!r}; choose one of {statistics.CRITERIA}")
@@ -125,9 +130,11 @@ def run_risk(
         float(inputs.site.mip_gap if mip_gap is None else mip_gap),
         float(inputs.site.time_limit_s if solve_limit_s is None else solve_limit_s),
     )
-    backend: LocalPool | DaskCluster
+    backend: InProcess | LocalPool | DaskCluster
     if scheduler is not None or client is not None:
         backend = DaskCluster(scheduler, client)
+    elif workers <= 1 and not pool:
+        backend = InProcess()
     else:
         backend = LocalPool(workers)
     result = RiskResult(

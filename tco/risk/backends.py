@@ -47,6 +47,24 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
+class InProcess:
+    """The batches in this process, one after the other (`--workers 1` needs no pool)."""
+
+    name = "this process"
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def run(
+        self, payload: Payload, batches: Iterable[list[Task]], done: Done, stopped: Stopped
+    ) -> Outcome:
+        for batch in batches:
+            if stopped():
+                return Outcome(finished=False)
+            done(run_batch(payload, batch, worker=False))
+        return Outcome()
+
+
 class LocalPool:
     """`workers` spawned processes on this machine, kept across the stages of a run."""
 

@@ -49,6 +49,7 @@ from tco.perf.hardware import (
     linear_flops_per_s,
     nodes_per_system,
     replicas_per_system,
+    system_cards,
     whole_system_nodes,
 )
 from tco.perf.inference import inference_estimate
@@ -266,11 +267,39 @@ def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int |
     return perf.max_nodes_for_target
 
 
-def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, float]]:
-    """LB(w, c) [currency] for every chip that may have options for w (module docstring)."""
+@dataclass(frozen=True)
+class ChipBound:
+    """What any pool of one chip serving one workload costs at least (module docstring)."""
+
+    #: LB(w, c): the least pool meeting the target, without network or racks [currency].
+    cost: float
+    #: Its share amount on the Site's basis when the chip is imported (0 when domestic).
+    import_amount: float
+
+
+def _per_card(inputs: PlanningInputs, chip_id: str) -> tuple[float, float]:
+    """(least cost per card of any pool of the chip [currency / card], its share amount
+    per card): a pool of k cards has k / cards_per_node nodes and k / system_cards systems."""
+    chip, site = inputs.chips[chip_id], inputs.site
+    per_node, per_system = 1.0 / chip.cards_per_node, 1.0 / system_cards(chip)
+    q = registry.PoolQuantities(1.0, per_node, per_system, 0, 0, 0, 0, 0, 0)
+    fabric = inputs.fabrics[compatible_fabric_ids(inputs, chip_id)[0]]
+    factor = registry.annuity(site)
+    costs = []
+    for kid in compatible_coolings(inputs, chip_id):
+        cost = registry.price_pool(q, registry.row_lookup(chip, fabric, inputs.coolings[kid], site))
+        costs.append(float(cost.capex) + factor * float(cost.opex_per_year))
+    amount = float(
+        registry.share_amount(site.domestic_share_basis, chip, 1.0, per_node, per_system)
+    )
+    return min(costs), amount
+
+
+def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, ChipBound]]:
+    """LB(w, c) for every chip that may have options for w (module docstring)."""
     site = inputs.site
     factor = registry.annuity(site)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, ChipBound]] = {}
     for wid, workload in inputs.workloads.items():
         bounds = out.setdefault(wid, {})
         for cid in allowed_chip_ids(inputs.chips, workload, site):
@@ -283,30 +312,71 @@ def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, float]]:
             if nodes is None:
                 continue
             systems = nodes // nodes_per_system(chip)
-            q = registry.PoolQuantities(
-                nodes * chip.cards_per_node, nodes, systems, 0, 0, 0, 0, 0, 0
-            )
+            cards = nodes * chip.cards_per_node
+            q = registry.PoolQuantities(cards, nodes, systems, 0, 0, 0, 0, 0, 0)
             fabric = inputs.fabrics[fabrics[0]]  # no NICs or switches: no fabric price enters
             costs = []
             for kid in coolings:
                 lookup = registry.row_lookup(chip, fabric, inputs.coolings[kid], site)
                 cost = registry.price_pool(q, lookup)
                 costs.append(float(cost.capex) + factor * float(cost.opex_per_year))
-            bounds[cid] = min(costs)
+            amount = float(
+                registry.share_amount(site.domestic_share_basis, chip, cards, nodes, systems)
+            )
+            imported = amount if chip.origin != "domestic" else 0.0
+            bounds[cid] = ChipBound(min(costs), imported)
     return out
 
 
+def _domestic_cost_per_amount(
+    inputs: PlanningInputs, bounds: Mapping[str, Mapping[str, ChipBound]]
+) -> float:
+    """kappa: the least cost per unit of domestic share amount any domestic pool buys."""
+    best = math.inf
+    chips = {c for b in bounds.values() for c in b if inputs.chips[c].origin == "domestic"}
+    for cid in chips:
+        cost, amount = _per_card(inputs, cid)
+        if amount > 0:
+            best = min(best, cost / amount)
+    return best
+
+
 def surviving_chips(
-    bounds: Mapping[str, Mapping[str, float]], upper: float
+    inputs: PlanningInputs, bounds: Mapping[str, Mapping[str, ChipBound]], upper: float
 ) -> dict[str, frozenset[str]]:
-    """Per workload, the chips whose bound does not exceed `upper` (module docstring)."""
-    least = {w: min(b.values(), default=math.inf) for w, b in bounds.items()}
-    total = sum(least.values())
+    """Per workload, the chips no plan dearer than `upper` can do without (docstring).
+
+    The test of (w, c) is LB(w, c) + max(sum_{w' != w} min_c' LB(w', c'), kappa x D) >
+    upper, where D = s / (1 - s) x the import amount of c's least pool is the domestic
+    amount the other pools must then hold under a minimum domestic share s (0 without a
+    share, or on the spend basis with the network counted). A chip dropped for a workload
+    is in no optimal plan, so the minima are retaken over the chips kept until no more
+    chip drops.
+    """
+    site = inputs.site
+    share = site.min_domestic_share
+    with_share = share > 0 and not (
+        site.domestic_share_basis == "spend" and site.domestic_share_includes_network
+    )
+    ratio = math.inf if share >= 1 else share / (1 - share)
+    kappa = _domestic_cost_per_amount(inputs, bounds) if with_share else 0.0
     limit = upper * (1 + _BOUND_TOL)
-    return {
-        w: frozenset(c for c, lb in b.items() if lb + total - least[w] <= limit)
-        for w, b in bounds.items()
-    }
+    kept = {w: dict(b) for w, b in bounds.items()}
+    while True:
+        least = {w: min((b.cost for b in k.values()), default=math.inf) for w, k in kept.items()}
+        total = sum(least.values())
+        dropped = False
+        for w, chips in kept.items():
+            for c in list(chips):
+                bound = chips[c]
+                others = total - least[w]
+                if with_share and bound.import_amount > 0:
+                    others = max(others, kappa * ratio * bound.import_amount)
+                if bound.cost + others > limit:
+                    del chips[c]
+                    dropped = True
+        if not dropped:
+            return {w: frozenset(k) for w, k in kept.items()}
 
 
 @dataclass
@@ -354,7 +424,7 @@ class Evaluator:
             first = self._engine(inputs, nominal_only).solve(explain=False)
             if first.plan is not None and first.status == "optimal":
                 upper = first.plan.tco
-        kept = surviving_chips(bounds, math.inf if upper is None else upper)
+        kept = surviving_chips(inputs, bounds, math.inf if upper is None else upper)
         if first is not None and kept == nominal_only:
             result = first
         else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import signal
+import threading
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -85,17 +86,20 @@ _STATE: dict[str, Evaluator] = {}
 def quiet_worker() -> None:
     """Worker processes leave Ctrl-C to the parent, which stops the run cleanly; their
     HiGHS runs on one thread (the workers are the parallelism)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Dask runs tasks on other threads
     import tco.solve.highs as highs
 
     highs.THREADS = 1
 
 
-def evaluator(payload: Payload) -> Evaluator:
-    """This process's evaluator of the payload's run, built on first use."""
+def evaluator(payload: Payload, worker: bool = True) -> Evaluator:
+    """This process's evaluator of the payload's run, built on first use (`worker`: the
+    process is a pool or cluster worker, see `quiet_worker`)."""
     found = _STATE.get(payload.token)
     if found is None:
-        quiet_worker()
+        if worker:
+            quiet_worker()
         _STATE.clear()
         base = pickle.loads(payload.inputs)
         found = Evaluator(base, payload.nominal, payload.mip_gap, payload.solve_limit_s)
@@ -103,9 +107,9 @@ def evaluator(payload: Payload) -> Evaluator:
     return found
 
 
-def run_batch(payload: Payload, batch: list[Task]) -> list[tuple[Task, Any]]:
+def run_batch(payload: Payload, batch: list[Task], worker: bool = True) -> list[tuple[Task, Any]]:
     """Run every task of `batch` on this process's evaluator; (task, result) pairs."""
-    ev = evaluator(payload)
+    ev = evaluator(payload, worker)
     return [(task, run_task(ev, task)) for task in batch]
 
 
