@@ -15,7 +15,6 @@ import signal
 import numpy as np
 import pytest
 
-from factory import CHIP, DOMESTIC, INFERENCE, TRAINING, make_inputs
 from tco.costs import registry
 from tco.risk import statistics
 from tco.risk.analysis import run_risk
@@ -24,6 +23,8 @@ from tco.risk.sampling import Uncertain, draw, overrides_of, quantiles, uncertai
 from tco.risk.tasks import SWITCH_TOLERANCE, switching_price
 from tco.scenario.optimize import make_engine, optimize
 from tco.scenario.scenario import Override, apply_overrides
+
+from factory import CHIP, DOMESTIC, INFERENCE, TRAINING, make_inputs
 
 
 def _unc(row_id: str, field: str, low: float, high: float, **kw: object) -> dict[str, object]:
