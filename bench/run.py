@@ -11,7 +11,11 @@ Prints figures; asserts nothing (speed goals are read, not tested). Targets:
   optimal within 20 s, 60 x 12 within 1% gap in 60 s, 80 x 16 a plan with its
   gap within 120 s.
 
-`python -m bench.run share` (or `example`, `large`) runs one part.
+- issue "tco risk": 1,000 samples of the example within 120 s on 2 workers, the
+  1 -> 2 worker speed-up (aim 1.7x), a Dask LocalCluster within 15% of the pool
+  (`bench.risk`).
+
+`python -m bench.run share` (or `example`, `large`, `risk`) runs one part.
 """
 
 from __future__ import annotations
@@ -147,7 +151,19 @@ def _calibration() -> None:
     print(report(evaluate_all()))
 
 
-PARTS = {"example": _example, "large": _large, "share": _share, "calibration": _calibration}
+def _risk() -> None:
+    from bench.risk import main
+
+    main()
+
+
+PARTS = {
+    "example": _example,
+    "large": _large,
+    "share": _share,
+    "calibration": _calibration,
+    "risk": _risk,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(PARTS):
