@@ -8,6 +8,7 @@ never calls the performance model itself.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -59,7 +60,11 @@ class Option:
     max_nodes: int
     nodes_per_rack: int
     node_kw: float
-    cuts: tuple[tuple[float, float], ...] = ()
+    #: Training: the cuts' maker, run on first use (`cuts`): options the presolve drops
+    #: never pay for their chord walk.
+    cut_source: Callable[[], tuple[tuple[float, float], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
     #: Servers per orderable system (`system_cards` / `cards_per_node`).
     nodes_per_system: int = 1
     #: Nodes of the smallest pool meeting the target (max_nodes of an unshort,
@@ -81,6 +86,12 @@ class Option:
     @property
     def key(self) -> OptionKey:
         return (self.workload, self.chip, self.fabric, self.cooling)
+
+    @property
+    def cuts(self) -> tuple[tuple[float, float], ...]:
+        """Training: the lines t <= a_i x nodes + b_i [tokens/s] (`TrainingPerformance.cuts`),
+        memoised with the evaluation; none for inference."""
+        return self.cut_source() if self.cut_source is not None else ()
 
     @property
     def system_cards(self) -> int:
@@ -277,7 +288,7 @@ class _PoolSize:
     """Node range and throughput coefficients of one (workload, chip, fabric)."""
 
     max_nodes: int
-    cuts: tuple[tuple[float, float], ...]
+    cut_source: Callable[[], tuple[tuple[float, float], ...]] | None
     #: Inference: replicas meeting the target (0 when short) and the most the pool holds.
     target_replicas: int
     max_replicas: int
@@ -319,16 +330,17 @@ def _pool_size(
                 f"{chip.max_cards:,}"
             )
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0, short)
+        cut_source = functools.partial(performance.cuts, perf, max_nodes)
+        return _PoolSize(max_nodes, cut_source, 0, 0, short)
     if short:
         # Elastic: as many replicas as the largest pool holds, short of the target.
         systems = max_nodes // nodes_per_system(chip)
         most = systems * replicas_per_system(chip, perf.replica_cards)
-        return _PoolSize(systems * nodes_per_system(chip), (), 0, most, short=True)
+        return _PoolSize(systems * nodes_per_system(chip), None, 0, most, short=True)
     # Replicas beyond the target only add cost (a domestic share may grow domestic
     # pools, see `tco.model.share`).
     replicas = math.ceil(perf.target_tokens_per_s / perf.tokens_per_replica - 1e-9)
-    return _PoolSize(max_nodes, (), replicas, replicas)
+    return _PoolSize(max_nodes, None, replicas, replicas)
 
 
 def _option(
@@ -364,7 +376,7 @@ def _option(
         max_nodes=size.max_nodes,
         nodes_per_rack=per_rack,
         node_kw=node_kw,
-        cuts=size.cuts,
+        cut_source=size.cut_source,
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
         replicas_per_system=(
             replicas_per_system(chip, perf.replica_cards)  # type: ignore[union-attr]
