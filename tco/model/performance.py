@@ -156,6 +156,14 @@ class PerformanceCache:
     def __init__(self, inputs: PlanningInputs) -> None:
         self.inputs = inputs
         self._site = _row_key(inputs.site)
+        #: Row keys by (sheet, id): a row's key is built once per cache, not per lookup.
+        self._keys: dict[tuple[str, str], tuple[tuple[str, object], ...]] = {}
+
+    def _key(self, sheet: str, row_id: str, row: BaseModel) -> tuple[tuple[str, object], ...]:
+        found = self._keys.get((sheet, row_id))
+        if found is None:
+            found = self._keys[(sheet, row_id)] = _row_key(row)
+        return found
 
     def get(
         self, workload_id: str, chip_id: str, fabric_id: str
@@ -172,9 +180,9 @@ class PerformanceCache:
                 fabric.oversubscription,
             )
         key: PerfKey = (
-            _row_key(workload),
-            _row_key(inputs.models[workload.model_id]),
-            _row_key(chip),
+            self._key("Workloads", workload_id, workload),
+            self._key("Models", workload.model_id, inputs.models[workload.model_id]),
+            self._key("Chips", chip_id, chip),
             network,
             self._site,
         )

@@ -22,7 +22,8 @@ costs plus migration (>= 0). A pool of chip c serving workload w needs at least
 so its cost is at least LB(w, c) = capex + annuity x opex of (n_lb nodes, their cards
 and systems, no NICs, switches, links or racks), the least over c's coolings. With
 UB the TCO of any feasible plan (the fixed nominal plan when it meets everything,
-else the best plan on the nominal chips), a chip whose
+else that plan with its short pools grown until they meet their targets, else the
+best plan on the nominal chips), a chip whose
 
   LB(w, c) + sum_{w' != w} min_c' LB(w', c') > UB
 
@@ -37,16 +38,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
 from tco.costs import registry
+from tco.costs.clos import size_clos
+from tco.model.dominance import Profiles
 from tco.model.options import compatible_coolings, nodes_per_rack
 from tco.model.performance import InferencePerformance, PerformanceCache
 from tco.perf.hardware import (
     attention_flops_per_s,
     linear_flops_per_s,
+    nic_cards_per_node,
+    nics_per_node,
     nodes_per_system,
     replicas_per_system,
     system_cards,
@@ -244,6 +249,49 @@ def fixed_outcome(inputs: PlanningInputs, purchase: Purchase) -> FixedOutcome:
     return FixedOutcome(tco, shortfall, tuple(problems))
 
 
+#: A short pool is grown by at most this factor when the nominal plan is repaired.
+_REPAIR_GROWTH = 4
+
+
+def repaired(inputs: PlanningInputs, purchase: Purchase) -> Purchase | None:
+    """The purchase with each short pool grown, a system at a time, until it meets its
+    target under `inputs` (network re-sized for its ports); None when growing by up to
+    `_REPAIR_GROWTH` x does not reach it. Any feasible plan's TCO bounds the optimum, so
+    a repaired nominal plan saves the restricted solve `Evaluator.optimum` otherwise needs.
+    """
+    pools = []
+    for p in purchase.pools:
+        tokens, target = _throughput(inputs, p)
+        if tokens >= target * (1 - 1e-9):
+            pools.append(p)
+            continue
+        chip, fabric = inputs.chips[p.chip], inputs.fabrics[p.fabric]
+        step = nodes_per_system(chip)
+        grown = None
+        for nodes in range(p.nodes + step, _REPAIR_GROWTH * p.nodes + step, step):
+            systems = nodes // step
+            trial = replace(p, nodes=nodes, systems=systems, cards=nodes * chip.cards_per_node)
+            if _throughput(inputs, trial)[0] >= target * (1 - 1e-9):
+                grown = trial
+                break
+        if grown is None:
+            return None
+        ports = grown.nodes * nics_per_node(chip)
+        try:
+            clos = size_clos(ports, fabric.switch_radix, fabric.oversubscription)
+        except ValueError:  # past a 3-tier fabric
+            return None
+        pools.append(
+            replace(
+                grown,
+                nics=grown.nodes * nic_cards_per_node(chip),
+                switches=(clos.leaf_switches, clos.spine_switches, clos.core_switches),
+                links=clos.links,
+            )
+        )
+    return Purchase(tuple(pools))
+
+
 def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int | None:
     """Fewest nodes any pool of the chip meeting the workload's target has (a bound), or
     None when the chip cannot serve the workload at all (see the module docstring)."""
@@ -400,9 +448,17 @@ class Evaluator:
         self,
         inputs: PlanningInputs,
         only: Mapping[str, frozenset[str]] | None,
-        upper: float | None = None,
+        upper: float | None,
+        profiles: Profiles,
     ) -> Engine:
-        return Engine(inputs, Budget(self.solve_limit_s), self.mip_gap, only=only, upper=upper)
+        return Engine(
+            inputs,
+            Budget(self.solve_limit_s),
+            self.mip_gap,
+            only=only,
+            upper=upper,
+            profiles=profiles,
+        )
 
     def optimum(self, inputs: PlanningInputs, upper: float | None = None) -> Optimum:
         """The exact optimum of `inputs`, on the chips the cost bound keeps.
@@ -414,21 +470,27 @@ class Evaluator:
         if upper is None:
             fixed = fixed_outcome(inputs, self.nominal)
             upper = fixed.tco if fixed.feasible else None
+        if upper is None:
+            fixed_up = repaired(inputs, self.nominal)
+            if fixed_up is not None:
+                outcome = fixed_outcome(inputs, fixed_up)
+                upper = outcome.tco if outcome.feasible else None
         bounds = lower_bounds(inputs)
+        profiles = Profiles(inputs)
         considered = sum(len(b) for b in bounds.values())
         first: OptimizeResult | None = None
         nominal_only = {w: frozenset[str]() for w in inputs.workloads}
         for p in self.nominal.pools:
             nominal_only[p.workload] = frozenset({p.chip})
         if upper is None and all(nominal_only.values()):
-            first = self._engine(inputs, nominal_only).solve(explain=False)
+            first = self._engine(inputs, nominal_only, None, profiles).solve(explain=False)
             if first.plan is not None and first.status == "optimal":
                 upper = first.plan.tco
         kept = surviving_chips(inputs, bounds, math.inf if upper is None else upper)
         if first is not None and kept == nominal_only:
             result = first
         else:
-            result = self._engine(inputs, kept, upper).solve(explain=False)
+            result = self._engine(inputs, kept, upper, profiles).solve(explain=False)
         n_kept = sum(len(c) for c in kept.values())
         if result.plan is None:
             return Optimum(result.status, None, None, n_kept, considered)

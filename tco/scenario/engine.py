@@ -73,6 +73,7 @@ class Engine:
         prune: bool = True,
         only: Mapping[str, Collection[str]] | None = None,
         upper: float | None = None,
+        profiles: Profiles | None = None,
     ) -> None:
         self.inputs = inputs
         #: TCO of a plan known to be feasible for these inputs (the risk engine's bound):
@@ -92,7 +93,9 @@ class Engine:
         self._options: OptionSet | None = None
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
-        self._profiles = Profiles(inputs)
+        #: Cost coefficients per (chip, fabric, cooling); engines of the same inputs may
+        #: share one (the risk engine's two solves of a sample).
+        self._profiles = profiles if profiles is not None else Profiles(inputs)
         self._views: dict[tuple[str, ...], _View] = {}
         #: Models built so far: one per view used; every other solve only changes bounds.
         self.models_built = 0
