@@ -543,7 +543,7 @@ def risk(
             raise InputError.single(
                 f"{path}: the Uncertainty sheet has no rows; tco risk needs ranges to sample"
             )
-        engine = make_engine(inputs, None, None, started=started)
+        engine = make_engine(inputs, time_limit, None, started=started)
         _risk(
             engine,
             inputs,

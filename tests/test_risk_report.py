@@ -131,3 +131,34 @@ def test_risk_formulas_recalculate_to_the_engine_values(run) -> None:
                 wrong.append(f"{cell.coordinate} {cell.value}: {expected} vs {got}")
     assert checked > 40
     assert not wrong, wrong[:10]
+
+
+def test_a_time_limit_writes_the_samples_done_marked_partial(tmp_path: Path) -> None:
+    book = tmp_path / "in.xlsx"
+    write_workbook(book, sheets(Uncertainty=UNCERTAINTY), SITE)
+    out = tmp_path / "r.json"
+    result = runner.invoke(
+        app,
+        [
+            "risk",
+            str(book),
+            "-n",
+            "100000",
+            "--workers",
+            "1",
+            "--time-limit",
+            "6",
+            "-o",
+            str(tmp_path / "r.xlsx"),
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 4, result.output
+    payload = json.loads(out.read_text())
+    if "risk" in payload:  # the nominal solve fitted in the limit: samples were cut short
+        assert payload["risk"]["partial"] is True
+        assert payload["risk"]["samples"] < 100000
+        assert "time limit" in payload["risk"]["stopped"]
+        assert (tmp_path / "r.xlsx").exists()
+        assert "PARTIAL" in result.output
