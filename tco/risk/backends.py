@@ -61,7 +61,12 @@ class InProcess:
         for batch in batches:
             if stopped():
                 return Outcome(finished=False)
-            done(run_batch(payload, batch, worker=False))
+            pairs = run_batch(payload, batch, worker=False)
+            if stopped():
+                # A Ctrl-C reached this process's solver mid-batch: its last result may be
+                # an interrupted solve, so the batch does not count.
+                return Outcome(finished=False)
+            done(pairs)
         return Outcome()
 
 

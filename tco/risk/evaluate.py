@@ -179,25 +179,44 @@ class SampleResult:
         return self.nominal.tco - self.optimum.tco
 
 
-def _throughput(inputs: PlanningInputs, pool: PoolBuy) -> tuple[float, float]:
-    """(tokens/s the bought pool delivers under `inputs`, the workload's target)."""
+#: Performance evaluations of one set of inputs, by (workload, chip[, fabric]).
+Evaluations = dict[tuple[str, ...], Any]
+
+
+def _throughput(
+    inputs: PlanningInputs, pool: PoolBuy, seen: Evaluations | None = None
+) -> tuple[float, float]:
+    """(tokens/s the bought pool delivers under `inputs`, the workload's target).
+
+    `seen` keeps the curves and replica estimates of these inputs across calls (the
+    candidate plans of one sample share chips)."""
+    seen = {} if seen is None else seen
     workload = inputs.workloads[pool.workload]
     model = inputs.models[workload.model_id]
     chip, site = inputs.chips[pool.chip], inputs.site
     if workload.kind == "training":
         target = training_target_tokens_per_s(workload)
-        curve = training_curve(workload, model, chip, inputs.fabrics[pool.fabric], site)
+        key: tuple[str, ...] = (pool.workload, pool.chip, pool.fabric)
+        if key not in seen:
+            seen[key] = training_curve(workload, model, chip, inputs.fabrics[pool.fabric], site)
+        curve = seen[key]
         return (curve.tokens_per_s(pool.nodes) if curve.feasible else 0.0), target
     target = float(workload.target_tokens_per_s or 0.0)
-    result = inference_estimate(workload, model, chip, site)
+    key = (pool.workload, pool.chip)
+    if key not in seen:
+        seen[key] = inference_estimate(workload, model, chip, site)
+    result = seen[key]
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return 0.0, target
     replicas = pool.systems * replicas_per_system(chip, result.replica_cards)
     return replicas * result.tokens_per_s, target
 
 
-def fixed_outcome(inputs: PlanningInputs, purchase: Purchase) -> FixedOutcome:
-    """The bought plan under `inputs`: re-evaluated throughput, re-costed TCO, limits."""
+def fixed_outcome(
+    inputs: PlanningInputs, purchase: Purchase, seen: Evaluations | None = None
+) -> FixedOutcome:
+    """The bought plan under `inputs`: re-evaluated throughput, re-costed TCO, limits
+    (`seen`: evaluations of these inputs to share, see `_throughput`)."""
     site = inputs.site
     pools: list[dict[str, Any]] = []
     shortfall: dict[str, float] = {}
@@ -208,7 +227,7 @@ def fixed_outcome(inputs: PlanningInputs, purchase: Purchase) -> FixedOutcome:
             inputs.fabrics[p.fabric],
             inputs.coolings[p.cooling],
         )
-        tokens, target = _throughput(inputs, p)
+        tokens, target = _throughput(inputs, p, seen)
         shortfall[p.workload] = max(0.0, 1.0 - tokens / target) if target > 0 else 0.0
         if tokens < target * (1 - 1e-9) and shortfall[p.workload] == 0.0:
             shortfall[p.workload] = 1e-12  # short by a rounding hair: still short
@@ -253,15 +272,18 @@ def fixed_outcome(inputs: PlanningInputs, purchase: Purchase) -> FixedOutcome:
 _REPAIR_GROWTH = 4
 
 
-def repaired(inputs: PlanningInputs, purchase: Purchase) -> Purchase | None:
+def repaired(
+    inputs: PlanningInputs, purchase: Purchase, seen: Evaluations | None = None
+) -> Purchase | None:
     """The purchase with each short pool grown, a system at a time, until it meets its
     target under `inputs` (network re-sized for its ports); None when growing by up to
     `_REPAIR_GROWTH` x does not reach it. Any feasible plan's TCO bounds the optimum, so
     a repaired nominal plan saves the restricted solve `Evaluator.optimum` otherwise needs.
     """
     pools = []
+    seen = {} if seen is None else seen
     for p in purchase.pools:
-        tokens, target = _throughput(inputs, p)
+        tokens, target = _throughput(inputs, p, seen)
         if tokens >= target * (1 - 1e-9):
             pools.append(p)
             continue
@@ -271,7 +293,7 @@ def repaired(inputs: PlanningInputs, purchase: Purchase) -> Purchase | None:
         for nodes in range(p.nodes + step, _REPAIR_GROWTH * p.nodes + step, step):
             systems = nodes // step
             trial = replace(p, nodes=nodes, systems=systems, cards=nodes * chip.cards_per_node)
-            if _throughput(inputs, trial)[0] >= target * (1 - 1e-9):
+            if _throughput(inputs, trial, seen)[0] >= target * (1 - 1e-9):
                 grown = trial
                 break
         if grown is None:
@@ -460,20 +482,26 @@ class Evaluator:
             profiles=profiles,
         )
 
-    def optimum(self, inputs: PlanningInputs, upper: float | None = None) -> Optimum:
+    def optimum(
+        self,
+        inputs: PlanningInputs,
+        upper: float | None = None,
+        seen: Evaluations | None = None,
+    ) -> Optimum:
         """The exact optimum of `inputs`, on the chips the cost bound keeps.
 
         `upper`: the TCO of a plan known feasible under `inputs`; without one the fixed
         nominal plan's provides it when it is feasible, else the best plan on the
         nominal plan's chips (without any, every chip is kept).
         """
+        seen = {} if seen is None else seen
         if upper is None:
-            fixed = fixed_outcome(inputs, self.nominal)
+            fixed = fixed_outcome(inputs, self.nominal, seen)
             upper = fixed.tco if fixed.feasible else None
         if upper is None:
-            fixed_up = repaired(inputs, self.nominal)
+            fixed_up = repaired(inputs, self.nominal, seen)
             if fixed_up is not None:
-                outcome = fixed_outcome(inputs, fixed_up)
+                outcome = fixed_outcome(inputs, fixed_up, seen)
                 upper = outcome.tco if outcome.feasible else None
         bounds = lower_bounds(inputs)
         profiles = Profiles(inputs)
@@ -499,6 +527,7 @@ class Evaluator:
     def sample(self, index: int, overrides: tuple[Override, ...]) -> SampleResult:
         started = time.perf_counter()
         inputs = self.inputs_of(overrides)
-        fixed = fixed_outcome(inputs, self.nominal)
-        optimum = self.optimum(inputs, fixed.tco if fixed.feasible else None)
+        seen: Evaluations = {}
+        fixed = fixed_outcome(inputs, self.nominal, seen)
+        optimum = self.optimum(inputs, fixed.tco if fixed.feasible else None, seen)
         return SampleResult(index, fixed, optimum, time.perf_counter() - started)

@@ -119,7 +119,8 @@ def run_task(ev: Evaluator, task: Task) -> Any:
         return ev.sample(task[1], task[2])
     if kind == "fixed":
         inputs = ev.inputs_of(task[2])
-        return [fixed_outcome(inputs, p) for p in task[3]]
+        seen: dict[tuple[str, ...], Any] = {}
+        return [fixed_outcome(inputs, p, seen) for p in task[3]]
     if kind == "optimum":
         return ev.optimum(ev.inputs_of(task[2]))
     if kind == "switch":
