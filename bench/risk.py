@@ -15,6 +15,7 @@ with other jobs they are the figure that does not depend on the load.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
