@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from tco.errors import InputError
 from tco.risk.tasks import Payload, Task, run_batch
 
 Done = Callable[[list[tuple[Task, Any]]], None]
@@ -186,7 +187,12 @@ class DaskCluster:
         from distributed import Client, as_completed
 
         if self._client is None:
-            self._client = Client(self.address, timeout="10s")
+            try:
+                self._client = Client(self.address, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError.single(
+                    f"--scheduler {self.address}: cannot reach the Dask scheduler ({exc})"
+                ) from exc
         client = self._client
         outcome = Outcome()
         if True:
