@@ -14,8 +14,12 @@ Prints figures; asserts nothing (speed goals are read, not tested). Targets:
 - issue 10 (fleets): the example with a 5-year demand ramp and
   max_options_per_workload = 3 solved to 0.1% gap within 10 s; the large instance
   with 3 years within 60 s to 1% gap, its gap printed (`fleets`).
+- issue "tco risk": 1,000 samples of the example within 120 s on 2 workers, the
+  1 -> 2 worker speed-up (aim 1.7x), a Dask LocalCluster within 15% of the pool
+  (`bench.risk`).
 
-`python -m bench.run share` (or `example`, `large`, `fleets`) runs one part.
+`python -m bench.run share` (or `example`, `large`, `fleets`, `risk`, `calibration`)
+runs one part.
 """
 
 from __future__ import annotations
@@ -211,12 +215,19 @@ def _calibration() -> None:
     print(report(evaluate_all()))
 
 
+def _risk() -> None:
+    from bench.risk import main
+
+    main()
+
+
 PARTS = {
     "example": _example,
     "large": _large,
     "share": _share,
     "fleets": _fleets,
     "calibration": _calibration,
+    "risk": _risk,
 }
 
 if __name__ == "__main__":

@@ -297,9 +297,9 @@ def _bullet(reason: str) -> list[str]:
     return lines
 
 
-def _report_path(input_path: Path, output: Path | None) -> Path:
-    """-o, or outputs/<input stem>-report.xlsx (the folder is created when the report is)."""
-    report = output if output is not None else Path("outputs") / f"{input_path.stem}-report.xlsx"
+def _report_path(input_path: Path, output: Path | None, kind: str = "report") -> Path:
+    """-o, or outputs/<input stem>-<kind>.xlsx (the folder is created when the report is)."""
+    report = output if output is not None else Path("outputs") / f"{input_path.stem}-{kind}.xlsx"
     _output_path_ok(report, ".xlsx", input_path, create=output is None)
     return report
 
@@ -551,3 +551,235 @@ def compare(
     code = worst([e.exit_code for e in entries])
     if code:
         raise typer.Exit(code)
+
+
+@app.command(cls=_Command)
+@guarded
+def risk(
+    path: Annotated[Path, _INPUT],
+    samples: Annotated[
+        int, typer.Option("-n", "--samples", min=1, metavar="N", help="Monte Carlo samples")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Sampling seed")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, metavar="K", help="Local worker processes (default: core count)"
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run the batches on a Dask distributed cluster (tcp://HOST:PORT)",
+        ),
+    ] = None,
+    criterion: Annotated[
+        str,
+        typer.Option(
+            "--criterion",
+            metavar="mean|p90|cvar90|max-regret",
+            help="What the robust plan minimises",
+        ),
+    ] = "p90",
+    reliability: Annotated[
+        float,
+        typer.Option(
+            "--reliability",
+            min=0.0,
+            max=1.0,
+            metavar="R",
+            help="Share of samples in which the robust plan must meet every target and limit",
+        ),
+    ] = 0.95,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="REPORT",
+            help="Report path (.xlsx; default outputs/INPUT-risk.xlsx)",
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option(
+            "--json", metavar="PATH", help="Write the JSON summary to PATH, or - for stdout"
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            metavar="SECONDS",
+            help="Seconds for the whole run; past it the samples done are written, marked partial",
+        ),
+    ] = None,
+) -> None:
+    """Carry the Uncertainty ranges into the decision: Monte Carlo samples, win
+    probabilities, a robust plan, a tornado and switching card prices."""
+    started = time.perf_counter()
+    from tco.risk.statistics import CRITERIA
+    from tco.scenario.optimize import make_engine
+    from tco.solve.interrupt import handle_sigint
+
+    if criterion not in CRITERIA:
+        raise InputError.single(f"--criterion {criterion!r}: choose one of {', '.join(CRITERIA)}")
+    _json_path_ok(json_path, path)
+    with handle_sigint():
+        try:
+            report = _report_path(path, output, "risk")
+            inputs = load_inputs(path)
+        except InputError as exc:
+            _write_json(
+                json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]}
+            )
+            raise
+        if not inputs.uncertainty:
+            raise InputError.single(
+                f"{path}: the Uncertainty sheet has no rows; tco risk needs ranges to sample"
+            )
+        engine = make_engine(inputs, time_limit, None, started=started)
+        _risk(
+            engine,
+            inputs,
+            report,
+            json_path,
+            started,
+            time_limit,
+            dict(
+                samples=samples,
+                seed=seed,
+                workers=workers or os.cpu_count() or 1,
+                scheduler=scheduler,
+                criterion=criterion,
+                reliability=reliability,
+            ),
+        )
+
+
+def _risk(
+    engine: Any,
+    inputs: Any,
+    report: Path,
+    json_path: str | None,
+    started: float,
+    time_limit: float | None,
+    settings: dict[str, Any],
+) -> None:
+    """The nominal plan, the risk stages on the backend, the report; exit as `optimize`."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from tco.report.explain import why_lines
+    from tco.report.summary import json_summary, no_plan_reason, text_summary
+    from tco.report.workbook import write_report
+    from tco.risk.analysis import run_risk
+    from tco.risk.answers import risk_json, sentences
+    from tco.scenario.alternatives import compute_alternatives
+    from tco.solve.interrupt import INTERRUPT
+
+    err.print("solving the nominal plan", markup=False)
+    result = engine.solve()
+    payload = json_summary(inputs, result)
+    if result.status == "infeasible":
+        err.print("INFEASIBLE: the nominal inputs have no plan; nothing to sample:", markup=False)
+        for line in result.diagnosis:
+            for text in _bullet(line):
+                err.print(text, markup=False, soft_wrap=True)
+        _write_json(json_path, payload)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if result.plan is None:
+        err.print(f"NO PLAN: {no_plan_reason(result)}", markup=False)
+        _write_json(json_path, payload)
+        raise typer.Exit(EXIT_INTERRUPTED if result.status == "interrupted" else EXIT_NOT_OPTIMAL)
+    plan = result.plan
+    alts = compute_alternatives(engine, plan, min(float(inputs.site.time_limit_s), 10.0))
+    deadline = None if time_limit is None else started + time_limit
+    why: list[str] = []
+
+    def stopped() -> bool:
+        if INTERRUPT.requested:
+            why[:] = ["interrupted (Ctrl-C)"]
+            return True
+        if deadline is not None and time.perf_counter() >= deadline:
+            why[:] = [f"the {time_limit:,g} s time limit"]
+            return True
+        return False
+
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    tasks: dict[str, Any] = {}
+    began: dict[str, float] = {}
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total, rate="")
+                began[stage] = time.perf_counter()
+            spent = time.perf_counter() - began[stage]
+            rate = f"{done / spent:,.1f}/s" if spent > 0 and done else ""
+            bar.update(tasks[stage], completed=done, rate=rate)
+            if done == total and not err.is_terminal:
+                err.print(f"{stage}: {done:,} done in {spent:,.1f} s", markup=False)
+
+        outcome = run_risk(
+            inputs,
+            plan,
+            settings["samples"],
+            settings["seed"],
+            workers=settings["workers"],
+            pool=settings["workers"] > 1,
+            scheduler=settings["scheduler"],
+            criterion=settings["criterion"],
+            reliability=settings["reliability"],
+            stopped=stopped,
+            progress=progress,
+        )
+    if outcome.partial and why and outcome.stopped in (None, "stopped"):
+        outcome.stopped = why[0]
+    result.timings_s = dict(engine.timings)
+    payload = json_summary(inputs, result)
+    payload["risk"] = risk_json(outcome)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    write_report(report, inputs, plan, alts, outcome)
+    for line in text_summary(inputs, result):
+        err.print(line, markup=False, soft_wrap=True)
+    for line in why_lines(inputs, plan, alts):
+        err.print(line, markup=False, soft_wrap=True)
+    err.print("risk:", markup=False)
+    for line in sentences(inputs, outcome):
+        err.print(f"  {line}", markup=False, soft_wrap=True)
+    for note in outcome.notes:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    err.print(
+        f"{outcome.samples:,} samples in {outcome.seconds:,.1f} s on {outcome.backend}",
+        markup=False,
+    )
+    err.print(f"report: {report}", markup=False)
+    _write_json(json_path, payload)
+    if outcome.partial:
+        err.print(
+            f"PARTIAL: {outcome.samples:,} of {outcome.samples_requested:,} samples "
+            f"({outcome.stopped}); the report and JSON are marked partial",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+    if plan.status != "optimal":
+        err.print("NOT PROVEN OPTIMAL: the nominal plan's gap is not closed", markup=False)
+        raise typer.Exit(EXIT_NOT_OPTIMAL)

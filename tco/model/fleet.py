@@ -26,13 +26,12 @@ meets the one target (their local chord may over-estimate T below it).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pyomo.environ as pyo
 
 from tco.model.context import ModelContext
-from tco.model.options import Option, OptionSet
+from tco.model.options import Option, OptionSet, with_cuts
 from tco.schema.inputs import PlanningInputs
 
 
@@ -51,7 +50,7 @@ def part_cuts(o: Option) -> Option:
     """A training option whose cuts hold at every size (chords of T), for a part."""
     if o.kind != "training" or o.curve is None:
         return o
-    return dataclasses.replace(o, cuts=tuple(o.curve.cuts(o.max_nodes)))
+    return with_cuts(o, o.curve.cuts(o.max_nodes))
 
 
 def part_options(inputs: PlanningInputs, options: OptionSet) -> OptionSet:

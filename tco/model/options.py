@@ -8,8 +8,10 @@ never calls the performance model itself.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tco.costs.clos import tier_capacity, tiers_needed
@@ -61,7 +63,11 @@ class Option:
     max_nodes: int
     nodes_per_rack: int
     node_kw: float
-    cuts: tuple[tuple[float, float], ...] = ()
+    #: Training: the cuts' maker, run on first use (`cuts`): options the presolve drops
+    #: never pay for their chord walk.
+    cut_source: Callable[[], tuple[tuple[float, float], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
     #: Servers per orderable system (`system_cards` / `cards_per_node`).
     nodes_per_system: int = 1
     #: Nodes of the smallest pool meeting the target (max_nodes of an unshort,
@@ -89,6 +95,12 @@ class Option:
         return (self.workload, self.chip, self.fabric, self.cooling)
 
     @property
+    def cuts(self) -> tuple[tuple[float, float], ...]:
+        """Training: the lines t <= a_i x nodes + b_i [tokens/s] (`TrainingPerformance.cuts`),
+        memoised with the evaluation; none for inference."""
+        return self.cut_source() if self.cut_source is not None else ()
+
+    @property
     def system_cards(self) -> int:
         return self.nodes_per_system * self.cards_per_node
 
@@ -100,6 +112,19 @@ class Option:
         """Replicas `systems` systems hold = systems x replicas_per_system //
         systems_per_replica (inference)."""
         return systems * self.replicas_per_system // self.systems_per_replica
+
+
+def _given(cuts: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    return cuts
+
+
+def with_cuts(o: Option, cuts: Iterable[tuple[float, float]]) -> Option:
+    """`o` with these cuts instead of its own (a fleet part's chords, a year's target).
+
+    A partial of a module function, not a lambda, so that options still pickle for the
+    risk engine's worker processes.
+    """
+    return dataclasses.replace(o, cut_source=functools.partial(_given, tuple(cuts)))
 
 
 @dataclass(frozen=True)
@@ -211,8 +236,12 @@ def build_options(
     elastic: bool = False,
     forced: Mapping[str, str] | None = None,
     expired: Callable[[], bool] | None = None,
+    only: Mapping[str, Collection[str]] | None = None,
 ) -> OptionSet:
     """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids.
+
+    `only[w]` (when given) names the chips workload w's options may use: the risk
+    engine leaves out chips a cost bound proves cannot be in the optimum.
 
     `expired()` is asked before each (workload, chip): the performance model is the
     longest stage before a solve, and a run past its time limit must not finish it
@@ -228,6 +257,8 @@ def build_options(
                 reasons.append(Exclusion(cid, None, None, why))
         for cid in allowed_chip_ids(inputs.chips, workload, inputs.site):
             if forced.get("chip") not in (None, cid):
+                continue
+            if only is not None and cid not in only.get(wid, ()):
                 continue
             if expired is not None and expired():
                 raise OutOfTime
@@ -283,7 +314,7 @@ class _PoolSize:
     """Node range and throughput coefficients of one (workload, chip, fabric)."""
 
     max_nodes: int
-    cuts: tuple[tuple[float, float], ...]
+    cut_source: Callable[[], tuple[tuple[float, float], ...]] | None
     #: Inference: replicas meeting the target (0 when short) and the most the pool holds.
     target_replicas: int
     max_replicas: int
@@ -325,7 +356,8 @@ def _pool_size(
                 f"{chip.max_cards:,}"
             )
     if isinstance(perf, TrainingPerformance):
-        return _PoolSize(max_nodes, performance.cuts(perf, max_nodes), 0, 0, short)
+        cut_source = functools.partial(performance.cuts, perf, max_nodes)
+        return _PoolSize(max_nodes, cut_source, 0, 0, short)
     if short:
         # Elastic: as many replicas as the largest pool holds, short of the target.
         systems = max_nodes // nodes_per_system(chip)
@@ -334,11 +366,11 @@ def _pool_size(
             * replicas_per_system(chip, perf.replica_cards)
             // systems_per_replica(chip, perf.replica_cards)
         )
-        return _PoolSize(systems * nodes_per_system(chip), (), 0, most, short=True)
+        return _PoolSize(systems * nodes_per_system(chip), None, 0, most, short=True)
     # Replicas beyond the target only add cost (a domestic share may grow domestic
     # pools, see `tco.model.share`).
     replicas = math.ceil(perf.target_tokens_per_s / perf.tokens_per_replica - 1e-9)
-    return _PoolSize(max_nodes, (), replicas, replicas)
+    return _PoolSize(max_nodes, None, replicas, replicas)
 
 
 def _option(
@@ -374,7 +406,7 @@ def _option(
         max_nodes=size.max_nodes,
         nodes_per_rack=per_rack,
         node_kw=node_kw,
-        cuts=size.cuts,
+        cut_source=size.cut_source,
         replica_cards=perf.replica_cards if is_inference else 0,  # type: ignore[union-attr]
         replicas_per_system=(
             replicas_per_system(chip, perf.replica_cards)  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -40,6 +40,11 @@ class TrainingPerformance:
     max_useful_nodes: int
     reason: str | None = None
     shortfall_reason: str | None = None
+    #: `PerformanceCache.cuts` per node range, kept with the evaluation it derives from,
+    #: so every engine of the process sharing the evaluation shares its cuts too.
+    cut_cache: dict[int, tuple[tuple[float, float], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def cuts(
         self, max_nodes: int, chords: list[tuple[float, float]] | None = None
@@ -160,7 +165,14 @@ class PerformanceCache:
     def __init__(self, inputs: PlanningInputs) -> None:
         self.inputs = inputs
         self._site = _row_key(inputs.site)
-        self._cuts: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
+        #: Row keys by (sheet, id): a row's key is built once per cache, not per lookup.
+        self._keys: dict[tuple[str, str], tuple[tuple[str, object], ...]] = {}
+
+    def _key(self, sheet: str, row_id: str, row: BaseModel) -> tuple[tuple[str, object], ...]:
+        found = self._keys.get((sheet, row_id))
+        if found is None:
+            found = self._keys[(sheet, row_id)] = _row_key(row)
+        return found
 
     def get(
         self, workload_id: str, chip_id: str, fabric_id: str
@@ -181,9 +193,9 @@ class PerformanceCache:
                 fabric.oversubscription,
             )
         key: PerfKey = (
-            _row_key(workload),
-            _row_key(inputs.models[workload.model_id]),
-            _row_key(chip),
+            self._key("Workloads", workload_id, workload),
+            self._key("Models", workload.model_id, inputs.models[workload.model_id]),
+            self._key("Chips", chip_id, chip),
             network,
             self._site,
         )
@@ -199,7 +211,6 @@ class PerformanceCache:
 
     def cuts(self, perf: TrainingPerformance, max_nodes: int) -> tuple[tuple[float, float], ...]:
         """`perf.cuts(max_nodes)`, once per shared evaluation and node range."""
-        key = (id(perf), max_nodes)
-        if key not in self._cuts:
-            self._cuts[key] = tuple(perf.cuts(max_nodes))
-        return self._cuts[key]
+        if max_nodes not in perf.cut_cache:
+            perf.cut_cache[max_nodes] = tuple(perf.cuts(max_nodes))
+        return perf.cut_cache[max_nodes]

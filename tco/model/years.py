@@ -61,7 +61,7 @@ from tco.costs import registry
 from tco.model import costs, facility, limits, network, pools
 from tco.model.build import Decisions, decisions
 from tco.model.context import MONEY_SCALE, ModelContext, count_of, value_of
-from tco.model.options import Option, OptionKey
+from tco.model.options import Option, OptionKey, with_cuts
 from tco.model.performance import TrainingPerformance
 from tco.model.share import grow
 from tco.perf.training import training_target_tokens_per_s
@@ -213,12 +213,14 @@ def year_option(o: Option, target: float, part: bool, cache: CurveCache) -> Opti
         return None
     chords = cache.chords(o.curve, o.max_nodes)
     if part:
-        return dataclasses.replace(
-            o, target_tokens_per_s=target, target_nodes=nodes, cuts=tuple(chords)
+        return with_cuts(
+            dataclasses.replace(o, target_tokens_per_s=target, target_nodes=nodes), chords
         )
     perf = TrainingPerformance(o.curve, target, o.min_nodes, nodes, o.max_nodes)
-    cuts = tuple(perf.cuts(o.max_nodes, chords))
-    return dataclasses.replace(o, target_tokens_per_s=target, target_nodes=nodes, cuts=cuts)
+    return with_cuts(
+        dataclasses.replace(o, target_tokens_per_s=target, target_nodes=nodes),
+        perf.cuts(o.max_nodes, chords),
+    )
 
 
 def year_options(

@@ -56,6 +56,8 @@ class Layout:
             for k, a in enumerate(self.alternatives)
         }
         self._quantity_columns = _quantity_columns(tables)
+        #: Sentences of a `tco risk` run for the Summary sheet (none for `tco optimize`).
+        self.risk_lines: tuple[str, ...] = ()
 
     # ------------------------------------------------------------ rows
     def pool_row(self, index: int) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tco.errors import InputError
 from tco.io.atomic import write_atomically
@@ -29,6 +30,9 @@ from tco.report.sheets import assumptions, bom, cashflow, network, pools, power,
 from tco.scenario.alternatives import Alternative
 from tco.schema.inputs import PlanningInputs
 
+if TYPE_CHECKING:
+    from tco.risk.analysis import RiskResult
+
 #: Sheet modules in workbook order.
 _SHEETS = (summary, pools, bom, cashflow, power, network, alternatives_sheet, assumptions)
 SHEETS = tuple(module.TABLE.sheet for module in _SHEETS)
@@ -38,7 +42,11 @@ _LOCK_NAMES = ("~${}", ".~lock.{}#")
 
 
 def write_report(
-    path: Path, inputs: PlanningInputs, plan: Plan, alternatives: Sequence[Alternative]
+    path: Path,
+    inputs: PlanningInputs,
+    plan: Plan,
+    alternatives: Sequence[Alternative],
+    risk: RiskResult | None = None,
 ) -> None:
     """Write the report atomically; `InputError` when `path` cannot be written.
 
@@ -47,7 +55,7 @@ def write_report(
     """
     path = Path(path)
     _check_writable(path)
-    data = report_bytes(inputs, plan, alternatives)
+    data = report_bytes(inputs, plan, alternatives, risk)
     try:
         write_atomically(path, lambda tmp: _write_file(tmp, data))
     except OSError as exc:
@@ -80,16 +88,35 @@ def _check_writable(path: Path) -> None:
         raise InputError.single(f"{path}: the existing report is read-only; choose another -o")
 
 
-def report_bytes(inputs: PlanningInputs, plan: Plan, alternatives: Sequence[Alternative]) -> bytes:
-    """The finished .xlsx, formulas with their cached values, as bytes."""
+def report_bytes(
+    inputs: PlanningInputs,
+    plan: Plan,
+    alternatives: Sequence[Alternative],
+    risk: RiskResult | None = None,
+) -> bytes:
+    """The finished .xlsx, formulas with their cached values, as bytes.
+
+    A fleet plan (tranches over years) has its own workbook (`tco.report.fleet`). With a
+    `tco risk` result the workbook gains the Risk sheet after Summary, and Summary
+    states the risk answers.
+    """
     if plan.fleet is not None:
         return fleet_report_bytes(inputs, plan)
     rows = assumptions.assumptions(inputs, plan)
     tables = {module.TABLE.sheet: module.TABLE for module in _SHEETS}
     layout = Layout(inputs, plan, alternatives, tables, [a.key for a in rows])
-    book = Book(SHEETS)
+    names = list(SHEETS)
+    if risk is not None:
+        from tco.report.sheets import risk as risk_sheet
+        from tco.risk.answers import sentences
+
+        names.insert(1, risk_sheet.TABLE.sheet)
+        layout.risk_lines = tuple(sentences(inputs, risk))
+    book = Book(names)
     sheets = book.sheets
     assumptions.write(sheets["Assumptions"], layout, rows)
     for module in (summary, pools, bom, cashflow, power, network, alternatives_sheet):
         module.write(sheets[module.TABLE.sheet], layout)
+    if risk is not None:
+        risk_sheet.write(sheets[risk_sheet.TABLE.sheet], inputs, risk)
     return book.close()

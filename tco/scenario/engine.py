@@ -23,11 +23,13 @@ Every stage draws on one `Budget`, Pyomo translation included.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from tco.costs import registry
 from tco.model.build import build_model, decisions
 from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, Profiles, prune_dominated
@@ -44,6 +46,9 @@ from tco.solve.diagnose import diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
 from tco.text import capped, plural
+
+#: Relative slack of the `upper` bound test, far below any MIP gap.
+_BOUND_TOL = 1e-7
 
 
 @dataclass
@@ -64,9 +69,22 @@ class Engine:
     """The scenarios of one `PlanningInputs`, solved on cached options and models."""
 
     def __init__(
-        self, inputs: PlanningInputs, budget: Budget, mip_gap: float, prune: bool = True
+        self,
+        inputs: PlanningInputs,
+        budget: Budget,
+        mip_gap: float,
+        prune: bool = True,
+        only: Mapping[str, Collection[str]] | None = None,
+        upper: float | None = None,
+        profiles: Profiles | None = None,
     ) -> None:
         self.inputs = inputs
+        #: TCO of a plan known to be feasible for these inputs (the risk engine's bound):
+        #: options that cannot be in a plan this cheap are left out of the default view.
+        self.upper = upper
+        #: Per workload, the chips its options may use (None: every chip); see
+        #: `tco.model.options.build_options`.
+        self.only = only
         self.budget = budget
         self.mip_gap = mip_gap
         self.prune = prune
@@ -78,7 +96,9 @@ class Engine:
         self._options: OptionSet | None = None
         self._elastic: OptionSet | None = None
         self._prints: dict[OptionKey, Footprint] | None = None
-        self._profiles = Profiles(inputs)
+        #: Cost coefficients per (chip, fabric, cooling); engines of the same inputs may
+        #: share one (the risk engine's two solves of a sample).
+        self._profiles = profiles if profiles is not None else Profiles(inputs)
         self._views: dict[tuple[str, ...], _View] = {}
         #: Models built so far: one per view used; every other solve only changes bounds.
         self.models_built = 0
@@ -98,7 +118,9 @@ class Engine:
             started = time.perf_counter()
             self.progress("performance model: every workload x chip x fabric")
             try:
-                built = part_options(self.inputs, build_options(self.inputs, expired=self._stopped))
+                built = part_options(
+                    self.inputs, build_options(self.inputs, expired=self._stopped, only=self.only)
+                )
                 self._options = grown(self.inputs, built, bounded=not mixing(self.inputs))
             finally:
                 self.timings["perf"] += time.perf_counter() - started
@@ -125,11 +147,31 @@ class Engine:
         self.timings["presolve"] += time.perf_counter() - started
         return kept
 
+    def _bounded(self, options: list[Option], within: tuple[str, ...]) -> list[Option]:
+        """The options that may be in a plan no dearer than `upper` (all when it is None).
+
+        Every cost grows with a pool's size and a plan costs at least the sum of its
+        pools, so option o of workload w is in no such plan when
+        cost(o at its smallest size) + sum_{w' != w} min_o' cost(o' at its smallest size)
+        > upper. Forced views keep every option: `upper` is a bound on the unforced optimum.
+        """
+        if self.upper is None or within:
+            return options
+        prints = self._prints_of()
+        factor = registry.annuity(self.inputs.site)
+        cost = {o.key: prints[o.key].capex + factor * prints[o.key].opex_per_year for o in options}
+        least: dict[str, float] = {}
+        for o in options:
+            least[o.workload] = min(least.get(o.workload, math.inf), cost[o.key])
+        total = sum(least.values())
+        limit = self.upper * (1 + _BOUND_TOL)
+        return [o for o in options if cost[o.key] + total - least[o.workload] <= limit]
+
     def _view(self, within: tuple[str, ...]) -> _View:
         """The first-round model of a view (see the module docstring), built on first use."""
         if within in self._views:
             return self._views[within]
-        view_options = self._pruned(self.options.options, within)
+        view_options = self._pruned(self._bounded(self.options.options, within), within)
         started = time.perf_counter()
         self.progress(f"building the model: {plural(len(view_options), 'option')} after presolve")
         m, ctx = build_model(self.inputs, view_options)
@@ -143,7 +185,9 @@ class Engine:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
             started = time.perf_counter()
-            built = part_options(self.inputs, build_options(self.inputs, elastic=True))
+            built = part_options(
+                self.inputs, build_options(self.inputs, elastic=True, only=self.only)
+            )
             self._elastic = grown(self.inputs, built, bounded=not mixing(self.inputs))
             self.timings["perf"] += time.perf_counter() - started
         return self._elastic

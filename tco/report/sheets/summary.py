@@ -67,6 +67,12 @@ def write(sheet: Sheet, layout: Layout) -> None:
     for line in explain.split_sentences(inputs, plan):
         r += 1
         sheet.paragraph(r, line, _TEXT_COLUMNS - 1)
+    if layout.risk_lines:
+        r += 2
+        sheet.put(r, "label", "Risk (tco risk; details on the Risk sheet)", styles=("section",))
+        for text in layout.risk_lines:
+            r += 1
+            sheet.paragraph(r, text, _TEXT_COLUMNS - 1)
     r += 2
     sheet.put(r, "label", "Key figures", styles=("section",))
     sheet.put(r, "value", "Value", styles=("bold",))
