@@ -621,6 +621,7 @@ def risk(
     """Carry the Uncertainty ranges into the decision: Monte Carlo samples, win
     probabilities, a robust plan, a tornado and switching card prices."""
     started = time.perf_counter()
+    from tco.risk.analysis import risk_unsupported
     from tco.risk.statistics import CRITERIA
     from tco.scenario.optimize import make_engine
     from tco.solve.interrupt import handle_sigint
@@ -641,6 +642,9 @@ def risk(
             raise InputError.single(
                 f"{path}: the Uncertainty sheet has no rows; tco risk needs ranges to sample"
             )
+        unsupported = risk_unsupported(inputs)
+        if unsupported is not None:
+            raise InputError.single(f"{path}: {unsupported}")
         engine = make_engine(inputs, time_limit, None, started=started)
         _risk(
             engine,

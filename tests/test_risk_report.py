@@ -162,3 +162,26 @@ def test_a_time_limit_writes_the_samples_done_marked_partial(tmp_path: Path) -> 
         assert "time limit" in payload["risk"]["stopped"]
         assert (tmp_path / "r.xlsx").exists()
         assert "PARTIAL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "site", "words"),
+    [
+        (
+            {"Demand": [{"workload_id": "chat", "year": 2, "target_tokens_per_s": 20000.0}]},
+            {},
+            "fleet over years",
+        ),
+        ({}, {"max_options_per_workload": 2}, "max_options_per_workload"),
+    ],
+)
+def test_plans_risk_cannot_sample_are_refused_and_nothing_is_written(
+    tmp_path: Path, extra: dict[str, object], site: dict[str, object], words: str
+) -> None:
+    book = tmp_path / "in.xlsx"
+    write_workbook(book, sheets(Uncertainty=UNCERTAINTY, **extra), SITE | site)
+    report = tmp_path / "r.xlsx"
+    result = runner.invoke(app, ["risk", str(book), "-n", "4", "-o", str(report)])
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+    assert not report.exists()

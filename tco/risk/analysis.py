@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from tco.model.fleet import mixing
+from tco.model.years import is_fleet
 from tco.plan.extract import Plan
 from tco.risk import statistics
 from tco.risk.backends import DaskCluster, InProcess, LocalPool, Outcome
@@ -90,6 +92,27 @@ def _batches(tasks: list[Task], workers: int) -> list[list[Task]]:
         return []
     size = max(1, min(16, len(tasks) // (8 * max(1, workers)) or 1))
     return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+def risk_unsupported(inputs: PlanningInputs) -> str | None:
+    """Why `tco risk` cannot sample these inputs, or None.
+
+    A sample's fixed plan is one purchase of one pool per workload: plans bought in
+    yearly tranches (a Demand sheet, growth, lifetimes, late chips or price changes) and
+    workloads split over several pools are not evaluated sample by sample yet.
+    """
+    if is_fleet(inputs):
+        return (
+            "tco risk samples single-purchase plans; this workbook plans a fleet over years "
+            "(a Demand sheet, demand growth, lifetimes, availability years or price changes): "
+            "run tco optimize for it, or tco risk on a copy without them"
+        )
+    if mixing(inputs):
+        return (
+            "tco risk samples plans with one pool per workload; Site max_options_per_workload "
+            f"is {inputs.site.max_options_per_workload}: set it to 1 for tco risk"
+        )
+    return None
 
 
 def run_risk(

@@ -47,6 +47,7 @@ from tco.costs.clos import size_clos
 from tco.model.dominance import Profiles
 from tco.model.options import compatible_coolings, nodes_per_rack
 from tco.model.performance import InferencePerformance, PerformanceCache
+from tco.perf.disaggregated import serving_estimate
 from tco.perf.hardware import (
     attention_flops_per_s,
     linear_flops_per_s,
@@ -55,9 +56,9 @@ from tco.perf.hardware import (
     nodes_per_system,
     replicas_per_system,
     system_cards,
+    systems_per_replica,
     whole_system_nodes,
 )
-from tco.perf.inference import inference_estimate
 from tco.perf.power import node_power
 from tco.perf.training import (
     attention_flops_per_token,
@@ -202,13 +203,16 @@ def _throughput(
         curve = seen[key]
         return (curve.tokens_per_s(pool.nodes) if curve.feasible else 0.0), target
     target = float(workload.target_tokens_per_s or 0.0)
-    key = (pool.workload, pool.chip)
+    # The fabric matters to expert-parallel replicas across systems and to a
+    # prefill/decode unit's hand-off (`tco.model.performance.PerformanceCache`).
+    key = (pool.workload, pool.chip, pool.fabric)
     if key not in seen:
-        seen[key] = inference_estimate(workload, model, chip, site)
+        seen[key] = serving_estimate(workload, model, chip, site, inputs.fabrics[pool.fabric])
     result = seen[key]
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return 0.0, target
-    replicas = pool.systems * replicas_per_system(chip, result.replica_cards)
+    g = result.replica_cards
+    replicas = pool.systems * replicas_per_system(chip, g) // systems_per_replica(chip, g)
     return replicas * result.tokens_per_s, target
 
 
