@@ -296,6 +296,12 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
     assert "a is planned over 5 years at 8.0%, c over 3 years" in text
     assert "50% less than c (2.000 on chip-c with roce, air)" in text
     assert "cards carry" not in text and "lowest TCO" not in text
+    # A fleet plan (tranches over years): no capex/opex split of the TCO gap.
+    fleet = _entry("f", 3e6, 20, 1500.0)
+    fleet.summary["years"] = [{"year": 1}]
+    text = "\n".join(differences([a, fleet]))
+    assert "f 2.00M USD more (+200%; bought in tranches over years" in text
+    assert "discounted opex" not in text
 
 
 def test_a_fleet_report_is_refused_with_what_to_do(tmp_path: Path) -> None:

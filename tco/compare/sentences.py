@@ -148,7 +148,12 @@ def _cheapest(
 
 def _tco(planned: Sequence[Entry]) -> str | None:
     """The cheapest plan's TCO and what each other plan costs more, split into capex and
-    discounted opex (plans over another horizon or discount rate are left out)."""
+    discounted opex (plans over another horizon or discount rate are left out).
+
+    A fleet plan's capex is its tranches' sum, paid over years and discounted per year
+    inside its TCO, so TCO - capex is not its discounted opex: a pair with a fleet plan
+    in it gets no split (each plan's Timeline has its capex and opex by year).
+    """
     base = min(planned, key=lambda e: float(e.summary["tco"]))
     same = [e for e in planned if e is not base and _same_levelizing(base, e)]
     if not same or base.site is None:
@@ -160,6 +165,13 @@ def _tco(planned: Sequence[Entry]) -> str | None:
         capex = float(e.summary["capex"]) - float(base.summary["capex"])
         if more <= SAME * float(e.summary["tco"]):
             clauses.append(f"{e.name} about the same")
+            continue
+        if "years" in e.summary or "years" in base.summary:
+            clauses.append(
+                f"{e.name} {money(more, cur)} more ({more / tco:+.0%}; bought in tranches over "
+                f"years: capex and opex by year are on each plan's Timeline; "
+                f"{int(e.summary['cards']):,} cards against {int(base.summary['cards']):,})"
+            )
             continue
         clauses.append(
             f"{e.name} {money(more, cur)} more ({more / tco:+.0%}: capex {money(capex, cur)}, "

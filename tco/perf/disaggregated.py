@@ -4,9 +4,9 @@ Production MoE deployments (DeepSeek's V3/R1 service, SGLang on 96 H100s, Huawei
 CloudMatrix384) run prompts on prefill replicas and hand the KV cache to decode
 replicas, so that decode iterations carry no prefill chunk and each phase gets its
 own layout. With Site `pd_disaggregation = allowed` a workload may be served by
-units of n_p prefill and n_d decode replicas; `serving_estimate` keeps whichever of
-the colocated replica (`tco.perf.inference.inference_estimate`) and the unit makes
-more output tokens/s per card.
+units of n_p prefill and n_d decode replicas; `serving_estimate` keeps the unit
+where it meets the target on fewer whole systems than colocated replicas
+(`tco.perf.inference.inference_estimate`).
 
 A phase layout is a tensor-parallel replica (TP g, inside one scale-up group) or,
 for a MoE, an expert-parallel one (EP g, attention data-parallel: the batch is per
