@@ -91,6 +91,9 @@ err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _INPUT = typer.Argument(metavar="INPUT", help="Input workbook (.xlsx)")
+_JSON_SUMMARY = typer.Option(
+    "--json", metavar="PATH", help="Write the JSON summary to PATH, or - for stdout"
+)
 
 
 def guarded(func: F) -> F:
@@ -332,12 +335,7 @@ def optimize(
             help="Report path (.xlsx; default outputs/INPUT-report.xlsx)",
         ),
     ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option(
-            "--json", metavar="PATH", help="Write the JSON summary to PATH, or - for stdout"
-        ),
-    ] = None,
+    json_path: Annotated[str | None, _JSON_SUMMARY] = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -602,12 +600,7 @@ def risk(
             help="Report path (.xlsx; default outputs/INPUT-risk.xlsx)",
         ),
     ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option(
-            "--json", metavar="PATH", help="Write the JSON summary to PATH, or - for stdout"
-        ),
-    ] = None,
+    json_path: Annotated[str | None, _JSON_SUMMARY] = None,
     time_limit: Annotated[
         float | None,
         typer.Option(

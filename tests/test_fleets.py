@@ -15,26 +15,16 @@ from typing import Any
 
 import oracle
 import pytest
+from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.scenario.fleet import solve_fleet
 from tco.scenario.optimize import make_engine, optimize
 from tco.schema.inputs import PlanningInputs
 
-from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, MODEL, TRAINING, make_inputs
+from factory import CHIP, COOLING, DOMESTIC, FABRIC, INFERENCE, TRAINING, make_inputs
 
 REL = 1e-6
 
-SMALL_MODEL: dict[str, Any] = dict(
-    MODEL,
-    model_id="m7",
-    params_b=7,
-    active_params_b=7,
-    layers=32,
-    hidden=4096,
-    heads=32,
-    kv_heads=8,
-    head_dim=128,
-)
 SERVE: dict[str, Any] = dict(INFERENCE, model_id="m7")
 #: A fabric and a cooling that cost nothing, so hand-solved cases count cards and hosts.
 FREE_FABRIC: dict[str, Any] = dict(

@@ -7,6 +7,7 @@ and bytes/s here.
 
 from __future__ import annotations
 
+from tco.costs.clos import MAX_TIERS, tiers_needed
 from tco.schema.rows import ChipRow, FabricRow
 
 #: Achieved fraction of the scale-up link's one-direction line rate in ring
@@ -198,3 +199,11 @@ def port_gbps(chip: ChipRow, fabric: FabricRow) -> float:
 def usable_memory_bytes(chip: ChipRow, memory_headroom: float) -> float:
     """Usable device memory per card, B: memory_gb x 1e9 x (1 - memory_headroom)."""
     return chip.memory_gb * 1e9 * (1 - memory_headroom)
+
+
+def switch_hops(chip: ChipRow, fabric: FabricRow, cards: int) -> int:
+    """Switches a message between the nodes of `cards` cards crosses: 2t - 1 for the t
+    Clos tiers their ports need (more than MAX_TIERS priced as MAX_TIERS)."""
+    endpoints = -(-cards // chip.cards_per_node) * nics_per_node(chip)
+    tiers = tiers_needed(endpoints, fabric.switch_radix, fabric.oversubscription) or MAX_TIERS
+    return 2 * tiers - 1

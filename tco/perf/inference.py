@@ -59,18 +59,17 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from tco.costs.clos import MAX_TIERS, tiers_needed
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
     attention_flops_per_s,
     fabric_bytes_per_s_per_card,
     linear_flops_per_s,
-    nics_per_node,
     peak_flops_per_s,
     scaleup_allreduce_latency_s,
     scaleup_bytes_per_s,
     scaleup_group_cards,
+    switch_hops,
     system_cards,
     usable_memory_bytes,
 )
@@ -490,13 +489,12 @@ def expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) ->
     scaleup = scaleup_bytes_per_s(chip)
     if replica_cards <= group or fabric is None:
         return ExpertLinks(0.0, scaleup, scaleup, SCALEUP_CALL_LATENCY_S)
-    endpoints = -(-replica_cards // chip.cards_per_node) * nics_per_node(chip)
-    tiers = tiers_needed(endpoints, fabric.switch_radix, fabric.oversubscription) or MAX_TIERS
     return ExpertLinks(
         (replica_cards - group) / replica_cards,
         scaleup,
         fabric_bytes_per_s_per_card(chip, fabric),
-        SCALEUP_CALL_LATENCY_S + (2 * tiers - 1) * fabric.latency_us * 1e-6,
+        SCALEUP_CALL_LATENCY_S
+        + switch_hops(chip, fabric, replica_cards) * fabric.latency_us * 1e-6,
     )
 
 

@@ -61,6 +61,7 @@ from tco.perf.hardware import (
     nics_per_node,
     scaleup_bytes_per_s,
     scaleup_group_cards,
+    switch_hops,
     usable_memory_bytes,
 )
 from tco.perf.memory import (
@@ -716,13 +717,6 @@ def expert_all_to_all_s(
     return bytes_per_card / link_bytes_per_s + calls * call_latency_s
 
 
-def hop_count(cards: int, chip: ChipRow, tier_endpoints: tuple[float, ...]) -> int:
-    """Switches a message between `cards` cards' nodes crosses: 2t - 1 for t tiers."""
-    endpoints = -(-cards // chip.cards_per_node) * nics_per_node(chip)
-    tiers = 1 + sum(1 for capacity in tier_endpoints[:-1] if endpoints > capacity + 1e-9)
-    return 2 * tiers - 1
-
-
 def training_curve(
     workload: WorkloadRow, model: ModelRow, chip: ChipRow, fabric: FabricRow, site: SiteRow
 ) -> TrainingCurve:
@@ -784,7 +778,7 @@ def training_curve(
         """(B/s per card, call latency s) of a group of `cards` consecutive cards."""
         if cards <= group:
             return scaleup, SCALEUP_CALL_LATENCY_S
-        return fabric_bw, SCALEUP_CALL_LATENCY_S + hop_count(cards, chip, tier_endpoints) * fabric_s
+        return fabric_bw, SCALEUP_CALL_LATENCY_S + switch_hops(chip, fabric, cards) * fabric_s
 
     layouts = []
     for tp, cp, pp, ep, recompute in itertools.product(
