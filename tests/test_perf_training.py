@@ -95,7 +95,9 @@ def test_tensor_parallel_comm_hand_computed() -> None:
         (f, s)
         for f in full.layouts
         for s in selective.layouts
-        if (f.tensor, f.pipeline, f.virtual) == (s.tensor, s.pipeline, s.virtual) == (2, 1, 1)
+        if (f.tensor, f.pipeline, f.virtual, f.micro_batch)
+        == (s.tensor, s.pipeline, s.virtual, s.micro_batch)
+        == (2, 1, 1, 1)
     ]
     assert pairs
     for f, s in pairs:
@@ -360,14 +362,15 @@ def test_more_bandwidth_never_lowers_training_with_latency_and_interleaving(
     memory_gb=st.sampled_from([24.0, 80.0]),
     seq_len=st.sampled_from([2048, 8192, 32768]),
     recompute=st.sampled_from(["auto", "full", "selective"]),
+    units=st.sampled_from([None, 132]),
 )
 def test_dropping_dominated_layouts_changes_no_throughput(
-    params_b: float, memory_gb: float, seq_len: int, recompute: str
+    params_b: float, memory_gb: float, seq_len: int, recompute: str, units: int | None
 ) -> None:
     hidden = 1024 if params_b < 5 else 4096 if params_b < 50 else 8192
     over = dict(SMALL, params_b=params_b, active_params_b=params_b, hidden=hidden, layers=32)
     args = (
-        {"memory_gb": memory_gb},
+        {"memory_gb": memory_gb, "matrix_units": units},
         None,
         over,
         {"seq_len": seq_len, "global_batch_tokens": seq_len * 64.0, "recompute": recompute},

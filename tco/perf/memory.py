@@ -55,6 +55,7 @@ def training_memory(
     expert: int = 1,
     context: int = 1,
     recompute: str = "full",
+    micro_batch: int = 1,
 ) -> TrainingMemory:
     """Training memory per card.
 
@@ -65,11 +66,11 @@ def training_memory(
       optimizer = 12 B x P / (tp x cp x pp x dp) (ZeRO-1 over the ranks holding the
       same parameters: dp x cp for dense weights, tp x cp x dp / ep for experts,
       which gives the same 12 B x P / cards),
-      activations = layers x seq_len / cp x hidden x a / tp, a =
+      activations = layers x micro_batch x seq_len / cp x hidden x a / tp, a =
       ACTIVATION_BYTES_PER_HIDDEN[recompute] (2 B full, 34 B selective): per layer
-      and microbatch of one sequence, split over tp (sequence parallel) and over the
-      cp context-parallel ranks; 1F1B keeps up to pp microbatches in flight on the
-      first stage, which holds layers/pp layers, so pp cancels.
+      and microbatch of micro_batch sequences, split over tp (sequence parallel) and
+      over the cp context-parallel ranks; 1F1B keeps up to pp microbatches in flight on
+      the first stage, which holds layers/pp layers, so pp cancels.
     Memory for recomputing one layer and allocator fragmentation is left to the
     site's `memory_headroom`.
     """
@@ -82,6 +83,7 @@ def training_memory(
         * 1e9
         / (tensor * context * pipeline * data),
         activations_bytes=model.layers
+        * micro_batch
         * seq_len
         / context
         * model.hidden
@@ -104,16 +106,30 @@ def min_data_parallel(
     expert: int = 1,
     context: int = 1,
     recompute: str = "full",
+    micro_batch: int = 1,
 ) -> int | None:
     """Smallest dp whose training memory fits `usable_bytes` per card; None if no dp fits.
 
     Solves 2s + 2s + 12 P / (tp cp pp dp) + act <= usable for dp, s the card's shard.
     """
     fixed = training_memory(model, seq_len, tensor, pipeline, 1, expert, context, recompute)
-    room = usable_bytes - fixed.weights_bytes - fixed.grads_bytes - fixed.activations_bytes
+    return min_data_for_memory(fixed, usable_bytes, micro_batch)
+
+
+def min_data_for_memory(
+    at_one: TrainingMemory, usable_bytes: float, micro_batch: int = 1
+) -> int | None:
+    """`min_data_parallel` from the memory at dp = 1 and one sequence a microbatch
+    (`at_one`): optimizer state divides by dp, activations scale with micro_batch."""
+    room = (
+        usable_bytes
+        - at_one.weights_bytes
+        - at_one.grads_bytes
+        - micro_batch * at_one.activations_bytes
+    )
     if room <= 0:
         return None
-    return max(1, math.ceil(fixed.optimizer_bytes / room - 1e-12))
+    return max(1, math.ceil(at_one.optimizer_bytes / room - 1e-12))
 
 
 def weights_bytes(model: ModelRow, precision: str) -> float:

@@ -5,7 +5,8 @@ is tensor parallel tp (power of two within the scale-up group of one system),
 pipeline parallel pp (power of two <= layers) and data parallel dp, with
 tp x pp x dp <= cards (surplus cards idle); a MoE adds expert parallel ep (a
 power of two <= experts, ep <= tp x dp: the experts of a stage are split over
-ep of its tp x dp ranks). One optimizer step of B = global_batch_tokens tokens
+ep of its tp x dp ranks), each fed microbatches of mbs sequences (a power of two <= 8,
+dp x mbs <= B / seq_len). One optimizer step of B = global_batch_tokens tokens
 takes
 
   step_s = compute_s + bubble_s + tp_comm_s + pp_comm_s + ep_comm_s + dp_exposed_s
@@ -15,13 +16,15 @@ takes
                  moe_gemm_efficiency x linear and, with expert parallelism, the busiest
                  rank's share (moe_load_imbalance)
                  linear = peak(precision) x matrix efficiency
-                 (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75),
+                 (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75)
+                 / the shape factor of the per-card GEMMs (`tco.perf.gemm`: smaller
+                 GEMMs than a 4,096-cube reference run slower),
                  attention = bf16 peak x train_mfu (FP8 quantises linear layers only)
-  bubble_s     = (pp - 1) / (v x m) x compute_s, m = B / seq_len / dp microbatches of one
-                 sequence per replica, v virtual stages per device (interleaved 1F1B;
+  bubble_s     = (pp - 1) / (v x m) x compute_s, m = B / seq_len / (dp x mbs) microbatches
+                 per replica, v virtual stages per device (interleaved 1F1B;
                  v a power of two with layers divisible by pp x v, chosen by the search)
   tp_comm_s    = (1 - tp_comm_overlap) x 6 all-reduces per layer and microbatch (forward,
-                 recomputed forward, backward) of seq_len x hidden x 2 B:
+                 recomputed forward, backward) of mbs x seq_len x hidden x 2 B:
                  calls x (2(tp-1)/tp x bytes / scale-up B/s + latency)
   pp_comm_s    = v x 2 x m x seq_len x hidden x 2 B / tp / link B/s  (activation forward,
                  gradient backward; scale-up link inside a node, fabric across nodes)
@@ -38,7 +41,7 @@ and throughput is T = B / step_s tokens/s. Within a link regime (scale-up, or
 the fabric at a tier count) step_s = a/dp + b x dp + c is convex in dp, so the
 best dp of a layout is an end of the regime's range or next to sqrt(a/b);
 more cards never lower T because surplus cards may idle, and T saturates once
-dp reaches B / seq_len.
+dp reaches B / (seq_len x mbs).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.costs.clos import MAX_TIERS, tier_capacity
+from tco.perf.gemm import shape_factors
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
@@ -66,7 +70,7 @@ from tco.perf.hardware import (
 )
 from tco.perf.memory import (
     TRAIN_GRAD_BYTES_PER_PARAM,
-    min_data_parallel,
+    min_data_for_memory,
     powers_of_two_up_to,
     trained_shard_params,
     training_memory,
@@ -142,6 +146,20 @@ def virtual_stages(layers: int, pipeline: int) -> list[int]:
     return [v for v in powers_of_two_up_to(layers) if v == 1 or layers % (pipeline * v) == 0]
 
 
+#: Largest microbatch, sequences. Published large runs use 1-4 (Megatron-Bridge: MBS1 for
+#: Llama 3 405B, MBS2 for Qwen3-30B-A3B, MBS4 for gpt-oss-120b); activations grow with it.
+MAX_MICRO_BATCH = 8
+
+
+def micro_batches(max_data: int) -> list[int]:
+    """Microbatch sizes the layout search may use: powers of two up to MAX_MICRO_BATCH and
+    the sequences in the global batch. A larger microbatch feeds every GEMM more tokens
+    (`tco.perf.gemm`) and pays fewer per-call latencies, but leaves fewer microbatches to
+    fill the pipeline (bubble (pp - 1) / (v m), m = sequences / (dp x mbs)) and keeps
+    mbs x the activations of one sequence."""
+    return powers_of_two_up_to(min(MAX_MICRO_BATCH, max(1, max_data)))
+
+
 @dataclass(frozen=True)
 class TrainingStep:
     """Training at a given card count: the best layout and its step-time breakdown (s)."""
@@ -168,6 +186,7 @@ class TrainingStep:
     context: int = 1
     cp_comm_s: float = 0.0
     recompute: str = "full"
+    micro_batch: int = 1
 
     @property
     def comm_s(self) -> float:
@@ -183,11 +202,13 @@ class TrainingStep:
 
     @property
     def layout(self) -> str:
-        """'TP8 CP2 PP8 VP4 DP16 EP8, selective recompute' (1-way dimensions left out)."""
+        """'TP8 CP2 PP8 VP4 DP16 EP8 MBS2, selective recompute' (1-way dimensions and
+        MBS1 left out)."""
         parts = [f"TP{self.tensor}"]
         parts += [f"CP{self.context}"] if self.context > 1 else []
         parts += [f"PP{self.pipeline}"] + ([f"VP{self.virtual}"] if self.virtual > 1 else [])
         parts += [f"DP{self.data}"] + ([f"EP{self.expert}"] if self.expert > 1 else [])
+        parts += [f"MBS{self.micro_batch}"] if self.micro_batch > 1 else []
         return " ".join(parts) + f", {self.recompute} recompute"
 
     @property
@@ -203,6 +224,8 @@ class _Layout:
     pipeline: int
     virtual: int  # interleaved 1F1B virtual stages per device (1 = plain 1F1B)
     min_data: int
+    max_data: int  # largest dp: sequences in the batch / micro_batch
+    micro_batch: int  # sequences per microbatch
     work_s: float  # compute_s at dp = 1
     bubble_s: float
     tp_comm_s: float  # at dp = 1
@@ -289,6 +312,7 @@ class TrainingCurve:
         fields = (
             "replica_cards",
             "min_data",
+            "max_data",
             "work_s",
             "bubble_s",
             "tp_comm_s",
@@ -332,7 +356,7 @@ class TrainingCurve:
         first = in_group + 1
         for tiers, endpoints in enumerate(self.tier_endpoints, start=1):
             if tiers == len(self.tier_endpoints):
-                last = np.full_like(replica, self.max_data)
+                last = t["max_data"]
             else:
                 last = int(endpoints // self.nics_per_node) * self.cards_per_node // replica
             hop_s = (2 * tiers - 1) * self.fabric_latency_s
@@ -343,7 +367,7 @@ class TrainingCurve:
         regimes: list[dict[str, np.ndarray | float]] = []
         for lo, hi, link, latency in spans:
             lo = np.maximum(lo, t["min_data"])
-            hi = np.minimum(hi, self.max_data)
+            hi = np.minimum(hi, t["max_data"])
             a = np.maximum(spread - hidden * 2.0 * t["grad_bytes"] / link, 0.0)
             b = hidden * 2.0 * latency
             star = np.sqrt(a / b) if b > 0.0 else np.full(a.shape, np.inf)
@@ -391,7 +415,7 @@ class TrainingCurve:
             return zeros, zeros.astype(np.int64), zeros.astype(np.int64)
         t = self._layout_table
         replica = t["replica_cards"]
-        top = np.minimum(cards[None, :] // replica, self.max_data)  # (L, N)
+        top = np.minimum(cards[None, :] // replica, t["max_data"])  # (L, N)
         data, valid, links, latencies = [], [], [], []
         lo_tokens, lo_data = [], []
         for regime in self._regimes:
@@ -468,6 +492,7 @@ class TrainingCurve:
             layout.expert,
             layout.context,
             layout.recompute,
+            layout.micro_batch,
         )
         return TrainingStep(
             feasible=True,
@@ -492,6 +517,7 @@ class TrainingCurve:
             context=layout.context,
             cp_comm_s=cp_s,
             recompute=layout.recompute,
+            micro_batch=layout.micro_batch,
         )
 
     def nodes_for(self, target_tokens_per_s: float) -> NodesForTarget:
@@ -584,8 +610,9 @@ def undominated(layouts: list[_Layout]) -> list[_Layout]:
     At dp data-parallel replicas a layout's step is spread / dp + bubble + the DP
     all-reduce, and that all-reduce depends only on the replica size, the gradient
     bytes and dp (`TrainingCurve._dp_comm_s`). So a layout with the same replica cards,
-    no larger min_data, spread (compute + TP + PP + EP + CP at dp = 1), bubble and
-    gradient bytes is at least as fast at every dp it can use: the other one is dropped
+    no larger min_data, no smaller max_data, spread (compute + TP + PP + EP + CP at
+    dp = 1), bubble and gradient bytes is at least as fast at every dp it can use (and
+    reaches every dp the other reaches): the other one is dropped
     (exact; of equal layouts the first is kept). Full recomputation next to selective,
     or an extra virtual stage, usually survive: each wins on one term.
     """
@@ -596,6 +623,7 @@ def undominated(layouts: list[_Layout]) -> list[_Layout]:
             (
                 lay.replica_cards,
                 lay.min_data,
+                1.0 / lay.max_data,  # positive, lower is better, as the other terms
                 lay.work_s + lay.tp_comm_s + lay.pp_comm_s + lay.ep_comm_s + lay.cp_comm_s,
                 lay.bubble_s,
                 lay.grad_bytes,
@@ -603,14 +631,18 @@ def undominated(layouts: list[_Layout]) -> list[_Layout]:
             for lay in layouts
         ]
     )
-    same = terms[:, None, 0] == terms[None, :, 0]
-    no_worse = np.all(terms[:, None, 1:] <= terms[None, :, 1:] * (1 + _REL_TOL), axis=2)
-    better = np.any(terms[:, None, 1:] < terms[None, :, 1:] * (1 - _REL_TOL), axis=2)
-    index = np.arange(len(layouts))
-    # j is dominated by i: i no worse everywhere and better somewhere, or equal and earlier.
-    dominates = same & no_worse & (better | (index[:, None] < index[None, :]))
-    np.fill_diagonal(dominates, False)
-    dropped = dominates.any(axis=0)
+    dropped = np.zeros(len(layouts), dtype=bool)
+    for replica in np.unique(terms[:, 0]):
+        index = np.flatnonzero(terms[:, 0] == replica)  # ascending: list order kept
+        group = terms[index, 1:]
+        no_worse = np.all(group[:, None, :] <= group[None, :, :] * (1 + _REL_TOL), axis=2)
+        better = np.any(group[:, None, :] < group[None, :, :] * (1 - _REL_TOL), axis=2)
+        # j is dominated by i: i no worse everywhere and better somewhere, or equal and
+        # earlier.
+        order = np.arange(len(index))
+        dominates = no_worse & (better | (order[:, None] < order[None, :]))
+        np.fill_diagonal(dominates, False)
+        dropped[index] = dominates.any(axis=0)
     return [lay for lay, gone in zip(layouts, dropped, strict=True) if not gone]
 
 
@@ -651,6 +683,7 @@ def context_ring_s(
     attention_s_per_token: float,
     link_bytes_per_s: float,
     call_latency_s: float,
+    micro_batch: int = 1,
 ) -> float:
     """Exposed K/V ring exchange of context parallelism in one step at dp = 1, s.
 
@@ -662,23 +695,34 @@ def context_ring_s(
     backward (K/V again, then their gradients). The ring hides behind that layer's
     attention compute, so only the excess is exposed:
 
-      exposed = max(0, ring bytes / link + steps x latency - attention_s) per layer.
+      exposed = max(0, ring bytes / link + steps x latency - attention_s) per layer,
+
+    for each of the sequences / micro_batch microbatches of micro_batch sequences (bytes
+    and attention both scale with micro_batch; the ring's step latencies do not).
     """
     if context <= 1:
         return 0.0
     passes = 4.0 if recompute == "full" else 3.0  # forward passes + 2 for the backward
     kv_bytes = (
-        (context - 1) / context * seq_len * model.kv_heads * model.head_dim * 2 * ACTIVATION_BYTES
+        micro_batch
+        * (context - 1)
+        / context
+        * seq_len
+        * model.kv_heads
+        * model.head_dim
+        * 2
+        * ACTIVATION_BYTES
     ) / tensor
     ring_s = passes * (kv_bytes / link_bytes_per_s + (context - 1) * call_latency_s)
     # Attention seconds of one layer and sequence on one card, all passes.
     attention_s = (
         RECOMPUTE_FLOPS[recompute]
         * attention_s_per_token
+        * micro_batch
         * seq_len
         / (model.layers * tensor * context)
     )
-    return model.layers / pipeline * sequences * max(0.0, ring_s - attention_s)
+    return model.layers / pipeline * sequences / micro_batch * max(0.0, ring_s - attention_s)
 
 
 def expert_all_to_all_s(
@@ -769,7 +813,7 @@ def training_curve(
     # Card seconds per token: linear layers at the workload precision, attention at bf16;
     # a MoE's routed experts at the grouped-GEMM efficiency (expert_s).
     attention_s_per_token = attention_flops_per_token(model, seq_len) / attention_flops_per_s(chip)
-    dense_s_per_token = 6.0 * dense_active_params(model) / linear_rate + attention_s_per_token
+    dense_linear_s = 6.0 * dense_active_params(model) / linear_rate
     expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
     tp_exposed = 1.0 - site.tp_comm_overlap
     fabric_s = fabric.latency_us * 1e-6
@@ -788,64 +832,90 @@ def training_curve(
         expert_degrees(model),
         recompute_modes(workload),
     ):
-        if ep > tp * max_data:
-            continue
-        min_dp = min_data_parallel(model, seq_len, tp, pp, usable, ep, cp, recompute)
-        if min_dp is None:
-            continue
-        min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
-        if min_dp > max_data:
-            continue
-        replica = tp * cp * pp
-        # Full recomputation runs the forward pass twice: 8/6 of the training FLOPs.
-        redo = RECOMPUTE_FLOPS[recompute]
-        # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
-        imbalance = site.moe_load_imbalance if ep > 1 else 1.0
-        work_s = redo * batch_tokens * (dense_s_per_token + imbalance * expert_s) / replica
-        chunk_tokens = seq_len / cp  # tokens of one sequence on one card
-        calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * sequences if tp > 1 else 0.0
-        tp_bytes = chunk_tokens * model.hidden * ACTIVATION_BYTES
-        tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
-        pp_link = scaleup if replica <= group else fabric_bw
-        pp_s = (
-            2.0 * sequences * chunk_tokens * model.hidden * ACTIVATION_BYTES / tp / pp_link
-            if pp > 1
-            else 0.0
-        )
-        ep_s = (1.0 - site.ep_comm_overlap) * expert_all_to_all_s(
-            model,
-            workload.precision,
-            tp,
-            pp,
-            ep,
-            batch_tokens / cp,
-            sequences,
-            *link(tp * ep),
-            recompute=recompute,
-        )
-        cp_s = context_ring_s(
-            model, seq_len, tp, cp, pp, sequences, recompute, attention_s_per_token, *link(tp * cp)
-        )
-        grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
-        for v in virtual_stages(model.layers, pp):
-            layouts.append(
-                _Layout(
-                    tensor=tp,
-                    pipeline=pp,
-                    virtual=v,
-                    min_data=min_dp,
-                    work_s=work_s,
-                    bubble_s=(pp - 1) / (v * sequences) * work_s,
-                    tp_comm_s=tp_exposed * tp_s,
-                    pp_comm_s=v * pp_s,
-                    grad_bytes=grad_bytes,
-                    expert=ep,
-                    ep_comm_s=ep_s,
-                    context=cp,
-                    cp_comm_s=cp_s,
-                    recompute=recompute,
-                )
+        # Memory at dp = 1 and one sequence a microbatch; the microbatch scales activations.
+        state = training_memory(model, seq_len, tp, pp, 1, ep, cp, recompute)
+        for mbs in micro_batches(max_data):
+            # A larger microbatch needs more memory and allows less dp: once one does not
+            # fit, the larger ones do not either.
+            layout_max_data = int(sequences / mbs)  # dp x mbs <= sequences in the batch
+            if ep > tp * layout_max_data:
+                break
+            min_dp = min_data_for_memory(state, usable, mbs)
+            if min_dp is None:
+                break
+            min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
+            if min_dp > layout_max_data:
+                break
+            replica = tp * cp * pp
+            microbatches = sequences / mbs  # at dp = 1
+            chunk_tokens = seq_len / cp  # tokens of one sequence on one card
+            # Full recomputation runs the forward pass twice: 8/6 of the training FLOPs.
+            redo = RECOMPUTE_FLOPS[recompute]
+            # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
+            imbalance = site.moe_load_imbalance if ep > 1 else 1.0
+            # Linear layers at the efficiency of the GEMM shapes this layout leaves a card.
+            shape = shape_factors(chip, model, mbs * chunk_tokens, tp, ep)
+            per_token_s = (
+                dense_linear_s * shape.dense
+                + attention_s_per_token
+                + imbalance * expert_s * shape.expert
             )
+            work_s = redo * batch_tokens * per_token_s / replica
+            calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
+            calls = calls if tp > 1 else 0.0
+            tp_bytes = mbs * chunk_tokens * model.hidden * ACTIVATION_BYTES
+            tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
+            pp_link = scaleup if replica <= group else fabric_bw
+            pp_s = (
+                2.0 * sequences * chunk_tokens * model.hidden * ACTIVATION_BYTES / tp / pp_link
+                if pp > 1
+                else 0.0
+            )
+            ep_s = (1.0 - site.ep_comm_overlap) * expert_all_to_all_s(
+                model,
+                workload.precision,
+                tp,
+                pp,
+                ep,
+                batch_tokens / cp,
+                microbatches,
+                *link(tp * ep),
+                recompute=recompute,
+            )
+            cp_s = context_ring_s(
+                model,
+                seq_len,
+                tp,
+                cp,
+                pp,
+                sequences,
+                recompute,
+                attention_s_per_token,
+                *link(tp * cp),
+                micro_batch=mbs,
+            )
+            grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
+            for v in virtual_stages(model.layers, pp):
+                layouts.append(
+                    _Layout(
+                        tensor=tp,
+                        pipeline=pp,
+                        virtual=v,
+                        min_data=min_dp,
+                        max_data=layout_max_data,
+                        micro_batch=mbs,
+                        work_s=work_s,
+                        bubble_s=(pp - 1) / (v * microbatches) * work_s,
+                        tp_comm_s=tp_exposed * tp_s,
+                        pp_comm_s=v * pp_s,
+                        grad_bytes=grad_bytes,
+                        expert=ep,
+                        ep_comm_s=ep_s,
+                        context=cp,
+                        cp_comm_s=cp_s,
+                        recompute=recompute,
+                    )
+                )
     if not layouts:
         return infeasible(
             f"model {model.model_id} training state (16 B/param, {model.params_b * 16:,.0f} GB) "
@@ -857,7 +927,7 @@ def training_curve(
         math.ceil(lay.replica_cards * lay.min_data / chip.cards_per_node) for lay in layouts
     )
     saturation = max(
-        math.ceil(lay.replica_cards * max_data / chip.cards_per_node) for lay in layouts
+        math.ceil(lay.replica_cards * lay.max_data / chip.cards_per_node) for lay in layouts
     )
     return TrainingCurve(
         True,

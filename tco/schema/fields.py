@@ -293,6 +293,27 @@ CHIPS = Sheet(
             le=1,
         ),
         Field(
+            "matrix_units",
+            "int",
+            "units",
+            "Matrix engines a GEMM's tiles are spread over (NVIDIA SMs, Ascend AI cores); "
+            "with it, training matrix efficiency depends on the per-card GEMM shape "
+            "(tco.perf.gemm); blank = one efficiency for every shape",
+            required=False,
+            ge=1,
+        ),
+        Field(
+            "gemm_tile_elements",
+            "int",
+            "elements",
+            "Output elements of one GEMM tile of the software stack's large-matrix kernels "
+            "(128 x 128 = 16,384 on cuBLAS/CUTLASS and CANN); sets with matrix_units the "
+            "GEMM size at which efficiency is half its plateau",
+            default=16384,
+            required=False,
+            ge=1,
+        ),
+        Field(
             "cooling_required",
             "enum",
             "-",
@@ -859,8 +880,9 @@ SITE = Sheet(
             "moe_gemm_efficiency",
             "float",
             "fraction",
-            "Expert (grouped) GEMMs' share of the chip's dense matrix efficiency: many small "
-            "GEMMs of uneven size run below one large one",
+            "Expert (grouped) GEMMs' share of the chip's dense matrix efficiency beyond their "
+            "mean shape (tco.perf.gemm): the experts' token counts vary step by step, and the "
+            "token permutation around the grouped GEMM adds memory-bound work",
             gt=0,
             le=1,
             default=0.8,

@@ -110,6 +110,16 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     """Fraction of the INT8 dense peak the linear-layer GEMMs reach in serving; blank = train_mfu
     x 0.75 (tco.perf.hardware.INT8_EFFICIENCY_RATIO) [fraction]."""
 
+    matrix_units: Annotated[int, Field(ge=1)] | None = None
+    """Matrix engines a GEMM's tiles are spread over (NVIDIA SMs, Ascend AI cores); with it,
+    training matrix efficiency depends on the per-card GEMM shape (tco.perf.gemm); blank = one
+    efficiency for every shape [units]."""
+
+    gemm_tile_elements: Annotated[int, Field(ge=1)] = 16384
+    """Output elements of one GEMM tile of the software stack's large-matrix kernels (128 x 128 =
+    16,384 on cuBLAS/CUTLASS and CANN); sets with matrix_units the GEMM size at which
+    efficiency is half its plateau [elements]."""
+
     cooling_required: Literal["any", "liquid"] = "any"
     """any, or liquid when the card cannot be air-cooled."""
 
@@ -441,8 +451,9 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     card; no keeps prefill and decode on the same replicas."""
 
     moe_gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.8
-    """Expert (grouped) GEMMs' share of the chip's dense matrix efficiency: many small GEMMs of
-    uneven size run below one large one [fraction]."""
+    """Expert (grouped) GEMMs' share of the chip's dense matrix efficiency beyond their mean
+    shape (tco.perf.gemm): the experts' token counts vary step by step, and the token
+    permutation around the grouped GEMM adds memory-bound work [fraction]."""
 
     moe_load_imbalance: Annotated[float, Field(ge=1)] = 1.1
     """Tokens of the busiest expert-parallel rank over the mean (1 = perfect balance); the
