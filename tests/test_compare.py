@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tco.cli import app
+from tco.compare.entry import kpis
 from tco.compare.figures import FIGURES
 from tco.compare.load import worst
 from tco.compare.workbook import SHEETS
@@ -296,12 +297,17 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
     assert "a is planned over 5 years at 8.0%, c over 3 years" in text
     assert "50% less than c (2.000 on chip-c with roce, air)" in text
     assert "cards carry" not in text and "lowest TCO" not in text
-    # A fleet plan (tranches over years): no capex/opex split of the TCO gap.
+    # A fleet plan (tranches over years): its discounted opex is its years' opex at
+    # (1.08)^-y, 216,000 / 1.08 + 233,280 / 1.08^2 = 400,000 (not TCO - capex = 600,000);
+    # a's is 1.0M - 0.8M = 200,000, so of the 2.00M gap 200,000 is opex, 1.80M capex.
     fleet = _entry("f", 3e6, 20, 1500.0)
-    fleet.summary["years"] = [{"year": 1}]
+    fleet.summary["years"] = [{"year": 1, "opex": 216000.0}, {"year": 2, "opex": 233280.0}]
+    assert kpis(fleet)["opex_present_value"] == pytest.approx(400000.0)
     text = "\n".join(differences([a, fleet]))
-    assert "f 2.00M USD more (+200%; bought in tranches over years" in text
-    assert "discounted opex" not in text
+    assert (
+        "f 2.00M USD more (+200%: capex (tranches at present value, net of residual value) "
+        "1.80M USD, discounted opex 200,000 USD" in text
+    )
 
 
 def test_a_fleet_report_is_refused_with_what_to_do(tmp_path: Path) -> None:

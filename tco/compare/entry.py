@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tco.costs import registry
 from tco.schema.fields import SHARE_BASES
 
 #: Pool kinds whose levelized cost per million tokens the comparison aggregates.
@@ -74,6 +75,11 @@ class Entry:
         return self.title or self.short_name
 
     @property
+    def is_fleet(self) -> bool:
+        """A plan bought in tranches over years (its summary has the "years" key)."""
+        return bool(self.summary.get("years"))
+
+    @property
     def has_plan(self) -> bool:
         return bool(self.summary.get("plan_found")) and self.summary.get("tco") is not None
 
@@ -121,13 +127,29 @@ def per_card(entry: Entry, attribute: str) -> float | None:
     return math.fsum(v * n for v, n in pairs) / cards
 
 
+def opex_present_value(entry: Entry) -> float | None:
+    """Discounted opex [currency]: TCO - capex for a single purchase (capex in year 0);
+    for a fleet plan sum_y (1 + r)^-y x opex[y] over its operating years (its capex is
+    paid in tranches and discounted per year inside the TCO, `tco.model.years`), None
+    when its discount rate is unknown."""
+    s = entry.summary
+    if not entry.is_fleet:
+        return float(s["tco"]) - float(s["capex"])
+    if entry.site is None:
+        return None
+    rate = entry.site.discount_rate
+    return math.fsum(
+        float(y["opex"]) * registry.discount_factor_at(rate, int(y["year"])) for y in s["years"]
+    )
+
+
 def kpis(entry: Entry) -> dict[str, Any]:
     """The figures the comparison puts side by side (the JSON's "compare" key)."""
     if not entry.has_plan:
         return {}
     s = entry.summary
     out: dict[str, Any] = {
-        "opex_present_value": float(s["tco"]) - float(s["capex"]),
+        "opex_present_value": opex_present_value(entry),
         "cost_per_million_tokens": {
             kind: levelized_per_mtok(p for p in entry.pools if p.get("kind") == kind)
             for kind in KINDS

@@ -150,9 +150,10 @@ def _tco(planned: Sequence[Entry]) -> str | None:
     """The cheapest plan's TCO and what each other plan costs more, split into capex and
     discounted opex (plans over another horizon or discount rate are left out).
 
-    A fleet plan's capex is its tranches' sum, paid over years and discounted per year
-    inside its TCO, so TCO - capex is not its discounted opex: a pair with a fleet plan
-    in it gets no split (each plan's Timeline has its capex and opex by year).
+    TCO = capex part + discounted opex (`tco.compare.entry.opex_present_value`). For a
+    single purchase the capex part is its capex; for a fleet plan, whose tranches are
+    paid over years, it is their present value net of the residual value, TCO - the
+    discounted opex, and the sentence says so.
     """
     base = min(planned, key=lambda e: float(e.summary["tco"]))
     same = [e for e in planned if e is not base and _same_levelizing(base, e)]
@@ -160,23 +161,26 @@ def _tco(planned: Sequence[Entry]) -> str | None:
         return None
     cur, tco = base.currency, float(base.summary["tco"])
     clauses = []
+    base_opex = kpis(base)["opex_present_value"]
     for e in sorted(same, key=lambda x: float(x.summary["tco"])):
         more = float(e.summary["tco"]) - tco
-        capex = float(e.summary["capex"]) - float(base.summary["capex"])
         if more <= SAME * float(e.summary["tco"]):
             clauses.append(f"{e.name} about the same")
             continue
-        if "years" in e.summary or "years" in base.summary:
-            clauses.append(
-                f"{e.name} {money(more, cur)} more ({more / tco:+.0%}; bought in tranches over "
-                f"years: capex and opex by year are on each plan's Timeline; "
-                f"{int(e.summary['cards']):,} cards against {int(base.summary['cards']):,})"
-            )
+        opex = kpis(e)["opex_present_value"]
+        cards = f"{int(e.summary['cards']):,} cards against {int(base.summary['cards']):,}"
+        if opex is None or base_opex is None:
+            clauses.append(f"{e.name} {money(more, cur)} more ({more / tco:+.0%}; {cards})")
             continue
+        capex_label = (
+            "capex (tranches at present value, net of residual value)"
+            if e.is_fleet or base.is_fleet
+            else "capex"
+        )
         clauses.append(
-            f"{e.name} {money(more, cur)} more ({more / tco:+.0%}: capex {money(capex, cur)}, "
-            f"discounted opex {money(more - capex, cur)}; {int(e.summary['cards']):,} cards "
-            f"against {int(base.summary['cards']):,})"
+            f"{e.name} {money(more, cur)} more ({more / tco:+.0%}: {capex_label} "
+            f"{money(more - (opex - base_opex), cur)}, discounted opex "
+            f"{money(opex - base_opex, cur)}; {cards})"
         )
     return (
         f"{base.name} has the lowest TCO, {money(tco, cur)} over "

@@ -5,9 +5,10 @@ Sheets:
   column per later plan with its relative difference to the first as a live
   formula (=D5/C5-1); "Capex without migration" and "Opex, present value" are
   formulas over the rows above, so the sheet stays consistent when a figure
-  is edited. Under the table, the differences (`tco.compare.sentences`) and
-  two charts: the TCO split per plan and the cost per million tokens of each
-  workload per plan.
+  is edited (for a fleet plan, bought in tranches, the discounted opex is the
+  sum of its years' discounted opex, written as a value). Under the table, the
+  differences (`tco.compare.sentences`) and two charts: the TCO split per plan and
+  the cost per million tokens of each workload per plan.
 - `Pools`: one row per plan and pool: what each workload runs on, what it
   delivers and costs, and the per-card figures of its chip.
 
@@ -145,7 +146,9 @@ def _figure_row(
     values = [figure.value(e) for e in entries]
     for i, value in enumerate(values):
         c = _FIRST_VALUE + i
-        if figure.formula is not None and value is not None:
+        # A fleet plan's figures are not related by the single-purchase identity (its
+        # capex is paid over years): its value is written as it is.
+        if figure.formula is not None and value is not None and not entries[i].is_fleet:
             left, right = (_cell(rows[key], c) for key in figure.formula)
             sheet.formula(r, c, left - right, float(value), figure.fmt, styles=bold)
         elif figure.fmt is None:
