@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.costs.clos import MAX_TIERS, tier_capacity
-from tco.perf.gemm import shape_factors
+from tco.perf.gemm import ShapeFactors, shape_factors
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
@@ -825,6 +825,7 @@ def training_curve(
         return fabric_bw, SCALEUP_CALL_LATENCY_S + switch_hops(chip, fabric, cards) * fabric_s
 
     layouts = []
+    shapes: dict[tuple[float, int, int], ShapeFactors] = {}
     for tp, cp, pp, ep, recompute in itertools.product(
         powers_of_two_up_to(min(group, model.heads)),
         context_degrees(seq_len),
@@ -853,8 +854,12 @@ def training_curve(
             redo = RECOMPUTE_FLOPS[recompute]
             # The busiest expert rank sets the MoE layer's time (moe_load_imbalance).
             imbalance = site.moe_load_imbalance if ep > 1 else 1.0
-            # Linear layers at the efficiency of the GEMM shapes this layout leaves a card.
-            shape = shape_factors(chip, model, mbs * chunk_tokens, tp, ep)
+            # Linear layers at the efficiency of the GEMM shapes this layout leaves a card
+            # (the same for every pp and recompute mode: computed once).
+            key = (mbs * chunk_tokens, tp, ep)
+            if key not in shapes:
+                shapes[key] = shape_factors(chip, model, *key)
+            shape = shapes[key]
             per_token_s = (
                 dense_linear_s * shape.dense
                 + attention_s_per_token
