@@ -62,7 +62,27 @@ def test_decode_step_hand_computed() -> None:
     # Weights read once for the 20 tokens of the mixed batch; decode reads its KV, chunk writes.
     assert s.memory_s == pytest.approx((1e9 * 2 + kv * (10 * context + 10)) / (3000e9 * 0.8))
     assert s.comm_s == 0.0  # one card: no all-reduce
-    assert s.step_s == pytest.approx(max(s.compute_s, s.memory_s))
+    # Each kernel at its own roofline: here both are memory-bound (weights 2.0 GB against
+    # 40 GFLOP of linear math; 1.2 MB of KV against 9 MFLOP of attention).
+    assert s.step_s == pytest.approx(s.weights_s + s.kv_s)
+    assert s.step_s == pytest.approx(s.memory_s)
+
+
+def test_linear_and_attention_kernels_add_at_their_own_rooflines() -> None:
+    # Batch 2,000 of i = o = 1,000 on one card: the linear layers are compute-bound
+    # (2 x 1e9 x 4,000 tokens = 8 TFLOP / 500 TFLOP/s = 16 ms against 0.83 ms of
+    # weights) and attention memory-bound on its KV (800 B x (2,000 x 1,500 + 2,000)
+    # = 2.4 GB / 2,400 GB/s = 1.0 ms against 0.03 ms of attention math). Neither
+    # overlaps the other, so the iteration is 16 ms + 1.0 ms, above max(compute, memory).
+    _w, m, c, _, _ = _parts(model_over=TINY, chip_over={"memory_gb": 400.0})
+    s = decode_step(m, c, "bf16", 1, 2000, 1000.0, 1000.0)
+    linear = 4000 * 2 * 1e9 / (1000e12 * 0.5)
+    kv = 800 * (2000 * 1500 + 2000) / (3000e9 * 0.8)
+    attention = (2000 * 4 * 1500 * 1000 + 2000 * 2 * 1000 * 1000) / (1000e12 * 0.5)
+    assert (s.linear_s, s.kv_s, s.attention_s) == pytest.approx((linear, kv, attention))
+    assert s.weights_s < s.linear_s and s.attention_s < s.kv_s
+    assert s.step_s == pytest.approx(linear + kv)
+    assert s.step_s > max(s.compute_s, s.memory_s)
 
 
 def test_tp_comm_hand_computed_and_latency_grows_with_cards() -> None:

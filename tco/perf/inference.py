@@ -12,15 +12,19 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
                  decodes, so every iteration carries b decode tokens and a prefill
                  chunk of C = b x i / o tokens (a stall-free schedule: the same
                  mixed batch every iteration, no decode pause)
-  iteration      iter_s(b) = max(compute_s, memory_s) + comm_s
-    compute_s  = [(b + C) x 2A / linear + (b x 4 x layers x c x heads x head_dim
-                  + C x 2 x layers x i x heads x head_dim) / attention] / g
+  iteration      iter_s(b) = max(linear_s, weights_s) + max(attention_s, kv_s) + comm_s:
+                 the linear layers and attention are separate kernels, one after the
+                 other in every layer, each bounded by its own roofline (a max of the
+                 totals would let the KV reads of attention hide behind the GEMMs)
+    linear_s   = (b + C) x 2A / linear / g
+    attention_s = (b x 4 x layers x c x heads x head_dim
+                  + C x 2 x layers x i x heads x head_dim) / attention / g
                  linear = peak(precision) x matrix efficiency (fp8/int8_matrix_efficiency,
                  bf16: train_mfu), attention = bf16 peak x train_mfu
                  c = i + o/2 the mean context during decode; a chunk token attends to
                  i/2 earlier tokens on average (causal), hence 2 x layers x i x ...
-    memory_s   = (min(P, (b + C) x A) x bytes + kv x (b x c + C))
-                 / (g x memory_bw x mem_bw_efficiency)
+    weights_s  = min(P, (b + C) x A) x bytes / (g x memory_bw x mem_bw_efficiency)
+    kv_s       = kv x (b x c + C) / (g x memory_bw x mem_bw_efficiency)
                  the weights are read once per iteration for decode and chunk together
                  (an MoE reads only the experts its b + C tokens activate, at most P);
                  decode reads its KV contexts, the chunk writes its KV (its re-read of
@@ -54,7 +58,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -95,16 +99,51 @@ _CEIL_SLACK = 1e-9
 
 @dataclass(frozen=True)
 class DecodeStep:
-    """One mixed iteration of a replica at batch b (b decode tokens + a prefill chunk), s."""
+    """One mixed iteration of a replica at batch b (b decode tokens + a prefill chunk), s.
 
-    compute_s: float
-    memory_s: float
+    The linear layers and attention are separate kernels, one after the other in every
+    layer, so each is bounded by its own roofline and their times add:
+    step = max(linear, weights) + max(attention, kv) + comm.
+    """
+
+    linear_s: float
+    weights_s: float
+    attention_s: float
+    kv_s: float
     comm_s: float
     chunk_tokens: float = 0.0
 
     @property
+    def compute_s(self) -> float:
+        return self.linear_s + self.attention_s
+
+    @property
+    def memory_s(self) -> float:
+        return self.weights_s + self.kv_s
+
+    @property
     def step_s(self) -> float:
-        return max(self.compute_s, self.memory_s) + self.comm_s
+        return roofline_s(self.linear_s, self.weights_s, self.attention_s, self.kv_s, self.comm_s)
+
+
+@dataclass(frozen=True)
+class DecodeTerms(Generic[_Tokens]):
+    """`DecodeStep`'s terms for one batch or an array of batches, s (chunk in tokens)."""
+
+    linear_s: _Tokens
+    weights_s: _Tokens
+    attention_s: _Tokens
+    kv_s: _Tokens
+    comm_s: _Tokens
+    chunk_tokens: _Tokens
+
+
+def roofline_s(
+    linear_s: _Tokens, weights_s: _Tokens, attention_s: _Tokens, kv_s: _Tokens, comm_s: _Tokens
+) -> _Tokens:
+    """Iteration time, s: max(linear, weights) + max(attention, kv) + comm (elementwise)."""
+    total: _Tokens = np.maximum(linear_s, weights_s) + np.maximum(attention_s, kv_s) + comm_s
+    return total
 
 
 @dataclass(frozen=True)
@@ -173,8 +212,8 @@ def _iteration_terms(
     output_tokens: float,
     chunk: _Tokens | None = None,
     expert_efficiency: float = 1.0,
-) -> tuple[_Tokens, _Tokens, _Tokens, _Tokens]:
-    """(compute_s, memory_s, comm_s, chunk tokens) of mixed iterations at a batch (or each).
+) -> DecodeTerms[_Tokens]:
+    """The terms of mixed iterations at a batch (or each batch of an array).
 
     `chunk` is the prefill tokens an iteration carries: by default the steady-state
     b x i / o of continuous batching; 0 for a decode-only replica, n x i for a
@@ -199,19 +238,21 @@ def _iteration_terms(
         / linear_rate
     )
     attention = batch * 4.0 * per_head * context + chunk * 2.0 * per_head * i
-    compute_s = (linear_s + attention / attention_flops_per_s(chip)) / g
     touched = (batch + chunk) * active
     weight_read = (
         np.minimum(model.params_b * 1e9, touched)
         if isinstance(touched, np.ndarray)
         else min(model.params_b * 1e9, touched)
     )
-    traffic = weight_read * BYTES_PER_VALUE[precision] + kv_bytes_per_token(model, precision) * (
-        batch * context + chunk
+    bandwidth = g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
+    return DecodeTerms(
+        linear_s / g,
+        weight_read * BYTES_PER_VALUE[precision] / bandwidth,
+        attention / attention_flops_per_s(chip) / g,
+        kv_bytes_per_token(model, precision) * (batch * context + chunk) / bandwidth,
+        _tp_comm_s(chip, g, batch + chunk, model.hidden, model.layers),
+        chunk,
     )
-    memory_s = traffic / (g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
-    comm_s = _tp_comm_s(chip, g, batch + chunk, model.hidden, model.layers)
-    return compute_s, memory_s, comm_s, chunk
 
 
 def _iteration_s(
@@ -224,8 +265,8 @@ def _iteration_s(
     output_tokens: float,
     expert_efficiency: float = 1.0,
 ) -> NDArray[np.float64]:
-    """Mixed iteration time at each batch, s: max(compute, memory) + comm."""
-    compute_s, memory_s, comm_s, _ = _iteration_terms(
+    """Mixed iteration time at each batch, s (`roofline_s`)."""
+    terms = _iteration_terms(
         model,
         chip,
         precision,
@@ -235,7 +276,7 @@ def _iteration_s(
         output_tokens,
         expert_efficiency=expert_efficiency,
     )
-    return np.maximum(compute_s, memory_s) + comm_s
+    return roofline_s(terms.linear_s, terms.weights_s, terms.attention_s, terms.kv_s, terms.comm_s)
 
 
 def decode_step(
@@ -251,7 +292,7 @@ def decode_step(
 ) -> DecodeStep:
     """One iteration: `batch` decode tokens plus a prefill chunk (default the steady-state
     b x i / o of continuous batching; see `_iteration_terms`)."""
-    compute_s, memory_s, comm_s, carried = _iteration_terms(
+    t = _iteration_terms(
         model,
         chip,
         precision,
@@ -262,7 +303,7 @@ def decode_step(
         chunk,
         expert_efficiency,
     )
-    return DecodeStep(compute_s, memory_s, comm_s, carried)
+    return DecodeStep(t.linear_s, t.weights_s, t.attention_s, t.kv_s, t.comm_s, t.chunk_tokens)
 
 
 def ttft_iterations(batch: int, output_tokens: float) -> int:
@@ -527,7 +568,9 @@ def expert_iteration(
                 a2a = all_to_all_bytes_per_token(g), r = share of destinations on
                 other systems (`expert_links`)
 
-    and the iteration takes max(compute, memory) + comm. Attention and dense weights
+    and the iteration takes max(linear, weights) + max(attention, kv) + comm
+    (`roofline_s`: compute above is linear + attention, memory weights + kv). Attention
+    and dense weights
     are on every card (attention data-parallel), the routed experts split g ways.
     """
     linear_rate = linear_flops_per_s(chip, precision)
@@ -541,23 +584,14 @@ def expert_iteration(
     )
     dense_active = dense_active_params(model)
     routed_active = routed_active_params(model)
-    compute_s = (
-        tokens * 2.0 * dense_active / linear_rate
-        + attention / attention_flops_per_s(chip)
-        + tokens
-        * 2.0
-        * routed_active
-        * site.moe_load_imbalance
-        * routed_share
-        / (linear_rate * site.moe_gemm_efficiency)
+    linear_s = tokens * 2.0 * dense_active / linear_rate + tokens * 2.0 * routed_active * (
+        site.moe_load_imbalance * routed_share / (linear_rate * site.moe_gemm_efficiency)
     )
     weight_read = min(dense_params(model), tokens * dense_active) + min(
         routed_params(model) / g, tokens * routed_active
     )
-    traffic = weight_read * BYTES_PER_VALUE[precision] + kv_bytes_per_token(model, precision) * (
-        batch_per_card * context + chunk_per_card
-    )
-    memory_s = traffic / (chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency)
+    bandwidth = chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
+    kv_read = kv_bytes_per_token(model, precision) * (batch_per_card * context + chunk_per_card)
     sent = tokens * all_to_all_bytes_per_token(model, precision, g)
     per_layer = max(
         sent * (1.0 - links.remote_share) / links.scaleup_bytes_per_s,
@@ -566,12 +600,19 @@ def expert_iteration(
     comm_s = (
         (1.0 - site.ep_comm_overlap) * moe_layers(model) * (per_layer + 2.0 * links.call_latency_s)
     )
-    return DecodeStep(compute_s, memory_s, comm_s, chunk_per_card)
+    return DecodeStep(
+        linear_s,
+        weight_read * BYTES_PER_VALUE[precision] / bandwidth,
+        attention / attention_flops_per_s(chip),
+        kv_read / bandwidth,
+        comm_s,
+        chunk_per_card,
+    )
 
 
 def _all_to_all_share(step: DecodeStep) -> str:
     """', 3.10 ms of it the all-to-all' when the all-to-all outweighs compute and memory."""
-    if step.comm_s <= max(step.compute_s, step.memory_s):
+    if step.comm_s <= step.step_s - step.comm_s:
         return ""
     return f", {step.comm_s * 1e3:,.2f} ms of it the expert all-to-all"
 
