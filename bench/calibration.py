@@ -108,6 +108,11 @@ def _why_not(row: dict[str, str]) -> str:
     if row["moe"] == "yes" and not row["model_id"]:
         return "not expressible: MoE shape (experts, expert FFN size) not published"
     if row["kind"] == "serving":
+        if row["concurrency"]:
+            return (
+                f"not expressible: a latency point at a fixed concurrency of "
+                f"{row['concurrency']} (the model gives the largest batch under the TPOT bound)"
+            )
         if not row["input_tokens"] or not row["output_tokens"]:
             return "not expressible: request shape (input and output tokens) not published"
         if row["metric"] == "input_tokens_per_s_per_card" and row["phase"] != "prefill":

@@ -46,6 +46,7 @@ def test_row_is_well_formed(row: dict[str, str]) -> None:
     assert row["precision"] in {"bf16", "fp8", "int8"}
     assert row["phase"] in {"", "decode", "prefill"}
     assert not row["phase"] or row["kind"] == "serving"
+    assert not row["concurrency"] or (row["kind"] == "serving" and int(row["concurrency"]) >= 1)
     assert row["metric"] in METRICS
     assert float(row["value"]) > 0
     assert int(row["cards"]) >= 1
