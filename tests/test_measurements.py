@@ -92,3 +92,23 @@ def test_harness_evaluates_every_training_row_with_a_known_shape() -> None:
     assert {split for split, _ in errors} == {"fit", "test"}
     text = report(results)
     assert "| fit | training |" in text and "| test | training |" in text
+
+
+def test_calibration_errors_stay_within_their_recorded_bounds() -> None:
+    """The model against the measurements, asserted where it stands (docs/performance-model.md
+    section 6). Issue 11 asks for 20% (training) and 25% (serving) on the test split; the
+    model meets 20% on the training fit split and on the dense training rows only, so the
+    test-split bounds here are the measured errors with a small margin: they stop the
+    model from getting worse and must be tightened as mechanisms land, never loosened."""
+    results = evaluate_all()
+    errors = mean_abs_errors(results)
+    assert errors[("fit", "training")][0] <= 0.20
+    dense_training = [
+        r for r in results if r.row["kind"] == "training" and r.row["moe"] == "no" and r.error
+    ]
+    assert dense_training and all(abs(r.error or 0.0) <= 0.40 for r in dense_training), [
+        (r.row["id"], r.error) for r in dense_training if abs(r.error or 0.0) > 0.40
+    ]
+    assert errors[("test", "training")][0] <= 0.50
+    assert errors[("fit", "serving")][0] <= 0.50
+    assert errors[("test", "serving")][0] <= 0.70
