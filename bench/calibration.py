@@ -163,6 +163,14 @@ def evaluate(row: dict[str, str]) -> Result:
             # No published bound (a prefill figure): unbounded, which the Workloads sheet
             # spells as a limit no iteration reaches.
             "max_tpot_ms": float(row["tpot_ms"]) if row["tpot_ms"] else 1e9,
+            **(
+                {
+                    "draft_tokens": int(row["draft_tokens"]),
+                    "acceptance_length": float(row["acceptance_length"]),
+                }
+                if row["draft_tokens"]
+                else {}
+            ),
         },
     )
     w, m, c, f, s = _parts(inputs)

@@ -58,6 +58,7 @@ from tco.perf.inference import (
     inference_estimate,
     largest_within,
     request_tokens,
+    speculation,
 )
 from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
 from tco.perf.moe import dense_params, is_moe, routed_params
@@ -116,6 +117,7 @@ def _shapes(
     if fabric is not None:
         handoff = fabric_bytes_per_s_per_card(chip, fabric)
     moe_eff = site.moe_gemm_efficiency if is_moe(model) else 1.0
+    spec = speculation(workload)
     shapes: list[_Shape] = []
     fit = smallest_replica(model, precision, group, usable, i)
     if fit.replica_cards is not None:
@@ -123,7 +125,16 @@ def _shapes(
 
             def tp_step(b: float, c: float, g: int = g) -> DecodeStep:
                 return decode_step(
-                    model, chip, precision, g, int(b), i, o, chunk=c, expert_efficiency=moe_eff
+                    model,
+                    chip,
+                    precision,
+                    g,
+                    int(b),
+                    i,
+                    o,
+                    chunk=c,
+                    expert_efficiency=moe_eff,
+                    spec=spec,
                 )
 
             shapes.append(
@@ -142,7 +153,9 @@ def _shapes(
             links = expert_links(chip, fabric, g)
 
             def ep_step(b: float, c: float, g: int = g, links: ExpertLinks = links) -> DecodeStep:
-                return expert_iteration(model, chip, site, precision, links, g, b, c, i + o / 2, i)
+                return expert_iteration(
+                    model, chip, site, precision, links, g, b, c, i + o / 2, i, spec=spec
+                )
 
             where = f" across {fabric.fabric_id}" if fabric and links.remote_share > 0 else ""
             shapes.append(
@@ -164,11 +177,11 @@ def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> Phase | None:
     memory_batch = math.floor((shape.room_bytes - shape.weights_bytes) / kv_per_seq)
     if memory_batch < 1:
         return None
-    b = largest_within(lambda n: shape.step(float(n), 0.0).step_s, 1, memory_batch, tpot_s)
+    b = largest_within(lambda n: shape.step(float(n), 0.0).tpot_s, 1, memory_batch, tpot_s)
     if b is None:
         return None
     step = shape.step(float(b), 0.0)
-    return Phase(shape, b, step, shape.units * b / step.step_s)
+    return Phase(shape, b, step, shape.units * b * step.accept / step.step_s)
 
 
 def _prefill(shape: _Shape, kv_per_token: float, i: float, ttft_s: float) -> Phase | None:
@@ -238,7 +251,7 @@ def disaggregated_estimate(
         reason="",
         replica_cards=cards,
         batch=decode.batch,
-        tpot_ms=decode.step.step_s * 1e3,
+        tpot_ms=decode.step.tpot_s * 1e3,
         ttft_ms=PREFILL_WAIT_ITERATIONS * prefill.step.step_s * 1e3,
         decode_compute_s=decode.step.compute_s,
         decode_memory_s=decode.step.memory_s,

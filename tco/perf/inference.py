@@ -112,6 +112,14 @@ class DecodeStep:
     kv_s: float
     comm_s: float
     chunk_tokens: float = 0.0
+    #: Tokens the step emits per decoding request (`Workloads.acceptance_length`; 1
+    #: without speculative decoding).
+    accept: float = 1.0
+
+    @property
+    def tpot_s(self) -> float:
+        """Time per output token a decoding user sees, s: the step over its tokens."""
+        return self.step_s / self.accept
 
     @property
     def compute_s(self) -> float:
@@ -202,6 +210,44 @@ def _tp_comm_s(chip: ChipRow, g: int, tokens: _Tokens, hidden: int, layers: int)
     return 2.0 * layers * (per_call + scaleup_allreduce_latency_s(g))
 
 
+@dataclass(frozen=True)
+class Speculation:
+    """Speculative decoding of a workload: d draft tokens verified per step, a emitted.
+
+    Each decode step runs the b requests' 1 + d tokens (the last accepted one and d
+    drafts) through the model and emits a tokens per request on average, so a request
+    takes o / a steps and the steady-state prefill chunk is C = b x i x a / o. The draft
+    itself (DeepSeek's MTP module, an EAGLE head: one decoder layer) costs d passes of
+    one layer for the b requests: d x b / layers token-passes of the whole model in
+    compute and communication, and d re-reads of one layer's weights.
+    """
+
+    draft: int = 0
+    accept: float = 1.0
+
+    def verify_tokens(self, batch: _Tokens) -> _Tokens:
+        """Decode tokens a step runs through the model: b x (1 + d)."""
+        return batch * (1 + self.draft)
+
+    def draft_tokens(self, batch: _Tokens, layers: int) -> _Tokens:
+        """Whole-model token-passes equivalent to the d one-layer draft passes: d x b / layers."""
+        return batch * self.draft / layers
+
+    def steps(self, output_tokens: float) -> float:
+        """Decode steps a request of `output_tokens` tokens takes: o / a."""
+        return output_tokens / self.accept
+
+
+NO_SPECULATION = Speculation()
+
+
+def speculation(workload: WorkloadRow) -> Speculation:
+    """The workload's speculative decoding (`draft_tokens`, `acceptance_length`)."""
+    if not workload.draft_tokens:
+        return NO_SPECULATION
+    return Speculation(workload.draft_tokens, workload.acceptance_length or 1.0)
+
+
 def _iteration_terms(
     model: ModelRow,
     chip: ChipRow,
@@ -212,6 +258,7 @@ def _iteration_terms(
     output_tokens: float,
     chunk: _Tokens | None = None,
     expert_efficiency: float = 1.0,
+    spec: Speculation = NO_SPECULATION,
 ) -> DecodeTerms[_Tokens]:
     """The terms of mixed iterations at a batch (or each batch of an array).
 
@@ -226,31 +273,40 @@ def _iteration_terms(
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
     i, o = input_tokens, output_tokens
     if chunk is None:
-        chunk = batch * i / o  # prefill tokens per iteration in steady state
+        chunk = batch * i / spec.steps(o)  # prefill tokens per iteration in steady state
     context = i + o / 2.0
     active = model.active_params_b * 1e9
     per_head = model.layers * model.heads * model.head_dim
+    verify = spec.verify_tokens(batch)
+    passes = verify + chunk + spec.draft_tokens(batch, model.layers)
     # Linear layers at the workload precision, attention at bf16 (hardware.attention_flops_per_s).
     linear_s = (
-        (batch + chunk)
+        passes
         * 2.0
         * (dense_active_params(model) + routed_active_params(model) / expert_efficiency)
         / linear_rate
     )
-    attention = batch * 4.0 * per_head * context + chunk * 2.0 * per_head * i
-    touched = (batch + chunk) * active
+    attention = verify * 4.0 * per_head * context + chunk * 2.0 * per_head * i
+    touched = (verify + chunk) * active
     weight_read = (
         np.minimum(model.params_b * 1e9, touched)
         if isinstance(touched, np.ndarray)
         else min(model.params_b * 1e9, touched)
     )
+    # Each draft pass re-reads one layer's weights (those its b tokens touch).
+    drafted = batch * active
+    draft_read = (
+        np.minimum(model.params_b * 1e9, drafted)
+        if isinstance(drafted, np.ndarray)
+        else min(model.params_b * 1e9, drafted)
+    ) * (spec.draft / model.layers)
     bandwidth = g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
     return DecodeTerms(
         linear_s / g,
-        weight_read * BYTES_PER_VALUE[precision] / bandwidth,
+        (weight_read + draft_read) * BYTES_PER_VALUE[precision] / bandwidth,
         attention / attention_flops_per_s(chip) / g,
         kv_bytes_per_token(model, precision) * (batch * context + chunk) / bandwidth,
-        _tp_comm_s(chip, g, batch + chunk, model.hidden, model.layers),
+        _tp_comm_s(chip, g, passes, model.hidden, model.layers),
         chunk,
     )
 
@@ -264,6 +320,7 @@ def _iteration_s(
     input_tokens: float,
     output_tokens: float,
     expert_efficiency: float = 1.0,
+    spec: Speculation = NO_SPECULATION,
 ) -> NDArray[np.float64]:
     """Mixed iteration time at each batch, s (`roofline_s`)."""
     terms = _iteration_terms(
@@ -275,6 +332,7 @@ def _iteration_s(
         input_tokens,
         output_tokens,
         expert_efficiency=expert_efficiency,
+        spec=spec,
     )
     return roofline_s(terms.linear_s, terms.weights_s, terms.attention_s, terms.kv_s, terms.comm_s)
 
@@ -289,9 +347,10 @@ def decode_step(
     output_tokens: float,
     chunk: float | None = None,
     expert_efficiency: float = 1.0,
+    spec: Speculation = NO_SPECULATION,
 ) -> DecodeStep:
-    """One iteration: `batch` decode tokens plus a prefill chunk (default the steady-state
-    b x i / o of continuous batching; see `_iteration_terms`)."""
+    """One iteration: `batch` decoding requests plus a prefill chunk (default the steady-state
+    b x i x a / o of continuous batching; see `_iteration_terms` and `Speculation`)."""
     t = _iteration_terms(
         model,
         chip,
@@ -302,13 +361,17 @@ def decode_step(
         output_tokens,
         chunk,
         expert_efficiency,
+        spec,
     )
-    return DecodeStep(t.linear_s, t.weights_s, t.attention_s, t.kv_s, t.comm_s, t.chunk_tokens)
+    return DecodeStep(
+        t.linear_s, t.weights_s, t.attention_s, t.kv_s, t.comm_s, t.chunk_tokens, spec.accept
+    )
 
 
-def ttft_iterations(batch: int, output_tokens: float) -> int:
-    """Iterations a prompt of i tokens takes at chunk C = b i / o: ceil(i / C) = ceil(o / b)."""
-    return max(1, math.ceil(output_tokens / batch - _CEIL_SLACK))
+def ttft_iterations(batch: int, steps: float) -> int:
+    """Iterations a prompt of i tokens takes at chunk C = b i / s, s the decode steps of a
+    request (o, or o / a with speculative decoding): ceil(i / C) = ceil(s / b)."""
+    return max(1, math.ceil(steps / batch - _CEIL_SLACK))
 
 
 def prefill_s(
@@ -381,28 +444,40 @@ def serve_replica(
             replica_cards=g,
         )
 
+    spec = speculation(workload)
+    steps = spec.steps(o)  # decode iterations a request takes
+
+    def step(b: int) -> DecodeStep:
+        return decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff, spec=spec)
+
     def iteration(b: int) -> float:
-        return decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff).step_s
+        return step(b).step_s
 
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = largest_within(iteration, 1, memory_batch, tpot_s)
+    top = largest_within(lambda b: step(b).tpot_s, 1, memory_batch, tpot_s)
     if top is None:
         return InferenceResult(
             False,
             f"decode iteration at batch 1 (with its prefill chunk) takes "
-            f"{iteration(1) * 1e3:,.2f} ms on {plural(g, 'card')}, "
-            f"above max_tpot_ms {workload.max_tpot_ms:,g}",
+            f"{iteration(1) * 1e3:,.2f} ms on {plural(g, 'card')}"
+            + (
+                f", {step(1).tpot_s * 1e3:,.2f} ms a token at {spec.accept:g} a step"
+                if spec.draft
+                else ""
+            )
+            + f", above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
-    # TTFT = ceil(o / b) x iter_s(b). From b = ceil(o) on, one iteration: TTFT = iter_s,
-    # rising with b, so bisect; below, ceil(o / b) falls as iter_s rises: scan them all.
-    whole = max(1, math.ceil(o - _CEIL_SLACK))
+    # TTFT = ceil(steps / b) x iter_s(b), steps = o / a. From b = ceil(steps) on, one
+    # iteration: TTFT = iter_s, rising with b, so bisect; below, ceil(steps / b) falls as
+    # iter_s rises: scan them all.
+    whole = max(1, math.ceil(steps - _CEIL_SLACK))
     b_found = largest_within(iteration, whole, top, ttft_s)
     if b_found is None:
         small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
-        ttft = np.ceil(o / small - _CEIL_SLACK) * _iteration_s(
-            model, chip, precision, g, small, i, o, moe_eff
+        ttft = np.ceil(steps / small - _CEIL_SLACK) * _iteration_s(
+            model, chip, precision, g, small, i, o, moe_eff, spec
         )
         ok = np.flatnonzero(ttft <= ttft_s)
         if ok.size:
@@ -423,15 +498,15 @@ def serve_replica(
                 replica_cards=g,
             )
     b = b_found
-    s = decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff)
-    n_first = ttft_iterations(b, o)
+    s = step(b)
+    n_first = ttft_iterations(b, steps)
     kv_gb = b * kv_per_seq / 1e9
     return InferenceResult(
         feasible=True,
         reason="",
         replica_cards=g,
         batch=b,
-        tpot_ms=s.step_s * 1e3,
+        tpot_ms=s.tpot_s * 1e3,
         ttft_ms=n_first * s.step_s * 1e3,
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
@@ -439,7 +514,7 @@ def serve_replica(
         prefill_s=alone,
         prefill_chunk_tokens=s.chunk_tokens,
         ttft_iterations=n_first,
-        tokens_per_s=b * o / (o * s.step_s),
+        tokens_per_s=b * spec.accept / s.step_s,
         weights_gb=weights / 1e9,
         kv_cache_gb=kv_gb,
         free_gb_per_card=(g * usable - weights - b * kv_per_seq) / g / 1e9,
@@ -551,10 +626,13 @@ def expert_iteration(
     context: float,
     prefill_tokens: float,
     routed_share: float = 1.0,
+    spec: Speculation = NO_SPECULATION,
 ) -> DecodeStep:
     """One iteration of an expert-parallel replica, per card (every card alike), s.
 
-    With n = b + C tokens on the card (b decode, C prefill chunk), g = replica cards,
+    With n = b (1 + d) + C + d b / layers token-passes on the card (b decode requests
+    with d draft tokens each, C prefill chunk, the draft passes: `Speculation`; n = b + C
+    without speculation), g = replica cards,
     linear = linear_flops_per_s, E = moe_gemm_efficiency, imb = moe_load_imbalance:
 
       compute = n x 2 x dense active / linear + attention / attention rate
@@ -577,18 +655,26 @@ def expert_iteration(
     if linear_rate is None:
         raise ValueError(f"{chip.chip_id} has no {precision} peak")
     g = replica_cards
-    tokens = batch_per_card + chunk_per_card
+    verify = spec.verify_tokens(batch_per_card)
+    tokens = verify + chunk_per_card + spec.draft_tokens(batch_per_card, model.layers)
     per_head = model.layers * model.heads * model.head_dim
-    attention = (
-        batch_per_card * 4.0 * per_head * context + chunk_per_card * 2.0 * per_head * prefill_tokens
-    )
+    attention = verify * 4.0 * per_head * context + chunk_per_card * 2.0 * per_head * prefill_tokens
     dense_active = dense_active_params(model)
     routed_active = routed_active_params(model)
     linear_s = tokens * 2.0 * dense_active / linear_rate + tokens * 2.0 * routed_active * (
         site.moe_load_imbalance * routed_share / (linear_rate * site.moe_gemm_efficiency)
     )
-    weight_read = min(dense_params(model), tokens * dense_active) + min(
-        routed_params(model) / g, tokens * routed_active
+    weight_read = min(dense_params(model), (verify + chunk_per_card) * dense_active) + min(
+        routed_params(model) / g, (verify + chunk_per_card) * routed_active
+    )
+    # Each draft pass re-reads one layer's weights (those its b tokens touch).
+    weight_read += (
+        spec.draft
+        / model.layers
+        * (
+            min(dense_params(model), batch_per_card * dense_active)
+            + min(routed_params(model) / g, batch_per_card * routed_active)
+        )
     )
     bandwidth = chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
     kv_read = kv_bytes_per_token(model, precision) * (batch_per_card * context + chunk_per_card)
@@ -607,6 +693,7 @@ def expert_iteration(
         kv_read / bandwidth,
         comm_s,
         chunk_per_card,
+        spec.accept,
     )
 
 
@@ -653,9 +740,14 @@ def serve_expert_replica(
             replica_cards=g,
         )
     context = i + o / 2.0
+    spec = speculation(workload)
+    steps = spec.steps(o)  # decode iterations a request takes
 
     def step(b: float) -> DecodeStep:
-        return expert_iteration(model, chip, site, precision, links, g, b, b * i / o, context, i)
+        chunk = b * i / steps
+        return expert_iteration(
+            model, chip, site, precision, links, g, b, chunk, context, i, spec=spec
+        )
 
     def iteration(b: int) -> float:
         return step(float(b)).step_s
@@ -673,26 +765,31 @@ def serve_expert_replica(
         )
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = largest_within(iteration, 1, memory_batch, tpot_s)
+    top = largest_within(lambda b: step(float(b)).tpot_s, 1, memory_batch, tpot_s)
     if top is None:
         first = step(1.0)
         return InferenceResult(
             False,
             f"decode iteration at batch 1 a card takes {first.step_s * 1e3:,.2f} ms on {span}"
             + _all_to_all_share(first)
+            + (
+                f", {first.tpot_s * 1e3:,.2f} ms a token at {spec.accept:g} a step"
+                if spec.draft
+                else ""
+            )
             + f", above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
-    # TTFT = ceil(o / b) x iteration(b) rises with b from b = ceil(o) on (one iteration):
-    # bisect there; below, scan down from the largest batch (as `serve_replica`).
-    whole = max(1, math.ceil(o - _CEIL_SLACK))
+    # TTFT = ceil(steps / b) x iteration(b) rises with b from b = ceil(steps) on (one
+    # iteration): bisect there; below, scan down from the largest batch (as `serve_replica`).
+    whole = max(1, math.ceil(steps - _CEIL_SLACK))
     best = largest_within(iteration, whole, top, ttft_s)
     if best is None:
         best = next(
             (
                 b
                 for b in range(min(top, whole - 1), 0, -1)
-                if ttft_iterations(b, o) * iteration(b) <= ttft_s
+                if ttft_iterations(b, steps) * iteration(b) <= ttft_s
             ),
             None,
         )
@@ -704,13 +801,13 @@ def serve_expert_replica(
             replica_cards=g,
         )
     s = step(float(best))
-    n_first = ttft_iterations(best, o)
+    n_first = ttft_iterations(best, steps)
     return InferenceResult(
         feasible=True,
         reason="",
         replica_cards=g,
         batch=best,
-        tpot_ms=s.step_s * 1e3,
+        tpot_ms=s.tpot_s * 1e3,
         ttft_ms=n_first * s.step_s * 1e3,
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
@@ -718,7 +815,7 @@ def serve_expert_replica(
         prefill_s=alone.step_s,
         prefill_chunk_tokens=s.chunk_tokens,
         ttft_iterations=n_first,
-        tokens_per_s=g * best / s.step_s,
+        tokens_per_s=g * best * spec.accept / s.step_s,
         weights_gb=weights_card * g / 1e9,
         kv_cache_gb=g * best * kv_per_seq / 1e9,
         free_gb_per_card=(usable - weights_card - best * kv_per_seq) / 1e9,

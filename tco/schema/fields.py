@@ -662,6 +662,27 @@ WORKLOADS = Sheet(
             gt=0,
         ),
         Field(
+            "draft_tokens",
+            "int",
+            "tokens",
+            "Inference: speculative tokens proposed per decode step and request (DeepSeek "
+            "MTP, EAGLE, a draft model), verified in the same step; 0 = no speculative "
+            "decoding",
+            default=0,
+            required=False,
+            ge=0,
+        ),
+        Field(
+            "acceptance_length",
+            "float",
+            "tokens",
+            "Inference with draft_tokens: mean tokens a decode step emits per request, the "
+            "verified token included (the serving engine's accept length; at most "
+            "draft_tokens + 1)",
+            required=False,
+            ge=1,
+        ),
+        Field(
             "max_ttft_ms",
             "float",
             "ms",

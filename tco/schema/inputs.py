@@ -653,6 +653,17 @@ def _check_workloads(
                     row,
                     "global_batch_tokens",
                 )
+            if w.draft_tokens:
+                check.warnings.append(
+                    InputIssue(
+                        f"draft_tokens {w.draft_tokens} applies to inference only; ignored for "
+                        "this training workload",
+                        table.name,
+                        row,
+                        table.column_of("draft_tokens"),
+                        "draft_tokens",
+                    )
+                )
         else:
             for key in (
                 "target_tokens_per_s",
@@ -662,6 +673,22 @@ def _check_workloads(
             ):
                 if getattr(w, key) is None:
                     check.add("is required for inference", table, row, key)
+            if w.draft_tokens and w.acceptance_length is None:
+                check.add(
+                    f"is required with draft_tokens {w.draft_tokens} (the mean tokens a "
+                    "speculative decode step emits per request)",
+                    table,
+                    row,
+                    "acceptance_length",
+                )
+            elif w.acceptance_length is not None and w.acceptance_length > w.draft_tokens + 1:
+                check.add(
+                    f"{show_value(w.acceptance_length)} tokens a step is more than the "
+                    f"{w.draft_tokens} draft tokens + 1 a step can verify",
+                    table,
+                    row,
+                    "acceptance_length",
+                )
             if w.recompute != "auto":
                 check.warnings.append(
                     InputIssue(

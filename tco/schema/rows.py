@@ -362,6 +362,14 @@ class WorkloadRow(BaseModel, extra="forbid", frozen=True):
     max_tpot_ms: Annotated[float, Field(gt=0)] | None = None
     """Inference: time-per-output-token limit [ms]."""
 
+    draft_tokens: Annotated[int, Field(ge=0)] = 0
+    """Inference: speculative tokens proposed per decode step and request (DeepSeek MTP, EAGLE, a
+    draft model), verified in the same step; 0 = no speculative decoding [tokens]."""
+
+    acceptance_length: Annotated[float, Field(ge=1)] | None = None
+    """Inference with draft_tokens: mean tokens a decode step emits per request, the verified
+    token included (the serving engine's accept length; at most draft_tokens + 1) [tokens]."""
+
     max_ttft_ms: Annotated[float, Field(gt=0)] | None = None
     """Inference: time-to-first-token limit [ms]."""
 
