@@ -43,6 +43,10 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
   throughput     each iteration emits one token per decoding request and the prefill
                  is inside the iterations, so tokens_per_s = b x o / (o x iter_s(b))
                  = b / iter_s(b)
+  speculation    with d draft tokens and a accepted a step (`Speculation`): b (1 + d)
+                 verify tokens and the drafting in the iteration, C = b x i x a / o,
+                 TPOT = iter_s(b) / a, TTFT = ceil(o / (a b)) iterations and
+                 tokens_per_s = b x a / iter_s(b)
 
 The compute efficiency is the chip's `train_mfu`: the fraction of peak its
 software stack reaches on dense transformer matrix math, reused for serving
@@ -718,8 +722,9 @@ def serve_expert_replica(
     own requests' attention and KV cache) and 1/g of the routed experts (DeepSeek's
     decode deployment, SGLang's DP-attention + EP). Memory per card: dense x bytes +
     routed x bytes / g + b x kv x (i + o). Batching per card is the continuous
-    batching of `serve_replica` (chunk C = b x i / o, TTFT = ceil(o / b) iterations),
-    and the replica makes g x b / iteration output tokens/s.
+    batching of `serve_replica` (chunk C = b x i x a / o, TTFT = ceil(o / (a b))
+    iterations, a = 1 without speculative decoding), and the replica makes
+    g x b x a / iteration output tokens/s.
     """
     g = replica_cards
     precision = workload.precision
