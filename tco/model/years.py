@@ -58,7 +58,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.costs import registry
-from tco.model import costs, facility, limits, network, pools
+from tco.model import costs, facility, fleet_cuts, limits, network, pools
 from tco.model.build import Decisions, decisions
 from tco.model.context import MONEY_SCALE, ModelContext, count_of, value_of
 from tco.model.options import Option, OptionKey, with_cuts
@@ -391,6 +391,7 @@ def build_fleet_model(
         {(o.key, s): lifetime(inputs, o, s) for o in options for s in STOCKS},
     )
     add_purchases(m, fc)
+    fleet_cuts.add_capacity_cover(m, fc)
     return m, fc
 
 
