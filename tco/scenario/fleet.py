@@ -93,7 +93,14 @@ def solve_fleet(
         )
     if engine.budget.expired:
         return OptimizeResult(
-            "no_solution", None, _no_time(engine), [], dict(engine.timings), options.excluded
+            "no_solution",
+            None,
+            _no_time(engine),
+            [],
+            dict(engine.timings),
+            options.excluded,
+            len(options.options),
+            len(options.options),
         )
     plan = schedule(inputs)
     started = time.perf_counter()
