@@ -1,4 +1,4 @@
-"""Presolve for fleet plans over years: drop options another beats stock by stock.
+"""Presolve for fleet plans over years: drop options another beats in every plan.
 
 The single-period presolve (`tco.model.dominance`) compares footprints, which says
 nothing about tranches that grow and retire with different lifetimes. A fleet's cost
@@ -19,6 +19,12 @@ B's sizes also serve A's, at no higher cost; with facility kW (so energy, power 
 the data hall) and racks no larger too, every plan using B is matched by the same
 plan using A. Inference throughput depends on the chip alone, so equal replicas give
 equal tokens/s on either. Ties keep the first option.
+
+Where the stocks' lifetimes or prices differ, the weighted-total rule may still hold
+(`_purchase_weights`, `_beats_in_total`): when no tranche retires within the horizon
+and no yearly capex budget binds, purchases cost sum_y w[y,s] x installed[s,y] and the
+cheapest install the running maximum of the needs, so A beats B when A's weighted
+purchases and energy at every size B may take are no more than B's in every year.
 
 Mixed fleets hold at most one part per (workload, chip) (`tco.model.fleet`), so A
 is never already in a plan B is replaced in.
