@@ -179,7 +179,9 @@ def _fleet_case(name: str, inputs: PlanningInputs, limit: float, gap: float, tar
         f"{name} (target: {target}): {wall:.1f} s, status {result.status}, gap {shown}, "
         f"TCO {plan.tco:,.0f}; {result.options} options ({_stages(result.timings_s)})"
         if plan
-        else f"{name} (target: {target}): {wall:.1f} s, status {result.status}, no plan"
+        else f"{name} (target: {target}): {wall:.1f} s, status {result.status}, no plan "
+        f"({_stages(result.timings_s)}; {result.options} options): "
+        + (result.outcome.message if result.outcome else "")
     )
     if plan is not None:
         for line in tranche_sentences(inputs, plan):

@@ -1,4 +1,4 @@
-"""Presolve for fleet plans over years: drop options another beats stock by stock.
+"""Presolve for fleet plans over years: drop options another beats in every plan.
 
 The single-period presolve (`tco.model.dominance`) compares footprints, which says
 nothing about tranches that grow and retire with different lifetimes. A fleet's cost
@@ -19,6 +19,12 @@ B's sizes also serve A's, at no higher cost; with facility kW (so energy, power 
 the data hall) and racks no larger too, every plan using B is matched by the same
 plan using A. Inference throughput depends on the chip alone, so equal replicas give
 equal tokens/s on either. Ties keep the first option.
+
+Where the stocks' lifetimes or prices differ, the weighted-total rule may still hold
+(`_purchase_weights`, `_beats_in_total`): when no tranche retires within the horizon
+and no yearly capex budget binds, purchases cost sum_y w[y,s] x installed[s,y] and the
+cheapest install the running maximum of the needs, so A beats B when A's weighted
+purchases and energy at every size B may take are no more than B's in every year.
 
 Mixed fleets hold at most one part per (workload, chip) (`tco.model.fleet`), so A
 is never already in a plan B is replaced in.
@@ -45,7 +51,15 @@ from tco.costs.clos import tier_capacity
 from tco.model.dominance import _clos_counts
 from tco.model.fleet import one_pool
 from tco.model.options import Option, OptionKey
-from tco.model.years import STOCKS, CurveCache, Schedule, lifetime, stock_lines, year_options
+from tco.model.years import (
+    STOCKS,
+    CurveCache,
+    Schedule,
+    lifetime,
+    stock_lines,
+    tranche_factor,
+    year_options,
+)
 from tco.schema.inputs import PlanningInputs
 
 _TOL = 1e-9
@@ -102,6 +116,102 @@ def _needs(inputs: PlanningInputs, o: Option, nodes: np.ndarray) -> np.ndarray:
     out = np.column_stack([systems, clos, racks, it, facility, facility]).astype(float)
     out[~fits] = np.inf
     return out
+
+
+def _purchase_weights(inputs: PlanningInputs, o: Option) -> np.ndarray | None:
+    """w[y, s]: what one more unit of stock s installed through year y adds to the TCO,
+    or None when the installed stock is not the running maximum of the needs.
+
+    A tranche of stock s bought for year y costs, discounted to today,
+
+        C[s,y] = sum over s's lines of units x price(y) x ((1 + r)^-(y - 1)
+                 + maintenance_rate x sum_{y' = y .. H} (1 + r)^-y' [hardware lines]
+                 - (1 + r)^-H x tranche_factor(y, L_s))
+
+    When every lifetime reaches the horizon nothing retires, installed I[s,y] is the
+    running sum of purchases, and sum_y C[s,y] x buy[s,y] = sum_y w[y,s] x I[s,y] with
+    w[y,s] = C[s,y] - C[s,y+1] (C[s,H+1] = 0). If every w >= 0 the cheapest purchases
+    serving nodes n_1..n_H install exactly the running maximum of the needs. None when a
+    lifetime is shorter than the horizon (tranches retire), a capex budget bounds each
+    year's purchases (their timing matters beyond their total) or some w < 0.
+    """
+    site = inputs.site
+    horizon = int(site.horizon_years)
+    if site.capex_budget is not None:
+        return None
+    rate = site.discount_rate
+    discount = [(1.0 + rate) ** -y for y in range(horizon + 1)]
+    lines = stock_lines(inputs, o)
+    cost = np.zeros((horizon + 1, len(STOCKS)))
+    for i, s in enumerate(STOCKS):
+        life = lifetime(inputs, o, s)
+        if life < horizon:
+            return None
+        for y in range(1, horizon + 1):
+            upkeep = site.maintenance_rate * sum(discount[y : horizon + 1])
+            left = discount[horizon] * tranche_factor(inputs, y, life)
+            cost[y - 1, i] = sum(
+                sl.units
+                * sl.price(y)
+                * (
+                    discount[y - 1]
+                    + (upkeep if sl.line.category in registry.HARDWARE_CATEGORIES else 0.0)
+                    - left
+                )
+                for sl in lines[s]
+            )
+    weights = cost[:-1] - cost[1:]
+    if np.any(weights < -_TOL * np.maximum(1.0, np.abs(cost[:-1]))):
+        return None
+    return np.maximum(weights, 0.0)
+
+
+def _energy_weights(inputs: PlanningInputs) -> np.ndarray:
+    """k[y]: discounted energy cost of one facility kW serving in year y [currency/kW]:
+    (1 + r)^-y x utilization x 8760 h x price per kWh (energy = IT kW x PUE x ...)."""
+    site = inputs.site
+    horizon = int(site.horizon_years)
+    per_kw = site.utilization * registry.HOURS_PER_YEAR * site.electricity_price_per_kwh
+    return np.array([per_kw * (1.0 + site.discount_rate) ** -y for y in range(1, horizon + 1)])
+
+
+def _beats_in_total(
+    weights_a: np.ndarray,
+    needs_a: np.ndarray,
+    weights_b: np.ndarray,
+    needs_b: np.ndarray,
+    energy: np.ndarray,
+    limits: list[int],
+) -> bool:
+    """Whether A at every size B may take costs no more than B, year by year, in
+    purchases (`_purchase_weights`) and energy, and needs no more of the `limits` columns.
+
+    `needs_*` are (sizes, stocks + 1) on a common node axis restricted to B's sizes
+    (+inf where an option cannot take a size; the last column is facility kW). A plan
+    serving n_y nodes of B installs at least B's needs at N_y = max_{y' <= y} n_y'; the
+    same plan on A installs at most the running maximum along the axis of A's needs up
+    to N_y, and A's energy exceeds B's by at most the largest excess of A's facility kW
+    at a size up to N_y (0 if none: not serving). So for every year y and size N
+
+        sum_s w_A[y,s] x runmax(need_A)[N,s] + k[y] x max(0, max_{n <= N}(kW_A - kW_B)[n])
+            <= sum_s w_B[y,s] x need_B[N,s]
+
+    with k = `_energy_weights`, summed over the years, bounds A's TCO by B's.
+    """
+    finite_b = np.all(np.isfinite(needs_b), axis=1)
+    if not np.any(finite_b):
+        return True
+    a, b = needs_a[finite_b], needs_b[finite_b]
+    if not np.all(np.isfinite(a)):
+        return False
+    if not np.all(a[:, limits] <= b[:, limits] + _TOL * np.maximum(1.0, b[:, limits])):
+        return False
+    stocks = len(STOCKS)
+    ceiling_a = np.maximum.accumulate(needs_a[:, :stocks], axis=0)[finite_b]
+    excess_kw = np.maximum(0.0, np.maximum.accumulate(a[:, stocks] - b[:, stocks]))
+    total_a = ceiling_a @ weights_a.T + np.outer(excess_kw, energy)
+    total_b = b[:, :stocks] @ weights_b.T
+    return bool(np.all(total_a <= total_b + _TOL * np.maximum(1.0, np.abs(total_b))))
 
 
 def _job_sizes(o: Option, targets: Sequence[float], cache: CurveCache) -> np.ndarray | None:
@@ -175,8 +285,24 @@ def _prune_jobs(
     return beaten
 
 
+def _beats_by_stock(
+    prices_a: np.ndarray,
+    needs_a: np.ndarray,
+    prices_b: np.ndarray,
+    needs_b: np.ndarray,
+    lives: bool,
+) -> bool:
+    """Same lifetimes, unit prices and needs (and facility kW) no larger stock by stock."""
+    if not lives or not np.all(prices_a <= prices_b + _TOL * np.maximum(1.0, prices_b)):
+        return False
+    return bool(np.all(needs_a <= needs_b + _TOL * np.maximum(1.0, needs_b)))
+
+
 def prune_for_years(
-    inputs: PlanningInputs, options: Sequence[Option], plan: Schedule
+    inputs: PlanningInputs,
+    options: Sequence[Option],
+    plan: Schedule,
+    cache: CurveCache | None = None,
 ) -> list[Option]:
     """The options no other of the same workload and chip beats stock by stock (module
     docstring), in order. `inputs` are the peak inputs the options were built from."""
@@ -192,12 +318,20 @@ def prune_for_years(
         groups.setdefault(key, []).append(o)
     # Under a domestic share a year's pools may grow (`tco.model.years.year_options`):
     # compare over the largest size any year allows.
-    cache = CurveCache()
+    cache = cache if cache is not None else CurveCache()
     largest = {o.key: o.max_nodes for o in options}
     for year in range(1, plan.horizon + 1):
         sized, _ = year_options(inputs, list(options), plan, year, cache)
         for o in sized:
             largest[o.key] = max(largest[o.key], o.max_nodes)
+    # Compared point by point in the weighted-total rule: facility kW under a power
+    # budget, racks when the Site caps them.
+    limits: list[int] = []
+    if inputs.site.power_budget_kw is not None:
+        limits.append(len(STOCKS))
+    if inputs.site.max_racks is not None:
+        limits.append(STOCKS.index("racks"))
+    energy = _energy_weights(inputs)
     beaten: set[OptionKey] = set()
     for (wid, _), group in jobs.items():
         if len(group) > 1:
@@ -212,21 +346,29 @@ def prune_for_years(
         needs = [_needs(inputs, o, nodes) for o in group]
         prices = [_prices(inputs, o) for o in group]
         lives = [tuple(lifetime(inputs, o, s) for s in STOCKS) for o in group]
+        weights = [_purchase_weights(inputs, o) for o in group]
         for j, b in enumerate(group):
             takes = nodes <= largest[b.key]
             for i, a in enumerate(group):
-                if i == j or a.key in beaten or lives[i] != lives[j]:
-                    continue
-                if largest[a.key] < largest[b.key]:
-                    continue
-                if not np.all(prices[i] <= prices[j] + _TOL * np.maximum(1.0, prices[j])):
+                if i == j or a.key in beaten or largest[a.key] < largest[b.key]:
                     continue
                 need_a, need_b = needs[i][takes], needs[j][takes]
-                if not np.all(need_a <= need_b + _TOL * np.maximum(1.0, need_b)):
-                    continue
-                equal = np.allclose(prices[i], prices[j]) and np.allclose(need_a, need_b)
+                equal = (
+                    lives[i] == lives[j]
+                    and np.allclose(prices[i], prices[j])
+                    and np.allclose(need_a, need_b)
+                )
                 if equal and i > j:
                     continue  # ties keep the first
-                beaten.add(b.key)
-                break
+                if _beats_by_stock(prices[i], need_a, prices[j], need_b, lives[i] == lives[j]):
+                    beaten.add(b.key)
+                    break
+                weights_a, weights_b = weights[i], weights[j]
+                if (
+                    weights_a is not None
+                    and weights_b is not None
+                    and _beats_in_total(weights_a, need_a, weights_b, need_b, energy, limits)
+                ):
+                    beaten.add(b.key)
+                    break
     return [o for o in options if o.key not in beaten]

@@ -58,7 +58,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from tco.costs import registry
-from tco.model import costs, facility, limits, network, pools
+from tco.model import costs, facility, fleet_cuts, limits, network, pools
 from tco.model.build import Decisions, decisions
 from tco.model.context import MONEY_SCALE, ModelContext, count_of, value_of
 from tco.model.options import Option, OptionKey, with_cuts
@@ -178,6 +178,8 @@ class CurveCache:
     def __init__(self) -> None:
         self._chords: dict[tuple[int, int], list[tuple[float, float]]] = {}
         self._nodes: dict[tuple[int, float], int | None] = {}
+        # Keyed by the option's id; the option is held so that id is not reused.
+        self._sized: dict[tuple[int, float, bool], tuple[Option, Option | None]] = {}
 
     def chords(self, curve: Any, max_nodes: int) -> list[tuple[float, float]]:
         key = (id(curve), max_nodes)
@@ -190,6 +192,14 @@ class CurveCache:
         if key not in self._nodes:
             self._nodes[key] = curve.nodes_for(target).nodes
         return self._nodes[key]
+
+    def year_option(self, o: Option, target: float, part: bool) -> Option | None:
+        """`year_option`, once per (option, target, part): the fleet presolve and the
+        model of the same engine size the same options for the same years."""
+        key = (id(o), target, part)
+        if key not in self._sized:
+            self._sized[key] = (o, year_option(o, target, part, self))
+        return self._sized[key][1]
 
 
 def year_option(o: Option, target: float, part: bool, cache: CurveCache) -> Option | None:
@@ -244,7 +254,7 @@ def year_options(
     closed: set[OptionKey] = set()
     for o in options:
         target = plan.target(o.workload, year)
-        fitted = year_option(o, target, probe.is_part(o.workload), cache)
+        fitted = cache.year_option(o, target, probe.is_part(o.workload))
         if fitted is None:
             closed.add(o.key)
             fitted = o
@@ -345,17 +355,21 @@ def _serving_ub(b: pyo.Block, k: OptionKey) -> float:
 
 
 def build_fleet_model(
-    inputs: PlanningInputs, options: list[Option], plan: Schedule
+    inputs: PlanningInputs,
+    options: list[Option],
+    plan: Schedule,
+    cache: CurveCache | None = None,
 ) -> tuple[pyo.ConcreteModel, FleetContext]:
     """One block per year (the single-period modules), the purchases, and the objective.
 
     `options` are built for the peak targets (`peak_inputs`); an option that cannot
-    meet some year's target alone is closed that year (a part never is).
+    meet some year's target alone is closed that year (a part never is). `cache` may
+    hold the yearly sizes the fleet presolve computed already.
     """
     m = pyo.ConcreteModel(name="tco_fleet")
     horizon = plan.horizon
     years: dict[int, tuple[pyo.Block, ModelContext]] = {}
-    cache = CurveCache()
+    cache = cache if cache is not None else CurveCache()
     for year in range(1, horizon + 1):
         yearly = year_inputs(inputs, plan, year)
         sized, closed = year_options(inputs, options, plan, year, cache)
@@ -377,6 +391,7 @@ def build_fleet_model(
         {(o.key, s): lifetime(inputs, o, s) for o in options for s in STOCKS},
     )
     add_purchases(m, fc)
+    fleet_cuts.add_capacity_cover(m, fc)
     return m, fc
 
 

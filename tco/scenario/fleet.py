@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 from tco.model.fleet import part_options
 from tco.model.options import OptionSet, OutOfTime, build_options
 from tco.model.stock_dominance import prune_for_years
-from tco.model.years import build_fleet_model, fleet_decisions, peak_inputs, schedule
+from tco.model.years import (
+    CurveCache,
+    build_fleet_model,
+    fleet_decisions,
+    peak_inputs,
+    schedule,
+)
 from tco.plan.fleet import extract_fleet
 from tco.scenario.result import OptimizeResult
 from tco.solve.highs import PersistentModel, SolveOutcome
@@ -46,11 +52,21 @@ def fleet_options(engine: Engine) -> OptionSet:
             peak = peak_inputs(engine.inputs, plan)
             built = part_options(peak, build_options(peak, expired=engine._stopped))
             if engine.prune:
-                built = OptionSet(prune_for_years(peak, built.options, plan), built.exclusions)
+                pruned = prune_for_years(peak, built.options, plan, _curves(engine))
+                built = OptionSet(pruned, built.exclusions)
             cached = built
         finally:
             engine.timings["perf"] += time.perf_counter() - started
         engine._fleet_options = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _curves(engine: Engine) -> CurveCache:
+    """The engine's chords, node counts and yearly sizes, shared by presolve and models."""
+    cached: CurveCache | None = getattr(engine, "_fleet_curves", None)
+    if cached is None:
+        cached = CurveCache()
+        engine._fleet_curves = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -77,7 +93,14 @@ def solve_fleet(
         )
     if engine.budget.expired:
         return OptimizeResult(
-            "no_solution", None, _no_time(engine), [], dict(engine.timings), options.excluded
+            "no_solution",
+            None,
+            _no_time(engine),
+            [],
+            dict(engine.timings),
+            options.excluded,
+            len(options.options),
+            len(options.options),
         )
     plan = schedule(inputs)
     started = time.perf_counter()
@@ -85,8 +108,20 @@ def solve_fleet(
         f"building the fleet model: {plural(len(options.options), 'option')} x "
         f"{plural(plan.horizon, 'year')}"
     )
-    m, fc = build_fleet_model(inputs, options.options, plan)
+    m, fc = build_fleet_model(inputs, options.options, plan, _curves(engine))
     engine.timings["build"] += time.perf_counter() - started
+    if engine.budget.expired:
+        # Translating and solving would only run past the user's limit: no plan.
+        return OptimizeResult(
+            "no_solution",
+            None,
+            _no_time(engine, "the performance model, then building the fleet model"),
+            [],
+            dict(engine.timings),
+            options.excluded,
+            len(options.options),
+            len(options.options),
+        )
     model = PersistentModel(m, FLEET_HIGHS_OPTIONS)
     left = engine.budget.left() if limit_s is None else min(limit_s, engine.budget.left())
     started = time.perf_counter()
@@ -131,7 +166,7 @@ def solve_fleet(
     return result
 
 
-def _no_time(engine: Engine) -> SolveOutcome:
+def _no_time(engine: Engine, stages: str = "the performance model") -> SolveOutcome:
     budget = engine.budget
     return SolveOutcome(
         "no_solution",
@@ -141,5 +176,5 @@ def _no_time(engine: Engine) -> SolveOutcome:
         None,
         0.0,
         f"the {budget.seconds:,g} s time limit was spent before the fleet model could be "
-        f"solved ({budget.elapsed():,.1f} s on reading the inputs and the performance model)",
+        f"solved ({budget.elapsed():,.1f} s on reading the inputs and {stages})",
     )
