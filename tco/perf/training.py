@@ -50,6 +50,7 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -216,9 +217,11 @@ class TrainingStep:
         return self.tokens_per_s / self.cards if self.cards else 0.0
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Per-layout quantities that do not depend on dp (seconds are for dp = 1)."""
+class _Layout(NamedTuple):
+    """Per-layout quantities that do not depend on dp (seconds are for dp = 1).
+
+    A named tuple: a layout search builds hundreds of these per curve (a frozen
+    dataclass took several times as long to construct)."""
 
     tensor: int
     pipeline: int
@@ -826,10 +829,12 @@ def training_curve(
 
     layouts = []
     shapes: dict[tuple[float, int, int], ShapeFactors] = {}
+    pipelines = powers_of_two_up_to(model.layers)
+    stages = {pp: virtual_stages(model.layers, pp) for pp in pipelines}
     for tp, cp, pp, ep, recompute in itertools.product(
         powers_of_two_up_to(min(group, model.heads)),
         context_degrees(seq_len),
-        powers_of_two_up_to(model.layers),
+        pipelines,
         expert_degrees(model),
         recompute_modes(workload),
     ):
@@ -900,7 +905,7 @@ def training_curve(
                 micro_batch=mbs,
             )
             grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
-            for v in virtual_stages(model.layers, pp):
+            for v in stages[pp]:
                 layouts.append(
                     _Layout(
                         tensor=tp,
