@@ -387,3 +387,37 @@ def test_dropping_dominated_layouts_changes_no_throughput(
     nodes = sorted({*range(1, min(top, 64) + 1), *np.geomspace(1, top, 40).astype(int)})
     for n in nodes:
         assert pruned.tokens_per_s(n) == pytest.approx(full.tokens_per_s(n)), n
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    params_b=st.sampled_from([1.0, 7.0, 70.0]),
+    memory_gb=st.sampled_from([24.0, 80.0]),
+    seq_len=st.sampled_from([2048, 8192, 32768]),
+    units=st.sampled_from([None, 132]),
+)
+def test_auto_recompute_is_the_better_of_full_and_selective(
+    params_b: float, memory_gb: float, seq_len: int, units: int | None
+) -> None:
+    # The search skips a full-recomputation layout where selective fits from the same dp;
+    # T(n) of "auto" must still equal the better of the two pinned searches everywhere.
+    hidden = 1024 if params_b < 5 else 4096 if params_b < 50 else 8192
+    over = dict(SMALL, params_b=params_b, active_params_b=params_b, hidden=hidden, layers=32)
+
+    def curve(recompute: str):  # type: ignore[no-untyped-def]
+        return _curve(
+            {"memory_gb": memory_gb, "matrix_units": units},
+            None,
+            over,
+            {"seq_len": seq_len, "global_batch_tokens": seq_len * 64.0, "recompute": recompute},
+        )
+
+    auto, full, selective = curve("auto"), curve("full"), curve("selective")
+    if not (full.feasible or selective.feasible):
+        assert not auto.feasible
+        return
+    top = max(c.saturation_nodes for c in (full, selective) if c.feasible) + 2
+    nodes = sorted({*range(1, min(top, 48) + 1), *np.geomspace(1, top, 30).astype(int)})
+    for n in nodes:
+        best = max(c.tokens_per_s(n) if c.feasible else 0.0 for c in (full, selective))
+        assert auto.tokens_per_s(n) == pytest.approx(best), n

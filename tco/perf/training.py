@@ -831,15 +831,21 @@ def training_curve(
     shapes: dict[tuple[float, int, int], ShapeFactors] = {}
     pipelines = powers_of_two_up_to(model.layers)
     stages = {pp: virtual_stages(model.layers, pp) for pp in pipelines}
+    modes = recompute_modes(workload)
     for tp, cp, pp, ep, recompute in itertools.product(
         powers_of_two_up_to(min(group, model.heads)),
         context_degrees(seq_len),
         pipelines,
         expert_degrees(model),
-        recompute_modes(workload),
+        modes,
     ):
         # Memory at dp = 1 and one sequence a microbatch; the microbatch scales activations.
         state = training_memory(model, seq_len, tp, pp, 1, ep, cp, recompute)
+        lighter = (
+            training_memory(model, seq_len, tp, pp, 1, ep, cp, "selective")
+            if recompute == "full" and "selective" in modes
+            else None
+        )
         for mbs in micro_batches(max_data):
             # A larger microbatch needs more memory and allows less dp: once one does not
             # fit, the larger ones do not either.
@@ -852,6 +858,13 @@ def training_curve(
             min_dp = max(min_dp, -(-ep // tp))  # the ep ranks come from tp x dp
             if min_dp > layout_max_data:
                 break
+            if lighter is not None:
+                # Full recomputation costs more compute and more TP, EP and CP calls than
+                # selective on the same layout; where selective fits from the same dp,
+                # full is dominated term by term (as `undominated` would find).
+                selective_dp = min_data_for_memory(lighter, usable, mbs)
+                if selective_dp is not None and max(selective_dp, -(-ep // tp)) <= min_dp:
+                    continue
             replica = tp * cp * pp
             microbatches = sequences / mbs  # at dp = 1
             chunk_tokens = seq_len / cp  # tokens of one sequence on one card
