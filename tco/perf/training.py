@@ -846,6 +846,7 @@ def training_curve(
             if recompute == "full" and "selective" in modes
             else None
         )
+        grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
         for mbs in micro_batches(max_data):
             # A larger microbatch needs more memory and allows less dp: once one does not
             # fit, the larger ones do not either.
@@ -917,7 +918,6 @@ def training_curve(
                 *link(tp * cp),
                 micro_batch=mbs,
             )
-            grad_bytes = TRAIN_GRAD_BYTES_PER_PARAM * trained_shard_params(model, tp, pp, ep)
             for v in stages[pp]:
                 layouts.append(
                     _Layout(
