@@ -133,6 +133,7 @@ class Engine:
     def _prints_of(self) -> dict[OptionKey, Footprint]:
         if self._prints is None:
             started = time.perf_counter()
+            self._profiles.prepare(self.options.options)
             self._prints = {o.key: self._profiles.footprint(o) for o in self.options.options}
             self.timings["presolve"] += time.perf_counter() - started
         return self._prints
