@@ -22,10 +22,10 @@ combinations with one field changed. Here:
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ SHEETS = ("Chips", "Fabrics", "Cooling", "Site")
 
 
 def _fields_read() -> tuple[tuple[str, str], ...]:
-    """(sheet, field) pairs the registry's pool equations read, in first-read order."""
+    """(sheet, field) pairs the registry's pool equations read, sheet by sheet (`SHEETS`)."""
     read: dict[tuple[str, str], None] = {}
 
     def lookup(sheet: str, name: str) -> float:
@@ -45,13 +45,18 @@ def _fields_read() -> tuple[tuple[str, str], ...]:
         return 1.0
 
     registry.coefficients(lookup)
-    return tuple(read)
+    return tuple(f for sheet in SHEETS for f in read if f[0] == sheet)
 
 
 #: Every input field `registry.price_pool` reads: what the coefficients depend on.
 FIELDS: tuple[tuple[str, str], ...] = _fields_read()
-_SHEET_INDEX = {sheet: i for i, sheet in enumerate(SHEETS)}
-_READS = tuple((_SHEET_INDEX[sheet], name) for sheet, name in FIELDS)
+#: Per sheet, in `FIELDS` order: (position of its row, getter of its fields' values).
+_GETTERS = tuple(
+    (i, attrgetter(*names))
+    for i, sheet in enumerate(SHEETS)
+    for names in [tuple(n for s, n in FIELDS if s == sheet)]
+    if names
+)
 
 #: Memo entries kept per process (a risk sample of the example adds about 150).
 ENTRIES = 4096
@@ -78,7 +83,11 @@ _MEMO: OrderedDict[Key, Coefficients] = OrderedDict()
 def key_of(rows: Rows) -> Key:
     """The values of `FIELDS` in (chip, fabric, cooling, Site) `rows`, as `row_lookup`
     reads them."""
-    return tuple(float(getattr(rows[i], name)) for i, name in _READS)
+    values: list[Any] = []
+    for i, getter in _GETTERS:
+        got = getter(rows[i])
+        values.extend(got if isinstance(got, tuple) else (got,))
+    return tuple(map(float, values))
 
 
 def of_rows(chip: Any, fabric: Any, cooling: Any, site: Any) -> Coefficients:
@@ -104,9 +113,9 @@ def many(batch: Sequence[Rows]) -> list[Coefficients]:
 
 
 def _evaluate(keys: list[Key]) -> list[Coefficients]:
-    if not all(math.isfinite(v) for k in keys for v in k):
-        return [_one(k) for k in keys]
     values = np.array(keys, dtype=float)
+    if not np.isfinite(values).all():
+        return [_one(k) for k in keys]
     column = {field: values[:, i] for i, field in enumerate(FIELDS)}
     units = np.eye(len(registry.DECISIONS))[:, :, None]  # units[d] = e_d, a column
     cost = registry.price_pool(
@@ -114,7 +123,7 @@ def _evaluate(keys: list[Key]) -> list[Coefficients]:
     )
     shape = (len(registry.DECISIONS), len(keys))
     capex, opex, facility, energy, maintenance = (
-        np.broadcast_to(np.asarray(form, dtype=float), shape)
+        np.broadcast_to(np.asarray(form, dtype=float), shape).T
         for form in (
             cost.capex,
             cost.opex_per_year,
@@ -123,19 +132,12 @@ def _evaluate(keys: list[Key]) -> list[Coefficients]:
             cost.maintenance_per_year,
         )
     )
-    out = []
-    for i in range(len(keys)):
-        matrix = np.array([capex[:, i], opex[:, i], facility[:, i]])
-        matrix.flags.writeable = False
-        out.append(
-            Coefficients(
-                matrix,
-                tuple(capex[:, i].tolist()),
-                tuple(energy[:, i].tolist()),
-                tuple(maintenance[:, i].tolist()),
-            )
-        )
-    return out
+    matrices = np.stack([capex, opex, facility], axis=1)  # (n, 3, decisions), a copy
+    matrices.flags.writeable = False
+    rows = zip(capex.tolist(), energy.tolist(), maintenance.tolist(), strict=True)
+    return [
+        Coefficients(matrices[i], tuple(c), tuple(e), tuple(m)) for i, (c, e, m) in enumerate(rows)
+    ]
 
 
 def _one(key: Key) -> Coefficients:

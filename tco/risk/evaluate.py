@@ -46,7 +46,7 @@ from tco.costs import registry
 from tco.costs.clos import size_clos
 from tco.model.dominance import Profiles
 from tco.model.options import compatible_coolings, nodes_per_rack
-from tco.model.performance import InferencePerformance, PerformanceCache
+from tco.model.performance import InferencePerformance, PerformanceCache, TrainingPerformance
 from tco.perf.disaggregated import serving_estimate
 from tco.perf.hardware import (
     attention_flops_per_s,
@@ -184,6 +184,32 @@ class SampleResult:
 Evaluations = dict[tuple[str, ...], Any]
 
 
+def _evaluation(inputs: PlanningInputs, pool: PoolBuy, seen: Evaluations) -> Any:
+    """The training curve or replica estimate of the pool's (workload, chip, fabric) under
+    `inputs`: from `seen`, else from the process's performance cache when an engine (or
+    `Evaluator.sample`) evaluated it for these inputs already (`PerformanceCache.peek`:
+    the same function of the same fields), else evaluated here."""
+    key: tuple[str, ...] = (pool.workload, pool.chip, pool.fabric)
+    if key in seen:
+        return seen[key]
+    workload = inputs.workloads[pool.workload]
+    model = inputs.models[workload.model_id]
+    chip, fabric, site = inputs.chips[pool.chip], inputs.fabrics[pool.fabric], inputs.site
+    shared = PerformanceCache(inputs).peek(pool.workload, pool.chip, pool.fabric)
+    if workload.kind == "training":
+        if isinstance(shared, TrainingPerformance):
+            seen[key] = shared.curve
+        else:
+            seen[key] = training_curve(workload, model, chip, fabric, site)
+    elif isinstance(shared, InferencePerformance):
+        seen[key] = shared.result
+    else:
+        # The fabric matters to expert-parallel replicas across systems and to a
+        # prefill/decode unit's hand-off (`tco.model.performance.PerformanceCache`).
+        seen[key] = serving_estimate(workload, model, chip, site, fabric)
+    return seen[key]
+
+
 def _throughput(
     inputs: PlanningInputs, pool: PoolBuy, seen: Evaluations | None = None
 ) -> tuple[float, float]:
@@ -193,22 +219,14 @@ def _throughput(
     candidate plans of one sample share chips)."""
     seen = {} if seen is None else seen
     workload = inputs.workloads[pool.workload]
-    model = inputs.models[workload.model_id]
-    chip, site = inputs.chips[pool.chip], inputs.site
+    chip = inputs.chips[pool.chip]
+    evaluation = _evaluation(inputs, pool, seen)
     if workload.kind == "training":
         target = training_target_tokens_per_s(workload)
-        key: tuple[str, ...] = (pool.workload, pool.chip, pool.fabric)
-        if key not in seen:
-            seen[key] = training_curve(workload, model, chip, inputs.fabrics[pool.fabric], site)
-        curve = seen[key]
+        curve = evaluation
         return (curve.tokens_per_s(pool.nodes) if curve.feasible else 0.0), target
     target = float(workload.target_tokens_per_s or 0.0)
-    # The fabric matters to expert-parallel replicas across systems and to a
-    # prefill/decode unit's hand-off (`tco.model.performance.PerformanceCache`).
-    key = (pool.workload, pool.chip, pool.fabric)
-    if key not in seen:
-        seen[key] = serving_estimate(workload, model, chip, site, inputs.fabrics[pool.fabric])
-    result = seen[key]
+    result = evaluation
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return 0.0, target
     g = result.replica_cards
@@ -318,9 +336,16 @@ def repaired(
     return Purchase(tuple(pools))
 
 
-def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int | None:
+def least_nodes(
+    inputs: PlanningInputs,
+    workload_id: str,
+    chip_id: str,
+    performance: PerformanceCache | None = None,
+) -> int | None:
     """Fewest nodes any pool of the chip meeting the workload's target has (a bound), or
-    None when the chip cannot serve the workload at all (see the module docstring)."""
+    None when the chip cannot serve the workload at all (see the module docstring).
+
+    `performance`: a cache of these inputs to look inference evaluations up in."""
     workload = inputs.workloads[workload_id]
     model = inputs.models[workload.model_id]
     chip = inputs.chips[chip_id]
@@ -335,7 +360,8 @@ def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int |
         nodes = max(1, math.ceil(cards / chip.cards_per_node * (1 - 1e-9)))
         return whole_system_nodes(chip, nodes)
     fabric_id = compatible_fabric_ids(inputs, chip_id)[0]
-    perf = PerformanceCache(inputs).get(workload_id, chip_id, fabric_id)
+    performance = PerformanceCache(inputs) if performance is None else performance
+    perf = performance.get(workload_id, chip_id, fabric_id)
     if not isinstance(perf, InferencePerformance) or perf.reason is not None:
         return None
     return perf.max_nodes_for_target
@@ -374,6 +400,7 @@ def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, ChipBound]]:
     site = inputs.site
     factor = registry.annuity(site)
     out: dict[str, dict[str, ChipBound]] = {}
+    performance = PerformanceCache(inputs)
     for wid, workload in inputs.workloads.items():
         bounds = out.setdefault(wid, {})
         for cid in allowed_chip_ids(inputs.chips, workload, site):
@@ -382,7 +409,7 @@ def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, ChipBound]]:
             coolings = compatible_coolings(inputs, cid)
             if not supports_precision(chip, workload.precision) or not fabrics or not coolings:
                 continue
-            nodes = least_nodes(inputs, wid, cid)
+            nodes = least_nodes(inputs, wid, cid, performance)
             if nodes is None:
                 continue
             systems = nodes // nodes_per_system(chip)
@@ -531,6 +558,12 @@ class Evaluator:
     def sample(self, index: int, overrides: tuple[Override, ...]) -> SampleResult:
         started = time.perf_counter()
         inputs = self.inputs_of(overrides)
+        # The nominal plan's (workload, chip, fabric) evaluations, as the engine makes
+        # them: its chips are kept by the bound whenever it is feasible, so the engine
+        # then finds them evaluated, and the fixed plan reads its curves from them.
+        performance = PerformanceCache(inputs)
+        for p in self.nominal.pools:
+            performance.get(p.workload, p.chip, p.fabric)
         seen: Evaluations = {}
         fixed = fixed_outcome(inputs, self.nominal, seen)
         optimum = self.optimum(inputs, fixed.tco if fixed.feasible else None, seen)
