@@ -42,7 +42,9 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
-from tco.costs import registry
+import numpy as np
+
+from tco.costs import coefficients, registry
 from tco.costs.clos import size_clos
 from tco.model.dominance import Profiles
 from tco.model.options import compatible_coolings, nodes_per_rack
@@ -480,6 +482,90 @@ def surviving_chips(
             return {w: frozenset(k) for w, k in kept.items()}
 
 
+def skipped_fabrics(
+    inputs: PlanningInputs,
+    bounds: Mapping[str, Mapping[str, ChipBound]],
+    kept: Mapping[str, frozenset[str]],
+    upper: float,
+) -> dict[str, dict[tuple[str, str], int]]:
+    """Per training workload, the (chip, fabric) pairs of the kept chips no plan dearer
+    than `upper` uses, each with its least nodes (the `skip` of `Engine`).
+
+    An option's footprint (`tco.model.dominance`) prices its smallest pool meeting the
+    target with its NICs, switches, links and racks; every count, so every cost, grows
+    with the nodes, and the pool has at least n_lb = `least_nodes` of them. So with
+    LB(w, c, f) = the least over c's coolings of that footprint at n_lb nodes [currency],
+    an option of (w, c, f) is dropped by the engine's own bound (`Engine._bounded`:
+    its cost + the other workloads' least option costs > upper, those at least
+    sum_{w' != w} min_{c' kept} LB(w', c')) whenever
+
+      LB(w, c, f) + sum_{w' != w} min_{c' kept} LB(w', c') > upper,
+
+    and evaluating its training curve is saved. Inference is left alone: its
+    evaluations were made for `lower_bounds` already. Under a domestic share only
+    domestic chips are skipped (the engine checks the share's growth bound stays put).
+    """
+    site = inputs.site
+    factor = registry.annuity(site)
+    limit = upper * (1 + _BOUND_TOL)
+    least = {w: min((bounds[w][c].cost for c in kept[w]), default=math.inf) for w in kept}
+    total = sum(least.values())
+    if not math.isfinite(total):
+        return {}
+    share = 0.0 < site.min_domestic_share < 1.0
+    out: dict[str, dict[tuple[str, str], int]] = {}
+    for w, chips in kept.items():
+        if inputs.workloads[w].kind != "training":
+            continue
+        others = total - least[w]
+        for c in sorted(chips):
+            chip = inputs.chips[c]
+            nodes = least_nodes(inputs, w, c)
+            if nodes is None or (share and chip.origin != "domestic"):
+                continue
+            for f in compatible_fabric_ids(inputs, c):
+                if _least_footprint(inputs, c, f, nodes, factor) + others > limit:
+                    out.setdefault(w, {})[(c, f)] = nodes
+    return out
+
+
+def _least_footprint(
+    inputs: PlanningInputs, chip_id: str, fabric_id: str, nodes: int, factor: float
+) -> float:
+    """capex + annuity x opex [currency] of `nodes` nodes of the chip on the fabric with
+    their NICs, Clos and racks, the least over its coolings (inf without one; -inf past
+    a 3-tier fabric, where nothing is claimed), priced as `tco.model.dominance.footprint`."""
+    chip, fabric, site = inputs.chips[chip_id], inputs.fabrics[fabric_id], inputs.site
+    try:
+        clos = size_clos(nodes * nics_per_node(chip), fabric.switch_radix, fabric.oversubscription)
+    except ValueError:
+        return -math.inf
+    node_kw = node_power(chip, site, fabric).peak_kw
+    best = math.inf
+    for kid in compatible_coolings(inputs, chip_id):
+        cooling = inputs.coolings[kid]
+        per_rack = nodes_per_rack(node_kw, cooling)
+        if per_rack < 1:
+            continue  # no option: `tco.model.options._option` refuses it
+        counts = np.array(
+            [
+                nodes * chip.cards_per_node,
+                nodes,
+                nodes // nodes_per_system(chip),
+                nodes * nic_cards_per_node(chip),
+                clos.leaf_switches,
+                clos.spine_switches,
+                clos.core_switches,
+                clos.links,
+                math.ceil(nodes / per_rack),
+            ]
+        )
+        matrix = coefficients.of_rows(chip, fabric, cooling, site).matrix
+        capex, opex, _ = (float(v) for v in matrix @ counts)
+        best = min(best, capex + factor * opex)
+    return best
+
+
 @dataclass
 class Evaluator:
     """Re-solves scenarios of one base: fixed plans and exact re-optimisation (see above).
@@ -503,6 +589,7 @@ class Evaluator:
         only: Mapping[str, frozenset[str]] | None,
         upper: float | None,
         profiles: Profiles,
+        skip: Mapping[str, Mapping[tuple[str, str], int]] | None = None,
     ) -> Engine:
         return Engine(
             inputs,
@@ -511,6 +598,7 @@ class Evaluator:
             only=only,
             upper=upper,
             profiles=profiles,
+            skip=skip,
         )
 
     def optimum(
@@ -549,7 +637,8 @@ class Evaluator:
         if first is not None and kept == nominal_only:
             result = first
         else:
-            result = self._engine(inputs, kept, upper, profiles).solve(explain=False)
+            skip = None if upper is None else skipped_fabrics(inputs, bounds, kept, upper)
+            result = self._engine(inputs, kept, upper, profiles, skip).solve(explain=False)
         n_kept = sum(len(c) for c in kept.values())
         if result.plan is None:
             return Optimum(result.status, None, None, n_kept, considered)
