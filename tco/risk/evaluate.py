@@ -502,8 +502,9 @@ def skipped_fabrics(
       LB(w, c, f) + sum_{w' != w} min_{c' kept} LB(w', c') > upper,
 
     and evaluating its training curve is saved. Inference is left alone: its
-    evaluations were made for `lower_bounds` already. Under a domestic share only
-    domestic chips are skipped (the engine checks the share's growth bound stays put).
+    evaluations were made for `lower_bounds` already, and so is a pair this process
+    evaluated for these inputs before. Under a domestic share only domestic chips are
+    skipped (the engine checks the share's growth bound stays put).
     """
     site = inputs.site
     factor = registry.annuity(site)
@@ -513,6 +514,7 @@ def skipped_fabrics(
     if not math.isfinite(total):
         return {}
     share = 0.0 < site.min_domestic_share < 1.0
+    performance = PerformanceCache(inputs)
     out: dict[str, dict[tuple[str, str], int]] = {}
     for w, chips in kept.items():
         if inputs.workloads[w].kind != "training":
@@ -524,6 +526,8 @@ def skipped_fabrics(
             if nodes is None or (share and chip.origin != "domestic"):
                 continue
             for f in compatible_fabric_ids(inputs, c):
+                if performance.peek(w, c, f) is not None:
+                    continue  # evaluated already (a tornado or switching re-solve): free
                 if _least_footprint(inputs, c, f, nodes, factor) + others > limit:
                     out.setdefault(w, {})[(c, f)] = nodes
     return out
