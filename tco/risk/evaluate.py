@@ -78,6 +78,8 @@ from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, supports_pr
 
 #: Relative slack on the bound test, far below the MIP gap.
 _BOUND_TOL = 1e-7
+#: Extra relative margin of the fabric skip over the engine's bound, far above float noise.
+_SKIP_MARGIN = 1e-9
 
 Choice = tuple[tuple[str, str, str, str], ...]
 
@@ -508,7 +510,9 @@ def skipped_fabrics(
     """
     site = inputs.site
     factor = registry.annuity(site)
-    limit = upper * (1 + _BOUND_TOL)
+    # The engine's own test is at upper (1 + _BOUND_TOL); this one also clears the
+    # rounding of the two sums, so it never skips what that test would keep.
+    limit = upper * (1 + _BOUND_TOL) * (1 + _SKIP_MARGIN)
     least = {w: min((bounds[w][c].cost for c in kept[w]), default=math.inf) for w in kept}
     total = sum(least.values())
     if not math.isfinite(total):

@@ -88,6 +88,8 @@ class Engine:
         #: every option, so the pairs are evaluated after all unless that bound on them
         #: shows the least is among the options built (`_skipping_keeps_growth`).
         self.skip = skip
+        if skip and upper is None:
+            raise ValueError("skipped (chip, fabric) pairs need the upper bound that drops them")
         #: TCO of a plan known to be feasible for these inputs (the risk engine's bound):
         #: options that cannot be in a plan this cheap are left out of the default view.
         self.upper = upper
@@ -273,6 +275,9 @@ class Engine:
         """
         forced = dict(forced or {})
         inputs = self.inputs
+        if forced and self.skip:
+            # A forced view keeps options `upper` drops, the skipped pairs' among them.
+            raise ValueError("an engine with skipped (chip, fabric) pairs solves unforced only")
         if is_fleet(inputs):
             return solve_fleet(self, forced, limit_s, stage)
         try:
