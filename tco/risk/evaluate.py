@@ -30,7 +30,9 @@ best plan on the nominal chips), a chip whose
 cannot serve w in an optimal plan. The MILP is solved over the other chips
 only: its optimum is the full optimum (the domestic-share growth bound of
 `tco.model.share`, computed over fewer options, still holds for the plans
-among them, the optimum included). See docs/risk.md.
+among them, the optimum included). Of the chips kept, a training (chip, fabric)
+pair whose least pool with its network and racks already breaks the same test is
+not evaluated at all (`skipped_fabrics`, `Engine(skip=...)`). See docs/risk.md.
 """
 
 from __future__ import annotations
