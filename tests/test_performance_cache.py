@@ -110,3 +110,19 @@ def test_a_price_only_scenario_re_evaluates_nothing(monkeypatch: pytest.MonkeyPa
     faster = Scenario(inputs).with_override(Override("Chips", "h100", "bf16_tflops", 1500))
     build_options(faster.inputs())
     assert len(calls) == 3  # a spec change is a new evaluation for that chip only
+
+
+def test_peek_finds_only_an_evaluation_of_the_same_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixed-plan check of `tco risk` reads curves through `peek`: never another
+    sample's (a sampled spec is in the key), never one it would have to evaluate."""
+    monkeypatch.setattr(performance, "_SHARED", type(performance._SHARED)())
+    inputs = make_inputs(Workloads=[TRAINING])
+    cache = performance.PerformanceCache(inputs)
+    assert cache.peek("train", "h100", "ib") is None  # peeking evaluates nothing
+    assert not performance._SHARED
+    made = cache.get("train", "h100", "ib")
+    assert performance.PerformanceCache(inputs).peek("train", "h100", "ib") is made
+    sampled = Scenario(inputs).with_override(Override("Chips", "h100", "bf16_tflops", 1500))
+    assert performance.PerformanceCache(sampled.inputs()).peek("train", "h100", "ib") is None
+    priced = Scenario(inputs).with_override(Override("Chips", "h100", "card_price", 9_000))
+    assert performance.PerformanceCache(priced.inputs()).peek("train", "h100", "ib") is made

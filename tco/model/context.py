@@ -100,5 +100,11 @@ class ModelContext:
             inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.coolings[o.cooling], inputs.site
         )
 
+    def rows(self, key: OptionKey) -> tuple[Any, Any, Any, Any]:
+        """The (chip, fabric, cooling, Site) rows that price option `key`'s pool."""
+        o, inputs = self.by_key[key], self.inputs
+        chip, fabric = inputs.chips[o.chip], inputs.fabrics[o.fabric]
+        return chip, fabric, inputs.coolings[o.cooling], inputs.site
+
     def __post_init__(self) -> None:
         self.by_key = {o.key: o for o in self.options}

@@ -14,8 +14,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from tco.costs import registry
-from tco.costs.linear import Linear
+from tco.costs import coefficients, registry
 from tco.model.context import MONEY_SCALE, ModelContext, value_of
 from tco.model.facility import quantities
 from tco.schema.inputs import usable_chips
@@ -79,7 +78,7 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     for o in ctx.options:
         q = quantities(m, o)
-        cost = registry.coefficients(ctx.lookup(o.key))
+        cost = coefficients.of_rows(*ctx.rows(o.key))
         name = "/".join(o.key)
         ctx.costs.add_capex(f"pool:{name}", _flat(cost.capex, q))
         ctx.costs.add_opex(f"energy:{name}", _flat(cost.energy_per_year, q))
@@ -91,9 +90,10 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.e_opex_per_year = pyo.Expression(expr=sum(ctx.costs.opex_per_year.values()))
 
 
-def _flat(form: Linear, q: registry.PoolQuantities) -> Any:
-    """sum_d coefficient_d x decision_d of the pool: the registry's equation, flat."""
-    terms = ((form.coefficient(d), getattr(q, d)) for d in registry.DECISIONS)
+def _flat(form: tuple[float, ...], q: registry.PoolQuantities) -> Any:
+    """sum_d coefficient_d x decision_d of the pool (`form` in `registry.DECISIONS`
+    order, from `tco.costs.coefficients`): the registry's equation, flat."""
+    terms = zip(form, (getattr(q, d) for d in registry.DECISIONS), strict=True)
     return sum(c * x for c, x in terms if c)
 
 

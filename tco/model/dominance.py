@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from tco.costs import registry
+from tco.costs import coefficients
 from tco.costs.clos import size_clos
 from tco.model.options import Option, OptionKey, smallest_size
 from tco.schema.inputs import PlanningInputs
@@ -78,14 +79,20 @@ def cost_matrix(inputs: PlanningInputs, o: Option) -> np.ndarray:
     """(capex, opex per year, facility kW) x decision coefficients of option o's rows.
 
     The registry's equations are linear without a constant (`registry.coefficients`),
-    so a pool's footprint is this matrix times its decision counts.
+    so a pool's footprint is this matrix times its decision counts. Read-only: the
+    matrix is memoised on the rows' values (`tco.costs.coefficients`).
     """
-    lookup = registry.row_lookup(
-        inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.coolings[o.cooling], inputs.site
+    return coefficients.of_rows(*_rows(inputs, o)).matrix
+
+
+def _rows(inputs: PlanningInputs, o: Option) -> tuple[Any, Any, Any, Any]:
+    """The (chip, fabric, cooling, Site) rows that price option o's pool."""
+    return (
+        inputs.chips[o.chip],
+        inputs.fabrics[o.fabric],
+        inputs.coolings[o.cooling],
+        inputs.site,
     )
-    cost = registry.coefficients(lookup)
-    forms = (cost.capex, cost.opex_per_year, cost.facility_kw)
-    return np.array([[form.coefficient(d) for d in registry.DECISIONS] for form in forms])
 
 
 def _in_parts(inputs: PlanningInputs, workload_id: str) -> bool:
@@ -209,6 +216,18 @@ class Profiles:
 
     def footprint(self, o: Option) -> Footprint:
         return footprint(self.inputs, o, self._matrix(o))
+
+    def prepare(self, options: Iterable[Option]) -> None:
+        """Cost matrices of every option's rows, the ones not cached yet in one batch."""
+        todo = list(dict.fromkeys((o.chip, o.fabric, o.cooling) for o in options))
+        todo = [rows for rows in todo if rows not in self._coefficients]
+        inputs = self.inputs
+        batch = [
+            (inputs.chips[c], inputs.fabrics[f], inputs.coolings[k], inputs.site)
+            for c, f, k in todo
+        ]
+        for rows, found in zip(todo, coefficients.many(batch), strict=True):
+            self._coefficients[rows] = found.matrix
 
     def _matrix(self, o: Option) -> np.ndarray:
         rows = (o.chip, o.fabric, o.cooling)

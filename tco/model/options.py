@@ -237,11 +237,13 @@ def build_options(
     forced: Mapping[str, str] | None = None,
     expired: Callable[[], bool] | None = None,
     only: Mapping[str, Collection[str]] | None = None,
+    skip: Mapping[str, Collection[tuple[str, str]]] | None = None,
 ) -> OptionSet:
     """Enumerate every feasible option; `forced` pins 'chip', 'fabric' or 'cooling' ids.
 
     `only[w]` (when given) names the chips workload w's options may use: the risk
-    engine leaves out chips a cost bound proves cannot be in the optimum.
+    engine leaves out chips a cost bound proves cannot be in the optimum. `skip[w]`
+    names (chip, fabric) pairs left out likewise, unevaluated (see `Engine`).
 
     `expired()` is asked before each (workload, chip): the performance model is the
     longest stage before a solve, and a run past its time limit must not finish it
@@ -271,6 +273,8 @@ def build_options(
                 reasons.append(Exclusion(cid, None, None, NO_FABRIC))
             for fid in fabric_ids:
                 if forced.get("fabric") not in (None, fid):
+                    continue
+                if skip is not None and (cid, fid) in skip.get(wid, ()):
                     continue
                 perf = performance.get(wid, cid, fid)
                 if perf.reason is not None:

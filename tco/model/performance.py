@@ -177,6 +177,24 @@ class PerformanceCache:
     def get(
         self, workload_id: str, chip_id: str, fabric_id: str
     ) -> TrainingPerformance | InferencePerformance:
+        key = self._perf_key(workload_id, chip_id, fabric_id)
+        found = _SHARED.get(key)
+        if found is None:
+            found = pool_performance(self.inputs, workload_id, chip_id, fabric_id)
+            _SHARED[key] = found
+            if len(_SHARED) > SHARED_ENTRIES:
+                _SHARED.popitem(last=False)
+        else:
+            _SHARED.move_to_end(key)
+        return found
+
+    def peek(
+        self, workload_id: str, chip_id: str, fabric_id: str
+    ) -> TrainingPerformance | InferencePerformance | None:
+        """The evaluation when the process has it already, else None (nothing evaluated)."""
+        return _SHARED.get(self._perf_key(workload_id, chip_id, fabric_id))
+
+    def _perf_key(self, workload_id: str, chip_id: str, fabric_id: str) -> PerfKey:
         inputs = self.inputs
         workload, chip = inputs.workloads[workload_id], inputs.chips[chip_id]
         network: tuple[float, ...] | None = None
@@ -199,15 +217,7 @@ class PerformanceCache:
             network,
             self._site,
         )
-        found = _SHARED.get(key)
-        if found is None:
-            found = pool_performance(inputs, workload_id, chip_id, fabric_id)
-            _SHARED[key] = found
-            if len(_SHARED) > SHARED_ENTRIES:
-                _SHARED.popitem(last=False)
-        else:
-            _SHARED.move_to_end(key)
-        return found
+        return key
 
     def cuts(self, perf: TrainingPerformance, max_nodes: int) -> tuple[tuple[float, float], ...]:
         """`perf.cuts(max_nodes)`, once per shared evaluation and node range."""

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,3 +235,72 @@ def _physical_cards(inputs: PlanningInputs, o: Option) -> int:
     if chip.max_cards is not None:
         cards = min(cards, chip.max_cards)
     return cards
+
+
+def least_margins(inputs: PlanningInputs, options: Iterable[Option]) -> dict[str, float]:
+    """m(w) per workload: the least f = (1 - s) x D - s x I of its options at their
+    smallest size, over the options that reach their target (what `grow` bounds with)."""
+    share = inputs.site.min_domestic_share
+    least: dict[str, float] = {}
+    for o in options:
+        if o.short:
+            continue
+        nodes, cards, _ = smallest_size(o)
+        small = _f(parts(inputs, o), share, cards, nodes)
+        least[o.workload] = min(least.get(o.workload, small), small)
+    return least
+
+
+def margin_floor(inputs: PlanningInputs, chip_id: str, nodes: int) -> float | None:
+    """A lower bound on f at the smallest size of any option of the chip with at least
+    `nodes` nodes there, or None when there is none to give.
+
+    A domestic chip's pool without the network in the share has D = per card x cards +
+    per node x nodes (weights >= 0) and I = 0, so f = (1 - s) x D grows with its size;
+    an import chip's f falls with it, and a counted network may be imported.
+    """
+    chip = inputs.chips[chip_id]
+    if chip.origin != "domestic" or inputs.site.domestic_share_includes_network:
+        return None
+    per_card, per_node = weights(inputs, chip_id)
+    share = inputs.site.min_domestic_share
+    cards = nodes * chip.cards_per_node
+    return float((1.0 - share) * (per_card * cards + per_node * nodes))
+
+
+def growth_unchanged(
+    inputs: PlanningInputs, options: list[Option], floors: Mapping[str, float | None]
+) -> bool:
+    """Whether `grow` sizes `options` as it would with more options of the workloads in
+    `floors`, every one of which has a margin f at its smallest size >= floors[w] (None:
+    no bound known).
+
+    The extra options enter `grow` only through m(w) = min f, which they can lower to
+    L(w) = min(m(w) over `options`, floors[w]) at most; an option o grows by
+    floor((delta - sum_{w' != w_o} m(w') - f_o) / delta + 1e-9) steps when that is > 0,
+    which only rises as the m(w') fall. So o is sized alike either way when none of its
+    other workloads' m can fall, or when it does not grow even at the L's (with a margin
+    far above float noise, so the order of the sum cannot matter).
+    """
+    share = inputs.site.min_domestic_share
+    least = least_margins(inputs, options)
+    low: dict[str, float] = {}
+    for w, floor in floors.items():
+        if w not in least or floor is None:
+            return False
+        low[w] = min(least[w], floor)
+    falls = {w for w in floors if low[w] < least[w]}
+    if not falls:
+        return True
+    for o in options:
+        if o.short or not falls - {o.workload}:
+            continue
+        nodes, cards, _ = smallest_size(o)
+        part = parts(inputs, o)
+        delta = _f(part, share, o.system_cards, o.nodes_per_system)
+        if delta <= 0:
+            continue
+        others = sum(low.get(w, m) for w, m in least.items() if w != o.workload)
+        if (delta - others - _f(part, share, cards, nodes)) / delta >= 1.0 - 1e-6:
+            return False
+    return True

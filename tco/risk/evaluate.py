@@ -30,7 +30,9 @@ best plan on the nominal chips), a chip whose
 cannot serve w in an optimal plan. The MILP is solved over the other chips
 only: its optimum is the full optimum (the domestic-share growth bound of
 `tco.model.share`, computed over fewer options, still holds for the plans
-among them, the optimum included). See docs/risk.md.
+among them, the optimum included). Of the chips kept, a training (chip, fabric)
+pair whose least pool with its network and racks already breaks the same test is
+not evaluated at all (`skipped_fabrics`, `Engine(skip=...)`). See docs/risk.md.
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
-from tco.costs import registry
+import numpy as np
+
+from tco.costs import coefficients, registry
 from tco.costs.clos import size_clos
 from tco.model.dominance import Profiles
 from tco.model.options import compatible_coolings, nodes_per_rack
-from tco.model.performance import InferencePerformance, PerformanceCache
+from tco.model.performance import InferencePerformance, PerformanceCache, TrainingPerformance
 from tco.perf.disaggregated import serving_estimate
 from tco.perf.hardware import (
     attention_flops_per_s,
@@ -76,6 +80,8 @@ from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, supports_pr
 
 #: Relative slack on the bound test, far below the MIP gap.
 _BOUND_TOL = 1e-7
+#: Extra relative margin of the fabric skip over the engine's bound, far above float noise.
+_SKIP_MARGIN = 1e-9
 
 Choice = tuple[tuple[str, str, str, str], ...]
 
@@ -184,6 +190,32 @@ class SampleResult:
 Evaluations = dict[tuple[str, ...], Any]
 
 
+def _evaluation(inputs: PlanningInputs, pool: PoolBuy, seen: Evaluations) -> Any:
+    """The training curve or replica estimate of the pool's (workload, chip, fabric) under
+    `inputs`: from `seen`, else from the process's performance cache when an engine (or
+    `Evaluator.sample`) evaluated it for these inputs already (`PerformanceCache.peek`:
+    the same function of the same fields), else evaluated here."""
+    key: tuple[str, ...] = (pool.workload, pool.chip, pool.fabric)
+    if key in seen:
+        return seen[key]
+    workload = inputs.workloads[pool.workload]
+    model = inputs.models[workload.model_id]
+    chip, fabric, site = inputs.chips[pool.chip], inputs.fabrics[pool.fabric], inputs.site
+    shared = PerformanceCache(inputs).peek(pool.workload, pool.chip, pool.fabric)
+    if workload.kind == "training":
+        if isinstance(shared, TrainingPerformance):
+            seen[key] = shared.curve
+        else:
+            seen[key] = training_curve(workload, model, chip, fabric, site)
+    elif isinstance(shared, InferencePerformance):
+        seen[key] = shared.result
+    else:
+        # The fabric matters to expert-parallel replicas across systems and to a
+        # prefill/decode unit's hand-off (`tco.model.performance.PerformanceCache`).
+        seen[key] = serving_estimate(workload, model, chip, site, fabric)
+    return seen[key]
+
+
 def _throughput(
     inputs: PlanningInputs, pool: PoolBuy, seen: Evaluations | None = None
 ) -> tuple[float, float]:
@@ -193,22 +225,14 @@ def _throughput(
     candidate plans of one sample share chips)."""
     seen = {} if seen is None else seen
     workload = inputs.workloads[pool.workload]
-    model = inputs.models[workload.model_id]
-    chip, site = inputs.chips[pool.chip], inputs.site
+    chip = inputs.chips[pool.chip]
+    evaluation = _evaluation(inputs, pool, seen)
     if workload.kind == "training":
         target = training_target_tokens_per_s(workload)
-        key: tuple[str, ...] = (pool.workload, pool.chip, pool.fabric)
-        if key not in seen:
-            seen[key] = training_curve(workload, model, chip, inputs.fabrics[pool.fabric], site)
-        curve = seen[key]
+        curve = evaluation
         return (curve.tokens_per_s(pool.nodes) if curve.feasible else 0.0), target
     target = float(workload.target_tokens_per_s or 0.0)
-    # The fabric matters to expert-parallel replicas across systems and to a
-    # prefill/decode unit's hand-off (`tco.model.performance.PerformanceCache`).
-    key = (pool.workload, pool.chip, pool.fabric)
-    if key not in seen:
-        seen[key] = serving_estimate(workload, model, chip, site, inputs.fabrics[pool.fabric])
-    result = seen[key]
+    result = evaluation
     if not result.feasible or not result.replica_cards or result.tokens_per_s <= 0:
         return 0.0, target
     g = result.replica_cards
@@ -318,9 +342,16 @@ def repaired(
     return Purchase(tuple(pools))
 
 
-def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int | None:
+def least_nodes(
+    inputs: PlanningInputs,
+    workload_id: str,
+    chip_id: str,
+    performance: PerformanceCache | None = None,
+) -> int | None:
     """Fewest nodes any pool of the chip meeting the workload's target has (a bound), or
-    None when the chip cannot serve the workload at all (see the module docstring)."""
+    None when the chip cannot serve the workload at all (see the module docstring).
+
+    `performance`: a cache of these inputs to look inference evaluations up in."""
     workload = inputs.workloads[workload_id]
     model = inputs.models[workload.model_id]
     chip = inputs.chips[chip_id]
@@ -335,7 +366,8 @@ def least_nodes(inputs: PlanningInputs, workload_id: str, chip_id: str) -> int |
         nodes = max(1, math.ceil(cards / chip.cards_per_node * (1 - 1e-9)))
         return whole_system_nodes(chip, nodes)
     fabric_id = compatible_fabric_ids(inputs, chip_id)[0]
-    perf = PerformanceCache(inputs).get(workload_id, chip_id, fabric_id)
+    performance = PerformanceCache(inputs) if performance is None else performance
+    perf = performance.get(workload_id, chip_id, fabric_id)
     if not isinstance(perf, InferencePerformance) or perf.reason is not None:
         return None
     return perf.max_nodes_for_target
@@ -374,6 +406,7 @@ def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, ChipBound]]:
     site = inputs.site
     factor = registry.annuity(site)
     out: dict[str, dict[str, ChipBound]] = {}
+    performance = PerformanceCache(inputs)
     for wid, workload in inputs.workloads.items():
         bounds = out.setdefault(wid, {})
         for cid in allowed_chip_ids(inputs.chips, workload, site):
@@ -382,7 +415,7 @@ def lower_bounds(inputs: PlanningInputs) -> dict[str, dict[str, ChipBound]]:
             coolings = compatible_coolings(inputs, cid)
             if not supports_precision(chip, workload.precision) or not fabrics or not coolings:
                 continue
-            nodes = least_nodes(inputs, wid, cid)
+            nodes = least_nodes(inputs, wid, cid, performance)
             if nodes is None:
                 continue
             systems = nodes // nodes_per_system(chip)
@@ -453,6 +486,96 @@ def surviving_chips(
             return {w: frozenset(k) for w, k in kept.items()}
 
 
+def skipped_fabrics(
+    inputs: PlanningInputs,
+    bounds: Mapping[str, Mapping[str, ChipBound]],
+    kept: Mapping[str, frozenset[str]],
+    upper: float,
+) -> dict[str, dict[tuple[str, str], int]]:
+    """Per training workload, the (chip, fabric) pairs of the kept chips no plan dearer
+    than `upper` uses, each with its least nodes (the `skip` of `Engine`).
+
+    An option's footprint (`tco.model.dominance`) prices its smallest pool meeting the
+    target with its NICs, switches, links and racks; every count, so every cost, grows
+    with the nodes, and the pool has at least n_lb = `least_nodes` of them. So with
+    LB(w, c, f) = the least over c's coolings of that footprint at n_lb nodes [currency],
+    an option of (w, c, f) is dropped by the engine's own bound (`Engine._bounded`:
+    its cost + the other workloads' least option costs > upper, those at least
+    sum_{w' != w} min_{c' kept} LB(w', c')) whenever
+
+      LB(w, c, f) + sum_{w' != w} min_{c' kept} LB(w', c') > upper,
+
+    and evaluating its training curve is saved. Inference is left alone: its
+    evaluations were made for `lower_bounds` already, and so is a pair this process
+    evaluated for these inputs before. Under a domestic share only domestic chips are
+    skipped (the engine checks the share's growth bound stays put).
+    """
+    site = inputs.site
+    factor = registry.annuity(site)
+    # The engine's own test is at upper (1 + _BOUND_TOL); this one also clears the
+    # rounding of the two sums, so it never skips what that test would keep.
+    limit = upper * (1 + _BOUND_TOL) * (1 + _SKIP_MARGIN)
+    least = {w: min((bounds[w][c].cost for c in kept[w]), default=math.inf) for w in kept}
+    total = sum(least.values())
+    if not math.isfinite(total):
+        return {}
+    share = 0.0 < site.min_domestic_share < 1.0
+    performance = PerformanceCache(inputs)
+    out: dict[str, dict[tuple[str, str], int]] = {}
+    for w, chips in kept.items():
+        if inputs.workloads[w].kind != "training":
+            continue
+        others = total - least[w]
+        for c in sorted(chips):
+            chip = inputs.chips[c]
+            nodes = least_nodes(inputs, w, c)
+            if nodes is None or (share and chip.origin != "domestic"):
+                continue
+            for f in compatible_fabric_ids(inputs, c):
+                if performance.peek(w, c, f) is not None:
+                    continue  # evaluated already (a tornado or switching re-solve): free
+                if _least_footprint(inputs, c, f, nodes, factor) + others > limit:
+                    out.setdefault(w, {})[(c, f)] = nodes
+    return out
+
+
+def _least_footprint(
+    inputs: PlanningInputs, chip_id: str, fabric_id: str, nodes: int, factor: float
+) -> float:
+    """capex + annuity x opex [currency] of `nodes` nodes of the chip on the fabric with
+    their NICs, Clos and racks, the least over its coolings (inf without one; -inf past
+    a 3-tier fabric, where nothing is claimed), priced as `tco.model.dominance.footprint`."""
+    chip, fabric, site = inputs.chips[chip_id], inputs.fabrics[fabric_id], inputs.site
+    try:
+        clos = size_clos(nodes * nics_per_node(chip), fabric.switch_radix, fabric.oversubscription)
+    except ValueError:
+        return -math.inf
+    node_kw = node_power(chip, site, fabric).peak_kw
+    best = math.inf
+    for kid in compatible_coolings(inputs, chip_id):
+        cooling = inputs.coolings[kid]
+        per_rack = nodes_per_rack(node_kw, cooling)
+        if per_rack < 1:
+            continue  # no option: `tco.model.options._option` refuses it
+        counts = np.array(
+            [
+                nodes * chip.cards_per_node,
+                nodes,
+                nodes // nodes_per_system(chip),
+                nodes * nic_cards_per_node(chip),
+                clos.leaf_switches,
+                clos.spine_switches,
+                clos.core_switches,
+                clos.links,
+                math.ceil(nodes / per_rack),
+            ]
+        )
+        matrix = coefficients.of_rows(chip, fabric, cooling, site).matrix
+        capex, opex, _ = (float(v) for v in matrix @ counts)
+        best = min(best, capex + factor * opex)
+    return best
+
+
 @dataclass
 class Evaluator:
     """Re-solves scenarios of one base: fixed plans and exact re-optimisation (see above).
@@ -476,6 +599,7 @@ class Evaluator:
         only: Mapping[str, frozenset[str]] | None,
         upper: float | None,
         profiles: Profiles,
+        skip: Mapping[str, Mapping[tuple[str, str], int]] | None = None,
     ) -> Engine:
         return Engine(
             inputs,
@@ -484,6 +608,7 @@ class Evaluator:
             only=only,
             upper=upper,
             profiles=profiles,
+            skip=skip,
         )
 
     def optimum(
@@ -522,7 +647,8 @@ class Evaluator:
         if first is not None and kept == nominal_only:
             result = first
         else:
-            result = self._engine(inputs, kept, upper, profiles).solve(explain=False)
+            skip = None if upper is None else skipped_fabrics(inputs, bounds, kept, upper)
+            result = self._engine(inputs, kept, upper, profiles, skip).solve(explain=False)
         n_kept = sum(len(c) for c in kept.values())
         if result.plan is None:
             return Optimum(result.status, None, None, n_kept, considered)
@@ -531,6 +657,12 @@ class Evaluator:
     def sample(self, index: int, overrides: tuple[Override, ...]) -> SampleResult:
         started = time.perf_counter()
         inputs = self.inputs_of(overrides)
+        # The nominal plan's (workload, chip, fabric) evaluations, as the engine makes
+        # them: its chips are kept by the bound whenever it is feasible, so the engine
+        # then finds them evaluated, and the fixed plan reads its curves from them.
+        performance = PerformanceCache(inputs)
+        for p in self.nominal.pools:
+            performance.get(p.workload, p.chip, p.fabric)
         seen: Evaluations = {}
         fixed = fixed_outcome(inputs, self.nominal, seen)
         optimum = self.optimum(inputs, fixed.tco if fixed.feasible else None, seen)

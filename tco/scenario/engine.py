@@ -35,7 +35,7 @@ from tco.model.context import ModelContext
 from tco.model.dominance import Footprint, Profiles, prune_dominated
 from tco.model.fleet import mixing, part_options
 from tco.model.options import Option, OptionKey, OptionSet, OutOfTime, build_options
-from tco.model.share import grown
+from tco.model.share import grown, growth_unchanged, margin_floor, spare_capacity_helps
 from tco.model.years import is_fleet
 from tco.plan.extract import extract_plan
 from tco.scenario.budget import Budget
@@ -77,8 +77,19 @@ class Engine:
         only: Mapping[str, Collection[str]] | None = None,
         upper: float | None = None,
         profiles: Profiles | None = None,
+        skip: Mapping[str, Mapping[tuple[str, str], int]] | None = None,
     ) -> None:
         self.inputs = inputs
+        #: Per workload, (chip, fabric) pairs whose performance is not evaluated: every
+        #: option of theirs costs more at its smallest size than `upper` allows (the
+        #: caller's proof), so `_bounded` would drop it. Each maps to a lower bound on the
+        #: nodes of any of its options meeting the target; a domestic share's growth
+        #: bound (`tco.model.share.grow`) takes the least margin of each workload over
+        #: every option, so the pairs are evaluated after all unless that bound on them
+        #: shows the least is among the options built (`_skipping_keeps_growth`).
+        self.skip = skip
+        if skip and upper is None:
+            raise ValueError("skipped (chip, fabric) pairs need the upper bound that drops them")
         #: TCO of a plan known to be feasible for these inputs (the risk engine's bound):
         #: options that cannot be in a plan this cheap are left out of the default view.
         self.upper = upper
@@ -118,13 +129,30 @@ class Engine:
             started = time.perf_counter()
             self.progress("performance model: every workload x chip x fabric")
             try:
-                built = part_options(
-                    self.inputs, build_options(self.inputs, expired=self._stopped, only=self.only)
+                options = build_options(
+                    self.inputs, expired=self._stopped, only=self.only, skip=self.skip
                 )
+                if self.skip and not self._skipping_keeps_growth(options):
+                    options = build_options(self.inputs, expired=self._stopped, only=self.only)
+                built = part_options(self.inputs, options)
                 self._options = grown(self.inputs, built, bounded=not mixing(self.inputs))
             finally:
                 self.timings["perf"] += time.perf_counter() - started
         return self._options
+
+    def _skipping_keeps_growth(self, built: OptionSet) -> bool:
+        """Whether `grow` sizes the options `built` without the skipped pairs as it would
+        with them (`tco.model.share.growth_unchanged`, on `margin_floor` of each pair)."""
+        inputs = self.inputs
+        if not self.skip or not spare_capacity_helps(inputs) or mixing(inputs):
+            return True
+        floors: dict[str, float | None] = {}
+        for w, pairs in self.skip.items():
+            for (chip, _), nodes in pairs.items():
+                floor = margin_floor(inputs, chip, nodes)
+                known = floors.get(w, math.inf)
+                floors[w] = None if floor is None or known is None else min(known, floor)
+        return growth_unchanged(inputs, built.options, floors)
 
     def _stopped(self) -> bool:
         """Whether the run must stop: its time limit is spent or the user pressed Ctrl-C."""
@@ -133,6 +161,7 @@ class Engine:
     def _prints_of(self) -> dict[OptionKey, Footprint]:
         if self._prints is None:
             started = time.perf_counter()
+            self._profiles.prepare(self.options.options)
             self._prints = {o.key: self._profiles.footprint(o) for o in self.options.options}
             self.timings["presolve"] += time.perf_counter() - started
         return self._prints
@@ -246,6 +275,9 @@ class Engine:
         """
         forced = dict(forced or {})
         inputs = self.inputs
+        if forced and self.skip:
+            # A forced view keeps options `upper` drops, the skipped pairs' among them.
+            raise ValueError("an engine with skipped (chip, fabric) pairs solves unforced only")
         if is_fleet(inputs):
             return solve_fleet(self, forced, limit_s, stage)
         try:
