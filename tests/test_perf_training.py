@@ -421,3 +421,13 @@ def test_auto_recompute_is_the_better_of_full_and_selective(
     for n in nodes:
         best = max(c.tokens_per_s(n) if c.feasible else 0.0 for c in (full, selective))
         assert auto.tokens_per_s(n) == pytest.approx(best), n
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=SCHEDULE_CASES, nodes=st.lists(st.integers(1, 600), min_size=1, max_size=8))
+def test_memoised_throughput_is_the_step_breakdowns(case, nodes: list[int]) -> None:
+    # tokens_per_s(n) skips the step's breakdown and memoises; it must equal step(n) on
+    # every link regime, in any order of asking, the second time as the first.
+    curve = _schedule_curve(case)
+    for n in nodes + nodes[::-1]:
+        assert curve.tokens_per_s(n) == pytest.approx(curve.step(n).tokens_per_s, rel=1e-12)

@@ -301,8 +301,21 @@ class TrainingCurve:
         return self.step_at_cards(nodes * self.cards_per_node)
 
     def tokens_per_s(self, nodes: int) -> float:
-        """True throughput T(nodes), tokens/s (0 below min_nodes)."""
-        return self.step(nodes).tokens_per_s
+        """True throughput T(nodes), tokens/s (0 below min_nodes), the best layout's as
+        `step` gives it, without building the step's breakdown; memoised per node
+        count (the optimizer's cuts and a fleet's yearly sizes ask for the same ones)."""
+        memo = self._tokens_memo
+        if nodes not in memo:
+            memo[nodes] = (
+                float(self._best(np.array([nodes * self.cards_per_node], dtype=np.int64))[0][0])
+                if self.feasible
+                else 0.0
+            )
+        return memo[nodes]
+
+    @functools.cached_property
+    def _tokens_memo(self) -> dict[int, float]:
+        return {}
 
     def tokens_per_s_range(self, first_nodes: int, last_nodes: int) -> np.ndarray:
         """T(n) for n = first_nodes .. last_nodes inclusive, tokens/s."""
@@ -395,6 +408,20 @@ class TrainingCurve:
                 )
         return regimes
 
+    @functools.cached_property
+    def _regime_stack(self) -> dict[str, np.ndarray]:
+        """`_regimes` stacked over regimes: lo, hi, star, at_lo (R, L, 1); link, latency
+        (R, 1, 1), for `_best_chunk` to evaluate every regime at once."""
+        regimes = self._regimes
+        shape = self._layout_table["replica_cards"].shape
+        out = {
+            key: np.stack([np.broadcast_to(r[key], shape) for r in regimes])
+            for key in ("lo", "hi", "star", "at_lo")
+        }
+        for key in ("link", "latency"):
+            out[key] = np.array([float(r[key]) for r in regimes])[:, None, None]
+        return out
+
     def _regime_step_s(self, data: np.ndarray, link: float, latency: float) -> np.ndarray:
         """Step time, s, at `data` (layouts x any) known to lie in a regime of `link`/`latency`."""
         t = self._layout_table
@@ -417,32 +444,27 @@ class TrainingCurve:
             zeros = np.zeros(cards.shape)
             return zeros, zeros.astype(np.int64), zeros.astype(np.int64)
         t = self._layout_table
+        g = self._regime_stack
         replica = t["replica_cards"]
         top = np.minimum(cards[None, :] // replica, t["max_data"])  # (L, N)
-        data, valid, links, latencies = [], [], [], []
-        lo_tokens, lo_data = [], []
-        for regime in self._regimes:
-            lo, end = regime["lo"], np.minimum(regime["hi"], top)
-            reach = lo <= end
-            # dp = lo does not depend on the card count: its tokens/s were computed once.
-            lo_tokens.append(np.where(reach, regime["at_lo"], 0.0))
-            lo_data.append(np.broadcast_to(lo, top.shape))
-            for candidate in (end, np.clip(regime["star"], lo, end)):
-                data.append(candidate)
-                valid.append(reach)
-                links.append(regime["link"])
-                latencies.append(regime["latency"])
-        stacked = np.maximum(np.stack(data), 1)  # (K, L, N)
-        link = np.array(links, dtype=float)[:, None, None]
-        latency = np.array(latencies, dtype=float)[:, None, None]
+        end = np.minimum(g["hi"], top[None])  # (R, L, N)
+        reach = g["lo"] <= end
+        # Per regime two candidates, the end of its range and the clipped best integer, in
+        # the order regime 0 end, regime 0 best, regime 1 end, ...: (2R, L, N).
+        candidates = np.stack([end, np.clip(g["star"], g["lo"], end)], axis=1)
+        stacked = np.maximum(candidates.reshape(-1, *top.shape), 1)
+        link = np.repeat(g["link"], 2, axis=0)
+        latency = np.repeat(g["latency"], 2, axis=0)
         spread = t["work_s"] + t["tp_comm_s"] + t["pp_comm_s"] + t["ep_comm_s"] + t["cp_comm_s"]
         ring = (
             2.0 * (stacked - 1) / stacked * t["grad_bytes"] / link + 2.0 * (stacked - 1) * latency
         )
         step_s = spread / stacked + t["bubble_s"] + (1.0 - self.comm_overlap) * ring
-        tokens = np.where(np.stack(valid), self.global_batch_tokens / step_s, 0.0)
-        tokens = np.concatenate([tokens, np.stack(lo_tokens)])
-        stacked = np.concatenate([stacked, np.maximum(np.stack(lo_data), 1)])
+        tokens = np.where(np.repeat(reach, 2, axis=0), self.global_batch_tokens / step_s, 0.0)
+        # dp = lo does not depend on the card count: its tokens/s were computed once.
+        tokens = np.concatenate([tokens, np.where(reach, g["at_lo"], 0.0)])
+        lo_data = np.maximum(np.broadcast_to(g["lo"], end.shape), 1)
+        stacked = np.concatenate([stacked, lo_data])
         flat = tokens.reshape(-1, tokens.shape[-1])  # (K x L, N)
         pick = np.argmax(flat, axis=0)
         columns = np.arange(flat.shape[1])
