@@ -40,7 +40,19 @@ def example():
     plan = make_engine(inputs).solve(explain=False).plan
     assert plan is not None
     rows = uncertain_rows(inputs)
-    return inputs, Purchase.of(plan), rows, draw(rows, 8, seed=1)
+    nominal = Purchase.of(plan)
+    values = draw(rows, 40, seed=1)
+    # The skip needs the nominal plan's TCO as the bound, so only samples in which the
+    # nominal plan still meets every target are used (most lower the serving pool's
+    # throughput below its target): the first three of 40.
+    evaluator = Evaluator(inputs, nominal, 1e-4, 60)
+    feasible = [
+        v
+        for v in values
+        if fixed_outcome(evaluator.inputs_of(overrides_of(rows, v)), nominal).feasible
+    ]
+    assert len(feasible) >= 3
+    return inputs, nominal, rows, feasible[:3]
 
 
 def _view(engine: Engine) -> dict[tuple[str, ...], tuple[int, int]]:
@@ -48,7 +60,7 @@ def _view(engine: Engine) -> dict[tuple[str, ...], tuple[int, int]]:
     return {k: (o.max_nodes, o.max_replicas) for k, o in view.options.items()}
 
 
-@pytest.mark.parametrize("index", [1, 2, 5])
+@pytest.mark.parametrize("index", [0, 1, 2])
 def test_skipped_pairs_leave_the_view_and_the_optimum_alone(example, index: int) -> None:
     base, nominal, rows, values = example
     inputs = Evaluator(base, nominal, 1e-4, 60).inputs_of(overrides_of(rows, values[index]))
