@@ -252,6 +252,14 @@ def speculation(workload: WorkloadRow) -> Speculation:
     return Speculation(workload.draft_tokens, workload.acceptance_length or 1.0)
 
 
+def _at_most(cap: float, values: _Tokens) -> _Tokens:
+    """min(cap, values) for a float or elementwise for an array of batches."""
+    if isinstance(values, np.ndarray):
+        capped: _Tokens = np.minimum(cap, values)
+        return capped
+    return min(cap, values)
+
+
 def _iteration_terms(
     model: ModelRow,
     chip: ChipRow,
@@ -291,19 +299,10 @@ def _iteration_terms(
         / linear_rate
     )
     attention = verify * 4.0 * per_head * context + chunk * 2.0 * per_head * i
-    touched = (verify + chunk) * active
-    weight_read = (
-        np.minimum(model.params_b * 1e9, touched)
-        if isinstance(touched, np.ndarray)
-        else min(model.params_b * 1e9, touched)
-    )
+    params = model.params_b * 1e9
+    weight_read = _at_most(params, (verify + chunk) * active)
     # Each draft pass re-reads one layer's weights (those its b tokens touch).
-    drafted = batch * active
-    draft_read = (
-        np.minimum(model.params_b * 1e9, drafted)
-        if isinstance(drafted, np.ndarray)
-        else min(model.params_b * 1e9, drafted)
-    ) * (spec.draft / model.layers)
+    draft_read = _at_most(params, batch * active) * (spec.draft / model.layers)
     bandwidth = g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
     return DecodeTerms(
         linear_s / g,
