@@ -223,6 +223,40 @@ def test_killing_a_worker_mid_run_still_completes(two_chip) -> None:
         assert _signature(result) == _signature(reference)
 
 
+#: A local-pool run in a fresh interpreter, so that what its exit reports is seen.
+_POOL_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from factory import make_inputs
+from test_risk import RANGES
+from tco.risk.analysis import run_risk
+from tco.scenario.optimize import optimize
+inputs = make_inputs(Uncertainty=RANGES)
+plan = optimize(inputs, explain=False).plan
+result = run_risk(inputs, plan, 4, 7, tornado=False, switching=False, workers=2, pool=True)
+assert result.samples == 4 and not result.partial
+"""
+
+
+def test_a_finished_pool_run_exits_without_leaked_semaphores() -> None:
+    # The workers of a finished run are shut down, not terminated: terminated workers
+    # leave their queue semaphores to the resource tracker, which warns at exit.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_RUN, str(tests)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tests.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "leaked semaphore" not in done.stderr, done.stderr
+
+
 def test_a_stop_keeps_the_samples_done_and_marks_them_partial(two_chip) -> None:
     inputs, plan = two_chip
     calls = {"n": 0}

@@ -191,8 +191,10 @@ def run_risk(
 
     try:
         _stages(result, inputs, stage, tornado, switching)
-    finally:
-        backend.close()
+    except BaseException:
+        backend.close(now=True)  # an interrupt or an error: no worker keeps running
+        raise
+    backend.close()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -53,7 +53,7 @@ class InProcess:
 
     name = "this process"
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
         """Nothing to stop."""
 
     def run(
@@ -80,9 +80,16 @@ class LocalPool:
         self._pool: ProcessPoolExecutor | None = None
         self._restarts = 0
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """End the pool. After a finished run the idle workers exit on their own
+        (terminating them would leave their queue semaphores to the resource tracker,
+        which warns about them at exit); `now` (an interrupt, a stopped or broken run)
+        stops them at once (`_shutdown`)."""
         if self._pool is not None:
-            _shutdown(self._pool)
+            if now:
+                _shutdown(self._pool)
+            else:
+                self._pool.shutdown(wait=True)
             self._pool = None
 
     def run(
@@ -96,7 +103,7 @@ class LocalPool:
                 if left:
                     outcome.finished = False
                 return outcome
-            self.close()
+            self.close(now=True)
             if self._restarts >= _RESTARTS:
                 outcome.finished = False
                 outcome.message = (
@@ -152,7 +159,7 @@ class LocalPool:
         left = queue + list(futures.values())
         if left:
             # Stopped or broken: nothing of this pool may keep running.
-            self.close()
+            self.close(now=True)
         return left, broke
 
 
@@ -176,7 +183,8 @@ class DaskCluster:
         self._own = client is None
         self.name = f"Dask cluster at {address}" if address else "Dask cluster"
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Close a client this backend opened (the same whether `now` or not)."""
         if self._own and self._client is not None:
             self._client.close()
             self._client = None
