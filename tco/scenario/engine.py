@@ -11,7 +11,7 @@ per *view*. A view is the set of options a family of scenarios may need:
   (workload, chip, cooling), since a dominator on another fabric would be
   forced out.
 
-A solve only changes variable bounds through the persistent HiGHS interface:
+A solve only changes variable bounds in the view's HiGHS instance (`PersistentModel`):
 `v_use <= 0` for the options a scenario excludes or its presolve dropped.
 Under a domestic share the options' domestic pools may grow
 (`tco.model.share`), so spare capacity is part of the one model: there is one
