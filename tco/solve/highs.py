@@ -125,8 +125,8 @@ class PersistentModel:
     example's 438 options: 279 ms against 87 ms), a third of each risk sample's
     time. Re-solves change variable upper bounds only (`set_upper_bounds`), passed
     to HiGHS as column-bound changes; nothing is translated again. A variable in
-    no row and not in the objective is not a HiGHS column; it is given the value
-    in its bounds closest to 0, as HiGHS gives such a column.
+    no row and not in the objective is not a HiGHS column; after a solve it is given
+    the value in its bounds closest to 0 (it changes neither a row nor the cost).
     """
 
     def __init__(self, model: pyo.ConcreteModel, options: dict[str, object] | None = None) -> None:
