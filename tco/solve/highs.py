@@ -91,7 +91,8 @@ def _new_highs() -> Any:
 _BANNER_SHOWN = False
 
 #: HiGHS model status -> the termination condition of Pyomo's results, as Pyomo's
-#: HiGHS interface maps it (`_outcome` reads the Pyomo names).
+#: HiGHS interface maps it, and kInterrupt (which Pyomo leaves unmapped) as interrupted
+#: (`_outcome` reads the Pyomo names).
 _TERMINATION = {
     highspy.HighsModelStatus.kNotset: TerminationCondition.unknown,
     highspy.HighsModelStatus.kLoadError: TerminationCondition.error,
@@ -188,9 +189,7 @@ class PersistentModel:
             col_lower[j] = -highspy.kHighsInf if lower is None else lower
             col_upper[j] = highspy.kHighsInf if upper is None else upper
             integrality[j] = 1 if v.is_integer() else 0
-        cost = np.zeros(len(columns))
-        c = form.c.tocsr()
-        cost[c.indices[c.indptr[0] : c.indptr[1]]] = c.data[c.indptr[0] : c.indptr[1]]
+        cost = form.c.toarray()[0]  # one objective: row 0
         a = form.A.tocsc()
         status = self._highs.passModel(
             len(columns),
@@ -329,12 +328,9 @@ class PersistentModel:
             v.set_value(x, skip_validation=True)
         for v in self._absent:
             lower, upper = v.bounds
+            nearest_zero = 0.0 if lower is None else max(0.0, lower)
             v.set_value(
-                min(
-                    max(0.0, lower if lower is not None else -math.inf),
-                    upper if upper is not None else math.inf,
-                ),
-                skip_validation=True,
+                nearest_zero if upper is None else min(nearest_zero, upper), skip_validation=True
             )
 
 
