@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tco.perf.memory import training_memory
@@ -12,8 +14,10 @@ from tco.perf.moe import (
     routed_active_params,
     routed_params,
 )
-from tco.perf.training import expert_all_to_all_s
+from tco.perf.training import expert_all_to_all_s, training_curve
 from tco.schema.rows import ModelRow
+
+from test_perf_helpers import make_inputs, model, parts, training
 
 #: 4 layers of hidden 64, 2 of them MoE with 8 experts (top-2, 1 shared) of FFN 32.
 TINY = ModelRow(
@@ -80,4 +84,60 @@ def test_expert_parallelism_splits_only_the_experts() -> None:
         four.optimizer_bytes
         == pytest.approx(one.optimizer_bytes)
         == pytest.approx(12 * 200_000 / 4)
+    )
+
+
+def _moe_step(overhead_ms: float, cards: int = 8, **model_over: Any) -> Any:
+    """Qwen3-30B-A3B's shape on 8 H100-like cards, 64 sequences of 4,096 tokens a step."""
+    moe = model(
+        params_b=30.5,
+        active_params_b=3.3,
+        layers=48,
+        hidden=2048,
+        heads=32,
+        kv_heads=4,
+        head_dim=128,
+        experts=128,
+        experts_per_token=8,
+        expert_ffn=768,
+    )
+    moe.update(model_over)
+    inputs = make_inputs(
+        models=[moe],
+        workloads=[training(global_batch_tokens=64 * 4096)],
+        moe_layer_overhead_ms=overhead_ms,
+    )
+    return training_curve(*parts(inputs)).step_at_cards(cards)
+
+
+def test_moe_layer_overhead_by_hand() -> None:
+    # On the same layout the overhead adds r x moe_layers / pp x microbatches a card x
+    # overhead to the compute term (r = 8/6 under full recomputation, else 1).
+    base, slow = _moe_step(0.0), _moe_step(0.5)
+    assert slow.layout == base.layout
+    redo = 8 / 6 if slow.recompute == "full" else 1.0
+    microbatches = 64 / (slow.micro_batch * slow.data)
+    expected = redo * 48 / slow.pipeline * microbatches * 0.5e-3
+    assert slow.compute_s - base.compute_s == pytest.approx(expected, rel=1e-9)
+    # The bubble is a share of the compute term, so it grows in proportion.
+    if slow.pipeline > 1:
+        assert slow.bubble_s / slow.compute_s == pytest.approx(base.bubble_s / base.compute_s)
+
+
+def test_moe_layer_overhead_never_raises_throughput_and_favours_larger_microbatches() -> None:
+    steps = [_moe_step(ms) for ms in (0.0, 1.0, 3.0, 10.0, 30.0)]
+    rates = [s.tokens_per_s for s in steps]
+    assert rates == sorted(rates, reverse=True)
+    assert rates[-1] < rates[0]
+    # Fewer, larger microbatches pay the fixed time fewer times.
+    tokens_per_microbatch = [s.micro_batch * s.context for s in steps]
+    assert tokens_per_microbatch[-1] >= tokens_per_microbatch[0]
+
+
+def test_moe_layer_overhead_leaves_a_dense_model_alone() -> None:
+    dense = make_inputs(moe_layer_overhead_ms=0.0)
+    slow = make_inputs(moe_layer_overhead_ms=30.0)
+    assert (
+        training_curve(*parts(slow)).step_at_cards(64).tokens_per_s
+        == training_curve(*parts(dense)).step_at_cards(64).tokens_per_s
     )

@@ -14,7 +14,10 @@ takes
   compute_s    = B x (6 x active_params / linear + 12 x layers x heads x head_dim x seq_len
                  / attention) / (tp x pp x dp); a MoE's routed experts run at
                  moe_gemm_efficiency x linear and, with expert parallelism, the busiest
-                 rank's share (moe_load_imbalance)
+                 rank's share (moe_load_imbalance); plus, for a MoE, a fixed
+                 r x moe_layers / pp x m x moe_layer_overhead_ms per replica (every card
+                 pays it whatever tp: router, permutation and the dispatcher's host sync
+                 launch the same small kernels on each rank)
                  linear = peak(precision) x matrix efficiency
                  (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75)
                  / the shape factor of the per-card GEMMs (`tco.perf.gemm`: smaller
@@ -841,6 +844,7 @@ def training_curve(
     dense_linear_s = 6.0 * dense_active_params(model) / linear_rate
     expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
     tp_exposed = 1.0 - site.tp_comm_overlap
+    moe_overhead_s = site.moe_layer_overhead_ms * 1e-3
     fabric_s = fabric.latency_us * 1e-6
 
     def link(cards: int) -> tuple[float, float]:
@@ -906,7 +910,10 @@ def training_curve(
                 + attention_s_per_token
                 + imbalance * expert_s * shape.expert
             )
-            work_s = redo * batch_tokens * per_token_s / replica
+            # A MoE layer's fixed time a microbatch (forward and backward; the recomputed
+            # forward under full recomputation, hence redo) does not shrink with tp or cp.
+            moe_fixed_s = redo * moe_layers(model) / pp * microbatches * moe_overhead_s
+            work_s = redo * batch_tokens * per_token_s / replica + moe_fixed_s
             calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
             calls = calls if tp > 1 else 0.0
             tp_bytes = mbs * chunk_tokens * model.hidden * ACTIVATION_BYTES

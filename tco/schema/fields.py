@@ -920,6 +920,19 @@ SITE = Sheet(
             required=False,
         ),
         Field(
+            "moe_layer_overhead_ms",
+            "float",
+            "ms",
+            "Training: fixed time of one MoE layer a microbatch, forward and backward "
+            "together, on every card: the router, the token permutation and the "
+            "dispatcher's host synchronisation launch many small kernels that a small "
+            "microbatch cannot amortise (host-bound fine-grained MoE; CUDA graphs of the "
+            "router and dispatch preprocessing shrink it; 0 = none)",
+            ge=0,
+            default=3.0,
+            required=False,
+        ),
+        Field(
             "ep_comm_overlap",
             "float",
             "fraction",

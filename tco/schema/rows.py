@@ -467,6 +467,12 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """Tokens of the busiest expert-parallel rank over the mean (1 = perfect balance); the
     busiest rank sets the MoE layer's time [ratio]."""
 
+    moe_layer_overhead_ms: Annotated[float, Field(ge=0)] = 3.0
+    """Training: fixed time of one MoE layer a microbatch, forward and backward together, on
+    every card: the router, the token permutation and the dispatcher's host synchronisation
+    launch many small kernels that a small microbatch cannot amortise (host-bound fine-grained
+    MoE; CUDA graphs of the router and dispatch preprocessing shrink it; 0 = none) [ms]."""
+
     ep_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Share of expert-parallel all-to-all time hidden behind compute (two-micro-batch overlap as
     in DeepSeek-V3 DualPipe and SGLang two-batch overlap; 0 = all exposed) [fraction]."""
