@@ -15,9 +15,9 @@ takes
                  / attention) / (tp x pp x dp); a MoE's routed experts run at
                  moe_gemm_efficiency x linear and, with expert parallelism, the busiest
                  rank's share (moe_load_imbalance); plus, for a MoE, a fixed
-                 r x moe_layers / pp x m x moe_layer_overhead_ms per replica (every card
-                 pays it whatever tp: router, permutation and the dispatcher's host sync
-                 launch the same small kernels on each rank)
+                 r x moe_layers / pp x m x moe_layer_overhead_ms that no tp or cp divides
+                 (router, permutation and the dispatcher's host sync launch the same
+                 small kernels on every rank)
                  linear = peak(precision) x matrix efficiency
                  (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75)
                  / the shape factor of the per-card GEMMs (`tco.perf.gemm`: smaller
