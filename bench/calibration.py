@@ -30,7 +30,7 @@ from typing import Any
 from tco.data.catalog import DEFAULT_CATALOG
 from tco.perf.disaggregated import phase_replicas
 from tco.perf.inference import inference_estimate
-from tco.perf.training import flops_per_token, training_curve
+from tco.perf.training import TrainingStep, flops_per_token, training_curve
 from tco.schema.inputs import inputs_from_dicts
 
 ARCH_COLUMNS = ("params_b", "active_params_b", "layers", "hidden", "heads", "kv_heads", "head_dim")
@@ -123,23 +123,29 @@ def _why_not(row: dict[str, str]) -> str:
     return ""
 
 
+def training_step(row: dict[str, str]) -> tuple[TrainingStep, Any, Any]:
+    """The model's best layout for a training row at its card count, with the row's model
+    and chip."""
+    inputs = _inputs(
+        row,
+        {
+            "kind": "training",
+            "precision": row["precision"],
+            "target_tokens_per_s": 1.0,
+            "seq_len": int(row["seq_len"]),
+            "global_batch_tokens": float(row["global_batch_tokens"]),
+        },
+    )
+    w, m, c, f, s = _parts(inputs)
+    return training_curve(w, m, c, f, s).step_at_cards(int(row["cards"])), m, c
+
+
 def evaluate(row: dict[str, str]) -> Result:
     reason = _why_not(row)
     if reason:
         return Result(row, None, reason)
     if row["kind"] == "training":
-        inputs = _inputs(
-            row,
-            {
-                "kind": "training",
-                "precision": row["precision"],
-                "target_tokens_per_s": 1.0,
-                "seq_len": int(row["seq_len"]),
-                "global_batch_tokens": float(row["global_batch_tokens"]),
-            },
-        )
-        w, m, c, f, s = _parts(inputs)
-        step = training_curve(w, m, c, f, s).step_at_cards(int(row["cards"]))
+        step, m, c = training_step(row)
         if not step.feasible:
             return Result(row, None, f"infeasible in the model: {step.reason}")
         per_card = step.tokens_per_s / int(row["cards"])

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from tco.data.catalog import DEFAULT_CATALOG
-from tco.perf.inference import inference_estimate
+from tco.perf.inference import decode_step, expert_iteration, expert_links, inference_estimate
 from tco.perf.moe import dense_params, routed_params
 from tco.scenario.optimize import optimize
+from tco.schema.rows import ModelRow
 from tests.factory import make_inputs
 
 
@@ -116,3 +117,56 @@ def test_hiding_the_all_to_all_never_lowers_throughput(overlap: float) -> None:
     exposed = inference_estimate(w, m, c, base, f)
     hidden = inference_estimate(w, m, c, base.model_copy(update={"ep_comm_overlap": overlap}), f)
     assert hidden.tokens_per_s_per_card >= exposed.tokens_per_s_per_card - 1e-9
+
+
+def _site_estimate(overhead_ms: float, **workload: Any) -> Any:
+    inputs = make_inputs(
+        site={"region": "global", "moe_serve_overhead_ms": overhead_ms},
+        Chips=[H800],
+        Fabrics=[IB],
+        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
+        Models=[DEEPSEEK],
+        Workloads=[dict(SERVE, **workload)],
+    )
+    return inputs
+
+
+@pytest.mark.parametrize("cards", [8, 16])
+def test_moe_serving_layer_time_by_hand(cards: int) -> None:
+    # Every MoE layer adds the Site's fixed time to each iteration: 58 MoE layers of
+    # DeepSeek-V3 (3 of its 61 layers are dense) x 0.25 ms = 14.5 ms, whatever the batch.
+    base, slow = _site_estimate(0.0), _site_estimate(0.25)
+    model, chip = base.models["deepseek-v3"], base.chips["h800"]
+    links = expert_links(chip, base.fabrics["ib-ndr400"], cards)
+    for batch in (1.0, 64.0):
+        args = (model, chip)
+        rest = ("fp8", links, cards, batch, batch * 4.0, 2250.0, 2000.0)
+        fast_step = expert_iteration(*args, base.site, *rest)
+        slow_step = expert_iteration(*args, slow.site, *rest)
+        assert slow_step.comm_s - fast_step.comm_s == pytest.approx(58 * 0.25e-3, rel=1e-12)
+        assert slow_step.linear_s == fast_step.linear_s
+    # The tensor-parallel path adds the same to the iteration; a dense model nothing.
+    tp = [decode_step(model, chip, "fp8", 8, 32, 2000, 500, moe_layer_s=s) for s in (0, 1e-3)]
+    assert tp[1].comm_s - tp[0].comm_s == pytest.approx(58e-3, rel=1e-12)
+    dense = ModelRow(**{**_row("Models", "model_id", "llama-3.1-70b"), "model_id": "d"})
+    flat = [decode_step(dense, chip, "fp8", 8, 32, 2000, 500, moe_layer_s=s) for s in (0, 1e-3)]
+    assert flat[1].step_s == flat[0].step_s
+
+
+def test_moe_serving_layer_time_costs_most_under_a_tight_tpot() -> None:
+    # A fixed time an iteration takes a larger share of a short TPOT budget, so the
+    # throughput lost to it grows as the limit tightens (the Ant Group H20 rows' shape,
+    # docs/performance-model.md section 6); it never raises throughput.
+    kept = []
+    for tpot_ms in (40.0, 60.0, 100.0):
+        rates = []
+        for overhead_ms in (0.0, 0.1, 0.2):
+            inputs = _site_estimate(overhead_ms, max_tpot_ms=tpot_ms)
+            w = inputs.workloads["ds"]
+            model, chip = inputs.models["deepseek-v3"], inputs.chips["h800"]
+            result = inference_estimate(w, model, chip, inputs.site, inputs.fabrics["ib-ndr400"])
+            assert result.feasible, result.reason
+            rates.append(result.tokens_per_s_per_card)
+        assert rates == sorted(rates, reverse=True) and rates[-1] < rates[0]
+        kept.append(rates[-1] / rates[0])
+    assert kept == sorted(kept) and kept[0] < kept[-1]

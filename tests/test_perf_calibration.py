@@ -23,9 +23,9 @@ INFERENCE_TOLERANCE = 0.35
 
 #: Calibrated efficiencies (catalog columns) per chip; see the docs.
 CALIBRATED = {
-    "a100": {"train_mfu": 0.5, "mem_bw_efficiency": 0.8},
-    "h100": {"train_mfu": 0.5, "mem_bw_efficiency": 0.8},
-    "h200": {"train_mfu": 0.5, "mem_bw_efficiency": 0.8},
+    "a100": {"train_mfu": 0.575, "mem_bw_efficiency": 0.8},
+    "h100": {"train_mfu": 0.575, "mem_bw_efficiency": 0.8},
+    "h200": {"train_mfu": 0.575, "mem_bw_efficiency": 0.8},
 }
 
 #: Published hardware (reference/published_figures.csv chip_spec and interconnect rows).
@@ -154,6 +154,8 @@ TRAINING_CASES = [
         4e6,
         "Llama 2 model card: 1,720,320 GPU-h for 2T tokens",
     ),
+    # Reported, not asserted: MPT-7B and SmolLM3 give wall-clock days for the whole run,
+    # evaluations, checkpoints and restarts included, not a throughput (docs section 5).
     TrainingCase(
         "MPT-7B",
         440,
@@ -172,6 +174,7 @@ TRAINING_CASES = [
         2048,
         1760 * 2048.0,
         "databricks.com/blog/mpt-7b: 1T tokens, 9.5 days, 440 GPUs",
+        asserted=False,
     ),
     TrainingCase(
         "SmolLM3 3B",
@@ -191,6 +194,7 @@ TRAINING_CASES = [
         4096,
         2.36e6,
         "huggingface.co/blog/smollm3: 11.2T tokens, 24 days, 384 GPUs",
+        asserted=False,
     ),
 ]
 

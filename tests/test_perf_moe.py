@@ -87,8 +87,9 @@ def test_expert_parallelism_splits_only_the_experts() -> None:
     )
 
 
-def _moe_step(overhead_ms: float) -> Any:
-    """Qwen3-30B-A3B's shape on 8 H100-like cards, 64 sequences of 4,096 tokens a step."""
+def _moe_step(layer_ms: float, expert_us: float = 0.0) -> Any:
+    """Qwen3-30B-A3B's shape on 8 H100-like cards, 64 sequences of 4,096 tokens a step,
+    with the MoE layers' fixed times given (per layer, per expert a card holds)."""
     moe = model(
         params_b=30.5,
         active_params_b=3.3,
@@ -104,26 +105,30 @@ def _moe_step(overhead_ms: float) -> Any:
     inputs = make_inputs(
         models=[moe],
         workloads=[training(global_batch_tokens=64 * 4096)],
-        moe_layer_overhead_ms=overhead_ms,
+        moe_train_overhead_ms=layer_ms,
+        moe_train_expert_overhead_us=expert_us,
     )
     return training_curve(*parts(inputs)).step_at_cards(8)
 
 
-def test_moe_layer_overhead_by_hand() -> None:
-    # On the same layout the overhead adds r x moe_layers / pp x microbatches a card x
-    # overhead to the compute term (r = 8/6 under full recomputation, else 1).
-    base, slow = _moe_step(0.0), _moe_step(0.5)
+@pytest.mark.parametrize(("layer_ms", "expert_us"), [(0.5, 0.0), (0.0, 5.0), (0.5, 5.0)])
+def test_moe_fixed_times_by_hand(layer_ms: float, expert_us: float) -> None:
+    # On the same layout the fixed times add r x moe_layers / pp x microbatches a card x
+    # (layer + experts / ep x expert) to the compute term (r = 8/6 under full
+    # recomputation, else 1).
+    base, slow = _moe_step(0.0), _moe_step(layer_ms, expert_us)
     assert slow.layout == base.layout
     redo = 8 / 6 if slow.recompute == "full" else 1.0
     microbatches = 64 / (slow.micro_batch * slow.data)
-    expected = redo * 48 / slow.pipeline * microbatches * 0.5e-3
+    per_layer_s = layer_ms * 1e-3 + 128 / slow.expert * expert_us * 1e-6
+    expected = redo * 48 / slow.pipeline * microbatches * per_layer_s
     assert slow.compute_s - base.compute_s == pytest.approx(expected, rel=1e-9)
     # The bubble is a share of the compute term, so it grows in proportion.
     if slow.pipeline > 1:
         assert slow.bubble_s / slow.compute_s == pytest.approx(base.bubble_s / base.compute_s)
 
 
-def test_moe_layer_overhead_never_raises_throughput_and_favours_larger_microbatches() -> None:
+def test_moe_layer_time_never_raises_throughput_and_favours_larger_microbatches() -> None:
     steps = [_moe_step(ms) for ms in (0.0, 1.0, 3.0, 10.0, 30.0)]
     rates = [s.tokens_per_s for s in steps]
     assert rates == sorted(rates, reverse=True)
@@ -133,9 +138,19 @@ def test_moe_layer_overhead_never_raises_throughput_and_favours_larger_microbatc
     assert tokens_per_microbatch[-1] > tokens_per_microbatch[0]
 
 
-def test_moe_layer_overhead_leaves_a_dense_model_alone() -> None:
-    dense = make_inputs(moe_layer_overhead_ms=0.0)
-    slow = make_inputs(moe_layer_overhead_ms=30.0)
+def test_moe_expert_time_never_raises_throughput_and_favours_expert_parallelism() -> None:
+    steps = [_moe_step(0.0, us) for us in (0.0, 20.0, 100.0, 500.0)]
+    rates = [s.tokens_per_s for s in steps]
+    assert rates == sorted(rates, reverse=True)
+    assert rates[-1] < rates[0]
+    # Expert parallelism divides the experts a card launches.
+    experts = [s.expert for s in steps]
+    assert experts == sorted(experts) and experts[-1] > experts[0]
+
+
+def test_moe_fixed_times_leave_a_dense_model_alone() -> None:
+    dense = make_inputs(moe_train_overhead_ms=0.0, moe_train_expert_overhead_us=0.0)
+    slow = make_inputs(moe_train_overhead_ms=30.0, moe_train_expert_overhead_us=500.0)
     assert (
         training_curve(*parts(slow)).step_at_cards(64).tokens_per_s
         == training_curve(*parts(dense)).step_at_cards(64).tokens_per_s

@@ -210,7 +210,7 @@ INFERENCE_FIRST = BundledScenario(
 DOMESTIC_SUBSTITUTION = BundledScenario(
     name="domestic-substitution",
     workloads=(
-        _PRETRAIN_70B,
+        _PRETRAIN_70B | {"train_tokens_b": 2500},
         _SERVE_72B,
         _SERVE_32B | {"target_tokens_per_s": 50000},
     ),
@@ -239,8 +239,9 @@ DOMESTIC_SUBSTITUTION = BundledScenario(
         "optimisation, distributed communication, cluster governance in four steps'; table "
         "8, migration difficulty; section 4.1 on the 910C's dual-die route for yield and "
         "supply).",
-        "A state-owned enterprise replaces its CUDA estate: the example's jobs (a 70B "
-        "pre-train on 2T tokens in 90 days, Qwen2.5-72B served at 20,000 tokens/s) plus an "
+        "A state-owned enterprise replaces its CUDA estate: the example's jobs with a "
+        "larger pre-train (a 70B model on 2.5T tokens in 90 days, Qwen2.5-72B served at "
+        "20,000 tokens/s) plus an "
         "R1-distilled 32B reasoning service at 50,000 tokens/s, all on domestic hardware.",
         "Domestic share: 100% of spend (domestic_share_basis spend, the network included: "
         "domestic_share_includes_network = yes), so the cards, hosts and the scale-out "

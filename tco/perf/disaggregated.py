@@ -135,6 +135,7 @@ def _shapes(
                     chunk=c,
                     expert_efficiency=moe_eff,
                     spec=spec,
+                    moe_layer_s=site.moe_serve_overhead_ms * 1e-3,
                 )
 
             shapes.append(

@@ -271,13 +271,16 @@ def _iteration_terms(
     chunk: _Tokens | None = None,
     expert_efficiency: float = 1.0,
     spec: Speculation = NO_SPECULATION,
+    moe_layer_s: float = 0.0,
 ) -> DecodeTerms[_Tokens]:
     """The terms of mixed iterations at a batch (or each batch of an array).
 
     `chunk` is the prefill tokens an iteration carries: by default the steady-state
     b x i / o of continuous batching; 0 for a decode-only replica, n x i for a
     prefill-only one (`tco.perf.disaggregated`). A MoE's routed experts run at
-    `expert_efficiency` (Site.moe_gemm_efficiency) of the linear rate.
+    `expert_efficiency` (Site.moe_gemm_efficiency) of the linear rate, and each of its
+    MoE layers adds `moe_layer_s` (Site.moe_serve_overhead_ms) to the iteration, in the
+    comm term: a fixed time that no batch amortises.
     """
     g = replica_cards
     linear_rate = linear_flops_per_s(chip, precision)
@@ -309,7 +312,7 @@ def _iteration_terms(
         (weight_read + draft_read) * BYTES_PER_VALUE[precision] / bandwidth,
         attention / attention_flops_per_s(chip) / g,
         kv_bytes_per_token(model, precision) * (batch * context + chunk) / bandwidth,
-        _tp_comm_s(chip, g, passes, model.hidden, model.layers),
+        _tp_comm_s(chip, g, passes, model.hidden, model.layers) + moe_layers(model) * moe_layer_s,
         chunk,
     )
 
@@ -324,6 +327,7 @@ def _iteration_s(
     output_tokens: float,
     expert_efficiency: float = 1.0,
     spec: Speculation = NO_SPECULATION,
+    moe_layer_s: float = 0.0,
 ) -> NDArray[np.float64]:
     """Mixed iteration time at each batch, s (`roofline_s`)."""
     terms = _iteration_terms(
@@ -336,6 +340,7 @@ def _iteration_s(
         output_tokens,
         expert_efficiency=expert_efficiency,
         spec=spec,
+        moe_layer_s=moe_layer_s,
     )
     return roofline_s(terms.linear_s, terms.weights_s, terms.attention_s, terms.kv_s, terms.comm_s)
 
@@ -351,6 +356,7 @@ def decode_step(
     chunk: float | None = None,
     expert_efficiency: float = 1.0,
     spec: Speculation = NO_SPECULATION,
+    moe_layer_s: float = 0.0,
 ) -> DecodeStep:
     """One iteration: `batch` decoding requests plus a prefill chunk (default the steady-state
     b x i x a / o of continuous batching; see `_iteration_terms` and `Speculation`)."""
@@ -365,6 +371,7 @@ def decode_step(
         chunk,
         expert_efficiency,
         spec,
+        moe_layer_s,
     )
     return DecodeStep(
         t.linear_s, t.weights_s, t.attention_s, t.kv_s, t.comm_s, t.chunk_tokens, spec.accept
@@ -431,6 +438,7 @@ def serve_replica(
     kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
     memory_batch = math.floor((g * usable - weights) / kv_per_seq)
     moe_eff = site.moe_gemm_efficiency if is_moe(model) else 1.0
+    moe_layer_s = site.moe_serve_overhead_ms * 1e-3
     if memory_batch < 1:
         return InferenceResult(
             False,
@@ -451,7 +459,18 @@ def serve_replica(
     steps = spec.steps(o)  # decode iterations a request takes
 
     def step(b: int) -> DecodeStep:
-        return decode_step(model, chip, precision, g, b, i, o, expert_efficiency=moe_eff, spec=spec)
+        return decode_step(
+            model,
+            chip,
+            precision,
+            g,
+            b,
+            i,
+            o,
+            expert_efficiency=moe_eff,
+            spec=spec,
+            moe_layer_s=moe_layer_s,
+        )
 
     def iteration(b: int) -> float:
         return step(b).step_s
@@ -480,7 +499,7 @@ def serve_replica(
     if b_found is None:
         small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
         ttft = np.ceil(steps / small - _CEIL_SLACK) * _iteration_s(
-            model, chip, precision, g, small, i, o, moe_eff, spec
+            model, chip, precision, g, small, i, o, moe_eff, spec, moe_layer_s
         )
         ok = np.flatnonzero(ttft <= ttft_s)
         if ok.size:
@@ -644,8 +663,8 @@ def expert_iteration(
                 share = 1 when every card is as loaded, 1/g for one request alone)
       memory  = [min(dense, n x dense active) + min(routed / g, n x routed active)]
                 x bytes + kv x (b x context + C)              / (memory B/s x efficiency)
-      comm    = (1 - ep_comm_overlap) x moe_layers x [max(n x a2a x (1 - r) / scale-up,
-                n x a2a x r / fabric) + 2 x call latency]
+      comm    = moe_layers x {(1 - ep_comm_overlap) x [max(n x a2a x (1 - r) / scale-up,
+                n x a2a x r / fabric) + 2 x call latency] + moe_serve_overhead_ms}
                 a2a = all_to_all_bytes_per_token(g), r = share of destinations on
                 other systems (`expert_links`)
 
@@ -686,8 +705,9 @@ def expert_iteration(
         sent * (1.0 - links.remote_share) / links.scaleup_bytes_per_s,
         sent * links.remote_share / links.fabric_bytes_per_s,
     )
-    comm_s = (
-        (1.0 - site.ep_comm_overlap) * moe_layers(model) * (per_layer + 2.0 * links.call_latency_s)
+    comm_s = moe_layers(model) * (
+        (1.0 - site.ep_comm_overlap) * (per_layer + 2.0 * links.call_latency_s)
+        + site.moe_serve_overhead_ms * 1e-3
     )
     return DecodeStep(
         linear_s,

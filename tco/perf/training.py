@@ -15,9 +15,10 @@ takes
                  / attention) / (tp x pp x dp); a MoE's routed experts run at
                  moe_gemm_efficiency x linear and, with expert parallelism, the busiest
                  rank's share (moe_load_imbalance); plus, for a MoE, a fixed
-                 r x moe_layers / pp x m x moe_layer_overhead_ms that no tp or cp divides
-                 (router, permutation and the dispatcher's host sync launch the same
-                 small kernels on every rank)
+                 r x moe_layers / pp x m x (moe_train_overhead_ms + experts / ep x
+                 moe_train_expert_overhead_us) that no tp or cp divides (the router,
+                 permutation and the dispatcher's host sync, and the per-expert GEMM
+                 launches of the rank's experts, launch the same kernels on every rank)
                  linear = peak(precision) x matrix efficiency
                  (bf16: train_mfu; fp8: fp8_matrix_efficiency, blank = train_mfu x 0.75)
                  / the shape factor of the per-card GEMMs (`tco.perf.gemm`: smaller
@@ -844,7 +845,8 @@ def training_curve(
     dense_linear_s = 6.0 * dense_active_params(model) / linear_rate
     expert_s = 6.0 * routed_active_params(model) / (linear_rate * site.moe_gemm_efficiency)
     tp_exposed = 1.0 - site.tp_comm_overlap
-    moe_overhead_s = site.moe_layer_overhead_ms * 1e-3
+    moe_layer_s = site.moe_train_overhead_ms * 1e-3
+    moe_expert_s = site.moe_train_expert_overhead_us * 1e-6
     fabric_s = fabric.latency_us * 1e-6
 
     def link(cards: int) -> tuple[float, float]:
@@ -911,8 +913,11 @@ def training_curve(
                 + imbalance * expert_s * shape.expert
             )
             # A MoE layer's fixed time a microbatch (forward and backward; the recomputed
-            # forward under full recomputation, hence redo) does not shrink with tp or cp.
-            moe_fixed_s = redo * moe_layers(model) / pp * microbatches * moe_overhead_s
+            # forward under full recomputation, hence redo) does not shrink with tp or cp;
+            # its per-expert part does with ep (each rank launches its experts' GEMMs).
+            local_experts = (model.experts or 0) / ep
+            fixed_s = moe_layer_s + local_experts * moe_expert_s if is_moe(model) else 0.0
+            moe_fixed_s = redo * moe_layers(model) / pp * microbatches * fixed_s
             work_s = redo * batch_tokens * per_token_s / replica + moe_fixed_s
             calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
             calls = calls if tp > 1 else 0.0

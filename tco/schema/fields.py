@@ -920,7 +920,7 @@ SITE = Sheet(
             required=False,
         ),
         Field(
-            "moe_layer_overhead_ms",
+            "moe_train_overhead_ms",
             "float",
             "ms",
             "Training: fixed time of one MoE layer a microbatch, forward and backward "
@@ -929,7 +929,30 @@ SITE = Sheet(
             "microbatch cannot amortise (host-bound fine-grained MoE; CUDA graphs of the "
             "router and dispatch preprocessing shrink it; 0 = none)",
             ge=0,
-            default=3.0,
+            default=4.0,
+            required=False,
+        ),
+        Field(
+            "moe_train_expert_overhead_us",
+            "float",
+            "us",
+            "Training: fixed time of each expert a card holds, per MoE layer and microbatch, "
+            "forward and backward together: the expert's own GEMM launches (two forward, "
+            "four backward) that expert parallelism divides among the ranks (0 = none)",
+            ge=0,
+            default=60.0,
+            required=False,
+        ),
+        Field(
+            "moe_serve_overhead_ms",
+            "float",
+            "ms",
+            "Inference: fixed time of one MoE layer a serving iteration: the router, the "
+            "dispatch and combine calls and the grouped-GEMM launches of mixed "
+            "prefill/decode iterations, which engines run outside CUDA graphs; it eats "
+            "into a tight TPOT limit (0 = none)",
+            ge=0,
+            default=0.3,
             required=False,
         ),
         Field(

@@ -467,11 +467,21 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     """Tokens of the busiest expert-parallel rank over the mean (1 = perfect balance); the
     busiest rank sets the MoE layer's time [ratio]."""
 
-    moe_layer_overhead_ms: Annotated[float, Field(ge=0)] = 3.0
+    moe_train_overhead_ms: Annotated[float, Field(ge=0)] = 4.0
     """Training: fixed time of one MoE layer a microbatch, forward and backward together, on
     every card: the router, the token permutation and the dispatcher's host synchronisation
     launch many small kernels that a small microbatch cannot amortise (host-bound fine-grained
     MoE; CUDA graphs of the router and dispatch preprocessing shrink it; 0 = none) [ms]."""
+
+    moe_train_expert_overhead_us: Annotated[float, Field(ge=0)] = 60.0
+    """Training: fixed time of each expert a card holds, per MoE layer and microbatch, forward
+    and backward together: the expert's own GEMM launches (two forward, four backward) that
+    expert parallelism divides among the ranks (0 = none) [us]."""
+
+    moe_serve_overhead_ms: Annotated[float, Field(ge=0)] = 0.3
+    """Inference: fixed time of one MoE layer a serving iteration: the router, the dispatch and
+    combine calls and the grouped-GEMM launches of mixed prefill/decode iterations, which
+    engines run outside CUDA graphs; it eats into a tight TPOT limit (0 = none) [ms]."""
 
     ep_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Share of expert-parallel all-to-all time hidden behind compute (two-micro-batch overlap as
