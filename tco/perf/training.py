@@ -915,8 +915,8 @@ def training_curve(
             # A MoE layer's fixed time a microbatch (forward and backward; the recomputed
             # forward under full recomputation, hence redo) does not shrink with tp or cp;
             # its per-expert part does with ep (each rank launches its experts' GEMMs).
-            local_experts = (model.experts or 0) / ep
-            fixed_s = moe_layer_s + local_experts * moe_expert_s if is_moe(model) else 0.0
+            # moe_layers is 0 for a dense model.
+            fixed_s = moe_layer_s + (model.experts or 0) / ep * moe_expert_s
             moe_fixed_s = redo * moe_layers(model) / pp * microbatches * fixed_s
             work_s = redo * batch_tokens * per_token_s / replica + moe_fixed_s
             calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
