@@ -32,6 +32,7 @@ from tco.perf.disaggregated import phase_replicas
 from tco.perf.inference import inference_estimate
 from tco.perf.training import TrainingStep, flops_per_token, training_curve
 from tco.schema.inputs import inputs_from_dicts
+from tco.schema.rows import ChipRow, ModelRow
 
 ARCH_COLUMNS = ("params_b", "active_params_b", "layers", "hidden", "heads", "kv_heads", "head_dim")
 SPLITS = ("fit", "test")
@@ -123,7 +124,7 @@ def _why_not(row: dict[str, str]) -> str:
     return ""
 
 
-def training_step(row: dict[str, str]) -> tuple[TrainingStep, Any, Any]:
+def training_step(row: dict[str, str]) -> tuple[TrainingStep, ModelRow, ChipRow]:
     """The model's best layout for a training row at its card count, with the row's model
     and chip."""
     inputs = _inputs(
