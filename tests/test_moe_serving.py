@@ -39,9 +39,11 @@ SERVE: dict[str, Any] = dict(
 )
 
 
-def _inputs(fabrics: list[dict[str, Any]], **workload: Any) -> Any:
+def _inputs(
+    fabrics: list[dict[str, Any]], site: dict[str, Any] | None = None, **workload: Any
+) -> Any:
     return make_inputs(
-        site={"region": "global"},
+        site={"region": "global", **(site or {})},
         Chips=[H800],
         Fabrics=fabrics,
         Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
@@ -50,8 +52,8 @@ def _inputs(fabrics: list[dict[str, Any]], **workload: Any) -> Any:
     )
 
 
-def _estimate(fabric_id: str, **workload: Any) -> Any:
-    inputs = _inputs([IB, SLOW], **workload)
+def _estimate(fabric_id: str, site: dict[str, Any] | None = None, **workload: Any) -> Any:
+    inputs = _inputs([IB, SLOW], site, **workload)
     w = inputs.workloads["ds"]
     model, chip = inputs.models["deepseek-v3"], inputs.chips["h800"]
     return inference_estimate(w, model, chip, inputs.site, inputs.fabrics[fabric_id])
@@ -119,30 +121,18 @@ def test_hiding_the_all_to_all_never_lowers_throughput(overlap: float) -> None:
     assert hidden.tokens_per_s_per_card >= exposed.tokens_per_s_per_card - 1e-9
 
 
-def _site_estimate(overhead_ms: float, **workload: Any) -> Any:
-    inputs = make_inputs(
-        site={"region": "global", "moe_serve_overhead_ms": overhead_ms},
-        Chips=[H800],
-        Fabrics=[IB],
-        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
-        Models=[DEEPSEEK],
-        Workloads=[dict(SERVE, **workload)],
-    )
-    return inputs
-
-
 @pytest.mark.parametrize("cards", [8, 16])
 def test_moe_serving_layer_time_by_hand(cards: int) -> None:
     # Every MoE layer adds the Site's fixed time to each iteration: 58 MoE layers of
     # DeepSeek-V3 (3 of its 61 layers are dense) x 0.25 ms = 14.5 ms, whatever the batch.
-    base, slow = _site_estimate(0.0), _site_estimate(0.25)
+    base = _inputs([IB], {"moe_serve_overhead_ms": 0.0})
+    slow = _inputs([IB], {"moe_serve_overhead_ms": 0.25})
     model, chip = base.models["deepseek-v3"], base.chips["h800"]
     links = expert_links(chip, base.fabrics["ib-ndr400"], cards)
     for batch in (1.0, 64.0):
-        args = (model, chip)
-        rest = ("fp8", links, cards, batch, batch * 4.0, 2250.0, 2000.0)
-        fast_step = expert_iteration(*args, base.site, *rest)
-        slow_step = expert_iteration(*args, slow.site, *rest)
+        shape = ("fp8", links, cards, batch, batch * 4.0, 2250.0, 2000.0)
+        fast_step = expert_iteration(model, chip, base.site, *shape)
+        slow_step = expert_iteration(model, chip, slow.site, *shape)
         assert slow_step.comm_s - fast_step.comm_s == pytest.approx(58 * 0.25e-3, rel=1e-12)
         assert slow_step.linear_s == fast_step.linear_s
     # The tensor-parallel path adds the same to the iteration; a dense model nothing.
@@ -161,10 +151,8 @@ def test_moe_serving_layer_time_costs_most_under_a_tight_tpot() -> None:
     for tpot_ms in (40.0, 60.0, 100.0):
         rates = []
         for overhead_ms in (0.0, 0.1, 0.2):
-            inputs = _site_estimate(overhead_ms, max_tpot_ms=tpot_ms)
-            w = inputs.workloads["ds"]
-            model, chip = inputs.models["deepseek-v3"], inputs.chips["h800"]
-            result = inference_estimate(w, model, chip, inputs.site, inputs.fabrics["ib-ndr400"])
+            site = {"moe_serve_overhead_ms": overhead_ms}
+            result = _estimate("ib-ndr400", site, max_tpot_ms=tpot_ms)
             assert result.feasible, result.reason
             rates.append(result.tokens_per_s_per_card)
         assert rates == sorted(rates, reverse=True) and rates[-1] < rates[0]
