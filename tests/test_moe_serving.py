@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tco.data.catalog import DEFAULT_CATALOG
+from tco.perf.estimate import estimate, notes
 from tco.perf.inference import decode_step, expert_iteration, expert_links, inference_estimate
 from tco.perf.moe import dense_params, routed_params
 from tco.scenario.optimize import optimize
@@ -158,3 +159,34 @@ def test_moe_serving_layer_time_costs_most_under_a_tight_tpot() -> None:
         assert rates == sorted(rates, reverse=True) and rates[-1] < rates[0]
         kept.append(rates[-1] / rates[0])
     assert kept == sorted(kept) and kept[0] < kept[-1]
+
+
+def _a3_estimate(**site: Any) -> Any:
+    a3 = _row("Chips", "chip_id", "ascend-910c-a3", ("max_cards",))
+    roce = _row("Fabrics", "fabric_id", "ascend-roce-200g", ("compatible_chips",))
+    inputs = make_inputs(
+        site={"region": "cn", **site},
+        Chips=[a3],
+        Fabrics=[roce],
+        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
+        Models=[DEEPSEEK],
+        Workloads=[dict(SERVE, precision="int8")],
+    )
+    (row,) = estimate(inputs, fabric_id="ascend-roce-200g")
+    return row
+
+
+def test_bursts_serve_deepseek_where_steady_chunks_miss_a_3_s_ttft() -> None:
+    # DeepSeek-V3 INT8 on 8-card Atlas A3 servers at 50 ms TPOT and 3 s TTFT: a replica
+    # reaches a few requests, so steady chunks take hundreds of iterations to prefill a
+    # 2,000-token prompt. Prefilling it as it arrives, in one iteration, meets the limit;
+    # `tco estimate` says so under its table.
+    row = _a3_estimate()
+    assert row.feasible, row.reason
+    assert row.prefill_burst_tokens == pytest.approx(2000.0)
+    assert row.ttft_ms is not None and row.ttft_ms <= 3000
+    assert row.tpot_ms is not None and row.tpot_ms <= 50
+    assert any("prefilled as it arrives, 2,000 tokens" in line for line in notes([row]))
+    # A budget below the prompt splits it over more, shorter busy iterations.
+    split = _a3_estimate(serve_max_batched_tokens=1200)
+    assert split.feasible and split.prefill_burst_tokens == pytest.approx(1000.0)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tco.perf.hardware import scaleup_allreduce_latency_s
 from tco.perf.inference import (
+    NO_SPECULATION,
+    DecodeStep,
+    Speculation,
+    budget_batch,
+    bursts,
     decode_step,
     inference_estimate,
     prefill_s,
     serve_replica,
+    steady,
     ttft_iterations,
 )
 from tco.perf.memory import smallest_replica
@@ -144,21 +152,98 @@ def test_ttft_hand_computed_tiny_case() -> None:
     assert r.tpot_ms == pytest.approx(memory * 1e3)
     assert r.ttft_ms == pytest.approx(4 * memory * 1e3)
     assert r.tokens_per_s == pytest.approx(3 / memory)  # b x o / (o x iteration)
-    # A TTFT limit below 4 iterations but above one at b = 3 cannot be met at smaller b
-    # either (ceil(10 / b) x iteration only grows as b falls): infeasible, with the reason.
+    # A TTFT limit below 4 steady iterations: prefilling each 30-token prompt in one
+    # iteration as it arrives (the budget leaves 8,192 - 3 tokens) meets it. One iteration in
+    # ceil(o / b) = 10 / 3 carries the 30 tokens: f = C / 30 = 0.3, the others none; the
+    # iterations stay memory-bound, so the mean is the steady iteration and so is tokens/s.
+    limit_ms = 3.5 * memory * 1e3
     tight = _parts(
         {"memory_gb": memory_gb},
         {
             "avg_input_tokens": 30.0,
             "avg_output_tokens": 10.0,
             "max_tpot_ms": 100.0,
-            "max_ttft_ms": 3.5 * memory * 1e3,
+            "max_ttft_ms": limit_ms,
         },
         TINY,
         memory_headroom=headroom,
     )
     t = serve_replica(tight[0], tight[1], tight[2], tight[4], 1)
-    assert not t.feasible and "max_ttft_ms" in t.reason
+    busy = (2e9 + 800 * (3 * context + 30)) / (3000e9 * 0.8)
+    quiet = (2e9 + 800 * 3 * context) / (3000e9 * 0.8)
+    assert t.feasible and t.batch == 3
+    assert t.prefill_burst_tokens == pytest.approx(30.0) and t.ttft_iterations == 1
+    assert t.ttft_ms == pytest.approx(busy * 1e3)
+    assert t.tpot_ms == pytest.approx((0.3 * busy + 0.7 * quiet) * 1e3)
+    assert t.tokens_per_s == pytest.approx(3 / memory)
+    # Below one busy iteration nothing meets it (a smaller batch's busy iteration reads the
+    # same weights): infeasible, with the reason.
+    tighter = _parts(
+        {"memory_gb": memory_gb},
+        {
+            "avg_input_tokens": 30.0,
+            "avg_output_tokens": 10.0,
+            "max_tpot_ms": 100.0,
+            "max_ttft_ms": 0.9 * quiet * 1e3,
+        },
+        TINY,
+        memory_headroom=headroom,
+    )
+    t = serve_replica(tighter[0], tighter[1], tighter[2], tighter[4], 1)
+    assert not t.feasible and "max_ttft_ms" in t.reason and "as it arrives" in t.reason
+
+
+def test_token_budget_caps_the_batch() -> None:
+    # Each iteration runs b decode tokens and the mean chunk b i / o = 3b: b x 4 <= 400
+    # caps b at 100 where memory and the TPOT limit would allow far more.
+    w, m, c, _, s = _parts(
+        work_over={"avg_input_tokens": 600.0, "avg_output_tokens": 200.0, "max_tpot_ms": 1e4},
+        serve_max_batched_tokens=400,
+    )
+    r = serve_replica(w, m, c, s, 8)
+    assert r.feasible and r.batch == 100 == budget_batch(400, 600.0, 200.0, NO_SPECULATION)
+    loose = _parts(
+        work_over={"avg_input_tokens": 600.0, "avg_output_tokens": 200.0, "max_tpot_ms": 1e4}
+    )
+    assert serve_replica(loose[0], loose[1], loose[2], loose[4], 8).batch > 100
+    # A budget below one request's decode token and prefill share: refused, with the reason.
+    few = _parts(
+        work_over={"avg_input_tokens": 600.0, "avg_output_tokens": 200.0},
+        serve_max_batched_tokens=3,
+    )
+    refused = serve_replica(few[0], few[1], few[2], few[4], 8)
+    assert not refused.feasible and "serve_max_batched_tokens" in refused.reason
+
+
+def _linear_step(b: float, chunk: float, mean_chunk: float) -> DecodeStep:
+    """A made-up iteration: 10 ms + 10 us a token of the busiest card's chunk + 1 us a token
+    of the mean card's (+ 0.1 ms a decoding request)."""
+    return DecodeStep(0.0, 0.010 + 1e-4 * b + 1e-5 * chunk + 1e-6 * mean_chunk, 0.0, 0.0, 0.0)
+
+
+def test_bursts_hand_computed() -> None:
+    # b = 4, i = 1,000, s = 100 steps, budget 504: the decode tokens leave 500, so a prompt
+    # takes n = 2 iterations of 500 tokens; the mean chunk C = 4 x 1000 / 100 = 40.
+    quiet = 0.010 + 4e-4
+    # 5 schedulers: f = 5 x 40 / 500 = 0.4 of the iterations are busy, the mean card
+    # prefilling 40 / 0.4 = 100 tokens in them.
+    one = bursts(_linear_step, 4, 1000.0, 100.0, 504, NO_SPECULATION, 5)
+    busy = quiet + 500 * 1e-5 + 100 * 1e-6
+    assert one.ttft_iterations == 2 and one.burst_tokens == pytest.approx(500.0)
+    assert one.step.step_s == pytest.approx(busy)
+    assert one.mean_step_s == pytest.approx(0.4 * busy + 0.6 * quiet)
+    assert one.ttft_s == pytest.approx(2 * busy)
+    assert one.tokens_per_s == pytest.approx(4 / (0.4 * busy + 0.6 * quiet))
+    # 20 schedulers: 20 x 40 / 500 > 1, every iteration busy, the mean card at C = 40.
+    many = bursts(_linear_step, 4, 1000.0, 100.0, 504, NO_SPECULATION, 20)
+    assert many.mean_step_s == pytest.approx(quiet + 500 * 1e-5 + 40 * 1e-6)
+    # Steady chunks: every iteration carries C = 40 on every card, ceil(100 / 4) = 25 of them.
+    flat = steady(_linear_step, 4, 1000.0, 100.0)
+    assert flat.mean_step_s == pytest.approx(quiet + 40 * 1e-5 + 40 * 1e-6)
+    assert flat.ttft_iterations == 25 and flat.burst_tokens == 0.0
+    # The budget: b (1 + i / s) <= 504 -> b <= 45.
+    assert budget_batch(504, 1000.0, 100.0, NO_SPECULATION) == 45
+    assert budget_batch(504, 1000.0, 100.0, Speculation(draft=1, accept=1.5)) == 42
 
 
 @settings(max_examples=25, deadline=None)
@@ -168,27 +253,38 @@ def test_ttft_hand_computed_tiny_case() -> None:
     tpot=st.floats(5.0, 400.0),
     ttft=st.floats(20.0, 5000.0),
 )
-def test_batch_is_the_largest_meeting_both_slos(
+def test_throughput_is_the_best_batch_and_schedule_meeting_both_slos(
     g: int, output: float, tpot: float, ttft: float
 ) -> None:
-    # Brute force over every batch that fits memory: TPOT = iteration, TTFT = ceil(o / b)
-    # iterations (not monotone in b, so the serve_replica search must not assume it).
+    # Brute force over every batch that fits memory and the 8,192-token budget, under both
+    # schedules, priced here from the iteration alone. Steady chunks: TPOT = iteration,
+    # TTFT = ceil(o / b) iterations (not monotone in b, so the search must not assume it).
+    # Bursts: a prompt in n = ceil(i / (8192 - b)) iterations of i / n tokens, a share
+    # f = (b i / o) / (i / n) of the iterations busy: TPOT = f busy + (1 - f) quiet,
+    # TTFT = n busy. The replica's tokens/s is the best b / TPOT that meets both limits.
     work = {"avg_output_tokens": output, "max_tpot_ms": tpot, "max_ttft_ms": ttft}
     w, m, c, _, s = _parts(work_over=work)
     r = serve_replica(w, m, c, s, g)
     i = w.avg_input_tokens
     kv_seq = 2 * m.layers * m.kv_heads * m.head_dim * 2 * (i + output)
     memory_batch = int((g * 72e9 - m.params_b * 1e9 * 2) // kv_seq)
-    ok = [
-        b
-        for b in range(1, memory_batch + 1)
-        if (t := decode_step(m, c, "bf16", g, b, i, output).step_s) * 1e3 <= tpot
-        and ttft_iterations(b, output) * t * 1e3 <= ttft
-    ]
+    rates = []
+    for b in range(1, min(memory_batch, int(8192 // (1 + i / output))) + 1):
+        t = decode_step(m, c, "bf16", g, b, i, output).step_s * 1e3
+        if t <= tpot and math.ceil(output / b - 1e-9) * t <= ttft:
+            rates.append(b / t)
+        n = math.ceil(i / (8192 - b))
+        chunk = max(i / n, b * i / output)
+        f = b * i / output / chunk
+        busy = decode_step(m, c, "bf16", g, b, i, output, chunk=chunk).step_s * 1e3
+        quiet = decode_step(m, c, "bf16", g, b, i, output, chunk=0.0).step_s * 1e3
+        mean = f * busy + (1 - f) * quiet
+        if mean <= tpot and n * busy <= ttft:
+            rates.append(b / mean)
     if not r.feasible:
-        assert not ok, r.reason
+        assert not rates, r.reason
         return
-    assert r.batch == max(ok)
+    assert r.tokens_per_s == pytest.approx(max(rates) * 1e3, rel=1e-9)
     assert r.tpot_ms <= tpot and r.ttft_ms <= ttft
 
 

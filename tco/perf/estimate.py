@@ -62,6 +62,9 @@ class Estimate:
     bubble_s: float | None = None
     avg_node_kw: float | None = None
     memory_headroom_gb: float | None = None
+    #: Serving: prompt tokens an iteration prefills when prompts are prefilled as they
+    #: arrive (0: every iteration carries the steady chunk; `tco.perf.inference.bursts`).
+    prefill_burst_tokens: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -296,6 +299,7 @@ def _inference(
         ttft_ms=result.ttft_ms,
         avg_node_kw=node_power(chip, site).average_kw,
         memory_headroom_gb=result.free_gb_per_card,
+        prefill_burst_tokens=result.prefill_burst_tokens,
         **base,
     )
 
@@ -385,11 +389,24 @@ def notes(estimates: list[Estimate]) -> list[str]:
         for k, e in enumerate(failed, start=1)
     ]
     for e in estimates:
-        if e.feasible and e.layout and e.layout.startswith("EP"):
+        if not e.feasible:
+            continue
+        bursts = (
+            f"; each prompt is prefilled as it arrives, {e.prefill_burst_tokens:,.0f} tokens "
+            "an iteration (steady chunks would miss the TTFT limit or make fewer tokens/s)"
+            if e.prefill_burst_tokens
+            else ""
+        )
+        if e.layout and e.layout.startswith("EP"):
             lines.append(
                 f"{e.chip}, {e.fabric}: replicas of {plural(e.replica_cards or 0, 'card')}, "
                 f"{e.layout} (each card holds the dense layers and 1/{e.replica_cards} of the "
                 f"routed experts and serves its own requests' attention); batch {e.batch:,} "
-                f"a card, TPOT {e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms"
+                f"a card, TPOT {e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms" + bursts
+            )
+        elif bursts:
+            lines.append(
+                f"{e.chip}, {e.fabric}: {e.layout} replicas, batch {e.batch:,}, mean TPOT "
+                f"{e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms" + bursts
             )
     return lines

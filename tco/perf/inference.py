@@ -178,6 +178,9 @@ class InferenceResult:
     prefill_s: float = 0.0
     prefill_chunk_tokens: float = 0.0
     ttft_iterations: int = 0
+    #: Prompt tokens a busy iteration prefills when prompts are prefilled as they arrive
+    #: (`bursts`); 0 when every iteration carries the steady chunk (`steady`).
+    prefill_burst_tokens: float = 0.0
     tokens_per_s: float = 0.0
     weights_gb: float = 0.0
     kv_cache_gb: float = 0.0
@@ -384,6 +387,142 @@ def ttft_iterations(batch: int, steps: float) -> int:
     return max(1, math.ceil(steps / batch - _CEIL_SLACK))
 
 
+#: One iteration of a scheduler at b decoding requests, `chunk` prefill tokens on the
+#: busiest card and `mean_chunk` on the mean card (equal for a tensor-parallel replica).
+StepAt = Callable[[float, float, float], DecodeStep]
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A batch under one prefill schedule of continuous batching, per scheduler.
+
+    `step` is an iteration that carries prefill (the busy one), `mean_step_s` the mean over
+    all iterations, which is what a decoding user waits for a step on average; a prompt goes
+    through in `ttft_iterations` busy iterations. `burst_tokens` is the prompt tokens a busy
+    iteration prefills under the burst schedule, 0 under steady chunks.
+    """
+
+    batch: int
+    step: DecodeStep
+    mean_step_s: float
+    ttft_iterations: int
+    burst_tokens: float = 0.0
+
+    @property
+    def tpot_s(self) -> float:
+        """Mean time per output token, s: the mean iteration over the tokens a step emits."""
+        return self.mean_step_s / self.step.accept
+
+    @property
+    def ttft_s(self) -> float:
+        """Time to first token, s: the prompt's busy iterations."""
+        return self.ttft_iterations * self.step.step_s
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Output tokens/s of the scheduler: b x a / mean iteration."""
+        return self.batch * self.step.accept / self.mean_step_s
+
+
+def budget_batch(budget_tokens: int, input_tokens: float, steps: float, spec: Speculation) -> int:
+    """Largest batch whose iteration fits the engine's token budget, requests.
+
+    Every iteration runs b (1 + d) decode tokens and, on average, the chunk C = b i / s
+    (s = o / a decode steps a request): b (1 + d + i / s) <= budget; a larger batch leaves
+    the prefill behind the arrivals and the queue grows without bound.
+    """
+    return math.floor(budget_tokens / (1 + spec.draft + input_tokens / steps) + _CEIL_SLACK)
+
+
+def steady(step_at: StepAt, batch: int, input_tokens: float, steps: float) -> Scheduled:
+    """Steady chunks (stall-free batching, Sarathi-Serve): every iteration carries the mean
+    chunk C = b i / s, so a prompt takes ceil(i / C) = ceil(s / b) iterations."""
+    chunk = batch * input_tokens / steps
+    step = step_at(float(batch), chunk, chunk)
+    return Scheduled(batch, step, step.step_s, ttft_iterations(batch, steps))
+
+
+def bursts(
+    step_at: StepAt,
+    batch: int,
+    input_tokens: float,
+    steps: float,
+    budget_tokens: int,
+    spec: Speculation,
+    schedulers: int,
+) -> Scheduled:
+    """Bursts (vLLM's and SGLang's default): a prompt is prefilled as soon as it arrives, in
+    n = ceil(i / R) iterations of x = i / n tokens, R = budget - b (1 + d) the budget the
+    decode tokens leave (at least C = b i / s, `budget_batch`).
+
+    Arrivals are deterministic and spread evenly over the replica's `schedulers` (1 for a
+    tensor-parallel replica, g attention data-parallel ranks of an expert-parallel one, which
+    run every iteration in lockstep), so the share of iterations with a burst on some card is
+    f = min(1, schedulers x C / x'), x' = max(x, C) the busiest card's chunk, and the mean
+    card prefills C / f tokens in them. With busy = step(b, x', C / f) and
+    quiet = step(b, 0, 0):
+
+      mean iteration = f x busy + (1 - f) x quiet,   TTFT = n x busy
+
+    Queueing is not modelled (no two prompts wait for one card's budget).
+    """
+    chunk = batch * input_tokens / steps
+    room = budget_tokens - spec.verify_tokens(float(batch))
+    n = max(1, math.ceil(input_tokens / room - _CEIL_SLACK))
+    busiest = max(input_tokens / n, chunk)
+    share = min(1.0, schedulers * chunk / busiest)
+    busy = step_at(float(batch), busiest, chunk / share)
+    quiet = step_at(float(batch), 0.0, 0.0)
+    mean = share * busy.step_s + (1.0 - share) * quiet.step_s
+    return Scheduled(batch, busy, mean, n, input_tokens / n)
+
+
+def largest_true(ok: Callable[[int], bool], lo: int, hi: int) -> int | None:
+    """Largest b in [lo, hi] with ok(b), for an ok that holds up to some b and not beyond."""
+    if lo > hi or not ok(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def best_schedule(
+    step_at: StepAt,
+    steady_batch: int | None,
+    cap: int,
+    input_tokens: float,
+    steps: float,
+    budget_tokens: int,
+    spec: Speculation,
+    schedulers: int,
+    tpot_s: float,
+    ttft_s: float,
+) -> Scheduled | None:
+    """The schedule with the most tokens/s that meets both limits: steady chunks at
+    `steady_batch` (the caller's search, None if none meets them) or bursts at the largest
+    batch up to `cap` that meets them (mean TPOT, TTFT and the share of busy iterations all
+    rise with b, so bisect). Ties go to steady chunks, the smoother TPOT."""
+    options = []
+    if steady_batch is not None:
+        options.append(steady(step_at, steady_batch, input_tokens, steps))
+
+    def burst(b: int) -> Scheduled:
+        return bursts(step_at, b, input_tokens, steps, budget_tokens, spec, schedulers)
+
+    def meets(b: int) -> bool:
+        s = burst(b)
+        return s.tpot_s <= tpot_s and s.ttft_s <= ttft_s
+
+    b_burst = largest_true(meets, 1, cap)
+    if b_burst is not None:
+        options.append(burst(b_burst))
+    return max(options, key=lambda s: s.tokens_per_s) if options else None
+
+
 def prefill_s(
     model: ModelRow,
     chip: ChipRow,
@@ -457,28 +596,66 @@ def serve_replica(
 
     spec = speculation(workload)
     steps = spec.steps(o)  # decode iterations a request takes
+    budget = site.serve_max_batched_tokens
+    cap = min(memory_batch, budget_batch(budget, i, steps, spec))
+    if cap < 1:
+        return InferenceResult(
+            False,
+            f"the {budget:,}-token iteration budget (serve_max_batched_tokens) cannot carry "
+            f"one request's decode and its {i / steps:,.0f}-token prefill share",
+            replica_cards=g,
+        )
 
-    def step(b: int) -> DecodeStep:
+    def step_at(b: float, chunk: float, _mean_chunk: float) -> DecodeStep:
         return decode_step(
             model,
             chip,
             precision,
             g,
-            b,
+            int(b),
             i,
             o,
+            chunk=chunk,
             expert_efficiency=moe_eff,
             spec=spec,
             moe_layer_s=moe_layer_s,
         )
+
+    def step(b: int) -> DecodeStep:
+        return step_at(float(b), b * i / steps, b * i / steps)
 
     def iteration(b: int) -> float:
         return step(b).step_s
 
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = largest_within(lambda b: step(b).tpot_s, 1, memory_batch, tpot_s)
-    if top is None:
+    top = largest_within(lambda b: step(b).tpot_s, 1, cap, tpot_s)
+    b_steady: int | None = None
+    shortest: tuple[float, int] | None = None
+    if top is not None:
+        # Steady chunks: TTFT = ceil(steps / b) x iter_s(b), steps = o / a. From
+        # b = ceil(steps) on, one iteration: TTFT = iter_s, rising with b, so bisect; below,
+        # ceil(steps / b) falls as iter_s rises: scan them all.
+        whole = max(1, math.ceil(steps - _CEIL_SLACK))
+        b_steady = largest_within(iteration, whole, top, ttft_s)
+        if b_steady is None:
+            small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
+            ttft = np.ceil(steps / small - _CEIL_SLACK) * _iteration_s(
+                model, chip, precision, g, small, i, o, moe_eff, spec, moe_layer_s
+            )
+            ok = np.flatnonzero(ttft <= ttft_s)
+            if ok.size:
+                b_steady = int(small[ok[-1]])
+            else:
+                # Neither region meets the limit; the shortest TTFT is in the scanned one
+                # or at b = ceil(o) (one iteration, the shortest there).
+                candidates = [(iteration(whole), whole)] if whole <= top else []
+                if small.size:
+                    k = int(ttft.argmin())
+                    candidates.append((float(ttft[k]), int(small[k])))
+                shortest = min(candidates)  # top >= 1, so one region is not empty
+    best = best_schedule(step_at, b_steady, cap, i, steps, budget, spec, 1, tpot_s, ttft_s)
+    if best is None and shortest is None:
         return InferenceResult(
             False,
             f"decode iteration at batch 1 (with its prefill chunk) takes "
@@ -491,52 +668,36 @@ def serve_replica(
             + f", above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
-    # TTFT = ceil(steps / b) x iter_s(b), steps = o / a. From b = ceil(steps) on, one
-    # iteration: TTFT = iter_s, rising with b, so bisect; below, ceil(steps / b) falls as
-    # iter_s rises: scan them all.
-    whole = max(1, math.ceil(steps - _CEIL_SLACK))
-    b_found = largest_within(iteration, whole, top, ttft_s)
-    if b_found is None:
-        small = np.arange(1, min(top, whole - 1) + 1, dtype=np.float64)
-        ttft = np.ceil(steps / small - _CEIL_SLACK) * _iteration_s(
-            model, chip, precision, g, small, i, o, moe_eff, spec, moe_layer_s
+    if best is None:
+        assert shortest is not None
+        alone_burst = bursts(step_at, 1, i, steps, budget, spec, 1)
+        return InferenceResult(
+            False,
+            f"no batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
+            f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
+            f"{shortest[0] * 1e3:,.1f} ms at batch {shortest[1]:,}, and prefilling a prompt "
+            f"as it arrives takes {alone_burst.ttft_s * 1e3:,.1f} ms at batch 1 "
+            f"(mean TPOT {alone_burst.tpot_s * 1e3:,.1f} ms)",
+            replica_cards=g,
         )
-        ok = np.flatnonzero(ttft <= ttft_s)
-        if ok.size:
-            b_found = int(small[ok[-1]])
-        else:
-            # Neither region meets the limit; the shortest TTFT is in the scanned one or
-            # at b = ceil(o) (one iteration, the shortest there).
-            candidates = [(iteration(whole), whole)] if whole <= top else []
-            if small.size:
-                k = int(ttft.argmin())
-                candidates.append((float(ttft[k]), int(small[k])))
-            shortest = min(candidates)  # top >= 1, so one region is not empty
-            return InferenceResult(
-                False,
-                f"no batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
-                f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
-                f"{shortest[0] * 1e3:,.1f} ms at batch {shortest[1]:,}",
-                replica_cards=g,
-            )
-    b = b_found
-    s = step(b)
-    n_first = ttft_iterations(b, steps)
+    s = best.step
+    b = best.batch
     kv_gb = b * kv_per_seq / 1e9
     return InferenceResult(
         feasible=True,
         reason="",
         replica_cards=g,
         batch=b,
-        tpot_ms=s.tpot_s * 1e3,
-        ttft_ms=n_first * s.step_s * 1e3,
+        tpot_ms=best.tpot_s * 1e3,
+        ttft_ms=best.ttft_s * 1e3,
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
         decode_comm_s=s.comm_s,
         prefill_s=alone,
         prefill_chunk_tokens=s.chunk_tokens,
-        ttft_iterations=n_first,
-        tokens_per_s=b * spec.accept / s.step_s,
+        ttft_iterations=best.ttft_iterations,
+        prefill_burst_tokens=best.burst_tokens,
+        tokens_per_s=best.tokens_per_s,
         weights_gb=weights / 1e9,
         kv_cache_gb=kv_gb,
         free_gb_per_card=(g * usable - weights - b * kv_per_seq) / g / 1e9,
@@ -766,12 +927,27 @@ def serve_expert_replica(
     context = i + o / 2.0
     spec = speculation(workload)
     steps = spec.steps(o)  # decode iterations a request takes
+    budget = site.serve_max_batched_tokens
+    cap = min(memory_batch, budget_batch(budget, i, steps, spec))
+    if cap < 1:
+        return InferenceResult(
+            False,
+            f"the {budget:,}-token iteration budget of a card (serve_max_batched_tokens) "
+            f"cannot carry one request's decode and its {i / steps:,.0f}-token prefill share",
+            replica_cards=g,
+        )
+
+    def step_at(b: float, chunk: float, mean_chunk: float) -> DecodeStep:
+        # The busiest card's attention and dense layers run its own chunk; the routed
+        # experts run the mean card's tokens (every card's tokens spread over the g).
+        tokens = spec.verify_tokens(b) + chunk
+        share = (spec.verify_tokens(b) + mean_chunk) / tokens if tokens else 1.0
+        return expert_iteration(
+            model, chip, site, precision, links, g, b, chunk, context, i, share, spec
+        )
 
     def step(b: float) -> DecodeStep:
-        chunk = b * i / steps
-        return expert_iteration(
-            model, chip, site, precision, links, g, b, chunk, context, i, spec=spec
-        )
+        return step_at(b, b * i / steps, b * i / steps)
 
     def iteration(b: int) -> float:
         return step(float(b)).step_s
@@ -789,8 +965,25 @@ def serve_expert_replica(
         )
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
     ttft_s = math.inf if workload.max_ttft_ms is None else workload.max_ttft_ms / 1e3
-    top = largest_within(lambda b: step(float(b)).tpot_s, 1, memory_batch, tpot_s)
-    if top is None:
+    top = largest_within(lambda b: step(float(b)).tpot_s, 1, cap, tpot_s)
+    b_steady: int | None = None
+    if top is not None:
+        # Steady chunks: TTFT = ceil(steps / b) x iteration(b) rises with b from
+        # b = ceil(steps) on (one iteration): bisect there; below, scan down from the
+        # largest batch (as `serve_replica`).
+        whole = max(1, math.ceil(steps - _CEIL_SLACK))
+        b_steady = largest_within(iteration, whole, top, ttft_s)
+        if b_steady is None:
+            b_steady = next(
+                (
+                    b
+                    for b in range(min(top, whole - 1), 0, -1)
+                    if ttft_iterations(b, steps) * iteration(b) <= ttft_s
+                ),
+                None,
+            )
+    best = best_schedule(step_at, b_steady, cap, i, steps, budget, spec, g, tpot_s, ttft_s)
+    if best is None and top is None:
         first = step(1.0)
         return InferenceResult(
             False,
@@ -804,45 +997,35 @@ def serve_expert_replica(
             + f", above max_tpot_ms {workload.max_tpot_ms:,g}",
             replica_cards=g,
         )
-    # TTFT = ceil(steps / b) x iteration(b) rises with b from b = ceil(steps) on (one
-    # iteration): bisect there; below, scan down from the largest batch (as `serve_replica`).
-    whole = max(1, math.ceil(steps - _CEIL_SLACK))
-    best = largest_within(iteration, whole, top, ttft_s)
     if best is None:
-        best = next(
-            (
-                b
-                for b in range(min(top, whole - 1), 0, -1)
-                if ttft_iterations(b, steps) * iteration(b) <= ttft_s
-            ),
-            None,
-        )
-    if best is None:
+        alone_burst = bursts(step_at, 1, i, steps, budget, spec, g)
         return InferenceResult(
             False,
             f"no per-card batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
-            f"on {span}",
+            f"on {span}: prefilling a prompt as it arrives takes "
+            f"{alone_burst.ttft_s * 1e3:,.1f} ms at batch 1 a card "
+            f"(mean TPOT {alone_burst.tpot_s * 1e3:,.1f} ms)",
             replica_cards=g,
         )
-    s = step(float(best))
-    n_first = ttft_iterations(best, steps)
+    s = best.step
     return InferenceResult(
         feasible=True,
         reason="",
         replica_cards=g,
-        batch=best,
-        tpot_ms=s.tpot_s * 1e3,
-        ttft_ms=n_first * s.step_s * 1e3,
+        batch=best.batch,
+        tpot_ms=best.tpot_s * 1e3,
+        ttft_ms=best.ttft_s * 1e3,
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
         decode_comm_s=s.comm_s,
         prefill_s=alone.step_s,
         prefill_chunk_tokens=s.chunk_tokens,
-        ttft_iterations=n_first,
-        tokens_per_s=g * best * spec.accept / s.step_s,
+        ttft_iterations=best.ttft_iterations,
+        prefill_burst_tokens=best.burst_tokens,
+        tokens_per_s=g * best.tokens_per_s,
         weights_gb=weights_card * g / 1e9,
-        kv_cache_gb=g * best * kv_per_seq / 1e9,
-        free_gb_per_card=(usable - weights_card - best * kv_per_seq) / 1e9,
+        kv_cache_gb=g * best.batch * kv_per_seq / 1e9,
+        free_gb_per_card=(usable - weights_card - best.batch * kv_per_seq) / 1e9,
         expert_parallel=g,
         fabric_id=fabric_id,
     )

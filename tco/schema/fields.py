@@ -956,6 +956,21 @@ SITE = Sheet(
             required=False,
         ),
         Field(
+            "serve_max_batched_tokens",
+            "int",
+            "tokens",
+            "Inference: token budget of one serving iteration of one scheduler (a "
+            "tensor-parallel replica, or one attention data-parallel rank of an "
+            "expert-parallel replica): its decode tokens plus the prefill it carries. It caps "
+            "the batch, and a prompt arriving with budget to spare is prefilled in chunks of "
+            "up to the rest, which shortens TTFT at the cost of slower iterations while it "
+            "runs (vLLM's max_num_batched_tokens, 8192 by default for its API server on "
+            "cards of 70 GiB or more; SGLang's chunked_prefill_size)",
+            ge=1,
+            default=8192,
+            required=False,
+        ),
+        Field(
             "ep_comm_overlap",
             "float",
             "fraction",

@@ -483,6 +483,14 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     combine calls and the grouped-GEMM launches of mixed prefill/decode iterations, which
     engines run outside CUDA graphs; it eats into a tight TPOT limit (0 = none) [ms]."""
 
+    serve_max_batched_tokens: Annotated[int, Field(ge=1)] = 8192
+    """Inference: token budget of one serving iteration of one scheduler (a tensor-parallel
+    replica, or one attention data-parallel rank of an expert-parallel replica): its decode
+    tokens plus the prefill it carries. It caps the batch, and a prompt arriving with budget
+    to spare is prefilled in chunks of up to the rest, which shortens TTFT at the cost of
+    slower iterations while it runs (vLLM's max_num_batched_tokens, 8192 by default for its
+    API server on cards of 70 GiB or more; SGLang's chunked_prefill_size) [tokens]."""
+
     ep_comm_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Share of expert-parallel all-to-all time hidden behind compute (two-micro-batch overlap as
     in DeepSeek-V3 DualPipe and SGLang two-batch overlap; 0 = all exposed) [fraction]."""
