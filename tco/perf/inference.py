@@ -35,10 +35,13 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
   TPOT           = iter_s(b): the mixed iteration is what a decoding user waits for
   TTFT           = ceil(i / C) x iter_s(b) = ceil(o / b) x iter_s(b): a request's
                  prompt goes through in chunks at the per-iteration budget C; queueing
-                 is not modelled (the plan runs at a steady, deterministic load). At
-                 low concurrency a scheduler with spare budget could prefill sooner
-                 (at the cost of TPOT spikes), so this TTFT is pessimistic for small b.
-  batch          b = the largest batch that fits memory with iter_s(b) <= max_tpot_ms
+                 is not modelled (the plan runs at a steady, deterministic load)
+  bursts         the other schedule (`bursts`): a prompt is prefilled as it arrives in
+                 n = ceil(i / R) iterations, R = serve_max_batched_tokens - b, a share f
+                 of the iterations busy: TPOT = f x busy + (1 - f) x quiet, TTFT =
+                 n x busy; the replica takes whichever schedule makes more tokens/s
+  batch          b = the largest batch that fits memory and the token budget
+                 (b (1 + i / o) <= serve_max_batched_tokens) with TPOT <= max_tpot_ms
                  and TTFT <= max_ttft_ms
   throughput     each iteration emits one token per decoding request and the prefill
                  is inside the iterations, so tokens_per_s = b x o / (o x iter_s(b))
