@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import os
 import signal
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,7 +19,15 @@ import pytest
 from tco.costs import registry
 from tco.risk import statistics
 from tco.risk.analysis import run_risk
-from tco.risk.evaluate import Evaluator, Purchase, fixed_outcome, least_nodes
+from tco.risk.evaluate import (
+    ChipBound,
+    Evaluator,
+    PoolBuy,
+    Purchase,
+    fixed_outcome,
+    least_nodes,
+    probe_chips,
+)
 from tco.risk.sampling import Uncertain, draw, overrides_of, quantiles, uncertain_rows
 from tco.risk.tasks import SWITCH_TOLERANCE, switching_price
 from tco.scenario.optimize import make_engine, optimize
@@ -34,6 +43,8 @@ def _unc(row_id: str, field: str, low: float, high: float, **kw: object) -> dict
 def _inputs(uncertainty: list[dict[str, object]], **kw: object):
     return make_inputs(Uncertainty=uncertainty, **kw)
 
+
+_POOL = PoolBuy("w", "c", "f", "k", 1, 1, 8, 1, (1, 0, 0), 8)
 
 RANGES = [
     _unc("h100", "card_price", 20000, 32000, distribution="triangular"),
@@ -110,6 +121,22 @@ def test_a_sample_that_lowers_throughput_fails_the_nominal_plan() -> None:
     assert best.tco is not None and best.purchase is not None
     assert best.purchase != Purchase.of(plan)  # it buys more, or another chip
     assert fixed_outcome(sampled, best.purchase).feasible
+    plain = make_engine(sampled, mip_gap=1e-4).solve(explain=False)
+    assert plain.plan is not None
+    assert best.tco == pytest.approx(plain.plan.tco, rel=1e-4)
+
+
+def test_the_probe_adds_the_chips_of_least_bound_to_the_nominal_ones() -> None:
+    bounds = {
+        "t": {"a": ChipBound(5.0, 0.0), "b": ChipBound(3.0, 0.0), "c": ChipBound(4.0, 0.0)},
+        "s": {"a": ChipBound(1.0, 0.0)},
+    }
+    nominal = Purchase((replace(_POOL, workload="t", chip="a"),))
+    probe = probe_chips(nominal, bounds)
+    assert probe == {"t": frozenset({"a", "b", "c"}), "s": frozenset({"a"})}
+    # A nominal chip without a bound any more (it cannot serve the sample) is left out.
+    gone = Purchase((replace(_POOL, workload="t", chip="x"),))
+    assert probe_chips(gone, bounds)["t"] == frozenset({"b", "c"})
 
 
 def test_the_bound_never_exceeds_the_true_smallest_pool(two_chip) -> None:

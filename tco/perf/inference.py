@@ -334,8 +334,9 @@ def _iteration_s(
     expert_efficiency: float = 1.0,
     spec: Speculation = NO_SPECULATION,
     moe_layer_s: float = 0.0,
+    chunk: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """Mixed iteration time at each batch, s (`roofline_s`)."""
+    """Mixed iteration time at each batch, s (`roofline_s`); `chunk` as `_iteration_terms`."""
     terms = _iteration_terms(
         model,
         chip,
@@ -344,6 +345,7 @@ def _iteration_s(
         batch,
         input_tokens,
         output_tokens,
+        chunk,
         expert_efficiency=expert_efficiency,
         spec=spec,
         moe_layer_s=moe_layer_s,
@@ -470,14 +472,31 @@ def bursts(
     Queueing is not modelled (no two prompts wait for one card's budget).
     """
     chunk = batch * input_tokens / steps
-    room = budget_tokens - spec.verify_tokens(float(batch))
-    n = max(1, math.ceil(input_tokens / room - _CEIL_SLACK))
-    busiest = max(input_tokens / n, chunk)
-    share = min(1.0, schedulers * chunk / busiest)
+    n, busiest, share = burst_shape(
+        float(batch), input_tokens, steps, budget_tokens, spec, schedulers
+    )
     busy = step_at(float(batch), busiest, chunk / share)
     quiet = step_at(float(batch), 0.0, 0.0)
     mean = share * busy.step_s + (1.0 - share) * quiet.step_s
-    return Scheduled(batch, busy, mean, n, input_tokens / n)
+    return Scheduled(batch, busy, mean, int(n), input_tokens / n)
+
+
+def burst_shape(
+    batch: _Tokens,
+    input_tokens: float,
+    steps: float,
+    budget_tokens: int,
+    spec: Speculation,
+    schedulers: int,
+) -> tuple[_Tokens, _Tokens, _Tokens]:
+    """`bursts`' (n busy iterations a prompt, the busiest card's chunk x' [tokens], the
+    busy share f) at a batch, or elementwise at each batch of an array."""
+    chunk = batch * input_tokens / steps
+    room = budget_tokens - spec.verify_tokens(batch)
+    n: _Tokens = np.maximum(1.0, np.ceil(input_tokens / room - _CEIL_SLACK))
+    busiest: _Tokens = np.maximum(input_tokens / n, chunk)
+    share: _Tokens = np.minimum(1.0, schedulers * chunk / busiest)
+    return n, busiest, share
 
 
 def largest_true(ok: Callable[[int], bool], lo: int, hi: int) -> int | None:
@@ -493,9 +512,8 @@ def largest_true(ok: Callable[[int], bool], lo: int, hi: int) -> int | None:
     return lo
 
 
-def best_schedule(
+def largest_burst_batch(
     step_at: StepAt,
-    steady_batch: int | None,
     cap: int,
     input_tokens: float,
     steps: float,
@@ -504,25 +522,37 @@ def best_schedule(
     schedulers: int,
     tpot_s: float,
     ttft_s: float,
+) -> int | None:
+    """Largest batch up to `cap` whose bursts meet both limits: mean TPOT, TTFT and the
+    share of busy iterations all rise with b, so bisect."""
+
+    def meets(b: int) -> bool:
+        s = bursts(step_at, b, input_tokens, steps, budget_tokens, spec, schedulers)
+        return s.tpot_s <= tpot_s and s.ttft_s <= ttft_s
+
+    return largest_true(meets, 1, cap)
+
+
+def best_schedule(
+    step_at: StepAt,
+    steady_batch: int | None,
+    burst_batch: int | None,
+    input_tokens: float,
+    steps: float,
+    budget_tokens: int,
+    spec: Speculation,
+    schedulers: int,
 ) -> Scheduled | None:
-    """The schedule with the most tokens/s that meets both limits: steady chunks at
-    `steady_batch` (the caller's search, None if none meets them) or bursts at the largest
-    batch up to `cap` that meets them (mean TPOT, TTFT and the share of busy iterations all
-    rise with b, so bisect). Ties go to steady chunks, the smoother TPOT."""
+    """Of steady chunks at `steady_batch` and bursts at `burst_batch` (each the largest
+    batch meeting both limits under it, None where none does), the one with the most
+    tokens/s. Ties go to steady chunks, the smoother TPOT."""
     options = []
     if steady_batch is not None:
         options.append(steady(step_at, steady_batch, input_tokens, steps))
-
-    def burst(b: int) -> Scheduled:
-        return bursts(step_at, b, input_tokens, steps, budget_tokens, spec, schedulers)
-
-    def meets(b: int) -> bool:
-        s = burst(b)
-        return s.tpot_s <= tpot_s and s.ttft_s <= ttft_s
-
-    b_burst = largest_true(meets, 1, cap)
-    if b_burst is not None:
-        options.append(burst(b_burst))
+    if burst_batch is not None:
+        options.append(
+            bursts(step_at, burst_batch, input_tokens, steps, budget_tokens, spec, schedulers)
+        )
     return max(options, key=lambda s: s.tokens_per_s) if options else None
 
 
@@ -657,7 +687,20 @@ def serve_replica(
                     k = int(ttft.argmin())
                     candidates.append((float(ttft[k]), int(small[k])))
                 shortest = min(candidates)  # top >= 1, so one region is not empty
-    best = best_schedule(step_at, b_steady, cap, i, steps, budget, spec, 1, tpot_s, ttft_s)
+    # Bursts: every batch at once (the iteration terms are elementwise), the largest that
+    # meets both limits; the formulas are `bursts`' for one scheduler.
+    batches = np.arange(1, cap + 1, dtype=np.float64)
+    n_busy, busiest, share = burst_shape(batches, i, steps, budget, spec, 1)
+    busy = _iteration_s(
+        model, chip, precision, g, batches, i, o, moe_eff, spec, moe_layer_s, busiest
+    )
+    quiet = _iteration_s(
+        model, chip, precision, g, batches, i, o, moe_eff, spec, moe_layer_s, 0.0 * batches
+    )
+    mean = share * busy + (1.0 - share) * quiet
+    meets = np.flatnonzero((mean / spec.accept <= tpot_s) & (n_busy * busy <= ttft_s))
+    b_burst = int(batches[meets[-1]]) if meets.size else None
+    best = best_schedule(step_at, b_steady, b_burst, i, steps, budget, spec, 1)
     if best is None and shortest is None:
         return InferenceResult(
             False,
@@ -985,7 +1028,8 @@ def serve_expert_replica(
                 ),
                 None,
             )
-    best = best_schedule(step_at, b_steady, cap, i, steps, budget, spec, g, tpot_s, ttft_s)
+    b_burst = largest_burst_batch(step_at, cap, i, steps, budget, spec, g, tpot_s, ttft_s)
+    best = best_schedule(step_at, b_steady, b_burst, i, steps, budget, spec, g)
     if best is None and top is None:
         first = step(1.0)
         return InferenceResult(

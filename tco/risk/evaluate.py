@@ -22,8 +22,8 @@ costs plus migration (>= 0). A pool of chip c serving workload w needs at least
 so its cost is at least LB(w, c) = capex + annuity x opex of (n_lb nodes, their cards
 and systems, no NICs, switches, links or racks), the least over c's coolings. With
 UB the TCO of any feasible plan (the fixed nominal plan when it meets everything,
-else that plan with its short pools grown until they meet their targets, else the
-best plan on the nominal chips), a chip whose
+else the lesser of that plan with its short pools grown until they meet their targets
+and the best plan on the probe chips, `probe_chips`), a chip whose
 
   LB(w, c) + sum_{w' != w} min_c' LB(w', c') > UB
 
@@ -576,6 +576,28 @@ def _least_footprint(
     return best
 
 
+#: Chips of least LB(w, c) per workload the probe solve adds to the nominal plan's.
+_PROBE_CHIPS = 2
+
+
+def probe_chips(
+    nominal: Purchase, bounds: Mapping[str, Mapping[str, ChipBound]]
+) -> dict[str, frozenset[str]]:
+    """Per workload, the chips of a quick solve whose plan bounds the optimum from above
+    when the nominal plan misses a target: the nominal plan's chip and the `_PROBE_CHIPS`
+    chips of least LB(w, c) (an optimum usually sits among them, and a chip's evaluation
+    is then shared with the full solve). Growing the nominal plan alone can be far dearer
+    than the optimum: a CloudMatrix 384 pool a few percent short grows by a whole
+    384-card supernode."""
+    probe = {w: set[str]() for w in bounds}
+    for p in nominal.pools:
+        if p.chip in bounds.get(p.workload, {}):
+            probe[p.workload].add(p.chip)
+    for w, chips in bounds.items():
+        probe[w].update(sorted(chips, key=lambda c: (chips[c].cost, c))[:_PROBE_CHIPS])
+    return {w: frozenset(c) for w, c in probe.items()}
+
+
 @dataclass
 class Evaluator:
     """Re-solves scenarios of one base: fixed plans and exact re-optimisation (see above).
@@ -624,9 +646,11 @@ class Evaluator:
         nominal plan's chips (without any, every chip is kept).
         """
         seen = {} if seen is None else seen
+        loose = upper is None  # no fixed plan's TCO: the bound may be far from the optimum
         if upper is None:
             fixed = fixed_outcome(inputs, self.nominal, seen)
             upper = fixed.tco if fixed.feasible else None
+            loose = not fixed.feasible
         if upper is None:
             fixed_up = repaired(inputs, self.nominal, seen)
             if fixed_up is not None:
@@ -636,15 +660,13 @@ class Evaluator:
         profiles = Profiles(inputs)
         considered = sum(len(b) for b in bounds.values())
         first: OptimizeResult | None = None
-        nominal_only = {w: frozenset[str]() for w in inputs.workloads}
-        for p in self.nominal.pools:
-            nominal_only[p.workload] = frozenset({p.chip})
-        if upper is None and all(nominal_only.values()):
-            first = self._engine(inputs, nominal_only, None, profiles).solve(explain=False)
+        probe = probe_chips(self.nominal, bounds)
+        if loose and all(probe.values()):
+            first = self._engine(inputs, probe, upper, profiles).solve(explain=False)
             if first.plan is not None and first.status == "optimal":
-                upper = first.plan.tco
+                upper = first.plan.tco if upper is None else min(upper, first.plan.tco)
         kept = surviving_chips(inputs, bounds, math.inf if upper is None else upper)
-        if first is not None and kept == nominal_only:
+        if first is not None and first.status == "optimal" and kept == probe:
             result = first
         else:
             skip = None if upper is None else skipped_fabrics(inputs, bounds, kept, upper)
