@@ -171,6 +171,11 @@ def evaluate(row: dict[str, str]) -> Result:
             # spells as a limit no iteration reaches.
             "max_tpot_ms": float(row["tpot_ms"]) if row["tpot_ms"] else 1e9,
             **(
+                {"kv_cache_precision": row["kv_cache_precision"]}
+                if row["kv_cache_precision"]
+                else {}
+            ),
+            **(
                 {
                     "draft_tokens": int(row["draft_tokens"]),
                     "acceptance_length": float(row["acceptance_length"]),

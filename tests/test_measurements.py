@@ -50,6 +50,8 @@ def test_row_is_well_formed(row: dict[str, str]) -> None:
     assert row["kind"] in {"training", "serving"}
     assert row["moe"] in {"yes", "no"}
     assert row["precision"] in {"bf16", "fp8", "int8"}
+    assert row["kv_cache_precision"] in {"", "bf16", "fp8", "int8"}
+    assert not row["kv_cache_precision"] or row["kind"] == "serving"
     assert row["phase"] in {"", "decode", "prefill"}
     assert not row["phase"] or row["kind"] == "serving"
     assert not row["concurrency"] or (row["kind"] == "serving" and int(row["concurrency"]) >= 1)
@@ -107,7 +109,8 @@ def test_calibration_errors_stay_within_their_recorded_bounds() -> None:
     margin: they stop the model from getting worse and are to be tightened as mechanisms
     land. (The serving test bound was set after the measured rows' speculative decoding
     became expressible: the Ascend 910C rows, whose catalog efficiencies are not fitted to
-    them, then show the model's optimism on SGLang's NPU stack in full.)"""
+    them, then show the model's optimism on SGLang's NPU stack in full; it was tightened
+    when those rows and the GPUStack H100 ones got their runs' bf16 KV cache.)"""
     results = evaluate_all()
     errors = mean_abs_errors(results)
     assert errors[("fit", "training")][0] <= 0.20
@@ -118,8 +121,8 @@ def test_calibration_errors_stay_within_their_recorded_bounds() -> None:
         (r.row["id"], r.error) for r in dense_training if abs(r.error or 0.0) > 0.30
     ]
     assert errors[("test", "training")][0] <= 0.30
-    assert errors[("fit", "serving")][0] <= 0.38
-    assert errors[("test", "serving")][0] <= 0.90
+    assert errors[("fit", "serving")][0] <= 0.33
+    assert errors[("test", "serving")][0] <= 0.60
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from tco.perf.inference import inference_estimate
 from tco.perf.memory import (
     kv_bytes_per_token,
     min_data_parallel,
     smallest_replica,
     training_memory,
     weights_bytes,
+    with_kv_cache,
 )
 
-from test_perf_helpers import make_inputs, model
+from test_perf_helpers import make_inputs, model, parts, serving
 
 
 def _model(**overrides: object) -> object:
@@ -61,6 +63,30 @@ def test_llama2_70b_kv_cache_exact() -> None:
 
 def test_kv_override_for_mla() -> None:
     assert kv_bytes_per_token(_model(kv_bytes_per_token=70_272), "bf16") == 70_272
+
+
+def test_kv_cache_precision_hand_computed() -> None:
+    # FP8 weights with a bf16 cache: 2 x 80 x 8 x 128 x 2 B, not the 1 B of the weights; an
+    # MLA override is stated at bf16 and scales by the cache's bytes a value.
+    w = next(iter(make_inputs(workloads=[serving(precision="fp8")]).workloads.values()))
+    assert with_kv_cache(_model(), w) == _model()  # blank: as the model says
+    bf16 = w.model_copy(update={"kv_cache_precision": "bf16"})
+    assert kv_bytes_per_token(with_kv_cache(_model(), bf16), "fp8") == 327_680
+    fp8 = w.model_copy(update={"kv_cache_precision": "fp8"})
+    mla = _model(kv_bytes_per_token=70_272)
+    assert kv_bytes_per_token(with_kv_cache(mla, fp8), "fp8") == 35_136
+    assert kv_bytes_per_token(with_kv_cache(mla, bf16), "fp8") == 70_272
+
+
+def test_a_wider_kv_cache_never_raises_throughput() -> None:
+    # Twice the bytes a token: fewer sequences fit and every decode reads more.
+    w, m, c, _, s = parts(make_inputs(workloads=[serving(precision="fp8", max_tpot_ms=100.0)]))
+    narrow = inference_estimate(w.model_copy(update={"kv_cache_precision": "fp8"}), m, c, s)
+    wide = inference_estimate(w.model_copy(update={"kv_cache_precision": "bf16"}), m, c, s)
+    assert narrow.feasible and wide.feasible
+    assert narrow == inference_estimate(w, m, c, s)  # blank = the workload's fp8
+    assert wide.tokens_per_s_per_card < narrow.tokens_per_s_per_card
+    assert wide.kv_cache_gb / wide.batch == pytest.approx(2 * narrow.kv_cache_gb / narrow.batch)
 
 
 def test_smallest_replica() -> None:

@@ -60,7 +60,12 @@ from tco.perf.inference import (
     request_tokens,
     speculation,
 )
-from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
+from tco.perf.memory import (
+    kv_bytes_per_token,
+    powers_of_two_up_to,
+    smallest_replica,
+    with_kv_cache,
+)
 from tco.perf.moe import dense_params, is_moe, routed_params
 from tco.schema.inputs import BYTES_PER_VALUE, required_for_kind
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
@@ -209,6 +214,7 @@ def phase_replicas(
 ) -> tuple[Phase | None, Phase | None]:
     """The decode-only and the prefill-only replica with the most tokens/s per card (output
     and input tokens/s respectively), each None when no shape meets its limits."""
+    model = with_kv_cache(model, workload)
     i, o = request_tokens(workload)
     kv = kv_bytes_per_token(model, workload.precision)
     tpot_s = math.inf if workload.max_tpot_ms is None else workload.max_tpot_ms / 1e3
@@ -234,7 +240,7 @@ def disaggregated_estimate(
     if peak_flops_per_s(chip, precision) is None:
         return InferenceResult(False, f"chip {chip.chip_id} does not support {precision}")
     i, o = request_tokens(workload)
-    kv = kv_bytes_per_token(model, precision)
+    kv = kv_bytes_per_token(with_kv_cache(model, workload), precision)
     decode, prefill = phase_replicas(workload, model, chip, site, fabric)
     if decode is None or prefill is None:
         phase = "decode" if decode is None else "prefill"

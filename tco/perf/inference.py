@@ -84,7 +84,12 @@ from tco.perf.hardware import (
     system_cards,
     usable_memory_bytes,
 )
-from tco.perf.memory import kv_bytes_per_token, powers_of_two_up_to, smallest_replica
+from tco.perf.memory import (
+    kv_bytes_per_token,
+    powers_of_two_up_to,
+    smallest_replica,
+    with_kv_cache,
+)
 from tco.perf.moe import (
     all_to_all_bytes_per_token,
     dense_active_params,
@@ -763,6 +768,7 @@ def inference_estimate(
     expert-parallel replicas (`serve_expert_replica`) inside it and, given a
     scale-out `fabric`, across whole systems. The most tokens/s per card wins.
     """
+    model = with_kv_cache(model, workload)
     precision = workload.precision
     if peak_flops_per_s(chip, precision) is None:
         column = "fp8_tflops" if precision == "fp8" else "int8_tops"

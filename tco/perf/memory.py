@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tco.perf.moe import dense_params, routed_params
 from tco.schema.inputs import BYTES_PER_VALUE
-from tco.schema.rows import ModelRow
+from tco.schema.rows import ModelRow, WorkloadRow
 
 #: Mixed-precision Adam: 16-bit weights and 16-bit gradients on every card of
 #: a model-parallel shard, plus 12 B of fp32 master weights, Adam m and Adam v
@@ -145,6 +145,24 @@ def kv_bytes_per_token(model: ModelRow, precision: str) -> float:
     if model.kv_bytes_per_token is not None:
         return float(model.kv_bytes_per_token)
     return 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_VALUE[precision]
+
+
+def with_kv_cache(model: ModelRow, workload: WorkloadRow) -> ModelRow:
+    """The model with the workload's KV cache precision in its per-token bytes, B.
+
+    Blank `Workloads.kv_cache_precision`: the model as it is (`kv_bytes_per_token` at the
+    workload precision, or the model's override). Set: 2 x layers x kv_heads x head_dim x
+    bytes(kv), or the override (stated at bf16, 2 B a value) x bytes(kv) / 2. Apply it
+    once, where a workload's serving evaluation starts.
+    """
+    kv = workload.kv_cache_precision
+    if kv is None:
+        return model
+    if model.kv_bytes_per_token is not None:
+        per_token = model.kv_bytes_per_token * BYTES_PER_VALUE[kv] / BYTES_PER_VALUE["bf16"]
+    else:
+        per_token = 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_VALUE[kv]
+    return model.model_copy(update={"kv_bytes_per_token": per_token})
 
 
 @dataclass(frozen=True)

@@ -526,7 +526,8 @@ MODELS = Sheet(
             "float",
             "bytes",
             "KV-cache bytes per token override "
-            "(e.g. MLA); blank = 2 x layers x kv_heads x head_dim x bytes",
+            "(e.g. MLA), at bf16 when a workload sets kv_cache_precision (scaled by its "
+            "bytes a value); blank = 2 x layers x kv_heads x head_dim x bytes",
             required=False,
             gt=0,
         ),
@@ -660,6 +661,17 @@ WORKLOADS = Sheet(
             "Inference: time-per-output-token limit",
             required=False,
             gt=0,
+        ),
+        Field(
+            "kv_cache_precision",
+            "enum",
+            "-",
+            "Inference: precision the KV cache is stored at; blank = the workload precision. "
+            "Engines keep it at bf16 unless told or the checkpoint carries KV scales (vLLM and "
+            "SGLang kv_cache_dtype auto; NVIDIA ModelOpt FP8 checkpoints carry FP8 KV), so a "
+            "W8A8 or block-FP8 deployment usually holds a bf16 cache: twice the bytes a token",
+            choices=("bf16", "fp8", "int8"),
+            required=False,
         ),
         Field(
             "draft_tokens",

@@ -295,8 +295,9 @@ class ModelRow(BaseModel, extra="forbid", frozen=True):
     """Dimension of one head."""
 
     kv_bytes_per_token: Annotated[float, Field(gt=0)] | None = None
-    """KV-cache bytes per token override (e.g. MLA); blank = 2 x layers x kv_heads x head_dim x
-    bytes [bytes]."""
+    """KV-cache bytes per token override (e.g. MLA), at bf16 when a workload sets
+    kv_cache_precision (scaled by its bytes a value); blank = 2 x layers x kv_heads x head_dim
+    x bytes [bytes]."""
 
     experts: Annotated[int, Field(ge=2)] | None = None
     """Routed experts per MoE layer (blank = dense model; with experts_per_token and expert_ffn)."""
@@ -361,6 +362,12 @@ class WorkloadRow(BaseModel, extra="forbid", frozen=True):
 
     max_tpot_ms: Annotated[float, Field(gt=0)] | None = None
     """Inference: time-per-output-token limit [ms]."""
+
+    kv_cache_precision: Literal["bf16", "fp8", "int8"] | None = None
+    """Inference: precision the KV cache is stored at; blank = the workload precision. Engines
+    keep it at bf16 unless told or the checkpoint carries KV scales (vLLM and SGLang
+    kv_cache_dtype auto; NVIDIA ModelOpt FP8 checkpoints carry FP8 KV), so a W8A8 or block-FP8
+    deployment usually holds a bf16 cache: twice the bytes a token."""
 
     draft_tokens: Annotated[int, Field(ge=0)] = 0
     """Inference: speculative tokens proposed per decode step and request (DeepSeek MTP, EAGLE, a
