@@ -434,6 +434,15 @@ class Scheduled:
         return self.batch * self.step.accept / self.mean_step_s
 
 
+def _over_budget(budget_tokens: int, prefill_share: float, scope: str) -> str:
+    """Why a scheduler's token budget refuses even one request: its decode token and its
+    mean prefill share (i / s tokens an iteration) exceed it."""
+    return (
+        f"the {budget_tokens:,}-token iteration budget{scope} (serve_max_batched_tokens) "
+        f"cannot carry one request's decode and its {prefill_share:,.0f}-token prefill share"
+    )
+
+
 def budget_batch(budget_tokens: int, input_tokens: float, steps: float, spec: Speculation) -> int:
     """Largest batch whose iteration fits the engine's token budget, requests.
 
@@ -637,12 +646,7 @@ def serve_replica(
     budget = site.serve_max_batched_tokens
     cap = min(memory_batch, budget_batch(budget, i, steps, spec))
     if cap < 1:
-        return InferenceResult(
-            False,
-            f"the {budget:,}-token iteration budget (serve_max_batched_tokens) cannot carry "
-            f"one request's decode and its {i / steps:,.0f}-token prefill share",
-            replica_cards=g,
-        )
+        return InferenceResult(False, _over_budget(budget, i / steps, ""), replica_cards=g)
 
     def step_at(b: float, chunk: float, _mean_chunk: float) -> DecodeStep:
         return decode_step(
@@ -983,10 +987,7 @@ def serve_expert_replica(
     cap = min(memory_batch, budget_batch(budget, i, steps, spec))
     if cap < 1:
         return InferenceResult(
-            False,
-            f"the {budget:,}-token iteration budget of a card (serve_max_batched_tokens) "
-            f"cannot carry one request's decode and its {i / steps:,.0f}-token prefill share",
-            replica_cards=g,
+            False, _over_budget(budget, i / steps, " of a card"), replica_cards=g
         )
 
     def step_at(b: float, chunk: float, mean_chunk: float) -> DecodeStep:
