@@ -704,7 +704,7 @@ def serve_replica(
         model, chip, precision, g, batches, i, o, moe_eff, spec, moe_layer_s, busiest
     )
     quiet = _iteration_s(
-        model, chip, precision, g, batches, i, o, moe_eff, spec, moe_layer_s, 0.0 * batches
+        model, chip, precision, g, batches, i, o, moe_eff, spec, moe_layer_s, np.zeros_like(batches)
     )
     mean = share * busy + (1.0 - share) * quiet
     meets = np.flatnonzero((mean / spec.accept <= tpot_s) & (n_busy * busy <= ttft_s))

@@ -642,11 +642,12 @@ class Evaluator:
         """The exact optimum of `inputs`, on the chips the cost bound keeps.
 
         `upper`: the TCO of a plan known feasible under `inputs`; without one the fixed
-        nominal plan's provides it when it is feasible, else the best plan on the
-        nominal plan's chips (without any, every chip is kept).
+        nominal plan's provides it when it is feasible, else the lesser of the grown
+        nominal plan's and the probe solve's (`probe_chips`; without either, every chip
+        is kept).
         """
         seen = {} if seen is None else seen
-        loose = upper is None  # no fixed plan's TCO: the bound may be far from the optimum
+        loose = False  # True when the fixed plan fails: the bound may be far from the optimum
         if upper is None:
             fixed = fixed_outcome(inputs, self.nominal, seen)
             upper = fixed.tco if fixed.feasible else None
@@ -660,8 +661,8 @@ class Evaluator:
         profiles = Profiles(inputs)
         considered = sum(len(b) for b in bounds.values())
         first: OptimizeResult | None = None
-        probe = probe_chips(self.nominal, bounds)
-        if loose and all(probe.values()):
+        probe = probe_chips(self.nominal, bounds) if loose else None
+        if probe is not None and all(probe.values()):
             first = self._engine(inputs, probe, upper, profiles).solve(explain=False)
             if first.plan is not None and first.status == "optimal":
                 upper = first.plan.tco if upper is None else min(upper, first.plan.tco)
