@@ -19,12 +19,15 @@ from tco.model.options import OptionSet, OutOfTime, build_options
 from tco.model.stock_dominance import prune_for_years
 from tco.model.years import (
     CurveCache,
+    FleetContext,
+    FleetDecisions,
     build_fleet_model,
     fleet_decisions,
     peak_inputs,
     schedule,
 )
 from tco.plan.fleet import extract_fleet
+from tco.scenario.fleet_start import START_TIME_SHARE, FleetStart, solve_start
 from tco.scenario.result import OptimizeResult
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
@@ -103,6 +106,20 @@ def solve_fleet(
             len(options.options),
         )
     plan = schedule(inputs)
+    left = engine.budget.left() if limit_s is None else min(limit_s, engine.budget.left())
+    started = time.perf_counter()
+    start = solve_start(
+        inputs,
+        options.options,
+        plan,
+        _curves(engine),
+        START_TIME_SHARE * left,
+        FLEET_HIGHS_OPTIONS,
+        engine.progress,
+    )
+    engine.timings[stage] += time.perf_counter() - started
+    if INTERRUPT.requested:
+        return _start_result(engine, options, start, "interrupted", "interrupted")
     started = time.perf_counter()
     engine.progress(
         f"building the fleet model: {plural(len(options.options), 'option')} x "
@@ -111,18 +128,18 @@ def solve_fleet(
     m, fc = build_fleet_model(inputs, options.options, plan, _curves(engine))
     engine.timings["build"] += time.perf_counter() - started
     if engine.budget.expired:
-        # Translating and solving would only run past the user's limit: no plan.
-        return OptimizeResult(
+        # Translating and solving would only run past the user's limit.
+        return _start_result(
+            engine,
+            options,
+            start,
             "no_solution",
-            None,
-            _no_time(engine, "the performance model, then building the fleet model"),
-            [],
-            dict(engine.timings),
-            options.excluded,
-            len(options.options),
-            len(options.options),
+            "maxTimeLimit",
+            "the performance model, then building the fleet model",
         )
     model = PersistentModel(m, FLEET_HIGHS_OPTIONS)
+    if start is not None:
+        model.set_start(start.values())
     left = engine.budget.left() if limit_s is None else min(limit_s, engine.budget.left())
     started = time.perf_counter()
 
@@ -133,16 +150,9 @@ def solve_fleet(
     outcome = model.solve(left, engine.mip_gap, incumbent)
     engine.timings["translate"] += model.translate_seconds
     engine.timings[stage] += time.perf_counter() - started - model.translate_seconds
-    result = OptimizeResult(
-        outcome.status,
-        None,
-        outcome,
-        [],
-        {},
-        options.excluded,
-        len(options.options),
-        len(options.options),
-    )
+    if not outcome.has_solution and outcome.status in ("no_solution", "interrupted"):
+        return _start_result(engine, options, start, outcome.status, outcome.termination)
+    result = _result(engine, options, outcome)
     if outcome.status == "infeasible":
         result.diagnosis = [
             "no fleet plan meets every year's targets and limits with the options that meet "
@@ -150,18 +160,75 @@ def solve_fleet(
             "caps, the domestic share and the chips' available_from_year"
         ]
     if outcome.has_solution:
-        started = time.perf_counter()
-        result.plan = extract_fleet(inputs, fc, fleet_decisions(m, fc), outcome)
-        result.outcome = SolveOutcome(
-            result.plan.status,
-            outcome.termination,
-            result.plan.tco * 1e-6,
-            outcome.bound,
-            result.plan.mip_gap,
-            outcome.seconds,
-            outcome.message,
-        )
-        engine.timings["plan"] += time.perf_counter() - started
+        _extract(engine, result, fc, fleet_decisions(m, fc), outcome)
+    result.timings_s = dict(engine.timings)
+    return result
+
+
+def _result(engine: Engine, options: OptionSet, outcome: SolveOutcome) -> OptimizeResult:
+    return OptimizeResult(
+        outcome.status,
+        None,
+        outcome,
+        [],
+        dict(engine.timings),
+        options.excluded,
+        len(options.options),
+        len(options.options),
+    )
+
+
+def _extract(
+    engine: Engine,
+    result: OptimizeResult,
+    fc: FleetContext,
+    decided: FleetDecisions,
+    outcome: SolveOutcome,
+) -> None:
+    """Re-cost the incumbent into `result.plan` and state its outcome from the plan."""
+    started = time.perf_counter()
+    result.plan = extract_fleet(engine.inputs, fc, decided, outcome)
+    result.outcome = SolveOutcome(
+        result.plan.status,
+        outcome.termination,
+        result.plan.tco * 1e-6,
+        outcome.bound,
+        result.plan.mip_gap,
+        outcome.seconds,
+        outcome.message,
+    )
+    engine.timings["plan"] += time.perf_counter() - started
+
+
+def _start_result(
+    engine: Engine,
+    options: OptionSet,
+    start: FleetStart | None,
+    status: str,
+    termination: str,
+    stages: str = "the performance model",
+) -> OptimizeResult:
+    """The run ended (limit or Ctrl-C) before the full model had a plan: the start's plan,
+    feasible with its gap unknown, or no plan when there is no start either."""
+    if start is None:
+        if status == "no_solution":
+            return _result(engine, options, _no_time(engine, stages))
+        stopped = SolveOutcome("interrupted", termination, None, None, None, 0.0, "interrupted")
+        return _result(engine, options, stopped)
+    why = "the time limit" if status == "no_solution" else "an interrupt"
+    outcome = SolveOutcome(
+        "feasible" if status == "no_solution" else "interrupted",
+        termination,
+        start.outcome.objective,
+        None,
+        None,
+        start.outcome.seconds,
+        f"{why} ended the fleet model before its own first plan: this plan is the best over "
+        f"{start.options} of {len(options.options)} options (the cheapest per workload), "
+        "not proven optimal, its gap unknown",
+    )
+    result = _result(engine, options, outcome)
+    _extract(engine, result, start.context, fleet_decisions(start.model, start.context), outcome)
     result.timings_s = dict(engine.timings)
     return result
 

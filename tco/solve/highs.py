@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
@@ -61,7 +61,9 @@ class SolveOutcome:
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    if objective is None or bound is None:
+    """|objective - bound| / |objective|; None (unknown) without both, or when HiGHS
+    stopped before any bound (-inf: a JSON summary cannot hold an infinite gap)."""
+    if objective is None or bound is None or not math.isfinite(bound):
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
@@ -236,6 +238,25 @@ class PersistentModel:
                 np.array(lower, dtype=np.float64),
                 np.array(upper_, dtype=np.float64),
             )
+
+    def set_start(self, values: Mapping[str, float]) -> None:
+        """Give HiGHS a first incumbent: `values` by variable name, 0 for a variable not
+        named, each clipped to its bounds. HiGHS checks it before it uses it and ignores
+        one that breaks a row, so a start can only help."""
+        self.translate()
+        if self._trivially_infeasible or not self._columns:
+            return
+        start = np.empty(len(self._columns))
+        for j, v in enumerate(self._columns):
+            lower, upper = v.bounds
+            x = values.get(v.name, 0.0)
+            start[j] = min(
+                max(x, -math.inf if lower is None else lower), math.inf if upper is None else upper
+            )
+        solution = highspy.HighsSolution()
+        solution.col_value = start.tolist()
+        solution.value_valid = True
+        self._highs.setSolution(solution)
 
     def solve(
         self,
