@@ -12,13 +12,14 @@ from typing import Any
 
 import pyomo.environ as pyo
 import pytest
+from pyomo.common.collections import ComponentMap
 from test_fleets import _demand, oracle_fleet_tco
 from test_optimizer_bruteforce import SMALL_MODEL
 
 from tco.model.options import build_options
-from tco.model.years import peak_inputs, schedule
+from tco.model.years import CurveCache, build_fleet_model, peak_inputs, schedule
 from tco.scenario.fleet import fleet_options, solve_fleet
-from tco.scenario.fleet_start import START_OPTIONS, start_options
+from tco.scenario.fleet_start import START_OPTIONS, solve_start, start_options
 from tco.scenario.optimize import make_engine
 from tco.schema.inputs import PlanningInputs
 from tco.solve.highs import PersistentModel, SolveOutcome
@@ -141,9 +142,38 @@ def test_a_start_is_highs_incumbent_and_a_broken_one_is_ignored(
 ) -> None:
     """At the root without heuristics HiGHS has the start's plan (25) or none: a start
     that breaks the row (2 x 0 + 3 x 1 < 13) is not taken for a plan."""
-    model = PersistentModel(_cover(), ROOT_ONLY)
+    m = _cover()
+    model = PersistentModel(m, ROOT_ONLY)
     if start is not None:
-        model.set_start(start)
+        model.set_start(ComponentMap((m.find_component(name), x) for name, x in start.items()))
     outcome = model.solve(10.0, 0.0)
     assert outcome.objective == (None if objective is None else pytest.approx(objective))
     assert outcome.status == ("no_solution" if objective is None else "feasible")
+
+
+def test_the_start_is_a_plan_of_the_full_model_at_its_own_cost() -> None:
+    """The restricted optimum, put on the full model's variables (every other one 0),
+    meets every row of the full model and costs there what it cost restricted."""
+    inputs = _inputs(min_domestic_share=0.3, domestic_share_basis="cards")
+    engine = make_engine(inputs, mip_gap=0.0)
+    options = fleet_options(engine).options
+    plan = schedule(inputs)
+    start = solve_start(inputs, options, plan, CurveCache(), 60.0, {}, lambda _: None)
+    assert start is not None and start.options < len(options)
+    full, _ = build_fleet_model(inputs, options, plan)
+    values = start.values_in(full)
+    named = sum(
+        1
+        for v in start.model.component_data_objects(pyo.Var, descend_into=True)
+        if v.value is not None
+    )
+    assert len(values) == named
+    for v in full.component_data_objects(pyo.Var, descend_into=True):
+        v.set_value(values.get(v, 0.0), skip_validation=True)
+    for row in full.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        body = pyo.value(row.body)
+        scale = 1e-6 * max(1.0, abs(body))
+        assert row.lower is None or body >= pyo.value(row.lower) - scale, row.name
+        assert row.upper is None or body <= pyo.value(row.upper) + scale, row.name
+    objective = next(full.component_data_objects(pyo.Objective, active=True))
+    assert pyo.value(objective) == pytest.approx(start.outcome.objective, rel=1e-9)

@@ -139,7 +139,7 @@ def solve_fleet(
         )
     model = PersistentModel(m, FLEET_HIGHS_OPTIONS)
     if start is not None:
-        model.set_start(start.values())
+        model.set_start(start.values_in(m))
     left = engine.budget.left() if limit_s is None else min(limit_s, engine.budget.left())
     started = time.perf_counter()
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from tco.costs import registry
 from tco.model.dominance import footprint
@@ -53,13 +54,23 @@ class FleetStart:
     outcome: SolveOutcome
     options: int
 
-    def values(self) -> dict[str, float]:
-        """Every variable's value by its name in the model (the full model's names)."""
-        return {
-            v.name: float(v.value)
-            for v in self.model.component_data_objects(pyo.Var, descend_into=True)
-            if v.value is not None
-        }
+    def values_in(self, full: pyo.ConcreteModel) -> ComponentMap:
+        """The start's values on the full model's variables: the twin of a variable is
+        the one in the same block, component and index (both models are
+        `build_fleet_model` of the same inputs, the restricted one on fewer options, so
+        its indices are the full model's). Found by structure, not by name: the large
+        instance's full model has some 300,000 variables."""
+        values = ComponentMap()
+        for v in self.model.component_data_objects(pyo.Var, descend_into=True):
+            if v.value is None:
+                continue
+            component = v.parent_component()
+            block = component.parent_block()
+            home = full if block is self.model else full.find_component(block.name)
+            twin = home.component(component.local_name)
+            if twin is not None and v.index() in twin:
+                values[twin[v.index()]] = float(v.value)
+        return values
 
 
 def start_options(inputs: PlanningInputs, options: list[Option]) -> list[Option]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
@@ -24,6 +24,7 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -141,6 +142,8 @@ class PersistentModel:
         self._columns: list[Any] = []
         self._column_of: dict[int, int] = {}
         self._absent: list[Any] = []
+        self._col_lower = np.empty(0)
+        self._col_upper = np.empty(0)
         #: Set when a constraint without variables cannot hold (the compiler's check).
         self._trivially_infeasible = ""
         self._translated = False
@@ -191,6 +194,7 @@ class PersistentModel:
             col_lower[j] = -highspy.kHighsInf if lower is None else lower
             col_upper[j] = highspy.kHighsInf if upper is None else upper
             integrality[j] = 1 if v.is_integer() else 0
+        self._col_lower, self._col_upper = col_lower, col_upper
         cost = form.c.toarray()[0]  # one objective: row 0
         a = form.A.tocsc()
         status = self._highs.passModel(
@@ -239,22 +243,21 @@ class PersistentModel:
                 np.array(upper_, dtype=np.float64),
             )
 
-    def set_start(self, values: Mapping[str, float]) -> None:
-        """Give HiGHS a first incumbent: `values` by variable name, 0 for a variable not
-        named, each clipped to its bounds. HiGHS checks it before it uses it and ignores
-        one that breaks a row, so a start can only help."""
+    def set_start(self, values: ComponentMap) -> None:
+        """Give HiGHS a first incumbent: `values` maps the model's variables to values;
+        a variable not in it starts at 0, and every value is clipped to its bounds. HiGHS
+        checks the start before it uses it and ignores one that breaks a row, so a start
+        can only help."""
         self.translate()
         if self._trivially_infeasible or not self._columns:
             return
-        start = np.empty(len(self._columns))
-        for j, v in enumerate(self._columns):
-            lower, upper = v.bounds
-            x = values.get(v.name, 0.0)
-            start[j] = min(
-                max(x, -math.inf if lower is None else lower), math.inf if upper is None else upper
-            )
+        start = np.zeros(len(self._columns))
+        for var, x in values.items():
+            j = self._column_of.get(id(var))
+            if j is not None:
+                start[j] = x
         solution = highspy.HighsSolution()
-        solution.col_value = start.tolist()
+        solution.col_value = np.clip(start, self._col_lower, self._col_upper).tolist()
         solution.value_valid = True
         self._highs.setSolution(solution)
 
