@@ -4,7 +4,8 @@ The full fleet model of a large instance can spend its whole time limit before H
 holds any plan (the large bench instance's 3-year ramp: 3,271 options, 228,120 rows
 after presolve, about 136 s for the root LP alone), so a run ended by its limit came
 back with no plan at all. The same model restricted to a few options per workload is
-small (the example's 5-year ramp: 0.1 s) and its optimum is a plan of the full model:
+small (the example's 5-year ramp: 6 of 215 options, built and solved in 0.8 s; the
+large instance's: 36 of 3,271 in 4.5 s) and its optimum is a plan of the full model:
 every option outside the restriction simply stays unused. It serves twice:
 
 - as the full model's first incumbent (`PersistentModel.set_start`): HiGHS then prunes
