@@ -119,7 +119,10 @@ def solve_fleet(
     )
     engine.timings[stage] += time.perf_counter() - started
     if INTERRUPT.requested:
-        return _start_result(engine, options, start, "interrupted", "interrupted")
+        stopped = SolveOutcome(
+            "interrupted", "interrupted", None, None, None, 0.0, "interrupted before a plan"
+        )
+        return _start_result(engine, options, start, stopped)
     started = time.perf_counter()
     engine.progress(
         f"building the fleet model: {plural(len(options.options), 'option')} x "
@@ -129,14 +132,8 @@ def solve_fleet(
     engine.timings["build"] += time.perf_counter() - started
     if engine.budget.expired:
         # Translating and solving would only run past the user's limit.
-        return _start_result(
-            engine,
-            options,
-            start,
-            "no_solution",
-            "maxTimeLimit",
-            "the performance model, then building the fleet model",
-        )
+        spent = _no_time(engine, "the performance model, then building the fleet model")
+        return _start_result(engine, options, start, spent)
     model = PersistentModel(m, FLEET_HIGHS_OPTIONS)
     if start is not None:
         model.set_start(start.values_in(m))
@@ -151,7 +148,7 @@ def solve_fleet(
     engine.timings["translate"] += model.translate_seconds
     engine.timings[stage] += time.perf_counter() - started - model.translate_seconds
     if not outcome.has_solution and outcome.status in ("no_solution", "interrupted"):
-        return _start_result(engine, options, start, outcome.status, outcome.termination)
+        return _start_result(engine, options, start, outcome)
     result = _result(engine, options, outcome)
     if outcome.status == "infeasible":
         result.diagnosis = [
@@ -201,24 +198,18 @@ def _extract(
 
 
 def _start_result(
-    engine: Engine,
-    options: OptionSet,
-    start: FleetStart | None,
-    status: str,
-    termination: str,
-    stages: str = "the performance model",
+    engine: Engine, options: OptionSet, start: FleetStart | None, ended: SolveOutcome
 ) -> OptimizeResult:
-    """The run ended (limit or Ctrl-C) before the full model had a plan: the start's plan,
-    feasible with its gap unknown, or no plan when there is no start either."""
+    """The run ended (`ended`: a limit or Ctrl-C) before the full model had a plan: the
+    start's plan, feasible (or interrupted) with its gap unknown; `ended` itself, no plan,
+    when there is no start either."""
     if start is None:
-        if status == "no_solution":
-            return _result(engine, options, _no_time(engine, stages))
-        stopped = SolveOutcome("interrupted", termination, None, None, None, 0.0, "interrupted")
-        return _result(engine, options, stopped)
+        return _result(engine, options, ended)
+    status = ended.status
     why = "the time limit" if status == "no_solution" else "an interrupt"
     outcome = SolveOutcome(
         "feasible" if status == "no_solution" else "interrupted",
-        termination,
+        ended.termination,
         start.outcome.objective,
         None,
         None,
