@@ -5,7 +5,9 @@ cover every year) and made ready to be parts when the Site mixes; each year's co
 may grow under a domestic share as `tco.model.years` says. Options another beats stock
 by stock are dropped (`tco.model.stock_dominance`). Each scenario (the optimum, a
 forced chip, fabric or cooling) builds its own model: a fleet model is solved a
-handful of times per run, not thousands.
+handful of times per run, not thousands. A first plan over a few options per workload
+(`tco.scenario.fleet_start`) is solved before each model is built: HiGHS starts from it,
+and it is the answer when the limit ends the full model before a plan of its own.
 """
 
 from __future__ import annotations
