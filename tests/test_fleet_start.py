@@ -33,7 +33,7 @@ SERVE: dict[str, Any] = dict(INFERENCE, model_id="m7")
 @pytest.fixture(autouse=True)
 def _two_cheapest(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two cheapest options a workload in the restriction: the instances here have five
-    options (one per chip), and the default four with the year-1 and origin picks would be
+    options (one per chip), and under a share the default four with the domestic pick are
     all of them, the full model, for which no start is solved."""
     monkeypatch.setattr(fleet_start, "START_OPTIONS", 2)
 
