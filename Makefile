@@ -29,7 +29,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tco
+	$(BIN)/mypy tco bench
 
 # Regenerate the committed template, example workbook, input reference and row classes.
 template: $(STAMP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-from typing import Any
+from typing import Any, cast
 
 from tco.data.catalog import DEFAULT_CATALOG
 from tco.data.examples import EXAMPLE_SITE
@@ -52,7 +52,7 @@ def large_sheets(
         if i >= len(base_chips):
             row["chip_id"] = f"{row['chip_id']}-v{i // len(base_chips)}"
             for key in ("card_price", "node_price", "tdp_w", "bf16_tflops", "memory_bw_gbs"):
-                row[key] = round(row[key] * rng.uniform(0.8, 1.2), 2)
+                row[key] = round(cast(float, row[key]) * rng.uniform(0.8, 1.2), 2)
         row["available"] = True
         row.pop("max_cards", None)
         chip_rows.append(row)
@@ -63,7 +63,7 @@ def large_sheets(
         if i >= len(base_fabrics):
             row["fabric_id"] = f"{row['fabric_id']}-v{i // len(base_fabrics)}"
             for key in ("switch_price", "nic_price", "optic_price"):
-                row[key] = round(row[key] * rng.uniform(0.8, 1.2), 2)
+                row[key] = round(cast(float, row[key]) * rng.uniform(0.8, 1.2), 2)
         fabric_rows.append(row)
     workload_rows = []
     for i in range(workloads):
