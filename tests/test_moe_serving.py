@@ -10,7 +10,13 @@ import pytest
 
 from tco.data.catalog import DEFAULT_CATALOG
 from tco.perf.estimate import estimate, notes
-from tco.perf.inference import decode_step, expert_iteration, expert_links, inference_estimate
+from tco.perf.inference import (
+    decode_step,
+    expert_iteration,
+    expert_links,
+    inference_estimate,
+    serve_expert_replica,
+)
 from tco.perf.moe import dense_params, routed_params
 from tco.scenario.optimize import optimize
 from tco.schema.rows import ModelRow
@@ -190,3 +196,53 @@ def test_bursts_serve_deepseek_where_steady_chunks_miss_a_3_s_ttft() -> None:
     # A budget below the prompt splits it over more, shorter busy iterations.
     split = _a3_estimate(serve_max_batched_tokens=1200)
     assert split.feasible and split.prefill_burst_tokens == pytest.approx(1000.0)
+
+
+def test_the_replica_is_chosen_per_card_bought_on_a_72_card_system() -> None:
+    """On a GB200 NVL72 (72-card system) replicas that do not divide 72 leave cards idle:
+    the estimate keeps the size with the most tokens/s per card of the systems bought
+    (EP8 as 9 replicas), not the one with the most per card of the replica, and a
+    looser TPOT limit never lowers that."""
+    gb200 = _row("Chips", "chip_id", "gb200", ("max_cards",))
+    inputs = make_inputs(
+        site={"region": "global"},
+        Chips=[gb200],
+        Fabrics=[IB],
+        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
+        Models=[DEEPSEEK],
+        Workloads=[
+            dict(
+                SERVE,
+                workload_id=f"tpot{t}",
+                max_tpot_ms=t,
+                max_ttft_ms=5000,
+                avg_input_tokens=1000,
+                avg_output_tokens=1000,
+            )
+            for t in (70, 100)
+        ],
+    )
+    model, chip, fabric = (
+        inputs.models["deepseek-v3"],
+        inputs.chips["gb200"],
+        inputs.fabrics[IB["fabric_id"]],
+    )
+
+    def per_card_bought(w: str) -> tuple[float, int]:
+        workload = inputs.workloads[w]
+        best = inference_estimate(workload, model, chip, inputs.site, fabric)
+        assert best.feasible and best.replica_cards
+        sizes = [8, 16, 32, 64]
+        each = {}
+        for g in sizes:
+            r = serve_expert_replica(workload, model, chip, inputs.site, g, fabric)
+            if r.feasible:
+                each[g] = r.tokens_per_s * (72 // g) / 72  # by hand: whole 72-card systems
+        assert best.replica_cards in each
+        assert each[best.replica_cards] == pytest.approx(max(each.values()))
+        return each[best.replica_cards], best.replica_cards
+
+    tight, _ = per_card_bought("tpot70")
+    loose, cards = per_card_bought("tpot100")
+    assert loose >= tight
+    assert cards == 8

@@ -77,11 +77,13 @@ from tco.perf.hardware import (
     fabric_bytes_per_s_per_card,
     linear_flops_per_s,
     peak_flops_per_s,
+    replicas_per_system,
     scaleup_allreduce_latency_s,
     scaleup_bytes_per_s,
     scaleup_group_cards,
     switch_hops,
     system_cards,
+    systems_per_replica,
     usable_memory_bytes,
 )
 from tco.perf.memory import (
@@ -770,7 +772,10 @@ def inference_estimate(
 
     Tensor-parallel replicas inside one scale-up group; for a MoE also
     expert-parallel replicas (`serve_expert_replica`) inside it and, given a
-    scale-out `fabric`, across whole systems. The most tokens/s per card wins.
+    scale-out `fabric`, across whole systems. The most tokens/s per card bought wins
+    (`tokens_per_s_per_system_card`): cards come in whole systems, and a replica that
+    does not divide its system leaves cards idle (on a 72-card NVL72, 4 replicas of 16
+    cards leave 8).
     """
     model = with_kv_cache(model, workload)
     precision = workload.precision
@@ -798,7 +803,8 @@ def inference_estimate(
     )
     feasible = [r for r in tensor + expert if r.feasible]
     if feasible:
-        return max(feasible, key=lambda r: r.tokens_per_s_per_card)  # ties: the first
+        # Ties: the first (the smallest replica).
+        return max(feasible, key=lambda r: tokens_per_s_per_system_card(chip, r))
     reasons = [r.reason for r in tensor] if tensor else [fit.reason]
     if expert:
         # The largest expert-parallel replica has the most memory a card and the most
@@ -808,6 +814,17 @@ def inference_estimate(
             + expert[-1].reason
         )
     return InferenceResult(False, "; ".join(dict.fromkeys(reasons)))
+
+
+def tokens_per_s_per_system_card(chip: ChipRow, result: InferenceResult) -> float:
+    """Tokens/s per card bought of replicas of `result` filling whole systems:
+    tokens_per_replica x replicas a system holds / (systems a replica takes x system
+    cards) [tokens/s per card]."""
+    g = result.replica_cards or 0
+    if not g:
+        return 0.0
+    per, span = replicas_per_system(chip, g), systems_per_replica(chip, g)
+    return result.tokens_per_s * per / (span * system_cards(chip))
 
 
 def expert_replica_sizes(model: ModelRow, chip: ChipRow, fabric: FabricRow | None) -> list[int]:
