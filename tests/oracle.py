@@ -10,7 +10,8 @@ the documented meaning of each column:
   (`available` not no; at a Site in region cn a restricted-cn chip only with
   `available` = yes and `allow_restricted` = yes), named in
   `allowed_chips` (blank = any) and, for fp8/int8, its peak column is filled; a
-  fabric when `compatible_chips` is blank or names the chip; a cooling unless
+  fabric when `compatible_chips` is blank or names the chip and it is not InfiniBand
+  for a chip with its ports on the package (`integrated_nic`); a cooling unless
   the chip's `cooling_required` is liquid and the cooling's technology is air.
 - systems: a pool is bought in whole systems of `system_cards` cards (blank =
   `cards_per_node`, one server); cards = nodes x `cards_per_node`, systems =
@@ -401,6 +402,8 @@ def choices(inputs: PlanningInputs) -> list[Choice]:
                 continue
             for fid, fabric in inputs.fabrics.items():
                 if fabric.compatible_chips and cid not in fabric.compatible_chips:
+                    continue
+                if chip.integrated_nic and fabric.technology == "InfiniBand":
                     continue
                 for kid, cooling in inputs.coolings.items():
                     if chip.cooling_required == "liquid" and cooling.technology == "air":

@@ -270,11 +270,13 @@ def test_a_high_radix_fabric_beats_three_tiers_of_cheap_switches() -> None:
 
 def test_a_chip_with_integrated_nics_buys_no_nic_cards() -> None:
     # The 2-tier instance above: 24 ports at 2,000 each, plus their maintenance.
-    regular = multi_tier_plan(21, [dict(FABRIC, switch_radix=16, oversubscription=3.0)])
+    # On-package ports are Ethernet: the same fabric as RoCE (an InfiniBand one is refused).
+    roce = dict(FABRIC, technology="RoCEv2", switch_radix=16, oversubscription=3.0)
+    regular = multi_tier_plan(21, [roce])
     inputs = make_inputs(
         site={"facility_capex_per_kw": FACILITY_PER_KW},
         Chips=[dict(CHIP, integrated_nic=True)],
-        Fabrics=[dict(FABRIC, switch_radix=16, oversubscription=3.0)],
+        Fabrics=[roce],
         Models=[MODEL, SMALL_MODEL],
         Workloads=[dict(INFERENCE, model_id="m7", target_tokens_per_s=20.5 * m7_rate())],
     )

@@ -33,7 +33,10 @@ from tco.text import listing, plural
 OptionKey = tuple[str, str, str, str]
 
 #: Why a chip no Fabrics row serves has no option.
-NO_FABRIC = "no compatible fabric (every Fabrics row's compatible_chips leaves it out)"
+NO_FABRIC = (
+    "no compatible fabric (every Fabrics row's compatible_chips leaves it out, or the chip's "
+    "on-package ports cannot join the InfiniBand ones)"
+)
 
 
 @dataclass(frozen=True)

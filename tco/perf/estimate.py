@@ -22,7 +22,12 @@ from tco.perf.moe import is_moe
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
 from tco.schema.availability import permitted_chip_ids, unavailable_reason
-from tco.schema.inputs import PlanningInputs, compatible_fabric_ids, required_for_kind
+from tco.schema.inputs import (
+    PlanningInputs,
+    compatible_fabric_ids,
+    fabric_refusal,
+    required_for_kind,
+)
 from tco.schema.rows import ChipRow, FabricRow, ModelRow, SiteRow, WorkloadRow
 from tco.text import plural
 
@@ -170,11 +175,15 @@ def unanswerable(
         if fabric_id is None:
             lines.append(f"workload {wid}: no fabric in the workbook connects {subject}")
             continue
-        compatible = ", ".join(inputs.fabrics[fabric_id].compatible_chips or ())
-        lines.append(
-            f"workload {wid}: fabric {fabric_id} does not connect {subject} "
-            f"(its compatible_chips: {compatible})"
+        fabric = inputs.fabrics[fabric_id]
+        why = "; ".join(
+            dict.fromkeys(
+                refusal
+                for c in chips
+                if (refusal := fabric_refusal(fabric, inputs.chips[c])) is not None
+            )
         )
+        lines.append(f"workload {wid}: fabric {fabric_id} does not connect {subject} ({why})")
     return lines or ["these filters leave nothing to estimate"]
 
 

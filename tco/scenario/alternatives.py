@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from tco.plan.extract import Plan, PlanCheckError
 from tco.scenario.engine import Engine
 from tco.schema.availability import allowed_chip_ids, unavailable_chips
-from tco.schema.inputs import PlanningInputs
+from tco.schema.inputs import PlanningInputs, fabric_refusal
 from tco.solve.interrupt import INTERRUPT
 
 DIMENSIONS = ("chip", "fabric", "cooling")
@@ -201,8 +201,9 @@ def infeasible_reason(
         if chip.origin != "domestic" and share > 0:
             reasons.append(f"an import chip cannot meet the minimum domestic share of {share:.0%}")
     elif dimension == "fabric" and share > 0:
-        served = inputs.fabrics[forced_id].compatible_chips or tuple(inputs.chips)
-        if all(inputs.chips[c].origin != "domestic" for c in served):
+        fabric = inputs.fabrics[forced_id]
+        served = [c for c in inputs.chips.values() if fabric_refusal(fabric, c) is None]
+        if all(c.origin != "domestic" for c in served):
             reasons.append(
                 f"serves no domestic chip, so the minimum domestic share of {share:.0%} "
                 "cannot be met"

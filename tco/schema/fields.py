@@ -326,7 +326,8 @@ CHIPS = Sheet(
             "integrated_nic",
             "bool",
             "yes|no",
-            "Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B",
+            "Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B; they are "
+            "Ethernet (RoCE), so no InfiniBand fabric is offered",
             default=False,
             required=False,
         ),

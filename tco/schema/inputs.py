@@ -141,12 +141,24 @@ def usable_chips(inputs: PlanningInputs) -> dict[str, ChipRow]:
 
 
 def compatible_fabric_ids(inputs: PlanningInputs, chip_id: str) -> list[str]:
-    """Fabrics whose compatible_chips is blank or names the chip, in catalog order."""
-    return [
-        fid
-        for fid, f in inputs.fabrics.items()
-        if not f.compatible_chips or chip_id in f.compatible_chips
-    ]
+    """Fabrics that connect the chip (`fabric_refusal` None), in catalog order."""
+    chip = inputs.chips[chip_id]
+    return [fid for fid, f in inputs.fabrics.items() if fabric_refusal(f, chip) is None]
+
+
+def fabric_refusal(fabric: FabricRow, chip: ChipRow) -> str | None:
+    """Why `fabric` cannot connect `chip`, or None when it can.
+
+    Its compatible_chips must be blank or name the chip; and a chip whose scale-out
+    ports are on the package (`integrated_nic`, the Ascend 910B/910C's 200GE RoCE)
+    speaks Ethernet: an InfiniBand fabric would need host channel adapters that the
+    chip's collectives (HCCL) do not drive, so it is not offered.
+    """
+    if fabric.compatible_chips and chip.chip_id not in fabric.compatible_chips:
+        return f"its compatible_chips leave out {chip.chip_id}"
+    if chip.integrated_nic and fabric.technology == "InfiniBand":
+        return f"{chip.chip_id}'s scale-out ports are on the chip (integrated_nic), Ethernet only"
+    return None
 
 
 class _Checker:

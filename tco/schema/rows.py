@@ -124,7 +124,8 @@ class ChipRow(BaseModel, extra="forbid", frozen=True):
     """any, or liquid when the card cannot be air-cooled."""
 
     integrated_nic: bool = False
-    """Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B."""
+    """Scale-out ports are on the chip (no NIC cards needed), as on Ascend 910B; they are
+    Ethernet (RoCE), so no InfiniBand fabric is offered."""
 
     integrated_port_gbps: Annotated[float, Field(gt=0)] | None = None
     """Speed of each on-chip scale-out port (integrated_nic); a faster fabric runs at this speed
