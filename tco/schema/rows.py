@@ -365,10 +365,12 @@ class WorkloadRow(BaseModel, extra="forbid", frozen=True):
     """Inference: time-per-output-token limit [ms]."""
 
     kv_cache_precision: Literal["bf16", "fp8", "int8"] | None = None
-    """Inference: precision the KV cache is stored at; blank = the workload precision. Engines
-    keep it at bf16 unless told or the checkpoint carries KV scales (vLLM and SGLang
-    kv_cache_dtype auto; NVIDIA ModelOpt FP8 checkpoints carry FP8 KV), so a W8A8 or block-FP8
-    deployment usually holds a bf16 cache: twice the bytes a token."""
+    """Inference: precision the KV cache is stored at; blank = the workload precision, except for
+    a model with a kv_bytes_per_token override (MLA), taken as given (bf16: DeepSeek's block-
+    FP8 checkpoint carries no KV scales). Engines keep it at bf16 unless told or the
+    checkpoint carries KV scales (vLLM and SGLang kv_cache_dtype auto; NVIDIA ModelOpt FP8
+    checkpoints carry FP8 KV), so a W8A8 or block-FP8 deployment usually holds a bf16 cache:
+    twice the bytes a token."""
 
     draft_tokens: Annotated[int, Field(ge=0)] = 0
     """Inference: speculative tokens proposed per decode step and request (DeepSeek MTP, EAGLE, a
