@@ -95,6 +95,46 @@ def test_a_slow_fabric_makes_the_all_to_all_the_reason() -> None:
     r = _estimate("slow-40g", max_tpot_ms=20)
     assert not r.feasible
     assert "expert all-to-all" in r.reason and "slow-40g" in r.reason
+    # The MoE layers' fixed time is named apart from the fabric's share: 58 MoE layers of
+    # DeepSeek-V3 at the Site's default 0.3 ms, 17.40 ms whatever the fabric.
+    assert "17.40 ms the fixed time of 58 MoE layers at moe_serve_overhead_ms 0.3" in r.reason
+
+
+def test_a_ttft_refusal_gives_the_figure_that_misses_each_limit() -> None:
+    """DeepSeek-V3 INT8 on 256 Ascend 910B over RoCE: steady chunks miss the 5 s TTFT (the
+    figure is given) and prefilling prompts as they arrive, whose TTFT passes, stalls
+    decoding past the TPOT limit (said so)."""
+    ascend = _row("Chips", "chip_id", "ascend-910b", ("max_cards",))
+    roce = _row("Fabrics", "fabric_id", "roce-400g", ("compatible_chips",))
+    inputs = make_inputs(
+        site={"region": "global"},
+        Chips=[ascend],
+        Fabrics=[roce],
+        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
+        Models=[DEEPSEEK],
+        Workloads=[
+            dict(
+                SERVE,
+                precision="int8",
+                avg_input_tokens=1000,
+                avg_output_tokens=1000,
+                max_ttft_ms=5000,
+            )
+        ],
+    )
+    w = inputs.workloads["ds"]
+    r = serve_expert_replica(
+        w,
+        inputs.models["deepseek-v3"],
+        inputs.chips["ascend-910b"],
+        inputs.site,
+        256,
+        inputs.fabrics["roce-400g"],
+    )
+    assert not r.feasible
+    steady = float(r.reason.split("chunked-prefill TTFT is ")[1].split(" ms")[0].replace(",", ""))
+    assert steady > 5000
+    assert "above max_tpot_ms 50" in r.reason
 
 
 def test_more_fabric_bandwidth_never_lowers_moe_throughput() -> None:

@@ -463,6 +463,16 @@ def steady(step_at: StepAt, batch: int, input_tokens: float, steps: float) -> Sc
     return Scheduled(batch, step, step.step_s, ttft_iterations(batch, steps))
 
 
+def _burst_tpot(tpot_s: float, workload: WorkloadRow) -> str:
+    """'(mean TPOT 208.0 ms, above max_tpot_ms 50)': why a burst that meets the TTFT
+    limit still fails, or '(mean TPOT 20.0 ms)' when the TTFT is what it misses."""
+    limit = workload.max_tpot_ms
+    above = limit is not None and tpot_s * 1e3 > limit
+    return f"(mean TPOT {tpot_s * 1e3:,.1f} ms" + (
+        f", above max_tpot_ms {limit:,g})" if above else ")"
+    )
+
+
 def bursts(
     step_at: StepAt,
     batch: int,
@@ -734,7 +744,7 @@ def serve_replica(
             f"on {plural(g, 'card')}: the shortest chunked-prefill TTFT is "
             f"{shortest[0] * 1e3:,.1f} ms at batch {shortest[1]:,}, and prefilling a prompt "
             f"as it arrives takes {alone_burst.ttft_s * 1e3:,.1f} ms at batch 1 "
-            f"(mean TPOT {alone_burst.tpot_s * 1e3:,.1f} ms)",
+            f"{_burst_tpot(alone_burst.tpot_s, workload)}",
             replica_cards=g,
         )
     s = best.step
@@ -954,11 +964,21 @@ def expert_iteration(
     )
 
 
-def _all_to_all_share(step: DecodeStep) -> str:
-    """', 3.10 ms of it the all-to-all' when the all-to-all outweighs compute and memory."""
+def _all_to_all_share(step: DecodeStep, model: ModelRow, site: SiteRow) -> str:
+    """', 35.00 ms of it the MoE layers' exchange (6.80 ms the expert all-to-all, 28.20 ms
+    the fixed time of 94 MoE layers at moe_serve_overhead_ms 0.3)' when the exchange
+    outweighs compute and memory: the fixed time is not the fabric's, so it is named
+    apart (a faster fabric shortens only the first part)."""
     if step.comm_s <= step.step_s - step.comm_s:
         return ""
-    return f", {step.comm_s * 1e3:,.2f} ms of it the expert all-to-all"
+    layers = moe_layers(model)
+    fixed_s = layers * site.moe_serve_overhead_ms * 1e-3
+    return (
+        f", {step.comm_s * 1e3:,.2f} ms of it the MoE layers' exchange "
+        f"({(step.comm_s - fixed_s) * 1e3:,.2f} ms the expert all-to-all, "
+        f"{fixed_s * 1e3:,.2f} ms the fixed time of {layers:,} MoE layers at "
+        f"moe_serve_overhead_ms {site.moe_serve_overhead_ms:g})"
+    )
 
 
 def serve_expert_replica(
@@ -1029,7 +1049,7 @@ def serve_expert_replica(
         return InferenceResult(
             False,
             f"prefill of {i:,.0f} tokens takes {alone.step_s * 1e3:,.1f} ms on {span}"
-            + _all_to_all_share(alone)
+            + _all_to_all_share(alone, model, site)
             + f", above max_ttft_ms {workload.max_ttft_ms:,g}",
             replica_cards=g,
         )
@@ -1059,7 +1079,7 @@ def serve_expert_replica(
         return InferenceResult(
             False,
             f"decode iteration at batch 1 a card takes {first.step_s * 1e3:,.2f} ms on {span}"
-            + _all_to_all_share(first)
+            + _all_to_all_share(first, model, site)
             + (
                 f", {first.tpot_s * 1e3:,.2f} ms a token at {spec.accept:g} a step"
                 if spec.draft
@@ -1069,13 +1089,18 @@ def serve_expert_replica(
             replica_cards=g,
         )
     if best is None:
+        assert top is not None
         alone_burst = bursts(step_at, 1, i, steps, budget, spec, g)
+        steady_s, steady_b = min(
+            (ttft_iterations(b, steps) * iteration(b), b) for b in range(1, top + 1)
+        )
         return InferenceResult(
             False,
             f"no per-card batch up to {top:,} meets max_ttft_ms {workload.max_ttft_ms:,g} "
-            f"on {span}: prefilling a prompt as it arrives takes "
+            f"on {span}: the shortest chunked-prefill TTFT is {steady_s * 1e3:,.1f} ms at "
+            f"batch {steady_b:,} a card, and prefilling a prompt as it arrives takes "
             f"{alone_burst.ttft_s * 1e3:,.1f} ms at batch 1 a card "
-            f"(mean TPOT {alone_burst.tpot_s * 1e3:,.1f} ms)",
+            f"{_burst_tpot(alone_burst.tpot_s, workload)}",
             replica_cards=g,
         )
     s = best.step
