@@ -10,7 +10,9 @@ reason instead of a number: MoE rows whose expert shape is not published,
 serving rows without their request shape, and precisions a catalog chip lacks.
 A serving row of one phase of a prefill/decode-disaggregated deployment
 (`phase` decode or prefill) is evaluated on the best replica of that phase
-alone (`tco.perf.disaggregated.phase_replicas`).
+alone (`tco.perf.disaggregated.phase_replicas`); a latency point at concurrency 1
+on one request alone on the row's cards (`lone_request_tpot_s`: output tokens/s a
+card = 1 / TPOT / cards). Other fixed concurrencies are not expressible.
 
 Metrics (column `metric`):
   tokens_per_s_per_card  training tokens/s per card
@@ -29,7 +31,7 @@ from typing import Any
 
 from tco.data.catalog import DEFAULT_CATALOG
 from tco.perf.disaggregated import phase_replicas
-from tco.perf.inference import inference_estimate
+from tco.perf.inference import inference_estimate, lone_request_tpot_s
 from tco.perf.training import TrainingStep, flops_per_token, training_curve
 from tco.schema.inputs import inputs_from_dicts
 from tco.schema.rows import ChipRow, ModelRow
@@ -109,7 +111,7 @@ def _why_not(row: dict[str, str]) -> str:
     if row["moe"] == "yes" and not row["model_id"]:
         return "not expressible: MoE shape (experts, expert FFN size) not published"
     if row["kind"] == "serving":
-        if row["concurrency"]:
+        if row["concurrency"] and row["concurrency"] != "1":
             return (
                 f"not expressible: a latency point at a fixed concurrency of "
                 f"{row['concurrency']} (the model gives the largest batch under the TPOT bound)"
@@ -186,6 +188,10 @@ def evaluate(row: dict[str, str]) -> Result:
         },
     )
     w, m, c, f, s = _parts(inputs)
+    if row["concurrency"] == "1":
+        # A latency point: one request alone on the row's cards (a tensor-parallel replica).
+        cards = int(row["cards"])
+        return Result(row, 1.0 / lone_request_tpot_s(w, m, c, s, cards) / cards)
     if row["phase"]:
         # One phase of a prefill/decode-disaggregated deployment: its best replica alone.
         decode, prefill = phase_replicas(w, m, c, s, f)

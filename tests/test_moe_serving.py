@@ -96,7 +96,7 @@ def test_a_slow_fabric_makes_the_all_to_all_the_reason() -> None:
     assert not r.feasible
     assert "expert all-to-all" in r.reason and "slow-40g" in r.reason
     # The MoE layers' fixed time is named apart from the fabric's share: 58 MoE layers of
-    # DeepSeek-V3 at the Site's default 0.3 ms, 17.40 ms whatever the fabric.
+    # DeepSeek-V3 at the Site's default 0.3 ms, 17.40 ms with every expert reached.
     assert "17.40 ms the fixed time of 58 MoE layers at moe_serve_overhead_ms 0.3" in r.reason
 
 
@@ -168,10 +168,16 @@ def test_hiding_the_all_to_all_never_lowers_throughput(overlap: float) -> None:
     assert hidden.tokens_per_s_per_card >= exposed.tokens_per_s_per_card - 1e-9
 
 
+def _reached(tokens: float) -> float:
+    """Share of DeepSeek-V3's 256 routed experts (top-8) that `tokens` tokens reach, by hand."""
+    return 1.0 - (1.0 - 8.0 / 256.0) ** tokens
+
+
 @pytest.mark.parametrize("cards", [8, 16])
 def test_moe_serving_layer_time_by_hand(cards: int) -> None:
-    # Every MoE layer adds the Site's fixed time to each iteration: 58 MoE layers of
-    # DeepSeek-V3 (3 of its 61 layers are dense) x 0.25 ms = 14.5 ms, whatever the batch.
+    # Every MoE layer adds the Site's fixed time to each iteration for the experts its
+    # tokens reach: 58 MoE layers of DeepSeek-V3 (3 of its 61 layers are dense) x 0.25 ms
+    # x the share reached, 1 - (1 - 8/256)^n for the replica's n routed tokens.
     base = _inputs([IB], {"moe_serve_overhead_ms": 0.0})
     slow = _inputs([IB], {"moe_serve_overhead_ms": 0.25})
     model, chip = base.models["deepseek-v3"], base.chips["h800"]
@@ -180,11 +186,19 @@ def test_moe_serving_layer_time_by_hand(cards: int) -> None:
         shape = ("fp8", links, cards, batch, batch * 4.0, 2250.0, 2000.0)
         fast_step = expert_iteration(model, chip, base.site, *shape)
         slow_step = expert_iteration(model, chip, slow.site, *shape)
-        assert slow_step.comm_s - fast_step.comm_s == pytest.approx(58 * 0.25e-3, rel=1e-12)
+        fixed = 58 * 0.25e-3 * _reached(cards * batch * 5.0)  # b decode + 4b chunk a card
+        assert slow_step.comm_s - fast_step.comm_s == pytest.approx(fixed, rel=1e-12)
+        assert slow_step.moe_fixed_s == pytest.approx(fixed, rel=1e-12)
         assert slow_step.linear_s == fast_step.linear_s
-    # The tensor-parallel path adds the same to the iteration; a dense model nothing.
+    # The tensor-parallel path adds the same for its own tokens (32 decode + 32 x 2000/500
+    # chunk), a lone decoding request k/E of it; a dense model nothing.
     tp = [decode_step(model, chip, "fp8", 8, 32, 2000, 500, moe_layer_s=s) for s in (0, 1e-3)]
-    assert tp[1].comm_s - tp[0].comm_s == pytest.approx(58e-3, rel=1e-12)
+    assert tp[1].comm_s - tp[0].comm_s == pytest.approx(58e-3 * _reached(160), rel=1e-12)
+    lone = [
+        decode_step(model, chip, "fp8", 8, 1, 2000, 500, chunk=0.0, moe_layer_s=s)
+        for s in (0, 1e-3)
+    ]
+    assert lone[1].comm_s - lone[0].comm_s == pytest.approx(58e-3 * 8 / 256, rel=1e-12)
     dense = ModelRow(**{**_row("Models", "model_id", "llama-3.1-70b"), "model_id": "d"})
     flat = [decode_step(dense, chip, "fp8", 8, 32, 2000, 500, moe_layer_s=s) for s in (0, 1e-3)]
     assert flat[1].step_s == flat[0].step_s

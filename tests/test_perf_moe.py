@@ -8,6 +8,7 @@ import pytest
 
 from tco.perf.memory import training_memory
 from tco.perf.moe import (
+    active_expert_share,
     all_to_all_bytes_per_token,
     dense_active_params,
     dense_params,
@@ -155,3 +156,16 @@ def test_moe_fixed_times_leave_a_dense_model_alone() -> None:
         training_curve(*parts(slow)).step_at_cards(64).tokens_per_s
         == training_curve(*parts(dense)).step_at_cards(64).tokens_per_s
     )
+
+
+def test_active_expert_share_by_hand() -> None:
+    # TINY routes each token to 2 of 8 experts: one token reaches 2/8, two tokens miss an
+    # expert with (6/8)^2, many reach them all; a dense model has none.
+    assert active_expert_share(TINY, 0.0) == 0.0
+    assert active_expert_share(TINY, 1.0) == pytest.approx(2 / 8)
+    assert active_expert_share(TINY, 2.0) == pytest.approx(1 - (6 / 8) ** 2)
+    assert active_expert_share(TINY, 200.0) == pytest.approx(1.0)
+    dense = TINY.model_copy(
+        update={"experts": None, "experts_per_token": None, "expert_ffn": None, "moe_layers": None}
+    )
+    assert active_expert_share(dense, 50.0) == 0.0

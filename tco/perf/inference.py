@@ -93,6 +93,7 @@ from tco.perf.memory import (
     with_kv_cache,
 )
 from tco.perf.moe import (
+    active_expert_share,
     all_to_all_bytes_per_token,
     dense_active_params,
     dense_params,
@@ -129,6 +130,8 @@ class DecodeStep:
     #: Tokens the step emits per decoding request (`Workloads.acceptance_length`; 1
     #: without speculative decoding).
     accept: float = 1.0
+    #: Of comm_s, the MoE layers' fixed time (`expert_iteration`), s: no fabric's.
+    moe_fixed_s: float = 0.0
 
     @property
     def tpot_s(self) -> float:
@@ -292,8 +295,10 @@ def _iteration_terms(
     b x i / o of continuous batching; 0 for a decode-only replica, n x i for a
     prefill-only one (`tco.perf.disaggregated`). A MoE's routed experts run at
     `expert_efficiency` (Site.moe_gemm_efficiency) of the linear rate, and each of its
-    MoE layers adds `moe_layer_s` (Site.moe_serve_overhead_ms) to the iteration, in the
-    comm term: a fixed time that no batch amortises.
+    MoE layers adds `moe_layer_s` (Site.moe_serve_overhead_ms) x the share of its experts
+    the iteration's tokens reach (`active_expert_share`) to the iteration, in the comm
+    term: a time per active expert group that no batch amortises once every expert is
+    busy, and that a lone request (k of the E experts) hardly pays.
     """
     g = replica_cards
     linear_rate = linear_flops_per_s(chip, precision)
@@ -325,7 +330,8 @@ def _iteration_terms(
         (weight_read + draft_read) * BYTES_PER_VALUE[precision] / bandwidth,
         attention / attention_flops_per_s(chip) / g,
         kv_bytes_per_token(model, precision) * (batch * context + chunk) / bandwidth,
-        _tp_comm_s(chip, g, passes, model.hidden, model.layers) + moe_layers(model) * moe_layer_s,
+        _tp_comm_s(chip, g, passes, model.hidden, model.layers)
+        + moe_layers(model) * moe_layer_s * active_expert_share(model, verify + chunk),
         chunk,
     )
 
@@ -771,6 +777,34 @@ def serve_replica(
     )
 
 
+def lone_request_tpot_s(
+    workload: WorkloadRow, model: ModelRow, chip: ChipRow, site: SiteRow, replica_cards: int
+) -> float:
+    """TPOT of one request alone on a tensor-parallel replica of `replica_cards` cards, s.
+
+    Its prompt is prefilled before it decodes, so its decode iterations carry batch 1
+    and no prefill chunk (`decode_step` with chunk 0): the latency a single user sees on
+    an idle replica, as a benchmark at concurrency 1 measures it (TPOT excludes the
+    first token). Memory is not checked.
+    """
+    model = with_kv_cache(model, workload)
+    i, o = request_tokens(workload)
+    step = decode_step(
+        model,
+        chip,
+        workload.precision,
+        replica_cards,
+        1,
+        i,
+        o,
+        chunk=0.0,
+        expert_efficiency=site.moe_gemm_efficiency if is_moe(model) else 1.0,
+        spec=speculation(workload),
+        moe_layer_s=site.moe_serve_overhead_ms * 1e-3,
+    )
+    return step.tpot_s
+
+
 def inference_estimate(
     workload: WorkloadRow,
     model: ModelRow,
@@ -908,7 +942,8 @@ def expert_iteration(
       memory  = [min(dense, n x dense active) + min(routed / g, n x routed active)]
                 x bytes + kv x (b x context + C)              / (memory B/s x efficiency)
       comm    = moe_layers x {(1 - ep_comm_overlap) x [max(n x a2a x (1 - r) / scale-up,
-                n x a2a x r / fabric) + 2 x call latency] + moe_serve_overhead_ms}
+                n x a2a x r / fabric) + 2 x call latency] + moe_serve_overhead_ms x
+                active_expert_share(g x n x share)}
                 a2a = all_to_all_bytes_per_token(g), r = share of destinations on
                 other systems (`expert_links`)
 
@@ -949,9 +984,17 @@ def expert_iteration(
         sent * (1.0 - links.remote_share) / links.scaleup_bytes_per_s,
         sent * links.remote_share / links.fabric_bytes_per_s,
     )
-    comm_s = moe_layers(model) * (
-        (1.0 - site.ep_comm_overlap) * (per_layer + 2.0 * links.call_latency_s)
-        + site.moe_serve_overhead_ms * 1e-3
+    # The replica's routed tokens: every card's, spread over the g cards' experts.
+    routed_tokens = g * (verify + chunk_per_card) * routed_share
+    fixed_s = (
+        moe_layers(model)
+        * site.moe_serve_overhead_ms
+        * 1e-3
+        * active_expert_share(model, routed_tokens)
+    )
+    comm_s = (
+        moe_layers(model) * (1.0 - site.ep_comm_overlap) * (per_layer + 2.0 * links.call_latency_s)
+        + fixed_s
     )
     return DecodeStep(
         linear_s,
@@ -961,6 +1004,7 @@ def expert_iteration(
         comm_s,
         chunk_per_card,
         spec.accept,
+        fixed_s,
     )
 
 
@@ -971,13 +1015,12 @@ def _all_to_all_share(step: DecodeStep, model: ModelRow, site: SiteRow) -> str:
     apart (a faster fabric shortens only the first part)."""
     if step.comm_s <= step.step_s - step.comm_s:
         return ""
-    layers = moe_layers(model)
-    fixed_s = layers * site.moe_serve_overhead_ms * 1e-3
     return (
         f", {step.comm_s * 1e3:,.2f} ms of it the MoE layers' exchange "
-        f"({(step.comm_s - fixed_s) * 1e3:,.2f} ms the expert all-to-all, "
-        f"{fixed_s * 1e3:,.2f} ms the fixed time of {layers:,} MoE layers at "
-        f"moe_serve_overhead_ms {site.moe_serve_overhead_ms:g})"
+        f"({(step.comm_s - step.moe_fixed_s) * 1e3:,.2f} ms the expert all-to-all, "
+        f"{step.moe_fixed_s * 1e3:,.2f} ms the fixed time of {moe_layers(model):,} MoE "
+        f"layers at moe_serve_overhead_ms {site.moe_serve_overhead_ms:g} an active expert "
+        "group)"
     )
 
 

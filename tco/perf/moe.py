@@ -31,12 +31,18 @@ so the time is bytes over the link plus a per-call latency.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import numpy as np
+
 from tco.perf.hardware import ACTIVATION_BYTES
 from tco.schema.inputs import BYTES_PER_VALUE
 from tco.schema.rows import ModelRow
 
 #: Weight matrices of one gated (SwiGLU) expert: gate, up and down, hidden x expert_ffn each.
 EXPERT_MATRICES = 3
+
+_Tokens = TypeVar("_Tokens", float, np.ndarray)
 
 
 def is_moe(model: ModelRow) -> bool:
@@ -91,3 +97,22 @@ def all_to_all_bytes_per_token(model: ModelRow, precision: str, ranks: int) -> f
         return 0.0
     per_copy = model.hidden * (dispatch_bytes_per_value(precision) + ACTIVATION_BYTES)
     return (model.experts_per_token or 0) * per_copy * (ranks - 1) / ranks
+
+
+def active_expert_share(model: ModelRow, tokens: _Tokens) -> _Tokens:
+    """Expected share of a MoE layer's experts that `tokens` tokens reach, 0-1.
+
+    Under uniform top-k routing a token misses a given expert with probability
+    1 - k / E, so n tokens leave it idle with (1 - k / E)^n:
+
+      share = 1 - (1 - k / E)^n
+
+    k / E for one token (Qwen3-235B-A22B: 8 of 128), 1 within a few hundred tokens. It
+    holds for an expert-parallel card as for the whole layer: each of the card's
+    E / ep experts is reached by the replica's n tokens alike. 0 for a dense model or
+    no tokens.
+    """
+    if not is_moe(model) or not model.experts:
+        return 0.0 * tokens
+    idle: _Tokens = (1.0 - (model.experts_per_token or 0) / model.experts) ** tokens
+    return 1.0 - idle

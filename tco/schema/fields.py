@@ -962,9 +962,10 @@ SITE = Sheet(
             "moe_serve_overhead_ms",
             "float",
             "ms",
-            "Inference: fixed time of one MoE layer a serving iteration: the router, the "
-            "dispatch and combine calls and the grouped-GEMM launches of mixed "
-            "prefill/decode iterations, which engines run outside CUDA graphs; it eats "
+            "Inference: fixed time of one MoE layer a serving iteration with every expert "
+            "reached (the router, the dispatch and combine calls and the grouped-GEMM "
+            "launches of mixed prefill/decode iterations, which engines run outside CUDA "
+            "graphs), times the share of experts the iteration's tokens reach; it eats "
             "into a tight TPOT limit (0 = none)",
             ge=0,
             default=0.3,

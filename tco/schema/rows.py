@@ -489,9 +489,10 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
     expert parallelism divides among the ranks (0 = none) [us]."""
 
     moe_serve_overhead_ms: Annotated[float, Field(ge=0)] = 0.3
-    """Inference: fixed time of one MoE layer a serving iteration: the router, the dispatch and
-    combine calls and the grouped-GEMM launches of mixed prefill/decode iterations, which
-    engines run outside CUDA graphs; it eats into a tight TPOT limit (0 = none) [ms]."""
+    """Inference: fixed time of one MoE layer a serving iteration with every expert reached (the
+    router, the dispatch and combine calls and the grouped-GEMM launches of mixed
+    prefill/decode iterations, which engines run outside CUDA graphs), times the share of
+    experts the iteration's tokens reach; it eats into a tight TPOT limit (0 = none) [ms]."""
 
     serve_max_batched_tokens: Annotated[int, Field(ge=1)] = 8192
     """Inference: token budget of one serving iteration of one scheduler (a tensor-parallel
