@@ -199,6 +199,28 @@ def test_retirement_creates_a_purchase_when_demand_is_flat() -> None:
     assert plan.tco == pytest.approx(oracle_fleet_tco(inputs, plan), rel=REL)
 
 
+def test_a_cooling_plant_that_retires_first_is_a_tranche_without_cards() -> None:
+    """Cards last the 3-year horizon, the racks and cooling plant 2 years: year 3 buys
+    them again and no card. That purchase is a tranche (0 cards) whose capex is counted,
+    so the tranches add up to the fleet's capex, and the year's sentence names it."""
+    from tco.report.explain import tranche_sentences
+
+    cooling = dict(COOLING, lifetime_years=2)
+    inputs = make_inputs(
+        {"horizon_years": 3}, Cooling=[cooling], Models=[SMALL_MODEL], Workloads=[SERVE]
+    )
+    plan = _fleet(inputs)
+    tranches = plan.fleet.tranches
+    assert {(t.year, t.cards > 0) for t in tranches} == {(1, True), (3, False)}
+    rebought = next(t for t in tranches if t.year == 3)
+    assert rebought.systems == 0 and rebought.capex > 0
+    capex = sum(fy.capex - fy.migration for fy in plan.fleet.years)
+    assert sum(t.capex for t in tranches) == pytest.approx(capex, rel=1e-12)
+    year3 = tranche_sentences(inputs, plan)[2]
+    assert year3.startswith("year 3: buy nothing (")
+    assert f"of it {rebought.capex:,.0f} racks, cooling, data hall or network" in year3
+
+
 def oracle_fleet_tco(inputs: PlanningInputs, plan: Any) -> float:
     """The oracle's price of the serving pools the plan reports, year by year."""
     serving = []

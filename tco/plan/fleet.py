@@ -41,7 +41,9 @@ from tco.solve.highs import SolveOutcome, relative_gap
 
 @dataclass(frozen=True)
 class Tranche:
-    """What one option bought for the start of one year (systems, and the rest of its BOM)."""
+    """What one option bought for the start of one year: its systems (0 when it buys only
+    racks, cooling plant, data hall or network, as when those retire before the cards) and
+    the rest of its BOM, all in `capex`."""
 
     year: int
     workload: str
@@ -161,8 +163,9 @@ def extract_fleet(
         )
         for alive in range(p.year, min(horizon, p.year + life - 1) + 1):
             hardware_by_year[alive] += hardware
-        if p.stock == "systems":
-            systems_bought[(p.year, p.option.key)] += round(p.units)
+        # Every option's purchases of a year are a tranche, systems or not: a rack, the
+        # cooling plant or the network bought again when its own lifetime ends is capex too.
+        systems_bought[(p.year, p.option.key)] += round(p.units) if p.stock == "systems" else 0
     stacks = registry.stack_migration_costs(usable_chips(inputs))
     migration_by_year: dict[int, float] = defaultdict(float)
     seen: set[str] = set()
@@ -202,6 +205,8 @@ def extract_fleet(
         installed[y], bought[y], retired[y] = defaultdict(int), defaultdict(int), defaultdict(int)
         racks[y] = 0
     for (year, key), systems in systems_bought.items():
+        if not systems:
+            continue  # a tranche without cards
         o = fc.options[key]
         life = fc.lifetimes[(key, "systems")]
         cards = systems * o.system_cards

@@ -80,9 +80,19 @@ def tranche_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
     out = []
     for fy in fleet.years:
         retired = f"; retire {cards(fy.retired_cards)}" if any(fy.retired_cards.values()) else ""
+        # Capex that buys no cards: named, so it is not read as the cards' price.
+        other = sum(t.capex for t in fleet.tranches if t.year == fy.year and not t.cards)
+        besides = [f"{fy.migration:,.0f} software migration"] if fy.migration > 0 else []
+        if other > 0:
+            besides.append(
+                f"{other:,.0f} racks, cooling, data hall or network of pools whose cards "
+                "come in other years"
+            )
+        detail = f", of it {' and '.join(besides)}" if besides else ""
         out.append(
-            f"year {fy.year}: buy {cards(fy.bought_cards)} ({fy.capex:,.0f} {cur}){retired}; "
-            f"installed {cards(fy.installed_cards)}; opex {fy.opex:,.0f} {cur}"
+            f"year {fy.year}: buy {cards(fy.bought_cards)} ({fy.capex:,.0f} {cur} capex"
+            f"{detail}){retired}; installed {cards(fy.installed_cards)}; "
+            f"opex {fy.opex:,.0f} {cur}"
         )
     if fleet.residual > 0:
         out.append(
