@@ -221,6 +221,37 @@ def test_a_cooling_plant_that_retires_first_is_a_tranche_without_cards() -> None
     assert f"of it {rebought.capex:,.0f} racks, cooling, data hall or network" in year3
 
 
+@pytest.mark.parametrize("cann_migration", [0.0, 50_000.0])
+def test_a_migration_is_listed_in_the_first_year_its_stack_serves(cann_migration: float) -> None:
+    """A stack's migration line is in the BOM for the year its first pool serves, and a
+    stack no pool runs on has none, whether or not the migration costs anything (the
+    solver may mark a free stack adopted in any year)."""
+    inputs = _ramp_inputs()
+    chips = [c.model_dump() for c in inputs.chips.values()]
+    chips = [
+        dict(c, migration_cost=cann_migration) if c["software_stack"] == "CANN" else c
+        for c in chips
+    ]
+    inputs = make_inputs(
+        {"horizon_years": 3, "max_options_per_workload": 2},
+        Chips=chips,
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([15_000, 60_000, 100_000]),
+    )
+    plan = _fleet(inputs)
+    first: dict[str, int] = {}
+    for fy in plan.fleet.years:
+        for p in fy.serving.pools:
+            first.setdefault(inputs.chips[p.chip].software_stack, fy.year)
+    listed = {
+        line.item.removeprefix("Software migration to "): line.year
+        for line in plan.bom
+        if line.item.startswith("Software migration to ")
+    }
+    assert listed == first
+
+
 def oracle_fleet_tco(inputs: PlanningInputs, plan: Any) -> float:
     """The oracle's price of the serving pools the plan reports, year by year."""
     serving = []

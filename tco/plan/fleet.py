@@ -167,12 +167,20 @@ def extract_fleet(
         # cooling plant or the network bought again when its own lifetime ends is capex too.
         systems_bought[(p.year, p.option.key)] += round(p.units) if p.stock == "systems" else 0
     stacks = registry.stack_migration_costs(usable_chips(inputs))
+    # A stack is adopted when the solver pays its migration; one that costs nothing the
+    # solver may mark adopted in any year, so it is dated by its first serving pool
+    # instead (and not listed when no pool ever runs on it).
+    adoption: dict[str, int] = {}
+    for y in range(1, horizon + 1):
+        for s in decided.adopted.get(y, ()):
+            if stacks[s][0] > 0:
+                adoption.setdefault(s, y)
+        for s in serving[y].stacks:
+            adoption.setdefault(s, y)
     migration_by_year: dict[int, float] = defaultdict(float)
     seen: set[str] = set()
     for y in range(1, horizon + 1):
-        for s in decided.adopted.get(y, ()):
-            if s in seen:
-                continue
+        for s in sorted(s for s, first in adoption.items() if first == y):
             seen.add(s)
             cost, chip_id = stacks[s]
             migration_by_year[y] += cost
