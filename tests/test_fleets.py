@@ -610,3 +610,28 @@ def test_bad_demand_rows_are_input_errors_naming_their_cells() -> None:
     assert "Sheet 'Demand', row 5, column B (year): workload chat has year 2 twice" in text
     assert "Sheet 'Demand', row 6, column A (workload_id): unknown Workloads id 'nope'" in text
     assert "Sheet 'Demand', row 7, column C (target_tokens_per_s)" in text
+
+
+@pytest.mark.parametrize(
+    "site, expected",
+    [
+        ({"power_budget_kw": 1.0}, "year 1: power budget 1 kW is "),
+        ({"capex_budget": 1_000.0}, "the capex budget of 1,000 USD a year"),
+    ],
+)
+def test_an_infeasible_fleet_names_the_year_and_limit(site: dict[str, Any], expected: str) -> None:
+    """A year that cannot meet its own limits is named with the limit and by how much; a
+    capex budget, which earlier years may spend ahead, is named for the fleet."""
+    base = _ramp_inputs()
+    inputs = make_inputs(
+        {"horizon_years": 3, "max_options_per_workload": 2, **site},
+        Chips=[c.model_dump() for c in base.chips.values()],
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([15_000, 60_000, 100_000]),
+    )
+    result = optimize(inputs, explain=False, time_limit_s=120)
+    assert result.status == "infeasible" and result.plan is None
+    assert any(expected in line for line in result.diagnosis), result.diagnosis
+    if "power_budget_kw" in site:
+        assert [line.split(":")[0] for line in result.diagnosis] == ["year 1", "year 2", "year 3"]

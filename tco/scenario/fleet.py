@@ -12,25 +12,31 @@ and it is the answer when the limit ends the full model before a plan of its own
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from tco.model.fleet import part_options
+from tco.model.fleet import mixing, part_options
 from tco.model.options import OptionSet, OutOfTime, build_options
+from tco.model.share import grown
 from tco.model.stock_dominance import prune_for_years
 from tco.model.years import (
     CurveCache,
     FleetContext,
     FleetDecisions,
+    Schedule,
     build_fleet_model,
     fleet_decisions,
     peak_inputs,
     schedule,
+    year_inputs,
 )
 from tco.plan.fleet import extract_fleet
 from tco.scenario.fleet_start import START_TIME_SHARE, FleetStart, solve_start
 from tco.scenario.result import OptimizeResult
+from tco.solve.diagnose import NO_SINGLE_LIMIT, diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
 from tco.text import capped, plural
@@ -153,11 +159,7 @@ def solve_fleet(
         return _start_result(engine, options, start, outcome)
     result = _result(engine, options, outcome)
     if outcome.status == "infeasible":
-        result.diagnosis = [
-            "no fleet plan meets every year's targets and limits with the options that meet "
-            "the peak targets; check the Demand ramp against the power budget, racks, supply "
-            "caps, the domestic share and the chips' available_from_year"
-        ]
+        result.diagnosis = diagnose_years(engine, plan)
     if outcome.has_solution:
         _extract(engine, result, fc, fleet_decisions(m, fc), outcome)
     result.timings_s = dict(engine.timings)
@@ -238,3 +240,44 @@ def _no_time(engine: Engine, stages: str = "the performance model") -> SolveOutc
         f"the {budget.seconds:,g} s time limit was spent before the fleet model could be "
         f"solved ({budget.elapsed():,.1f} s on reading the inputs and {stages})",
     )
+
+
+def diagnose_years(engine: Engine, plan: Schedule) -> list[str]:
+    """Why no fleet plan exists: each year on its own, as the single-period diagnosis says.
+
+    Year y alone is the single-period model on year y's targets with its limits (power
+    budget, racks, supply caps, domestic share) and only the chips on sale by then; a year
+    that fails alone is named with the limit it misses and by how much. The capex budget
+    bounds each year's purchases, which earlier years may have made ahead, so it is left
+    to the whole fleet: when every year can be met alone, the sentence says what only
+    the years together can break (the capex budget, lifetimes, arrivals).
+    """
+    inputs = engine.inputs
+    lines: list[str] = []
+    for year in range(1, plan.horizon + 1):
+        if engine.budget.expired:
+            break
+        alone = year_inputs(inputs, plan, year)
+        on_sale = {c: row for c, row in alone.chips.items() if row.available_from_year <= year}
+        alone = dataclasses.replace(alone, chips=MappingProxyType(on_sale))
+        built = part_options(alone, build_options(alone, elastic=True))
+        options = grown(alone, built, bounded=not mixing(alone))
+        share = engine.budget.left() / max(1, plan.horizon - year + 1)
+        found = diagnose(alone, share, options)
+        if found and not found[0].startswith(NO_SINGLE_LIMIT):
+            late = len(on_sale) < len(inputs.chips)
+            suffix = " (chips on sale from a later year left out)" if late else ""
+            lines += [f"year {year}{suffix}: {line}" for line in found]
+    if lines:
+        return lines
+    budget = inputs.site.capex_budget
+    cap = (
+        f"the capex budget of {budget:,.0f} {inputs.site.currency} a year, "
+        if budget is not None
+        else ""
+    )
+    return [
+        "every year's targets and limits can be met on its own, but no fleet plan meets "
+        f"them all: check {cap}the chips' lifetime_years (what retires must be bought "
+        "again) and their available_from_year against the Demand ramp"
+    ]

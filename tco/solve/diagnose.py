@@ -31,6 +31,9 @@ from tco.text import capped, plural
 #: Slack below this share of its limit is solver noise.
 _NOISE = 1e-6
 
+#: The diagnosis when the elastic model meets everything and no strict option is missing.
+NO_SINGLE_LIMIT = "no plan meets every target and limit, but no single limit explains it"
+
 
 def _fmt(value: float) -> str:
     """Whole numbers and values of 10 or more without decimals; small fractions with two."""
@@ -75,7 +78,7 @@ def diagnose(
     # apply (a target out of reach, a fabric too small, a supply cap below one pool).
     if strict is not None:
         lines = [no_option_line(strict, w) for w in inputs.workloads if not strict.for_workload(w)]
-    return lines or ["no plan meets every target and limit, but no single limit explains it"]
+    return lines or [NO_SINGLE_LIMIT]
 
 
 def no_option_line(options: OptionSet, workload: str) -> str:
