@@ -143,3 +143,17 @@ def test_site_errors() -> None:
     found = messages(site={"discount_rate": 1.5, "electricity_price_per_kwh": None})
     assert any("(discount_rate): must be < 1, got 1.5" in m for m in found)
     assert any("(electricity_price_per_kwh): is required but blank" in m for m in found)
+
+
+def test_a_chip_on_sale_only_after_the_horizon_is_a_warning() -> None:
+    inputs = make_inputs({"horizon_years": 3}, Chips=[CHIP, dict(DOMESTIC, available_from_year=4)])
+    (warning,) = inputs.warnings
+    assert warning.startswith("Sheet 'Chips', row 4, column AK (available_from_year): ")
+    assert "available_from_year 4 is after the 3-year horizon" in warning
+    assert "ascend is never offered" in warning
+    assert (
+        make_inputs(
+            {"horizon_years": 4}, Chips=[CHIP, dict(DOMESTIC, available_from_year=4)]
+        ).warnings
+        == ()
+    )

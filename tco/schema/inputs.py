@@ -394,6 +394,7 @@ def _check_tables(
     models = {k: m for k, (_, m) in typed.models.items()}
     _check_references(check, tables, sheets)
     _check_chips(check, tables["Chips"], typed.chips)
+    _check_arrivals(check, tables["Chips"], typed.chips, site)
     _check_models(check, tables["Models"], typed.models)
     invalid_chips = frozenset(check.invalid_ids.get(CHIPS.name, ()))
     _check_workloads(
@@ -401,6 +402,28 @@ def _check_tables(
     )
     _check_uncertainty(check, tables, typed.uncertainty, sheets, site)
     _check_demand(check, tables["Demand"], typed.demand, site)
+
+
+def _check_arrivals(
+    check: _Checker, table: RawTable, chips: dict[str, tuple[int, ChipRow]], site: SiteRow | None
+) -> None:
+    """A chip on sale only after the horizon is never offered: said, not an error (the
+    row may serve a longer horizon later)."""
+    if site is None:
+        return
+    for row, chip in chips.values():
+        if chip.available_from_year > site.horizon_years:
+            check.warnings.append(
+                InputIssue(
+                    f"available_from_year {chip.available_from_year} is after the "
+                    f"{site.horizon_years}-year horizon (Site horizon_years): {chip.chip_id} is "
+                    "never offered",
+                    table.name,
+                    row,
+                    table.column_of("available_from_year"),
+                    "available_from_year",
+                )
+            )
 
 
 def _check_demand(
