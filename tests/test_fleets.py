@@ -197,6 +197,13 @@ def test_retirement_creates_a_purchase_when_demand_is_flat() -> None:
     # The year-3 tranche lives one year of its two: half of it is residual value.
     assert plan.fleet.residual > 0
     assert plan.tco == pytest.approx(oracle_fleet_tco(inputs, plan), rel=REL)
+    # The one pool is priced over the whole fleet: both tranches, the opex of every
+    # year and the residual (no migration: CUDA costs nothing to adopt).
+    (pool,) = plan.pools
+    assert pool.capex == pytest.approx(sum(t.capex for t in plan.fleet.tranches), rel=1e-12)
+    assert pool.tco == pytest.approx(plan.tco, rel=1e-9)
+    tokens = sum(1.08**-y * pool.target_tokens_per_s * 8760 * 3600 / 1e6 for y in (1, 2, 3))
+    assert pool.cost_per_million_tokens == pytest.approx(plan.tco / tokens, rel=1e-9)
 
 
 def test_a_cooling_plant_that_retires_first_is_a_tranche_without_cards() -> None:

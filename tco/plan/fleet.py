@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tco.costs import registry
 from tco.model.context import MONEY_SCALE
@@ -33,6 +33,7 @@ from tco.plan.extract import (
     CashFlowYear,
     Plan,
     PlanCheckError,
+    PoolPlan,
     extract_plan,
 )
 from tco.schema.inputs import PlanningInputs, usable_chips
@@ -152,17 +153,22 @@ def extract_fleet(
     systems_bought: dict[tuple[int, OptionKey], int] = defaultdict(int)
     residual = 0.0
     hardware_by_year: dict[int, float] = defaultdict(float)
+    own = _OptionCosts()
     for p in decided.purchases:
         lines = _tranche_lines(inputs, p.option, p.stock, p.year, p.units)
         lines_by_year[p.year] += lines
         life = fc.lifetimes[(p.option.key, p.stock)]
         left = tranche_factor(inputs, p.year, life)
-        residual += left * sum(line.extended for line in lines)
+        spent = sum(line.extended for line in lines)
+        residual += left * spent
         hardware = sum(
             line.extended for line in lines if line.category in registry.HARDWARE_CATEGORIES
         )
+        own.capex[(p.option.key, p.year)] += spent
+        own.residual[p.option.key] += left * spent
         for alive in range(p.year, min(horizon, p.year + life - 1) + 1):
             hardware_by_year[alive] += hardware
+            own.hardware[(p.option.key, alive)] += hardware
         # Every option's purchases of a year are a tranche, systems or not: a rack, the
         # cooling plant or the network bought again when its own lifetime ends is capex too.
         systems_bought[(p.year, p.option.key)] += round(p.units) if p.stock == "systems" else 0
@@ -294,10 +300,12 @@ def extract_fleet(
         )
     fleet = FleetPlan(tuple(years), tuple(tranches), tco, tco_nominal, residual)
     last = serving[horizon]
+    pools = tuple(own.priced(inputs, p, serving) for p in last.pools)
     bom = tuple(line for y in sorted(lines_by_year) for line in lines_by_year[y])
     capex_total = sum(fy.capex for fy in years)
     return dataclasses.replace(
         last,
+        pools=pools,
         status=outcome.status,
         mip_gap=outcome.gap,
         solve_seconds=outcome.seconds,
@@ -314,6 +322,44 @@ def extract_fleet(
         fleet=fleet,
         warnings=_fleet_warnings(serving, outcome),
     )
+
+
+@dataclass
+class _OptionCosts:
+    """What each option bought, year by year, to price its pool over the whole fleet."""
+
+    capex: dict[tuple[OptionKey, int], float] = field(default_factory=lambda: defaultdict(float))
+    hardware: dict[tuple[OptionKey, int], float] = field(default_factory=lambda: defaultdict(float))
+    residual: dict[OptionKey, float] = field(default_factory=lambda: defaultdict(float))
+
+    def priced(self, inputs: PlanningInputs, pool: PoolPlan, serving: dict[int, Plan]) -> PoolPlan:
+        """The last year's pool with the fleet's figures for its option:
+
+          capex = sum_y capex[o,y]                                     [currency, nominal]
+          tco   = sum_y (1+r)^-(y-1) capex[o,y] + (1+r)^-y (energy[o,y] + m x hardware[o,y])
+                  - (1+r)^-H residual[o]                                          [currency]
+          cost per Mtok = tco / (sum_y (1+r)^-y x target[o,y] x s a year / 1e6)
+
+        with energy[o,y] and target[o,y] those of the option's serving pool in year y (none
+        when it does not serve) and m = maintenance_rate; migration stays the site's (in
+        the fleet's TCO, not a pool's), so the pools' TCOs add up to the fleet's less
+        migration and the options not serving in the last year.
+        """
+        site = inputs.site
+        rate, horizon = site.discount_rate, int(site.horizon_years)
+        key = (pool.workload, pool.chip, pool.fabric, pool.cooling)
+        capex = tco = tokens = 0.0
+        for y in range(1, horizon + 1):
+            spent = self.capex.get((key, y), 0.0)
+            same = [q for q in serving[y].pools if (q.workload, q.chip, q.fabric, q.cooling) == key]
+            energy = sum(q.energy_per_year for q in same)
+            upkeep = site.maintenance_rate * self.hardware.get((key, y), 0.0)
+            capex += spent
+            tco += (1 + rate) ** -(y - 1) * spent + (1 + rate) ** -y * (energy + upkeep)
+            tokens += (1 + rate) ** -y * sum(q.target_tokens_per_s for q in same)
+        tco -= (1 + rate) ** -horizon * self.residual.get(key, 0.0)
+        per_million = tco / (tokens * registry.SECONDS_PER_YEAR / 1e6) if tokens else 0.0
+        return dataclasses.replace(pool, capex=capex, tco=tco, cost_per_million_tokens=per_million)
 
 
 def _tranche_capex(

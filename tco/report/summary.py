@@ -143,12 +143,21 @@ def text_summary(inputs: PlanningInputs, result: OptimizeResult) -> list[str]:
     if plan.fleet is not None:
         lines += tranche_sentences(inputs, plan)
     gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
+    fleet = plan.fleet
+    # A fleet's pools, racks and cards are the last year's serving ones; what is
+    # installed then (idle cards included) is the Timeline's.
+    serving = (
+        f" serving in year {fleet.years[-1].year} of "
+        f"{sum(fleet.years[-1].installed_cards.values()):,} installed"
+        if fleet is not None
+        else ""
+    )
     lines += [
         f"TCO {plan.tco:,.0f} {cur} discounted over {plural(inputs.site.horizon_years, 'year')} "
         f"({plan.tco_nominal:,.0f} nominal); capex {plan.capex:,.0f} (incl. migration "
         f"{plan.migration:,.0f}); opex {plan.opex_per_year:,.0f} per year",
         f"IT {plan.it_kw / 1000:,.2f} MW, facility {plan.facility_kw / 1000:,.2f} MW, "
-        f"{plural(plan.racks, 'rack')}, {plural(plan.cards, 'card')} "
+        f"{plural(plan.racks, 'rack')}, {plural(plan.cards, 'card')}{serving} "
         f"({plan.domestic_cards:,} domestic)",
         f"solver: {plan.status}, gap {gap}, {plan.solve_seconds:,.2f} s",
     ]
