@@ -309,8 +309,8 @@ def test_llama70b_bf16_on_80gb_needs_two_cards() -> None:
 @pytest.mark.parametrize(
     ("chip_over", "work_over", "phrase"),
     [
-        ({"fp8_tflops": None}, {"precision": "fp8"}, "does not support fp8"),
-        ({"int8_tops": None}, {"precision": "int8"}, "does not support int8"),
+        ({"fp8_tflops": None}, {"precision": "fp8"}, "no fp8 peak in its Chips row (fp8_tflops"),
+        ({"int8_tops": None}, {"precision": "int8"}, "no int8 peak in its Chips row (int8_tops"),
         ({"scaleup_domain": 1}, {}, "scale-up replica"),
         ({}, {"max_tpot_ms": 0.1}, "max_tpot_ms"),
         ({}, {"max_ttft_ms": 0.01}, "max_ttft_ms"),

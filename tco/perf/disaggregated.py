@@ -238,7 +238,9 @@ def disaggregated_estimate(
     """The prefill + decode unit meeting the target (module docstring), or why none does."""
     precision = workload.precision
     if peak_flops_per_s(chip, precision) is None:
-        return InferenceResult(False, f"chip {chip.chip_id} does not support {precision}")
+        return InferenceResult(
+            False, f"chip {chip.chip_id} has no {precision} peak in its Chips row"
+        )
     i, o = request_tokens(workload)
     kv = kv_bytes_per_token(with_kv_cache(model, workload), precision)
     decode, prefill = phase_replicas(workload, model, chip, site, fabric)

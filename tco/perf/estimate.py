@@ -18,6 +18,7 @@ from tco.perf.hardware import (
     systems_for_replicas,
     whole_system_nodes,
 )
+from tco.perf.inference import speculation
 from tco.perf.moe import is_moe
 from tco.perf.power import node_power
 from tco.perf.training import TrainingStep, training_curve, training_target_tokens_per_s
@@ -306,6 +307,9 @@ def _inference(
         batch=result.batch,
         tpot_ms=result.tpot_ms,
         ttft_ms=result.ttft_ms,
+        # A decode iteration (its mean under prefill bursts): TPOT x tokens a step.
+        step_time_s=(result.tpot_ms or 0.0) / 1e3 * speculation(workload).accept,
+        comm_s=result.decode_comm_s,
         avg_node_kw=node_power(chip, site).average_kw,
         memory_headroom_gb=result.free_gb_per_card,
         prefill_burst_tokens=result.prefill_burst_tokens,
@@ -330,8 +334,8 @@ _COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Estimate], str]], ...] = (
     ("batch", "right", lambda e: _fmt(e.batch)),
     ("TPOT ms", "right", lambda e: _fmt(e.tpot_ms, 1)),
     ("TTFT ms", "right", lambda e: _fmt(e.ttft_ms, 1)),
-    ("step s", "right", lambda e: _fmt(e.step_time_s, 2)),
-    ("comm s", "right", lambda e: _fmt(e.comm_s, 2)),
+    ("step s", "right", lambda e: _fmt(e.step_time_s, 3)),
+    ("comm s", "right", lambda e: _fmt(e.comm_s, 3)),
     ("avg node kW", "right", lambda e: _fmt(e.avg_node_kw, 2)),
     ("free GB/card", "right", lambda e: _fmt(e.memory_headroom_gb, 1)),
 )

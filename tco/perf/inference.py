@@ -826,7 +826,7 @@ def inference_estimate(
     if peak_flops_per_s(chip, precision) is None:
         column = "fp8_tflops" if precision == "fp8" else "int8_tops"
         return InferenceResult(
-            False, f"chip {chip.chip_id} does not support {precision} ({column} blank)"
+            False, f"chip {chip.chip_id} has no {precision} peak in its Chips row ({column} blank)"
         )
     usable = usable_memory_bytes(chip, site.memory_headroom)
     input_tokens, output_tokens = request_tokens(workload)
