@@ -79,3 +79,30 @@ def test_the_network_counts_only_on_the_spend_basis() -> None:
     text = str(caught.value)
     assert "(domestic_share_includes_network): applies to the spend basis only" in text
     assert "Sheet 'Site'" in text
+
+
+def test_the_risk_check_of_a_bought_plan_counts_its_network_spend() -> None:
+    """`tco risk` re-prices the bought plan in every sample; with the network in the
+    share it counts the pool's own network spend (88,000 of 338,000 at nominal prices,
+    26.0%) and so holds a 10% share, where it used to fail on the plan's pool records."""
+    from tco.risk.evaluate import Purchase, fixed_outcome
+
+    inputs = inputs_with({"min_domestic_share": 0.1, "domestic_share_includes_network": True})
+    plan = optimize(inputs, mip_gap=0.0, explain=False).plan
+    assert plan is not None
+    out = fixed_outcome(inputs, Purchase.of(plan))
+    assert out.feasible, out.limits
+    assert out.tco == pytest.approx(plan.tco, rel=1e-9)
+    strict = make_inputs(
+        site={
+            "domestic_share_basis": "spend",
+            "min_domestic_share": 0.27,
+            "domestic_share_includes_network": True,
+        },
+        Chips=[CHIP],
+        Fabrics=[FABRIC, DOMESTIC_FABRIC],
+        Models=[MODEL, SMALL_MODEL],
+        Workloads=[WORKLOAD],
+    )
+    (problem,) = fixed_outcome(strict, Purchase.of(plan)).limits
+    assert "the domestic share of spend is 26.04%, below 27%" in problem

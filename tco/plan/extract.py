@@ -413,7 +413,9 @@ def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: 
     """Domestic amount over all on `basis` (`registry.share_amount`); 0 for an empty plan.
 
     On the spend basis the network counts too when the Site asks for it, domestic by
-    the fabric's origin (`tco.model.share.network_per_node`).
+    the fabric's origin: a pool's "network_spend" when given (a bought plan re-priced,
+    `tco.risk.evaluate.fixed_outcome`), else `tco.model.share.network_per_node` x its
+    nodes, as the model counts it.
     """
     chips, fabrics = inputs.chips, inputs.fabrics
     with_network = basis == "spend" and inputs.site.domestic_share_includes_network
@@ -424,7 +426,9 @@ def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: 
         own = float(registry.share_amount(basis, chip, p["cards"], p["nodes"], p["systems"]))
         amounts.append((chip.origin == "domestic", own))
         if with_network:
-            network = network_per_node(inputs, o) * p["nodes"]
+            network = p.get("network_spend")
+            if network is None:
+                network = network_per_node(inputs, o) * p["nodes"]
             amounts.append((fabrics[o.fabric].origin == "domestic", network))
     total = sum(a for _, a in amounts)
     return sum(a for domestic, a in amounts if domestic) / total if total else 0.0

@@ -280,6 +280,11 @@ def fixed_outcome(
                 capex=float(cost.capex),
                 energy=float(cost.energy_per_year),
                 maintenance=float(cost.maintenance_per_year),
+                # The share's network amount (when it counts): what this pool's NICs,
+                # switches and optics cost at these prices.
+                network_spend=sum(
+                    float(line.extended) for line in cost.lines if line.line.category == "network"
+                ),
             )
         )
     migration, _, _ = _migration(inputs, pools)
