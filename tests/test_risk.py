@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +23,8 @@ from tco.risk.analysis import run_risk
 from tco.risk.evaluate import (
     ChipBound,
     Evaluator,
+    FixedOutcome,
+    Optimum,
     PoolBuy,
     Purchase,
     fixed_outcome,
@@ -29,7 +32,7 @@ from tco.risk.evaluate import (
     probe_chips,
 )
 from tco.risk.sampling import Uncertain, draw, overrides_of, quantiles, uncertain_rows
-from tco.risk.tasks import SWITCH_TOLERANCE, switching_price
+from tco.risk.tasks import switching_price
 from tco.scenario.optimize import make_engine, optimize
 from tco.scenario.scenario import Override, apply_overrides
 
@@ -316,8 +319,8 @@ def test_a_two_chip_decision_flips_at_the_hand_computed_card_price() -> None:
     ev = Evaluator(inputs, Purchase.of(best), 1e-6, 60)
     found = switching_price(ev, (), best.pools[0].workload, chip, p0, 64 * p0)
     assert found.value is not None and found.runner_up == other
-    assert found.value == pytest.approx(hand, rel=0.005)
-    assert abs(found.value - hand) <= SWITCH_TOLERANCE * hand
+    # The breakpoint of the two lines, exact up to the solves' gap (1e-6).
+    assert found.value == pytest.approx(hand, rel=1e-5)
     assert math.isfinite(found.high)
 
 
@@ -326,3 +329,54 @@ def test_the_cheaper_chip_for_both_ids_in_the_factory_is_known() -> None:
     inputs = _inputs([_unc("ascend", "card_price", 9000, 24000)])
     for chip in (CHIP["chip_id"], DOMESTIC["chip_id"]):
         assert optimize(inputs, forced={"chip": chip}, explain=False).plan is not None
+
+
+def _buy(*pairs: tuple[str, str, int]) -> Purchase:
+    return Purchase(tuple(PoolBuy(w, c, "f", "k", 1, 1, n, 1, (1, 0, 0), 8) for w, c, n in pairs))
+
+
+class _Envelope:
+    """An evaluator over hand-made plans whose TCO is intercept + cards of "d" x price:
+    `optimum` is the cheapest at the scenario's price (its inputs are the price itself)."""
+
+    mip_gap = 1e-9
+
+    def __init__(self, plans: dict[Purchase, float]) -> None:
+        self.plans = plans
+
+    @staticmethod
+    def cost(plans: dict[Purchase, float], price: float, p: Purchase) -> float:
+        return plans[p] + price * sum(b.cards for b in p.pools if b.chip == "d")
+
+    def inputs_of(self, overrides: tuple[Override, ...]) -> float:
+        (o,) = overrides
+        return float(o.value)
+
+    def optimum(self, price: float) -> Any:
+        best = min(self.plans, key=lambda p: self.cost(self.plans, price, p))
+        return Optimum("optimal", self.cost(self.plans, price, best), best)
+
+
+def test_a_switching_price_is_the_first_flip_when_workloads_trade_the_chip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two workloads tied by a share: domestic chip d serves both at price 10; past 12 a
+    leaves it for import chip i (b's 6 cards of d keep the share), past 20 a comes back
+    and b leaves (a's 2 cards suffice then), past 35 nothing pays for d. The first flip
+    of a is at 12, the breakpoint of its first two plans, not the last one at 35."""
+    both = _buy(("a", "d", 2), ("b", "d", 6))
+    b_only = _buy(("a", "i", 2), ("b", "d", 6))
+    a_only = _buy(("a", "d", 2), ("b", "i", 6))
+    import_only = _buy(("a", "i", 2), ("b", "i", 6))
+    # Intercepts: both + 8p = b_only + 6p at 12; b_only + 6p = a_only + 2p at 20;
+    # a_only + 2p = import_only at 35.
+    plans = {import_only: 210.0, a_only: 140.0, b_only: 60.0, both: 36.0}
+    ev = _Envelope(plans)
+    monkeypatch.setattr(
+        "tco.risk.tasks.fixed_outcome",
+        lambda price, p: FixedOutcome(_Envelope.cost(plans, price, p), {}),
+    )
+    found = switching_price(ev, (), "a", "d", 10.0, 640.0)  # type: ignore[arg-type]
+    assert found.value == pytest.approx(12.0) and found.runner_up == "i"
+    back = switching_price(ev, (), "b", "d", 10.0, 640.0)  # type: ignore[arg-type]
+    assert back.value == pytest.approx(20.0) and back.runner_up == "i"

@@ -29,8 +29,6 @@ from tco.schema.inputs import PlanningInputs
 
 Task = tuple[Any, ...]
 
-#: Bisection stops when the bracket is this narrow, relative to its low end.
-SWITCH_TOLERANCE = 1e-3
 #: A card price up to this multiple of the nominal is searched for a flip.
 SWITCH_MAX_FACTOR = 64.0
 
@@ -140,37 +138,75 @@ def switching_price(
     low: float,
     high: float,
 ) -> Switch:
-    """Card price of `chip` above which it no longer serves `workload`, by bisection.
+    """Card price of `chip` above which it first stops serving `workload`.
 
-    At `low` (the nominal price) the chip serves the workload. The bracket's high
-    end doubles from 2 x low until the chip stops serving it (up to `high`); then
-    the bracket halves until (hi - lo) <= SWITCH_TOLERANCE x lo. Each probe is an
-    exact re-optimisation of the scenario `Chips[chip].card_price = p`. The plan's
-    cost with the chip rises linearly in p and every other plan's does not fall,
-    so the chip serves the workload below one price and not above it.
+    Every plan's TCO is linear in the chip's card price p (its cards, and the maintenance
+    on them), so the optimal TCO V(p) is the lower envelope of those lines: concave and
+    piecewise linear, and the chip's cards in the optimum never rise with p. Whether it
+    serves one workload is not monotone: workloads tied by a domestic share may hand the
+    chip back and forth (one leaves it at +2%, comes back at +34% when another leaves).
+    So, at exact re-optimisations of the scenario `Chips[chip].card_price = p`:
+
+    1. the bracket: from 2 x low, doubling (up to `high`) until the optimum holds none of
+       the chip, which is then so at every higher price;
+    2. the envelope's breakpoints in it (Eisner and Severance): the lines of the optimal
+       plans at an interval's ends meet at x; if the optimum at x is no cheaper than
+       both lines there, x is the only breakpoint between them, else the plan found at x
+       splits the interval in two;
+    3. the first breakpoint past which the optimum does not serve the workload.
+
+    Each line is the plan re-priced at two prices (`fixed_outcome`). A breakpoint is
+    exact up to the solves' MIP gap; past `_MOST_SOLVES` solves the search stops at
+    the first flip found so far.
     """
     solves = 0
     probes: dict[float, Optimum] = {}
+
+    def priced(price: float) -> PlanningInputs:
+        return ev.inputs_of((*overrides, Override("Chips", chip, "card_price", price)))
 
     def at(price: float) -> Optimum:
         nonlocal solves
         if price not in probes:
             solves += 1
-            priced = (*overrides, Override("Chips", chip, "card_price", price))
-            probes[price] = ev.optimum(ev.inputs_of(priced))
+            probes[price] = ev.optimum(priced(price))
         return probes[price]
 
-    lo, hi = low, max(2.0 * low, low + 1.0)
-    while _serves(at(hi), workload, chip):
-        if hi >= high:
-            return Switch(workload, chip, None, None, high, solves)
-        lo, hi = hi, min(2.0 * hi, high)
-    while hi - lo > SWITCH_TOLERANCE * max(lo, 1.0):
-        mid = 0.5 * (lo + hi)
-        if _serves(at(mid), workload, chip):
-            lo = mid
-        else:
-            hi = mid
-    past = [c for w, c, _, _ in at(hi).choice if w == workload]
-    value = 0.5 * (lo + hi)
-    return Switch(workload, chip, past[0] if past else None, value, high, solves)
+    def line(o: Optimum) -> tuple[float, float]:
+        """(intercept, slope) of the plan's TCO in the card price [currency, cards]."""
+        assert o.purchase is not None
+        a, b = (fixed_outcome(priced(p), o.purchase).tco for p in (low, 2.0 * low))
+        return a - (b - a), (b - a) / low
+
+    def uses(o: Optimum) -> bool:
+        return any(c == chip for _, c, _, _ in o.choice)
+
+    hi = max(2.0 * low, low + 1.0)
+    while uses(at(hi)) and hi < high:
+        hi = min(2.0 * hi, high)
+
+    def breakpoints(p1: float, o1: Optimum, p2: float, o2: Optimum) -> list[tuple[float, Optimum]]:
+        """(price, the optimum past it) of every breakpoint in (p1, p2]."""
+        if o1.purchase is None or o2.purchase is None or solves >= _MOST_SOLVES:
+            return [(p2, o2)] if o1.choice != o2.choice else []
+        (a1, b1), (a2, b2) = line(o1), line(o2)
+        if abs(b1 - b2) <= 1e-12 * max(abs(b1), 1.0):
+            return [] if abs(a1 - a2) <= 1e-9 * max(abs(a1), 1.0) else [(p2, o2)]
+        x = (a2 - a1) / (b1 - b2)
+        if not p1 < x < p2:
+            return [(p2, o2)] if o1.choice != o2.choice else []
+        ox = at(x)
+        envelope = min(a1 + b1 * x, a2 + b2 * x)
+        if ox.tco is None or ox.tco >= envelope * (1.0 - max(ev.mip_gap, 1e-9)):
+            return [(x, o2)]
+        return breakpoints(p1, o1, x, ox) + breakpoints(x, ox, p2, o2)
+
+    for price, past in breakpoints(low, at(low), hi, at(hi)):
+        if not _serves(past, workload, chip):
+            runner = [c for w, c, _, _ in past.choice if w == workload]
+            return Switch(workload, chip, runner[0] if runner else None, price, high, solves)
+    return Switch(workload, chip, None, None, high, solves)
+
+
+#: Re-optimisations one switching price may take (a breakpoint costs about two).
+_MOST_SOLVES = 40
