@@ -86,3 +86,23 @@ def test_workload_without_options_is_named() -> None:
     other = alts[("chip", "ascend")] if plan.pools[0].chip == "h100" else alts[("chip", "h100")]
     assert other.status == "infeasible"
     assert "workload chat has no workable option" in other.reason
+
+
+def test_a_missing_runner_up_says_whether_the_time_limit_or_the_rivals_are_why() -> None:
+    """The Summary's runner-up line: rivals left unsolved by the time limit are not
+    rivals without a plan."""
+    from dataclasses import replace
+
+    from tco.report.explain import no_runner_up
+    from tco.scenario.alternatives import Alternative
+
+    inputs = make_inputs()
+    plan = solved(inputs)
+    chosen = plan.pools[0].chip
+    other = ({CHIP["chip_id"], DOMESTIC["chip_id"]} - {chosen}).pop()
+    unsolved = Alternative("chip", other, "no_solution", None, None, None, "not solved", False)
+    line = no_runner_up(plan, [unsolved], "chip")
+    assert line == "chip: no other chip gave a plan before the time limit (see Alternatives)"
+    infeasible = replace(unsolved, status="infeasible")
+    assert no_runner_up(plan, [infeasible], "chip") == "chip: no other chip gives a plan"
+    assert no_runner_up(plan, [], "chip") == "chip: no other chip to compare"

@@ -171,6 +171,23 @@ def runners_up(plan: Plan, alternatives: Sequence[Alternative]) -> dict[str, Alt
     return out
 
 
+def no_runner_up(plan: Plan, alternatives: Sequence[Alternative], dimension: str) -> str:
+    """Why a dimension has no runner-up: no rival in the workbook, rivals the time limit
+    left unsolved (or stopped without a plan), or rivals without any plan."""
+    chosen = {getattr(p, dimension) for p in plan.pools}
+    rivals = [a for a in alternatives if a.dimension == dimension and a.forced_id not in chosen]
+    if not rivals:
+        return f"{dimension}: no other {dimension} to compare"
+    if any(a.status == "no_solution" for a in rivals):
+        return (
+            f"{dimension}: no other {dimension} gave a plan before the time limit "
+            "(see Alternatives)"
+        )
+    if any(a.status == "error" for a in rivals):
+        return f"{dimension}: no other {dimension} could be priced (see Alternatives)"
+    return f"{dimension}: no other {dimension} gives a plan"
+
+
 def why_lines(inputs: PlanningInputs, plan: Plan, alternatives: Sequence[Alternative]) -> list[str]:
     """Why this chip, fabric and cooling won: what the runner-up of each would cost more."""
     cur = inputs.site.currency

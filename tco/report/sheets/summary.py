@@ -237,7 +237,7 @@ def _runners_up(sheet: Sheet, layout: Layout, r: int) -> int:
     for dimension, a in explain.runners_up(layout.plan, layout.alternatives).items():
         r += 1
         if a is None:
-            sheet.put(r, "label", f"{dimension}: no other {dimension} gives a plan")
+            sheet.put(r, "label", explain.no_runner_up(layout.plan, layout.alternatives, dimension))
             continue
         sheet.put(r, "label", f"{dimension}: {a.forced_id} everywhere")
         row = layout.alternative_row(a)
