@@ -27,6 +27,7 @@ from tco.risk.evaluate import (
     Optimum,
     PoolBuy,
     Purchase,
+    SampleResult,
     fixed_outcome,
     least_nodes,
     probe_chips,
@@ -127,6 +128,12 @@ def test_a_sample_that_lowers_throughput_fails_the_nominal_plan() -> None:
     plain = make_engine(sampled, mip_gap=1e-4).solve(explain=False)
     assert plain.plan is not None
     assert best.tco == pytest.approx(plain.plan.tco, rel=1e-4)
+    # The short nominal plan is cheaper than the optimum that meets the target: that is
+    # a failure, not a negative regret.
+    assert fixed.tco < best.tco
+    assert SampleResult(0, fixed, best).regret is None
+    scored = statistics.score(Purchase.of(plan), [fixed], [best.tco], "max-regret")
+    assert scored.max_regret == 0.0 and scored.p_feasible == 0.0
 
 
 def test_the_probe_adds_the_chips_of_least_bound_to_the_nominal_ones() -> None:
@@ -215,6 +222,9 @@ def test_win_probabilities_sum_to_one_and_robust_meets_reliability(two_chip) -> 
     if result.robust_reliable:
         assert result.robust.p_feasible >= 0.95
     for r in result.results:
+        if not r.nominal.feasible:  # a plan that falls short has no regret, it fails
+            assert r.regret is None
+            continue
         assert r.regret is not None and r.regret >= -1e-4 * r.nominal.tco
 
 

@@ -180,8 +180,10 @@ class SampleResult:
 
     @property
     def regret(self) -> float | None:
-        """Nominal plan's TCO - the sample's optimum (>= 0 up to the MIP gap)."""
-        if self.optimum.tco is None:
+        """Nominal plan's TCO - the sample's optimum (>= 0 up to the MIP gap); None when
+        the sample has no optimum or the nominal plan breaks a target or limit in it (a
+        plan that falls short is not cheaper, it fails)."""
+        if self.optimum.tco is None or not self.nominal.feasible:
             return None
         return self.nominal.tco - self.optimum.tco
 

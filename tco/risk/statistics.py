@@ -119,7 +119,13 @@ def score(
 ) -> Scored:
     """A candidate's criterion value (lower is better) over the samples."""
     tcos = tuple(o.tco for o in outcomes)
-    regrets = [o.tco - best for o, best in zip(outcomes, optima, strict=True) if best is not None]
+    # Regret where the plan meets every target and limit: a plan that falls short is not
+    # cheaper than the optimum for it, it fails (counted by p_feasible instead).
+    regrets = [
+        o.tco - best
+        for o, best in zip(outcomes, optima, strict=True)
+        if best is not None and o.feasible
+    ]
     worst_regret = max(regrets, default=0.0)
     value = {
         "mean": lambda: float(np.mean(tcos)),

@@ -133,6 +133,7 @@ def _write_data(sheet: Sheet, data: _Data) -> None:
             sheet.put(row, data.col[f"met:{w}"], int(met), COUNT)
         if s.optimum.tco is not None:
             sheet.put(row, data.col["optimal_tco"], s.optimum.tco, MONEY)
+        if s.regret is not None and s.optimum.tco is not None:
             regret = Formula(
                 f"{_cell(row, data.col['nominal_tco'])}-{_cell(row, data.col['optimal_tco'])}"
             )
@@ -271,7 +272,7 @@ def _robust(sheet: Sheet, data: _Data, r: int, cur: str) -> int:
     ):
         sheet.formula(r, c, Formula(f"AVERAGE({data.span(key)})"), value, PERCENT)
     r += 1
-    sheet.put(r, "a", f"Maximum regret ({cur})")
+    sheet.put(r, "a", f"Maximum regret where it meets every target and limit ({cur})")
     sheet.put(r, "b", nominal.max_regret, MONEY)
     sheet.put(r, "c", robust.max_regret, MONEY)
     return r + 1
