@@ -390,3 +390,31 @@ def test_a_switching_price_is_the_first_flip_when_workloads_trade_the_chip(
     assert found.value == pytest.approx(12.0) and found.runner_up == "i"
     back = switching_price(ev, (), "b", "d", 10.0, 640.0)  # type: ignore[arg-type]
     assert back.value == pytest.approx(20.0) and back.runner_up == "i"
+
+
+def test_each_dask_stage_scatters_its_payload_under_a_key_of_its_own(two_chip) -> None:
+    """Scattered by content, every stage's payload had one key, which the
+    scheduler released at the end of a stage while the next stage's tasks depended on
+    it ("lost dependencies": 3 runs of 3 partial on `dask scheduler` + `dask worker`,
+    and this run, samples then tornado, partial too). Each stage now scatters with
+    hash=False, under its own key."""
+    distributed = pytest.importorskip("distributed")
+    inputs, plan = two_chip
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        keys: list[str] = []
+        scatter = client.scatter
+
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            future = scatter(*args, **kwargs)
+            keys.append(future.key)
+            return future
+
+        client.scatter = recording  # type: ignore[method-assign]
+        result = run_risk(inputs, plan, 4, 7, tornado=True, switching=False, client=client)
+    assert not result.partial
+    assert len(keys) >= 2 and len(set(keys)) == len(keys)  # samples, tornado: a key each

@@ -203,26 +203,27 @@ class DaskCluster:
                 ) from exc
         client = self._client
         outcome = Outcome()
-        if True:
-            shared = client.scatter(payload, broadcast=True)
-            futures = [client.submit(run_batch, shared, b, pure=False) for b in batches]
-            pending = as_completed(futures)
-            while not pending.is_empty():
-                if stopped():
+        # A key of its own per stage (hash=False): scattered by content, every stage's
+        # payload had the same key, which the scheduler could release at the end of one
+        # stage while the next stage's tasks already depended on it ("lost
+        # dependencies" on an external scheduler).
+        shared = client.scatter(payload, broadcast=True, hash=False)
+        futures = [client.submit(run_batch, shared, b, pure=False) for b in batches]
+        pending = as_completed(futures)
+        while not pending.is_empty():
+            if stopped():
+                outcome.finished = False
+                break
+            for future in pending.next_batch(block=False) or ():
+                try:
+                    done(future.result())
+                except Exception as exc:  # KilledWorker, a lost connection
                     outcome.finished = False
+                    outcome.message = f"a batch failed on the cluster: {type(exc).__name__}: {exc}"
                     break
-                for future in pending.next_batch(block=False) or ():
-                    try:
-                        done(future.result())
-                    except Exception as exc:  # KilledWorker, a lost connection
-                        outcome.finished = False
-                        outcome.message = (
-                            f"a batch failed on the cluster: {type(exc).__name__}: {exc}"
-                        )
-                        break
-                if outcome.message:
-                    break
-                time.sleep(_POLL_S / 4)
-            if not outcome.finished:
-                client.cancel(futures)
+            if outcome.message:
+                break
+            time.sleep(_POLL_S / 4)
+        if not outcome.finished:
+            client.cancel(futures)
         return outcome
