@@ -308,6 +308,12 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
         "f 2.00M USD more (+200%: capex (tranches at present value, net of residual value) "
         "1.80M USD, discounted opex 200,000 USD" in text
     )
+    # Its cost per token is levelized over its years, its pools are the last year's: the
+    # factors would not multiply to the ratio, so only the costs are given.
+    fleet.summary["purchases"] = []
+    text = "\n".join(differences([a, fleet]))
+    assert "50% less than f (2.000 on chip-f with roce, air)" in text
+    assert "cards carry" not in text
 
 
 def test_a_fleet_report_is_refused_with_what_to_do(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ cards in all,
 
 so for two plans with the same horizon and discount rate the ratio of their
 costs per token is exactly (ratio of TCO per card) / (ratio of target tokens/s
-per card): the sentences give both factors. A TCO difference is split the
+per card): the sentences give both factors. Not for a fleet plan over years,
+whose cost per token is levelized over its yearly targets while its pools' cards
+and target are the last year's: its sentences give the costs alone. A TCO difference is split the
 same way into its capex and discounted-opex parts (TCO = capex + present
 value of opex). Plans over different horizons or discount rates are not
 compared on TCO or on these factors, and the sentence says why.
@@ -136,7 +138,10 @@ def _cheapest(
             continue
         detail = f"{cost:,.3f}" + (f" on {_chips(pools_of(other))}" if workload else "")
         mine, theirs = _per_card(pools_of(best)), _per_card(pools_of(other))
-        if mine and theirs and _same_levelizing(best, other):
+        # The identity needs one purchase: a fleet's cost per token is levelized over its
+        # yearly targets, while its pools' cards and target are the last year's.
+        single = "purchases" not in best.summary and "purchases" not in other.summary
+        if mine and theirs and single and _same_levelizing(best, other):
             detail += (
                 f"; {best.name}'s cards carry {mine[0] / theirs[0]:.2f}x the target tokens/s "
                 f"({mine[0]:,.0f} vs {theirs[0]:,.0f}) at {mine[1] / theirs[1]:.2f}x the TCO "
