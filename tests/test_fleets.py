@@ -152,6 +152,31 @@ def test_a_mix_of_two_chips_beats_either_alone_and_matches_brute_force() -> None
     assert {line.pool for line in mixed.plan.bom} - {"site"} == {"chat on h100", "chat on h100-1"}
 
 
+def test_a_split_blames_the_racks_only_when_one_chip_alone_would_not_fit() -> None:
+    """The 8.5-card mix uses 2 racks (a pool a rack). With a limit of exactly those 2
+    racks a single-chip plan still exists (two 8-card servers: the K = 1 model under the
+    same limit finds it), so the racks are not why it mixes: the sentence says the mix is
+    simply cheaper, where it used to say "all 2 racks are used"."""
+    from tco.report.explain import split_sentences
+
+    def limited(max_options: int) -> PlanningInputs:
+        base = _mix_inputs(max_options)
+        return make_inputs(
+            {"max_options_per_workload": max_options, "max_racks": 2},
+            Chips=[c.model_dump() for c in base.chips.values()],
+            Models=[SMALL_MODEL],
+            Workloads=[dict(SERVE, target_tokens_per_s=base.workloads["chat"].target_tokens_per_s)],
+        )
+
+    single = optimize(limited(1), mip_gap=0.0, explain=False).plan
+    assert single is not None and single.racks <= 2
+    inputs = limited(2)
+    plan = optimize(inputs, mip_gap=0.0, explain=False).plan
+    assert plan is not None and plan.racks == 2 and len(plan.pools) == 2
+    (sentence,) = split_sentences(inputs, plan)
+    assert "racks" not in sentence and "the mix costs less than any one chip alone" in sentence
+
+
 def test_a_training_job_stays_on_one_pool_when_the_site_mixes() -> None:
     inputs = make_inputs(
         {"max_options_per_workload": 3},

@@ -6,6 +6,7 @@ same thing, so both take their sentences and runner-ups from here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from tco.costs import registry
@@ -48,7 +49,8 @@ def split_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
 
     The reason is the first that holds on the plan: a chip at its supply cap, the
     domestic share at its minimum with domestic and import parts, the power budget or
-    the racks full; otherwise nothing binds and the mix is simply the cheapest (whole
+    the racks, when the workload on any one of its chips alone would exceed them
+    (`_alone`); otherwise nothing binds and the mix is simply the cheapest (whole
     systems round every single-chip pool up; a second chip fills the remainder).
     """
     out = []
@@ -118,14 +120,40 @@ def _split_reason(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan])
             f"the domestic-share rule binds: without this workload's domestic part the plan "
             f"would fall below {share:.0%} of {basis} (it holds {achieved:.1%})"
         )
-    if site.power_budget_kw is not None and plan.facility_kw >= site.power_budget_kw * (1 - 1e-6):
-        return f"the power budget of {site.power_budget_kw:,.0f} kW is full"
-    if site.max_racks is not None and plan.racks >= site.max_racks:
-        return f"all {site.max_racks:,} racks are used"
+    alone = [_alone(inputs, plan, parts, p) for p in parts]
+    budget = site.power_budget_kw
+    if budget is not None and all(kw > budget * (1 + 1e-9) for kw, _ in alone):
+        return (
+            f"the power budget of {budget:,.0f} kW: the workload on any one of these chips "
+            f"alone would take the plan to {min(kw for kw, _ in alone):,.0f} kW or more"
+        )
+    racks = site.max_racks
+    if racks is not None and all(r > racks for _, r in alone):
+        return (
+            f"the {racks:,} racks: the workload on any one of these chips alone would take "
+            f"the plan to {min(r for _, r in alone):,} racks or more"
+        )
     return (
         "the mix costs less than any one chip alone: whole systems round a single-chip "
         "pool up and the second chip serves the remainder more cheaply"
     )
+
+
+def _alone(
+    inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan], part: PoolPlan
+) -> tuple[float, int]:
+    """(facility kW, racks) of the plan with the workload's parts replaced by `part`'s
+    chip serving the whole target: its pool scaled by target / the part's share, in whole
+    systems, at the part's kW a node and nodes a rack (an estimate from the part, enough
+    to tell whether a limit could have allowed one chip)."""
+    target = sum(p.target_tokens_per_s for p in parts)
+    per_system = part.nodes // max(part.systems, 1)
+    systems = math.ceil(part.systems * target / part.target_tokens_per_s - 1e-9)
+    nodes = systems * per_system
+    kw = plan.facility_kw - sum(p.facility_kw for p in parts)
+    kw += part.facility_kw * nodes / part.nodes
+    racks = plan.racks - sum(p.racks for p in parts) + math.ceil(nodes / part.nodes_per_rack)
+    return kw, racks
 
 
 def _share_holds_without(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> bool:
