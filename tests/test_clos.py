@@ -11,10 +11,11 @@ down ports; 1 tier holds r endpoints, 2 tiers r d, 3 tiers r d r / 2:
 
 from __future__ import annotations
 
+import numpy as np
 import oracle
 import pytest
 
-from tco.costs.clos import size_clos
+from tco.costs.clos import clos_counts, size_clos, tier_capacity
 
 # (endpoints, radix, oversubscription) -> (tiers, leaf, spine, core, links)
 HAND = {
@@ -98,3 +99,19 @@ def test_every_size_agrees_with_the_oracle(radix: int, over: float) -> None:
         ), endpoints
         endpoints += 1
     assert endpoints > radix
+
+
+@pytest.mark.parametrize("radix, oversubscription", [(64, 1.0), (16, 3.0), (8, 2.0), (128, 1.0)])
+def test_the_counts_of_many_sizes_at_once_are_size_clos_at_each(
+    radix: int, oversubscription: float
+) -> None:
+    """The vectorised counts (the dominance presolve's) are `size_clos` at every size, tier
+    boundaries included, from 0 to the 3-tier capacity."""
+    top = int(tier_capacity(3, radix, oversubscription))
+    endpoints = np.arange(0, min(top, 20_000) + 1)
+    counts = clos_counts(endpoints, radix, oversubscription)
+    for e, row in zip(endpoints, counts, strict=True):
+        c = size_clos(int(e), radix, oversubscription)
+        assert tuple(row) == (c.leaf_switches, c.spine_switches, c.core_switches, c.links)
+    with pytest.raises(ValueError):
+        clos_counts(np.array([top + 1]), radix, oversubscription)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 #: Tiers of a folded Clos this planner sizes.
 MAX_TIERS = 3
 
@@ -98,3 +100,24 @@ def size_clos(endpoints: int, radix: int, oversubscription: float) -> ClosSize:
 def _ceil(value: float) -> int:
     """Ceiling that forgives float noise (3.0000000001 -> 3)."""
     return math.ceil(value - 1e-9)
+
+
+def clos_counts(endpoints: np.ndarray, radix: int, oversubscription: float) -> np.ndarray:
+    """(leaf, spine, core, links) of `size_clos` for each endpoint count, as an (n, 4)
+    integer array: the same tiers and rounding, computed for every count at once (the
+    dominance presolve sizes thousands of pool sizes per option)."""
+    e = np.asarray(endpoints, dtype=np.int64)
+    tiers = np.full(e.shape, 0, dtype=np.int64)
+    for t in range(MAX_TIERS, 0, -1):
+        tiers = np.where(e <= tier_capacity(t, radix, oversubscription) + 1e-9, t, tiers)
+    if np.any((tiers == 0) & (e > 0)):
+        raise ValueError(f"{int(e.max())} endpoints exceed a 3-tier fabric of radix {radix}")
+    table = np.array(
+        [(0.0, 0.0, 0.0, 0.0)]
+        + [tier_coefficients(t, radix, oversubscription) for t in range(1, MAX_TIERS + 1)]
+    )
+    coefficients = table[tiers]
+    counts = np.ceil(e[:, None] * coefficients - 1e-9)
+    counts[e <= 0] = 0
+    out: np.ndarray = counts.astype(np.int64)
+    return out

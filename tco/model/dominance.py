@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from tco.costs import coefficients
-from tco.costs.clos import size_clos
+from tco.costs.clos import clos_counts, size_clos
 from tco.model.options import Option, OptionKey, smallest_size
 from tco.schema.inputs import PlanningInputs
 
@@ -259,9 +259,7 @@ def profile(inputs: PlanningInputs, o: Option, coefficients: np.ndarray) -> Prof
         cards = nodes * o.cards_per_node
     nics = nodes * o.nic_cards_per_node
     ports = nodes * o.nics_per_node
-    clos = np.array(
-        [_clos_counts(int(e), fabric.switch_radix, fabric.oversubscription) for e in ports]
-    ).reshape(-1, 4)
+    clos = clos_counts(ports, fabric.switch_radix, fabric.oversubscription)
     racks = -(-nodes // o.nodes_per_rack)
     systems = nodes // o.nodes_per_system
     quantities = np.column_stack([cards, nodes, systems, nics, clos, racks]).astype(float)
@@ -288,7 +286,13 @@ def _undominated_at_every_size(group: list[Option], profiles: list[Profile]) -> 
     for i, p in enumerate(profiles):
         padded[i, p.first - first : p.last - first + 1] = p.metrics
     slack = np.where(np.isfinite(padded), _TOL * np.maximum(1.0, np.abs(padded)), 0.0)
-    covers = np.all(padded[:, None] <= (padded + slack)[None, :], axis=(2, 3))
+    loose = padded + slack
+    # A subset of the sizes first (a necessary condition, cheap), then every size for the
+    # pairs that pass it: the same answer without comparing every pair at every size.
+    sample = np.unique(np.linspace(0, length - 1, min(length, 32)).astype(int))
+    covers = np.all(padded[:, None, sample] <= loose[None, :, sample], axis=(2, 3))
+    for a, b in zip(*np.nonzero(covers), strict=True):
+        covers[a, b] = bool(np.all(padded[a] <= loose[b]))
     equal = covers & covers.T
     index = np.arange(len(profiles))
     # B (column) is beaten by A (row) if A covers B and is strictly better, or equal and first.

@@ -47,8 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tco.costs import registry
-from tco.costs.clos import tier_capacity
-from tco.model.dominance import _clos_counts
+from tco.costs.clos import clos_counts, tier_capacity
 from tco.model.fleet import one_pool
 from tco.model.options import Option, OptionKey
 from tco.model.years import (
@@ -90,14 +89,8 @@ def _needs(inputs: PlanningInputs, o: Option, nodes: np.ndarray) -> np.ndarray:
     )
     capacity = tier_capacity(3, fabric.switch_radix, fabric.oversubscription)
     fits = nodes * o.nics_per_node <= capacity
-    clos = np.array(
-        [
-            _clos_counts(int(n * o.nics_per_node), fabric.switch_radix, fabric.oversubscription)
-            if ok
-            else (0, 0, 0, 0)
-            for n, ok in zip(nodes, fits, strict=True)
-        ]
-    ).reshape(-1, 4)
+    ports = np.where(fits, nodes * o.nics_per_node, 0)
+    clos = clos_counts(ports, fabric.switch_radix, fabric.oversubscription)
     racks = -(-nodes // o.nodes_per_rack)
     systems = nodes // o.nodes_per_system
     q = registry.PoolQuantities(
