@@ -401,8 +401,10 @@ def test_each_dask_stage_scatters_its_payload_under_a_key_of_its_own(two_chip) -
     distributed = pytest.importorskip("distributed")
     inputs, plan = two_chip
     with (
+        # Worker processes: HiGHS in a worker thread of this process would fix its global
+        # thread count for every later solve here.
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
