@@ -156,8 +156,9 @@ def switching_price(
     3. the first breakpoint past which the optimum does not serve the workload.
 
     Each line is the plan re-priced at two prices (`fixed_outcome`). A breakpoint is
-    exact up to the solves' MIP gap; past `_MOST_SOLVES` solves the search stops at
-    the first flip found so far.
+    exact up to the solves' MIP gap; past `_MOST_SOLVES` solves an interval whose end
+    plans differ is not split further and counts as a breakpoint at its upper end (the
+    flip is then at or below the price reported).
     """
     solves = 0
     probes: dict[float, Optimum] = {}
