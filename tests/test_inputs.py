@@ -157,3 +157,9 @@ def test_a_chip_on_sale_only_after_the_horizon_is_a_warning() -> None:
         ).warnings
         == ()
     )
+
+
+def test_a_reference_to_an_empty_sheet_says_it_has_no_rows() -> None:
+    with pytest.raises(InputError) as caught:
+        make_inputs(Chips=[CHIP], Models=[], Workloads=[INFERENCE])
+    assert any("known: none (the sheet has no valid rows)" in str(i) for i in caught.value.issues)

@@ -552,7 +552,8 @@ def _check_references(
 
 
 def _preview(ids: Mapping[str, Any]) -> str:
-    return listing(ids)
+    """The ids a reference may name, or why there are none."""
+    return listing(ids) if ids else "none (the sheet has no valid rows)"
 
 
 def _check_chips(check: _Checker, table: RawTable, chips: dict[str, tuple[int, ChipRow]]) -> None:
