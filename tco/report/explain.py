@@ -146,6 +146,8 @@ def _alone(
     chip serving the whole target: its pool scaled by target / the part's share, in whole
     systems, at the part's kW a node and nodes a rack (an estimate from the part, enough
     to tell whether a limit could have allowed one chip)."""
+    if part.target_tokens_per_s <= 0 or part.nodes <= 0:
+        return plan.facility_kw, plan.racks  # no share to scale from: no limit blamed
     target = sum(p.target_tokens_per_s for p in parts)
     per_system = part.nodes // max(part.systems, 1)
     systems = math.ceil(part.systems * target / part.target_tokens_per_s - 1e-9)
