@@ -291,3 +291,19 @@ def test_one_hidden_site_row_is_reported(tmp_path: Path) -> None:
     assert any(
         w.startswith("Sheet 'Site': row 3 is hidden in Excel; it is used") for w in inputs.warnings
     ), inputs.warnings
+
+
+@pytest.mark.parametrize("lock", [".~lock.site.xlsx#", "~$site.xlsx"])
+def test_a_workbook_open_in_an_office_suite_is_read_with_a_warning(
+    tmp_path: Path, lock: str
+) -> None:
+    """A lock file beside the workbook (LibreOffice's or Excel's) means unsaved edits may be
+    on screen only: the run goes on, on the file as saved, and says so."""
+    path = tmp_path / "site.xlsx"
+    write_workbook(path, base_sheets(), SITE)
+    assert not validate_workbook(read_workbook(path)).warnings
+    (tmp_path / lock).write_text("lock")
+    (warning,) = validate_workbook(read_workbook(path)).warnings
+    assert f"site.xlsx looks open in an office suite ({lock} beside it)" in warning
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0 and "looks open in an office suite" in result.output

@@ -204,7 +204,28 @@ def read_workbook(path: Path) -> RawWorkbook:
         raw.warnings += _hidden_rows(raw.tables[sheet.name], values[sheet.name])
     if issues:
         raise InputError(issues)
+    raw.warnings += _open_elsewhere(path)
     return raw
+
+
+#: Lock files an office suite keeps beside a workbook it has open: LibreOffice's
+#: `.~lock.NAME#` and Excel's `~$NAME`.
+_LOCK_NAMES = (".~lock.{}#", "~${}")
+
+
+def _open_elsewhere(path: Path) -> list[InputIssue]:
+    """A warning when the workbook looks open in an office suite: what is read is the
+    file as last saved, not the edits on screen."""
+    locks = [name.format(path.name) for name in _LOCK_NAMES]
+    found = [lock for lock in locks if (path.parent / lock).exists()]
+    if not found:
+        return []
+    return [
+        InputIssue(
+            f"{path.name} looks open in an office suite ({found[0]} beside it): tco reads "
+            "the file as last saved; save it first if it has unsaved edits"
+        )
+    ]
 
 
 def _sheet_name_issues(present: list[str]) -> list[InputIssue]:
