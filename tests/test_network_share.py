@@ -106,3 +106,34 @@ def test_the_risk_check_of_a_bought_plan_counts_its_network_spend() -> None:
     )
     (problem,) = fixed_outcome(strict, Purchase.of(plan)).limits
     assert "the domestic share of spend is 26.04%, below 27%" in problem
+
+
+def _bom_spend_share(inputs: object, plan: object) -> float:
+    """Domestic over all of the BOM's card, host, system and network lines, by hand."""
+    domestic = total = 0.0
+    for line in plan.bom:  # type: ignore[attr-defined]
+        if line.category == "compute" and line.key != "migration":
+            origin = inputs.chips[line.source_id].origin  # type: ignore[attr-defined]
+        elif line.category == "network":
+            origin = inputs.fabrics[line.source_id].origin  # type: ignore[attr-defined]
+        else:
+            continue
+        total += line.extended
+        domestic += line.extended if origin == "domestic" else 0.0
+    return domestic / total
+
+
+def test_the_reported_share_is_the_bill_of_materials_and_a_shortfall_is_a_warning() -> None:
+    """The share the plan reports is the BOM's, line by line; when it falls below the
+    minimum the model met (a part smaller than its option's full-target size pays more
+    network a node than the model counts), the plan says so."""
+    from tco.plan.extract import _share_warning
+
+    inputs = inputs_with({"min_domestic_share": 0.1, "domestic_share_includes_network": True})
+    plan = optimize(inputs, mip_gap=0.0, explain=False).plan
+    assert plan is not None
+    assert plan.domestic_share["spend"] == pytest.approx(_bom_spend_share(inputs, plan))
+    assert not any("on the bill of materials" in w for w in plan.warnings)
+    (warning,) = _share_warning(inputs, {"spend": 0.09})
+    assert "9.00% on the bill of materials, below the 10.00% asked" in warning
+    assert _share_warning(inputs, {"spend": 0.1}) == ()

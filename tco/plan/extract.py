@@ -535,7 +535,19 @@ def _assemble(
     bom += migration_lines
     cash_flow = cash_flow_years(site, capex, energy, maintenance)
     chips = inputs.chips
-    warnings = _warnings(inputs, pool_plans, outcome)
+    # The share as bought: each pool's network at its own BOM's spend, where the model
+    # counts it per node at its option's full-target size (`network_per_node`).
+    as_bought = [
+        dict(
+            p,
+            network_spend=sum(
+                float(line.extended) for line in p["cost"].lines if line.line.category == "network"
+            ),
+        )
+        for p in pools
+    ]
+    achieved = {basis: _domestic_share(inputs, as_bought, basis) for basis in SHARE_BASES}
+    warnings = _warnings(inputs, pool_plans, outcome) + _share_warning(inputs, achieved)
     return Plan(
         status=outcome.status,
         mip_gap=outcome.gap,
@@ -563,8 +575,26 @@ def _assemble(
         cards=sum(p.cards for p in pool_plans),
         domestic_cards=sum(p.cards for p in pool_plans if chips[p.chip].origin == "domestic"),
         cash_flow=cash_flow,
-        domestic_share={basis: _domestic_share(inputs, pools, basis) for basis in SHARE_BASES},
+        domestic_share=achieved,
         warnings=warnings,
+    )
+
+
+def _share_warning(inputs: PlanningInputs, achieved: dict[str, float]) -> tuple[str, ...]:
+    """A warning when the bill of materials misses the share the model met: counted with
+    the network, the model prices a pool's network per node at its option's full-target
+    size, and a smaller pool (a part of a mixed workload) pays more per node."""
+    site = inputs.site
+    share, basis = site.min_domestic_share, site.domestic_share_basis
+    if not (share > 0 and basis == "spend" and site.domestic_share_includes_network):
+        return ()
+    if achieved[basis] >= share * (1 - 1e-9):
+        return ()
+    return (
+        f"the domestic share of spend with the network is {achieved[basis]:.2%} on the bill "
+        f"of materials, below the {share:.2%} asked: the optimizer counts each pool's network "
+        "per node at its option's full-target size, and a smaller pool's costs more per "
+        "node; check the share against the BOM before ordering",
     )
 
 
