@@ -47,15 +47,20 @@ SERVE: dict[str, Any] = dict(
 
 
 def _inputs(
-    fabrics: list[dict[str, Any]], site: dict[str, Any] | None = None, **workload: Any
+    fabrics: list[dict[str, Any]],
+    site: dict[str, Any] | None = None,
+    chip: dict[str, Any] = H800,
+    workloads: list[dict[str, Any]] | None = None,
+    **workload: Any,
 ) -> Any:
+    """DeepSeek-V3 served on one catalog chip: SERVE with `workload`, or `workloads`."""
     return make_inputs(
         site={"region": "global", **(site or {})},
-        Chips=[H800],
+        Chips=[chip],
         Fabrics=fabrics,
         Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
         Models=[DEEPSEEK],
-        Workloads=[dict(SERVE, **workload)],
+        Workloads=workloads or [dict(SERVE, **workload)],
     )
 
 
@@ -106,21 +111,13 @@ def test_a_ttft_refusal_gives_the_figure_that_misses_each_limit() -> None:
     decoding past the TPOT limit (said so)."""
     ascend = _row("Chips", "chip_id", "ascend-910b", ("max_cards",))
     roce = _row("Fabrics", "fabric_id", "roce-400g", ("compatible_chips",))
-    inputs = make_inputs(
-        site={"region": "global"},
-        Chips=[ascend],
-        Fabrics=[roce],
-        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
-        Models=[DEEPSEEK],
-        Workloads=[
-            dict(
-                SERVE,
-                precision="int8",
-                avg_input_tokens=1000,
-                avg_output_tokens=1000,
-                max_ttft_ms=5000,
-            )
-        ],
+    inputs = _inputs(
+        [roce],
+        chip=ascend,
+        precision="int8",
+        avg_input_tokens=1000,
+        avg_output_tokens=1000,
+        max_ttft_ms=5000,
     )
     w = inputs.workloads["ds"]
     r = serve_expert_replica(
@@ -258,13 +255,10 @@ def test_the_replica_is_chosen_per_card_bought_on_a_72_card_system() -> None:
     (EP8 as 9 replicas), not the one with the most per card of the replica, and a
     looser TPOT limit never lowers that."""
     gb200 = _row("Chips", "chip_id", "gb200", ("max_cards",))
-    inputs = make_inputs(
-        site={"region": "global"},
-        Chips=[gb200],
-        Fabrics=[IB],
-        Cooling=copy.deepcopy(DEFAULT_CATALOG["Cooling"]),
-        Models=[DEEPSEEK],
-        Workloads=[
+    inputs = _inputs(
+        [IB],
+        chip=gb200,
+        workloads=[
             dict(
                 SERVE,
                 workload_id=f"tpot{t}",

@@ -402,6 +402,10 @@ class PoolCost:
     def opex_per_year(self) -> Any:
         return yearly_opex(self.energy_per_year, self.maintenance_per_year)
 
+    def spend(self, category: str) -> Any:
+        """Capex of the lines of one category ("network": NICs, switches, optics, cables)."""
+        return sum((p.extended for p in self.lines if p.line.category == category), 0.0)
+
 
 def price_pool(q: PoolQuantities, f: FieldLookup) -> PoolCost:
     """Every capex line and the yearly opex of one pool."""

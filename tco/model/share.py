@@ -106,8 +106,7 @@ def network_per_node(inputs: PlanningInputs, o: Option) -> float:
         inputs.chips[o.chip], fabric, inputs.coolings[o.cooling], inputs.site
     )
     cost = registry.price_pool(counts, lookup)
-    spend = sum(float(p.extended) for p in cost.lines if p.line.category == "network")
-    return spend / nodes
+    return float(cost.spend("network")) / nodes
 
 
 @dataclass(frozen=True)

@@ -537,15 +537,7 @@ def _assemble(
     chips = inputs.chips
     # The share as bought: each pool's network at its own BOM's spend, where the model
     # counts it per node at its option's full-target size (`network_per_node`).
-    as_bought = [
-        dict(
-            p,
-            network_spend=sum(
-                float(line.extended) for line in p["cost"].lines if line.line.category == "network"
-            ),
-        )
-        for p in pools
-    ]
+    as_bought = [dict(p, network_spend=float(p["cost"].spend("network"))) for p in pools]
     achieved = {basis: _domestic_share(inputs, as_bought, basis) for basis in SHARE_BASES}
     warnings = _warnings(inputs, pool_plans, outcome) + _share_warning(inputs, achieved)
     return Plan(

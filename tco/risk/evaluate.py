@@ -284,9 +284,7 @@ def fixed_outcome(
                 maintenance=float(cost.maintenance_per_year),
                 # The share's network amount (when it counts): what this pool's NICs,
                 # switches and optics cost at these prices.
-                network_spend=sum(
-                    float(line.extended) for line in cost.lines if line.line.category == "network"
-                ),
+                network_spend=float(cost.spend("network")),
             )
         )
     migration, _, _ = _migration(inputs, pools)

@@ -42,7 +42,7 @@ from tco.scenario.budget import Budget
 from tco.scenario.fleet import solve_fleet
 from tco.scenario.result import SOLVER_STAGES, OptimizeResult
 from tco.schema.inputs import PlanningInputs
-from tco.solve.diagnose import diagnose
+from tco.solve.diagnose import diagnose, elastic_options
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
 from tco.text import capped, plural
@@ -214,10 +214,7 @@ class Engine:
         """Options of the elastic (diagnosis) model, where short pools are allowed."""
         if self._elastic is None:
             started = time.perf_counter()
-            built = part_options(
-                self.inputs, build_options(self.inputs, elastic=True, only=self.only)
-            )
-            self._elastic = grown(self.inputs, built, bounded=not mixing(self.inputs))
+            self._elastic = elastic_options(self.inputs, self.only)
             self.timings["perf"] += time.perf_counter() - started
         return self._elastic
 

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from tco.model.fleet import mixing, part_options
+from tco.model.fleet import part_options
 from tco.model.options import OptionSet, OutOfTime, build_options
-from tco.model.share import grown
 from tco.model.stock_dominance import prune_for_years
 from tco.model.years import (
     CurveCache,
@@ -260,10 +259,8 @@ def diagnose_years(engine: Engine, plan: Schedule) -> list[str]:
         alone = year_inputs(inputs, plan, year)
         on_sale = {c: row for c, row in alone.chips.items() if row.available_from_year <= year}
         alone = dataclasses.replace(alone, chips=MappingProxyType(on_sale))
-        built = part_options(alone, build_options(alone, elastic=True))
-        options = grown(alone, built, bounded=not mixing(alone))
         share = engine.budget.left() / max(1, plan.horizon - year + 1)
-        found = diagnose(alone, share, options)
+        found = diagnose(alone, share)
         if found and not found[0].startswith(NO_SINGLE_LIMIT):
             late = len(on_sale) < len(inputs.chips)
             suffix = " (chips on sale from a later year left out)" if late else ""

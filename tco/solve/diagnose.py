@@ -17,11 +17,12 @@ model names nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 
 import pyomo.environ as pyo
 
 from tco.model.build import build_model
+from tco.model.fleet import mixing, part_options
 from tco.model.options import OptionSet, build_options
 from tco.model.share import grown
 from tco.schema.inputs import PlanningInputs
@@ -65,7 +66,7 @@ def diagnose(
         return max(0.05, deadline - time.perf_counter())
 
     if options is None:
-        options = grown(inputs, build_options(inputs, elastic=True))
+        options = elastic_options(inputs)
     lines = [
         no_option_line(options, wid) for wid in inputs.workloads if not options.for_workload(wid)
     ]
@@ -79,6 +80,15 @@ def diagnose(
     if strict is not None:
         lines = [no_option_line(strict, w) for w in inputs.workloads if not strict.for_workload(w)]
     return lines or [NO_SINGLE_LIMIT]
+
+
+def elastic_options(
+    inputs: PlanningInputs, only: Mapping[str, Collection[str]] | None = None
+) -> OptionSet:
+    """The elastic model's options: short pools allowed, parts ready when the Site mixes,
+    domestic pools grown for the share (to their physical size when it mixes)."""
+    built = part_options(inputs, build_options(inputs, elastic=True, only=only))
+    return grown(inputs, built, bounded=not mixing(inputs))
 
 
 def no_option_line(options: OptionSet, workload: str) -> str:
