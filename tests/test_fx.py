@@ -19,7 +19,7 @@ from tco.plan.extract import Plan
 from tco.report.workbook import write_report
 from tco.scenario.optimize import optimize
 from tco.scenario.scenario import Override, apply_overrides
-from tco.schema.fields import CHIPS, COOLING, FX, PRICED_SHEETS, SHEETS, SITE, Sheet
+from tco.schema.fields import CHIPS, COOLING, FX, PRICED_SHEETS, SHEETS, SITE, UNCERTAINTY, Sheet
 from tco.schema.inputs import PlanningInputs, validate_workbook
 
 from factory import CHIP, DOMESTIC, FABRIC, INFERENCE, TRAINING, make_inputs, sheets
@@ -220,6 +220,105 @@ def test_uncertainty_ranges_on_converted_money_are_converted_too() -> None:
     assert (widened.low, widened.high) == (20000 / CNY_PER_USD, 180000 / CNY_PER_USD)
 
 
+def test_a_range_in_its_own_currency_is_judged_and_drawn_in_the_site_currency() -> None:
+    """The default catalog's ranges are USD (their currency column); a planner who reprices
+    a row in CNY keeps them right. Before the column, 15,000-20,000 was read as CNY: a
+    110,000 CNY quote (15,428 USD, inside it) was warned about and the range widened to
+    15,000-110,000 CNY."""
+    usd_range = {
+        "sheet": "Chips",
+        "row_id": "h100",
+        "field": "card_price",
+        "low": 15000,
+        "high": 20000,
+        "currency": "USD",
+    }
+    inputs = make_inputs(
+        Chips=[dict(CHIP, card_price=110000, currency="CNY"), DOMESTIC],
+        Uncertainty=[usd_range],
+        FX=[CNY],
+    )
+    assert inputs.warnings == ()
+    (price,) = inputs.uncertainty
+    assert (price.low, price.high, price.currency) == (15000, 20000, "USD")
+    assert price.low <= inputs.chips["h100"].card_price <= price.high
+    # A CNY Site converts the USD range and the CNY row stays as quoted.
+    in_cny = make_inputs(
+        {"currency": "CNY"},
+        Chips=[dict(CHIP, card_price=110000, currency="CNY"), DOMESTIC],
+        Uncertainty=[usd_range],
+        FX=[CNY],
+    )
+    (price,) = in_cny.uncertainty
+    assert (price.low, price.high) == (15000 * CNY_PER_USD, 20000 * CNY_PER_USD)
+    assert in_cny.chips["h100"].card_price == 110000
+    assert in_cny.warnings == ()
+    # A quote outside the range is judged in the Site currency and named as entered.
+    dear = make_inputs(
+        Chips=[dict(CHIP, card_price=180000, currency="CNY"), DOMESTIC],
+        Uncertainty=[usd_range],
+        FX=[CNY],
+    )
+    (warning,) = dear.warnings
+    usd = 180000 / CNY_PER_USD
+    assert warning.endswith(
+        "h100: 180,000 CNY = 25,245.44 USD is outside the Uncertainty range 15,000-20,000 USD "
+        "(Uncertainty row 3); the range is widened to 15,000-25,245.44 USD"
+    )
+    (widened,) = dear.uncertainty
+    assert (widened.low, widened.high) == (15000, usd)
+
+
+def test_a_range_currency_needs_money_and_a_rate() -> None:
+    found = errors(
+        Uncertainty=[
+            {
+                "sheet": "Chips",
+                "row_id": "h100",
+                "field": "tdp_w",
+                "low": 600,
+                "high": 800,
+                "currency": "USD",
+            },
+            {
+                "sheet": "Chips",
+                "row_id": "h100",
+                "field": "card_price",
+                "low": 20000,
+                "high": 30000,
+                "currency": "EUR",
+            },
+        ]
+    )
+    column = col(UNCERTAINTY, "currency")
+    assert found == [
+        f"Sheet 'Uncertainty', row 3, column {column} (currency): a currency applies to a "
+        "range on money only; 'tdp_w' is not money (leave the cell blank)",
+        f"Sheet 'Uncertainty', row 4, column {column} (currency): no FX rate for EUR: add a "
+        "row to sheet FX (currency EUR, units_per_usd = EUR per US dollar) to convert this "
+        "row's prices to the Site currency USD",
+    ]
+
+
+def test_a_rate_only_a_range_needs_is_listed_as_used() -> None:
+    inputs = make_inputs(
+        Uncertainty=[
+            {
+                "sheet": "Chips",
+                "row_id": "h100",
+                "field": "card_price",
+                "low": 20000 * EUR_PER_USD,
+                "high": 30000 * EUR_PER_USD,
+                "currency": "EUR",
+            }
+        ],
+        FX=[CNY, EUR],
+    )
+    assert list(inputs.fx.rates) == ["EUR"]
+    (price,) = inputs.uncertainty
+    assert price.low == pytest.approx(20000) and price.high == pytest.approx(30000)
+
+
 def test_a_range_on_the_site_currency_is_an_input_error() -> None:
     """It used to compare a number with the code 'USD' and stop with an internal error."""
     found = errors(
@@ -317,6 +416,11 @@ def test_input_errors_write_nothing(tmp_path: Path) -> None:
     )
     assert not report.exists()
     assert json.loads(summary.read_text())["status"] == "input_error"
+    # The closing line names the one file written (it said "nothing was written").
+    assert (
+        f"1 input problem; nothing was written but the JSON summary {summary} "
+        "(status input_error)." in result.stderr.replace("\n", "")
+    )
 
 
 def test_report_assumptions_show_the_rates_and_the_reporting_currency(

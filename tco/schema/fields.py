@@ -1062,6 +1062,15 @@ UNCERTAINTY = Sheet(
             "shock, one vendor's specs; blank = drawn on its own",
             required=False,
         ),
+        Field(
+            "currency",
+            "currency",
+            "ISO 4217",
+            "Currency of low and high when the field is money (the default catalog's ranges "
+            "are USD, so they stay right when a row is repriced in another currency); blank = "
+            "the currency of the row holding the value; converted with the FX sheet",
+            required=False,
+        ),
         _source(),
     ),
 )

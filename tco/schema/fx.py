@@ -129,18 +129,28 @@ class Converter:
             out[row_id] = (row, model)
         return out
 
-    def convert_range(self, u: UncertaintyRow) -> UncertaintyRow:
-        """A range on a money field of a converted row, in the Site currency (others as given).
+    def convert_range(self, u: UncertaintyRow, table: RawTable, row: int) -> UncertaintyRow:
+        """A range on money in the Site currency (others as given): from its own `currency`
+        when the Uncertainty row gives one, else from the currency of the row holding the
+        value (a Site value is in the Site currency already).
 
-        `low` and `high` go through the nominal value's arithmetic, so low <= nominal <= high
-        still holds.
+        `low` and `high` go through the nominal value's arithmetic, so a range that held its
+        nominal still does. A missing rate is an issue at the Uncertainty row's currency.
         """
-        sheet = _PRICED.get(u.sheet)
-        quoted = self._quoted.get((u.sheet, u.row_id))
-        if sheet is None or quoted is None or u.field not in sheet.money_keys:
+        if u.sheet == SITE.name:
+            money = u.row_id in SITE.keys and SITE.field(u.row_id).is_money
+        else:
+            sheet = _PRICED.get(u.sheet)
+            money = sheet is not None and u.field in sheet.money_keys
+        quoted = u.currency or self._quoted.get((u.sheet, u.row_id))
+        if not money or quoted is None or not self._convertible(quoted, table, row):
             return u
         return u.model_copy(
-            update={"low": self.to_site(u.low, quoted), "high": self.to_site(u.high, quoted)}
+            update={
+                "low": self.to_site(u.low, quoted),
+                "high": self.to_site(u.high, quoted),
+                "currency": self.currency,
+            }
         )
 
     def to_site(self, value: float, quoted: str) -> float:

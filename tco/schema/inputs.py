@@ -171,6 +171,9 @@ class _Checker:
         #: Ids of rows that exist but failed validation, per sheet: references to
         #: them are not "unknown" (their own errors are already reported).
         self.invalid_ids: dict[str, set[str]] = {}
+        #: Ranges quoted in another currency than the value they bound: judged against
+        #: the nominal once both are in the Site currency (`_judge_converted_ranges`).
+        self.deferred_ranges: dict[str, _Nominal] = {}
 
     def add(
         self,
@@ -292,6 +295,16 @@ def validate_catalog(raw: RawWorkbook) -> dict[str, list[BaseModel]]:
     check = _Checker()
     typed = _typed_tables(check, raw)
     _check_tables(check, raw, typed, None, (CHIPS, FABRICS, COOLING, MODELS), "has no data rows")
+    for key in check.deferred_ranges:
+        # No FX sheet: a range is quoted in its row's currency.
+        row, u = typed.uncertainty[key]
+        check.add(
+            f"the range is in {u.currency}, its row in another currency; a catalog has no FX "
+            "sheet to convert it",
+            raw.tables.get(UNCERTAINTY.name) or RawTable(UNCERTAINTY.name),
+            row,
+            "currency",
+        )
     if check.issues or check.warnings:
         raise InputError(check.issues + check.warnings)
     return {
@@ -363,11 +376,13 @@ def _in_site_currency(
         fabrics=fx.convert_rows(FABRICS, tables[FABRICS.name], typed.fabrics),
         coolings=fx.convert_rows(COOLING, tables[COOLING.name], typed.coolings),
     )
-    # After the rows: a range is converted when the row holding its nominal value was.
-    converted = replace(
-        converted,
-        uncertainty={k: (r, fx.convert_range(u)) for k, (r, u) in typed.uncertainty.items()},
-    )
+    # After the rows: a range is converted from its own currency or its row's.
+    uncertainty = tables[UNCERTAINTY.name]
+    ranges = {
+        k: (r, fx.convert_range(u, uncertainty, r)) for k, (r, u) in typed.uncertainty.items()
+    }
+    _judge_converted_ranges(check, uncertainty, ranges, typed, converted, site)
+    converted = replace(converted, uncertainty=ranges)
     conversion = fx.conversion()
     check.issues += fx.issues
     return converted, conversion, warnings
@@ -785,6 +800,18 @@ def _group_cards(chip: ChipRow) -> int:
     return min(chip.scaleup_domain, chip.system_cards or chip.cards_per_node)
 
 
+@dataclass(frozen=True)
+class _Nominal:
+    """Where the value an Uncertainty range bounds lives, for a located warning."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    field: str
+    #: "ascend-910c: " for a table row, "" for a Site key.
+    label: str
+
+
 def _check_uncertainty(
     check: _Checker,
     tables: dict[str, RawTable],
@@ -792,21 +819,23 @@ def _check_uncertainty(
     typed: dict[str, TypedRows],
     site: SiteRow | None,
 ) -> None:
-    """Each range points at an existing row and numeric field, with low <= high.
+    """Each range points at an existing row and numeric field, with low <= high, and a
+    `currency` only on a money field.
 
     A nominal value outside its range is accepted: it is usually a real quote
     that a published range did not foresee, and refusing it would make the
     planner edit the published range by hand. The range is widened in `ranges`
     to include the nominal (so the range the report's Assumptions show, and
     anything drawn from it, holds the value in use) and a warning names both
-    cells.
+    cells. A range quoted in another currency than its row is judged once both
+    are converted to the Site currency (`_judge_converted_ranges`): 15,000-20,000
+    USD says nothing about a quote of 110,000 CNY until the FX sheet has spoken.
     """
     table = tables["Uncertainty"]
     site_rows = {str(r.values.get("key", "")).strip(): r.row for r in tables[SITE.name].rows}
     for key, (row, u) in list(ranges.items()):
         sheet = SHEETS_BY_NAME[u.sheet]
         target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
-        place: tuple[str, int | None, str | None, str]  # sheet, row, column, id label
         if u.low > u.high:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
@@ -826,7 +855,9 @@ def _check_uncertainty(
             if u.field not in ("value", u.row_id):
                 check.add("for Site rows the field must be 'value'", table, row, "field")
                 continue
-            place = (SITE.name, site_rows.get(field_key), "B", "")
+            place = _Nominal(SITE.name, site_rows.get(field_key), "B", field_key, "")
+            money = SITE.field(field_key).is_money
+            quoted = site.currency if site is not None else None
         else:
             entry = typed[sheet.name].get(u.row_id)
             if entry is None and u.row_id in check.invalid_ids.get(sheet.name, ()):
@@ -846,30 +877,92 @@ def _check_uncertainty(
                 )
                 continue
             column = tables[sheet.name].column_of(field_key)
-            place = (sheet.name, entry[0], column, f"{u.row_id}: ")
+            place = _Nominal(sheet.name, entry[0], column, field_key, f"{u.row_id}: ")
+            money = sheet.field(field_key).is_money
+            quoted = getattr(target, "currency", None)
+        if u.currency is not None and not money:
+            check.add(
+                f"a currency applies to a range on money only; {show_value(field_key)} is not "
+                "money (leave the cell blank)",
+                table,
+                row,
+                "currency",
+            )
+            continue
         if target is None:
             continue
-        nominal = getattr(target, field_key)
-        if nominal is None:
-            check.add(
-                f"the nominal {sheet.name} value of {field_key} is blank", table, row, "field"
-            )
-        elif not u.low <= nominal <= u.high:
-            bounds = {"low": min(u.low, nominal), "high": max(u.high, nominal)}
-            widened = u.model_copy(update=bounds)
-            ranges[key] = (row, widened)
-            name, nominal_row, column, label = place
-            check.warnings.append(
-                InputIssue(
-                    f"{label}{_amount(nominal)} is outside the Uncertainty range "
-                    f"{_span(u.low, u.high)} (Uncertainty row {row}); the range is widened to "
-                    f"{_span(widened.low, widened.high)}",
-                    name,
-                    nominal_row,
-                    column,
-                    field_key,
-                )
-            )
+        if u.currency is not None and u.currency != quoted:
+            check.deferred_ranges[key] = place
+            continue
+        _judge_range(check, table, ranges, key, getattr(target, field_key), place, "")
+
+
+def _judge_converted_ranges(
+    check: _Checker,
+    table: RawTable,
+    ranges: dict[str, tuple[int, UncertaintyRow]],
+    entered: _Typed,
+    converted: _Typed,
+    site: SiteRow,
+) -> None:
+    """`_judge_range` for the ranges `_check_uncertainty` deferred, in the Site currency.
+
+    A range left unconverted (a missing rate) is not judged: its issue is reported.
+    The warning gives the value as entered and converted ("110,000 CNY = 15,172 USD").
+    """
+    for key, place in check.deferred_ranges.items():
+        if key not in ranges or ranges[key][1].currency != site.currency:
+            continue
+        _, u = ranges[key]
+        if place.sheet == SITE.name:
+            as_entered, nominal, quoted = None, getattr(site, place.field), site.currency
+        else:
+            before = entered.by_sheet()[place.sheet][u.row_id][1]
+            after = converted.by_sheet()[place.sheet][u.row_id][1]
+            if getattr(after, "currency", site.currency) != site.currency:
+                continue  # the row's own rate is missing: its issue is reported
+            as_entered, nominal = getattr(before, place.field), getattr(after, place.field)
+            quoted = getattr(before, "currency", site.currency)
+        if as_entered is not None and quoted != site.currency:
+            place = replace(place, label=f"{place.label}{_amount(as_entered)} {quoted} = ")
+        _judge_range(check, table, ranges, key, nominal, place, f" {site.currency}")
+
+
+def _judge_range(
+    check: _Checker,
+    table: RawTable,
+    ranges: dict[str, tuple[int, UncertaintyRow]],
+    key: str,
+    nominal: float | None,
+    place: _Nominal,
+    unit: str,
+) -> None:
+    """Widen range `key` to hold its nominal value, with a warning at both cells; a blank
+    nominal is an error. `unit` (" USD", or "") follows every amount the warning quotes; a
+    converted amount is shown to the cent (the stored range keeps every digit)."""
+    row, u = ranges[key]
+    if nominal is None:
+        check.add(f"the nominal {place.sheet} value of {place.field} is blank", table, row, "field")
+        return
+    if u.low <= nominal <= u.high:
+        return
+    widened = u.model_copy(update={"low": min(u.low, nominal), "high": max(u.high, nominal)})
+
+    def shown(value: float) -> float:
+        return round(value, 2) if unit else value
+
+    ranges[key] = (row, widened)
+    check.warnings.append(
+        InputIssue(
+            f"{place.label}{_amount(shown(nominal))}{unit} is outside the Uncertainty range "
+            f"{_span(shown(u.low), shown(u.high))}{unit} (Uncertainty row {row}); the range "
+            f"is widened to {_span(shown(widened.low), shown(widened.high))}{unit}",
+            place.sheet,
+            place.row,
+            place.column,
+            place.field,
+        )
+    )
 
 
 def _amount(value: float) -> str:

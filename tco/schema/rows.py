@@ -543,6 +543,11 @@ class UncertaintyRow(BaseModel, extra="forbid", frozen=True):
     """Rows with the same group are drawn together (one shared quantile): one import-price shock,
     one vendor's specs; blank = drawn on its own."""
 
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None
+    """Currency of low and high when the field is money (the default catalog's ranges are USD, so
+    they stay right when a row is repriced in another currency); blank = the currency of the
+    row holding the value; converted with the FX sheet [ISO 4217]."""
+
     source: Annotated[str, Field(min_length=1)] | None = None
     """Where the figures come from."""
 
