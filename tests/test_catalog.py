@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -204,6 +205,26 @@ def test_bf16_is_dense_not_sparse() -> None:
 def test_fp8_only_on_chips_that_have_it() -> None:
     with_fp8 = {r["chip_id"] for r in DEFAULT_CATALOG["Chips"] if r.get("fp8_tflops")}
     assert with_fp8 == {"h100", "h200", "h800", "h20", "b100", "b200", "gb200"}
+
+
+def test_efficiency_notes_state_the_values_in_use() -> None:
+    """A note deriving an efficiency ("fp8_matrix_efficiency 0.43 = train_mfu 0.575 x 0.75")
+    names the row's own values: after the x1.15 recalibration every such note still said
+    0.375 = 0.5 x 0.75, and a buyer reads the note beside the value on the Assumptions sheet."""
+    found = 0
+    for row in DEFAULT_CATALOG["Chips"]:
+        source = str(row["source"])
+        for m in re.finditer(
+            r"(fp8|int8)_matrix_efficiency ([0-9.]+) = train_mfu ([0-9.]+) x ([0-9.]+)", source
+        ):
+            kind, value, mfu, ratio = m.groups()
+            assert float(value) == num(row[f"{kind}_matrix_efficiency"]), row["chip_id"]
+            assert float(mfu) == num(row["train_mfu"]), row["chip_id"]
+            assert float(mfu) * float(ratio) == pytest.approx(float(value), abs=0.005)
+            found += 1
+        for m in re.finditer(r"train_mfu ([0-9.]+) as [A-Z]", source):
+            assert float(m.group(1)) == num(row["train_mfu"]), row["chip_id"]
+    assert found >= 9
 
 
 def test_prices_low_confidence_where_no_published_price() -> None:
