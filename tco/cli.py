@@ -108,7 +108,14 @@ def guarded(func: F) -> F:
                 err.print(str(issue), markup=False, soft_wrap=True)
             kind = "output" if isinstance(exc, OutputError) else "input"
             problems = plural(len(exc.issues), f"{kind} problem")
-            err.print(f"{problems}; nothing was written.", markup=False)
+            if exc.summary_path is None:
+                err.print(f"{problems}; nothing was written.", markup=False)
+            else:
+                err.print(
+                    f"{problems}; nothing was written but the JSON summary "
+                    f"{exc.summary_path} (status input_error).",
+                    markup=False,
+                )
             raise typer.Exit(EXIT_INPUT) from None
         except typer.Exit:
             raise
@@ -322,6 +329,13 @@ def _write_json(json_path: str | None, payload: Any) -> None:
         write_atomically(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def _input_error_json(json_path: str | None, exc: InputError) -> None:
+    """The `input_error` summary of `exc`'s issues at `--json`, noted on `exc` when a file."""
+    _write_json(json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]})
+    if json_path not in (None, "-"):
+        exc.summary_path = json_path
+
+
 @app.command(cls=_Command)
 @guarded
 def optimize(
@@ -371,8 +385,7 @@ def optimize(
             progress(f"reading {path.name}")
             inputs = load_inputs(path)
         except InputError as exc:
-            issues = [str(i) for i in exc.issues]
-            _write_json(json_path, {"status": "input_error", "diagnosis": issues})
+            _input_error_json(json_path, exc)
             raise
         engine = make_engine(inputs, time_limit, mip_gap, started=started)
         engine.progress = progress
@@ -627,9 +640,7 @@ def risk(
             report = _report_path(path, output, "risk")
             inputs = load_inputs(path)
         except InputError as exc:
-            _write_json(
-                json_path, {"status": "input_error", "diagnosis": [str(i) for i in exc.issues]}
-            )
+            _input_error_json(json_path, exc)
             raise
         if not inputs.uncertainty:
             raise InputError.single(

@@ -46,6 +46,9 @@ class InputError(Exception):
     def __init__(self, issues: list[InputIssue]) -> None:
         super().__init__("\n".join(str(i) for i in issues))
         self.issues = issues
+        #: A JSON summary file (`--json PATH`) that reports the issues: the one file the
+        #: run wrote, so the closing line must not say nothing was.
+        self.summary_path: str | None = None
 
     @classmethod
     def single(cls, message: str) -> InputError:
