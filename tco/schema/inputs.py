@@ -908,7 +908,7 @@ def _judge_converted_ranges(
     """`_judge_range` for the ranges `_check_uncertainty` deferred, in the Site currency.
 
     A range left unconverted (a missing rate) is not judged: its issue is reported.
-    The warning gives the value as entered and converted ("110,000 CNY = 15,172 USD").
+    The warning gives the value as entered and converted ("180,000 CNY = 25,245.44 USD").
     """
     for key, place in check.deferred_ranges.items():
         if key not in ranges or ranges[key][1].currency != site.currency:
