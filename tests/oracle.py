@@ -40,8 +40,7 @@ the documented meaning of each column:
   purchase alone (`spend`), domestic when the chip is. With
   `domestic_share_includes_network` (spend only) a pool's network purchase
   counts too, domestic when the fabric is: the NICs, switches, optics and
-  cables of the pool's smallest size meeting the target, per node, times its
-  nodes.
+  cables the pool buys at its size.
 """
 
 from __future__ import annotations
@@ -263,22 +262,16 @@ def share_amount(inputs: PlanningInputs, chip_id: str, nodes: int, cards: int) -
 NETWORK_LINES = ("nics", "switches", "optics", "cables")
 
 
-def network_rate(inputs: PlanningInputs, sizer: Sizer, choice: Choice) -> float:
-    """Network purchase per node the share counts for `choice` (0 unless the Site asks)."""
-    if not inputs.site.domestic_share_includes_network:
-        return 0.0
-    smallest = sizer.smallest(choice)
-    assert smallest is not None
-    pool = price_pool(inputs, choice, smallest.nodes, smallest.cards, smallest.replicas)
-    assert pool is not None
-    return sum(pool.lines[k] for k in NETWORK_LINES) / smallest.nodes
+def pool_amounts(inputs: PlanningInputs, pool: PoolCost) -> tuple[float, float]:
+    """(domestic, all) amount of one pool: chip part by chip origin, network by fabric's.
 
-
-def pool_amounts(inputs: PlanningInputs, sizer: Sizer, pool: PoolCost) -> tuple[float, float]:
-    """(domestic, all) amount of one pool: chip part by chip origin, network by fabric's."""
+    The network counts as bought when the Site asks (spend basis only): this pool's own
+    NIC, switch, optic and cable lines at its size."""
     c = pool.choice
     own = share_amount(inputs, c.chip, pool.nodes, pool.cards)
-    network = network_rate(inputs, sizer, c) * pool.nodes
+    network = 0.0
+    if inputs.site.domestic_share_includes_network:
+        network = sum(pool.lines[k] for k in NETWORK_LINES)
     domestic = own if inputs.chips[c.chip].origin == "domestic" else 0.0
     if inputs.fabrics[c.fabric].origin == "domestic":
         domestic += network
@@ -330,9 +323,7 @@ class PlanCost:
         return not self.violations
 
 
-def price_plan(
-    inputs: PlanningInputs, pools: Sequence[PoolCost], sizer: Sizer | None = None
-) -> PlanCost:
+def price_plan(inputs: PlanningInputs, pools: Sequence[PoolCost]) -> PlanCost:
     site, chips = inputs.site, inputs.chips
     stacks = {chips[p.choice.chip].software_stack for p in pools}
     by_stack = migration_by_stack(inputs)
@@ -345,7 +336,7 @@ def price_plan(
     for p in pools:
         cards[p.choice.chip] += p.cards
     domestic = sum(n for c, n in cards.items() if chips[c].origin == "domestic")
-    amounts = [pool_amounts(inputs, sizer or sizer_for(inputs), p) for p in pools]
+    amounts = [pool_amounts(inputs, p) for p in pools]
     domestic_amount = sum(d for d, _ in amounts)
     total_amount = sum(a for _, a in amounts)
     broken = []
@@ -542,15 +533,16 @@ def spare_system_room(
     plan can need, on any share basis, with or without the network.
 
     Let D(P) and I(P) be a pool's domestic and import amounts and s the share; the share
-    holds iff F = sum_P g(P) >= 0 with g = (1 - s) D - s I. Amounts are linear in
-    whole systems, so g(P) = g0 + k x d (k systems beyond the smallest, d one system's
-    change). Every cost and every other limit only grows with a pool's size, so pools
-    with d <= 0 may sit at their smallest size (F only rises), and a pool with d > 0 that
-    could lose a system while F >= 0 may lose it. In the optimal plan left, a pool P
-    beyond its smallest size has F < d(P), and every other pool Q has g(Q) >= g0(Q) >=
-    the least g0 over its workload's choices. So g0(P) + k d(P) < d(P) - sum over the
-    other workloads of their least g0, which bounds k. Zero without a share strictly
-    between 0 and 1.
+    holds iff F = sum_P g(P) >= 0 with g = (1 - s) D - s I. Each whole system beyond
+    the smallest changes g by some d (one d without a counted network; whole switches
+    make it vary with one). Every cost and every other limit only grows with a pool's
+    size, so pools whose every d <= 0 may sit at their smallest size (F only rises), and
+    a pool that could lose its last system while F >= 0 may lose it. In the optimal plan
+    left, a pool P k systems beyond its smallest size has F < d_k(P) = g_k(P) - g_{k-1}(P),
+    and every other pool Q has g(Q) >= the least g over its workload's choices (g0, or
+    the least g of any size where some d <= 0 < some other d). So g_{k-1}(P) < -(the sum
+    of the other workloads' least g), which bounds k: with one d, g0(P) + k d(P) < d(P)
+    - that sum. Zero without a share strictly between 0 and 1.
     """
     usable = list(usable)
     share = inputs.site.min_domestic_share
@@ -563,30 +555,47 @@ def spare_system_room(
             own = share_amount(inputs, c.chip, nodes, cards)
             domestic = own if inputs.chips[c.chip].origin == "domestic" else 0.0
             return (1 - share) * domestic - share * (own - domestic)
-        domestic, total = pool_amounts(inputs, sizer, pool)
+        domestic, total = pool_amounts(inputs, pool)
         return (1 - share) * domestic - share * (total - domestic)
 
-    start: dict[Choice, tuple[float, float]] = {}
+    # A network counted as bought rounds up to whole switches: each system then changes
+    # g by its own d, so g is taken over SCANNED_SYSTEMS systems beyond the smallest.
+    scanned = SCANNED_SYSTEMS if inputs.site.domestic_share_includes_network else 1
+    start: dict[Choice, list[float]] = {}
     least: dict[str, float] = {}
     for c in usable:
         smallest = sizer.smallest(c)
         if smallest is None:
             continue
         chip = inputs.chips[c.chip]
-        per = servers_per_system(chip)
-        g0 = g(c, smallest.nodes, smallest.cards)
-        g1 = g(c, smallest.nodes + per, smallest.cards + system_size(chip))
-        start[c] = (g0, g1 - g0)
-        least[c.workload] = min(least.get(c.workload, g0), g0)
+        per, size = servers_per_system(chip), system_size(chip)
+        gs = [g(c, smallest.nodes + k * per, smallest.cards + k * size) for k in range(scanned + 1)]
+        steps = [b - a for a, b in itertools.pairwise(gs)]
+        start[c] = gs
+        # A pool that may sit above its smallest size with some d <= 0: its least g.
+        lowest = min(gs) if min(steps) <= 0 < max(steps) else gs[0]
+        least[c.workload] = min(least.get(c.workload, lowest), lowest)
     room = {}
     for c in usable:
-        if c not in start or start[c][1] <= 0:
+        gs = start.get(c)
+        if gs is None or max(b - a for a, b in itertools.pairwise(gs)) <= 0:
             room[c] = 0
             continue
-        g0, d = start[c]
         others = sum(v for w, v in least.items() if w != c.workload)
-        room[c] = max(0, math.ceil((d - others - g0) / d) + 1)
+        if scanned == 1:
+            g0, d = gs[0], gs[1] - gs[0]
+            room[c] = max(0, math.ceil((d - others - g0) / d) + 1)
+            continue
+        # Left k systems above its smallest size, a pool has g(k - 1) < -others.
+        below = [k for k, v in enumerate(gs) if v < -others + 1e-9 * max(1.0, abs(others))]
+        room[c] = max(below) + 1 if below else 0
     return room
+
+
+#: Systems beyond its smallest size over which a pool's g is taken when the network
+#: counts (whole switches make its change per system vary); the random instances' pools
+#: stay far below it.
+SCANNED_SYSTEMS = 64
 
 
 def candidate_pools(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from tco.model.context import ModelContext
@@ -79,9 +80,10 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     """domestic W (+ slack) >= min_domestic_share x all W, W on the Site's basis.
 
-    W = w_card x cards + w_node x nodes per pool, split into its domestic and import
-    parts (`tco.model.share.parts`: the chip's origin, and the fabric's for the
-    network when the Site counts it), divided by the largest per-card weight so the
+    W = w_card x cards + w_node x nodes per pool, plus its network as bought when the
+    Site counts it, split into its domestic and import parts (`tco.model.share.parts`:
+    the chip's origin, and the fabric's for the network), divided by the largest
+    per-card weight so the
     row's coefficients stay near 1 whatever the basis' unit (cards, TFLOPS or
     currency). The elastic slack is in those scaled units; `tco.solve.diagnose`
     converts it back.
@@ -94,7 +96,8 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     def least(o: Option) -> float:
         nodes, cards, _ = smallest_size(o)
-        return float(split[o.key].total(cards, nodes)) / ctx.share_scale
+        domestic, imported = split[o.key].amounts(np.array([cards]), np.array([nodes]))
+        return float(domestic[0] + imported[0]) / ctx.share_scale
 
     smallest = sum(
         min((least(o) for o in options if o.workload == w), default=0.0) for w in inputs.workloads
@@ -120,9 +123,7 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
 
     # Options holding any domestic amount: a domestic chip, or a domestic fabric whose
     # network the share counts.
-    domestic_options = [
-        o for o in options if split[o.key].domestic_per_card or split[o.key].domestic_per_node
-    ]
+    domestic_options = [o for o in options if _holds_domestic(split[o.key])]
     if ctx.elastic or not domestic_options:
         # Elastic: the share may fall short. No domestic option: the share row alone
         # is infeasible already (every pool holds cards).
@@ -137,8 +138,18 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     m.some_domestic_stack_constraint = pyo.Constraint(rule=some_domestic_stack_constraint)
 
 
+def _holds_domestic(part: Parts) -> bool:
+    """Whether a pool of these parts has a domestic amount: its chip's, or its network's."""
+    network = part.network is not None and part.network.domestic
+    return bool(part.domestic_per_card or part.domestic_per_node or network)
+
+
 def _scaled(ctx: ModelContext, part: Parts, m: pyo.ConcreteModel, k: Any, domestic: bool) -> Any:
-    """Option k's domestic (or whole) share amount, over the model's share scale."""
+    """Option k's domestic (or whole) share amount, over the model's share scale.
+
+    A counted network enters as bought: its NIC cards (per node) and its integer switch
+    and link counts (`tco.model.network`) at their prices, domestic by the fabric.
+    """
     if domestic:
         per_card, per_node = part.domestic_per_card, part.domestic_per_node
     else:
@@ -149,4 +160,13 @@ def _scaled(ctx: ModelContext, part: Parts, m: pyo.ConcreteModel, k: Any, domest
         amount += per_card / ctx.share_scale * m.e_cards[k].expr
     if per_node:
         amount += per_node / ctx.share_scale * m.v_nodes[k]
+    net = part.network
+    if net is not None and (net.domestic or not domestic):
+        nic, leaf, spine, core, link = (price / ctx.share_scale for price in net.prices)
+        counted = zip(
+            (nic * net.nic_cards_per_node, leaf, spine, core, link),
+            (m.v_nodes[k], m.v_leaf[k], m.v_spine[k], m.v_core[k], m.v_links[k]),
+            strict=True,
+        )
+        amount += sum(price * count for price, count in counted if price)
     return amount

@@ -9,7 +9,9 @@ counts and links are exact linear functions of the active e_t (see
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import pyomo.environ as pyo
@@ -17,6 +19,7 @@ import pyomo.environ as pyo
 from tco.costs.clos import size_clos, tier_capacity, tier_coefficients
 from tco.model.context import ModelContext, count_of
 from tco.model.options import Option, OptionKey, max_endpoint_tiers
+from tco.model.share import counts_network
 from tco.schema.rows import FabricRow
 
 
@@ -149,6 +152,72 @@ def add_to(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
         return m.v_links[k] >= sized(3, m, k)
 
     m.link_constraint = pyo.Constraint(m.OPTIONS, rule=link_constraint)
+
+    if counts_network(ctx.inputs):
+        _as_bought(m, ctx, tiers_of, fabric_of)
+
+
+def _as_bought(
+    m: pyo.ConcreteModel,
+    ctx: ModelContext,
+    tiers_of: Callable[[tuple[str, ...]], list[int]],
+    fabric_of: Callable[[Any], FabricRow],
+) -> None:
+    """When the domestic share counts the network as bought (`tco.model.limits`), hold each
+    pool to the Clos `size_clos` gives its ports, so no spare switch or tier buys share.
+
+    Fewest tiers: e_t >= (floor(capacity_{t-1}) + 1) x z_t for t >= 2, a tier only for
+    ports the tier below cannot connect (never dearer: every count grows with the tier).
+    Whole counts, not more: count <= sum_t (c_t x e_t + (q_t - 1) / q_t x z_t) with the
+    per-endpoint coefficient c_t = p_t / q_t in lowest terms; at integer ports e, c_t x e
+    is a multiple of 1 / q_t, so this is count <= ceil(c_t x e). A coefficient with no
+    small denominator (an odd oversubscription) keeps only its lower row.
+    """
+
+    def fewest_tiers_constraint(m: pyo.ConcreteModel, *kt: Any) -> Any:
+        """e_t >= (floor(capacity of t - 1 tiers) + 1) x z_t [endpoints]."""
+        fab = fabric_of(kt[:4])
+        below = math.floor(tier_capacity(kt[4] - 1, fab.switch_radix, fab.oversubscription))
+        return m.v_tier_endpoints[kt] >= (below + 1) * m.v_tier[kt]
+
+    m.fewest_tiers_constraint = pyo.Constraint(
+        [kt for kt in m.TIERS if kt[4] >= 2], rule=fewest_tiers_constraint
+    )
+
+    def rounding(c: float) -> float | None:
+        """(q - 1) / q for c = p / q in lowest terms, or None without a small q."""
+        exact = Fraction(c).limit_denominator(_MAX_DENOMINATOR)
+        if abs(float(exact) - c) > 1e-12 * max(1.0, c):
+            return None
+        return (exact.denominator - 1) / exact.denominator
+
+    def ceiling(index: int, k: tuple[str, ...]) -> Any | None:
+        fab = fabric_of(k)
+        terms = []
+        for t in tiers_of(k):
+            c = tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
+            r = rounding(c)
+            if r is None:
+                return None
+            terms.append(c * m.v_tier_endpoints[(*k, t)] + r * m.v_tier[(*k, t)])
+        return sum(terms)
+
+    def whole_count_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
+        """count <= sum_t (c_t x e_t + (q_t - 1) / q_t x z_t): count = ceil(c_t x e_t)."""
+        k, i = ki[:4], ki[4]
+        return getattr(m, _COUNTS[i])[k] <= ceiling(i, k)
+
+    rows = [
+        (*o.key, i)
+        for o in ctx.options
+        for i in range(len(_COUNTS))
+        if ceiling(i, o.key) is not None
+    ]
+    m.whole_count_constraint = pyo.Constraint(rows, rule=whole_count_constraint)
+
+
+#: Largest denominator a per-endpoint coefficient may have for its count's ceiling row.
+_MAX_DENOMINATOR = 1 << 20
 
 
 #: The integer counts of a pool's fabric, in `tier_coefficients` order.

@@ -4,38 +4,47 @@ Basis. A pool's amount on `Site.domestic_share_basis` is linear in its cards
 and nodes (`tco.costs.registry.share_amount`: cards, compute = cards x
 bf16_tflops, spend = card, host and system purchase), and domestic when its
 chip is. With `domestic_share_includes_network` (spend basis only) a pool's
-network purchase counts too, domestic when its fabric is: the NICs, switches,
-optics and cables of its smallest size per node, times its nodes
-(`network_per_node`), so it stays linear and spare switches buy no share. So a
-pool's domestic amount D_o and import amount I_o are linear in (cards, nodes)
-(`Parts`), and the share s = `min_domestic_share` asks sum D >= s x sum (D + I),
-a linear row without products.
+network purchase counts too, domestic when its fabric is, as bought: its NIC
+cards and its integer leaf, spine and core switch and link counts at their
+prices (`Network`), the same lines its bill of materials lists. The model holds
+those counts to the Clos `size_clos` gives the pool's ports (`tco.model.network`:
+fewest tiers, whole counts and no more), so no spare switch buys share and the
+share a plan reports is the one it was solved under. So a pool's domestic
+amount D_o and import amount I_o are linear in its decisions (`Parts`), and the
+share s = `min_domestic_share` asks sum D >= s x sum (D + I), a linear row
+without products.
 
 Spare capacity. Write f_o = (1 - s) x D_o - s x I_o; the share holds iff
 F = sum over pools f_o >= 0. Every cost and resource grows with a pool's size,
 so an optimal plan holds each pool at its smallest size meeting the target,
 except where more size raises F. Pools are ordered in whole systems, so a
 growth step is one system (nodes for training, a system freed of replicas for
-inference), and f grows by the same delta_o = (1 - s) x D_step - s x I_step at
-every step: f_o is linear in the number of steps. How far a pool may grow is
-bounded as follows; the bound is valid, i.e. some optimal plan respects it.
+inference). Without a counted network f grows by the same delta_o = (1 - s) x
+D_step - s x I_step at every step; a counted network rounds up to whole switches
+and tiers, so each step adds its own delta, and f is taken at every size the
+pool may have (`Margin`). How far a pool may grow is bounded as follows; the
+bound is valid, i.e. some optimal plan respects it.
 
-Take an optimal plan. (1) Shrink every pool with delta_o <= 0 to its smallest
-size: no cost or limit gets worse and F does not fall. (2) While some pool j
-above its smallest size has F - delta_j >= 0, take one step off it; again
-nothing gets worse. When this stops, every pool j above its smallest size has
-F < delta_j, and every other pool k is at its smallest size or above it with
-delta_k > 0, so f_k >= f_k(smallest) >= m(w_k), m(w) the least f at its
-smallest size over workload w's options. Pool j serves its workload w, so
+Take an optimal plan. (1) Shrink every pool whose every step has delta <= 0 to
+its smallest size: no cost or limit gets worse and F does not fall. (2) While
+some pool j above its smallest size has F - delta >= 0 for its last step, take
+that step off it; again nothing gets worse. When this stops, every pool j left
+k_j > 0 steps above its smallest size has F < delta_j(k_j) = f_j(k_j) -
+f_j(k_j - 1). Every other pool q keeps f_q >= m(w_q): m(w) is the least over
+workload w's options of f at the smallest size, or, for an option whose steps
+both raise and lower f, the least f of any of its sizes (`Margin.lowest`). Pool
+j serves its workload w, so F >= f_j(k_j) + sum_{w' != w} m(w') gives
 
-    f_j(smallest) + steps_j x delta_j = f_j < delta_j - sum_{w' != w} m(w'),
+    f_j(k_j - 1) < -sum_{w' != w} m(w'),
 
-which bounds steps_j. It is also capped by what the pool may physically be: a
-3-tier fabric, the chip's supply cap, the power budget at the node's peak kW x
-PUE, and the racks. The reduced plan is optimal and inside these bounds, so the
-MILP over the grown options keeps the optimum. The bound is computed over every
-option, so it holds for every forced chip, fabric or cooling; on the cards and
-compute bases it depends on no price.
+which bounds k_j: one more than the largest k with f_j(k) below that. With f
+linear (delta_j > 0 at every step) it reads f_j(smallest) + steps_j x delta_j <
+delta_j - sum_{w' != w} m(w'). It is also capped by what the pool
+may physically be: a 3-tier fabric, the chip's supply cap, the power budget at
+the node's peak kW x PUE, and the racks. The reduced plan is optimal and inside
+these bounds, so the MILP over the grown options keeps the optimum. The bound is
+computed over every option, so it holds for every forced chip, fabric or
+cooling; on the cards and compute bases it depends on no price.
 
 Without the network, a domestic pool has delta = (1 - s) x W_step > 0, an
 import pool delta < 0, and m(w) is -s x the largest import option's amount of w
@@ -51,11 +60,12 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+
+import numpy as np
 
 from tco.costs import registry
-from tco.costs.clos import size_clos, tier_capacity
-from tco.model.options import Option, OptionKey, OptionSet, smallest_size
+from tco.costs.clos import clos_counts, tier_capacity
+from tco.model.options import Option, OptionSet, smallest_size
 from tco.perf.hardware import nodes_per_system
 from tco.schema.inputs import PlanningInputs
 
@@ -77,70 +87,108 @@ def weights(inputs: PlanningInputs, chip_id: str) -> tuple[float, float]:
     )
 
 
-def network_per_node(inputs: PlanningInputs, o: Option) -> float:
-    """Network purchase per node of option o [currency/node], when the share counts it.
+def counts_network(inputs: PlanningInputs) -> bool:
+    """Whether the share row counts the pools' networks: a minimum share on the spend basis
+    with `domestic_share_includes_network` (validation refuses it on other bases)."""
+    site = inputs.site
+    return site.min_domestic_share > 0 and site.domestic_share_includes_network
 
-    The network-category lines of the registry (NICs, switches, optics, cables) at
-    the option's smallest size, with its smallest Clos, over its nodes: exact at that
-    size, pro rata beyond it. Zero unless `domestic_share_includes_network`.
+
+@dataclass(frozen=True)
+class Network:
+    """A pool's network purchase as the share counts it: exactly as bought.
+
+    spend = nic x NIC cards + leaf x leaf switches + spine x spine switches + core x core
+    switches + link x links [currency], the registry's network lines (`network_prices`);
+    the counts are the Clos of the pool's NIC ports at the fewest tiers that connect
+    them (`tco.costs.clos.size_clos`), which the model's rows hold it to when the share
+    counts the network (`tco.model.network`).
     """
-    if not inputs.site.domestic_share_includes_network:
-        return 0.0
-    nodes, _, _ = smallest_size(o)
-    if nodes <= 0:
-        return 0.0
-    fabric = inputs.fabrics[o.fabric]
-    clos = size_clos(nodes * o.nics_per_node, fabric.switch_radix, fabric.oversubscription)
-    counts = registry.PoolQuantities(
-        cards=0,
-        nodes=0,
-        systems=0,
-        nics=nodes * o.nic_cards_per_node,
-        leaf_switches=clos.leaf_switches,
-        spine_switches=clos.spine_switches,
-        core_switches=clos.core_switches,
-        links=clos.links,
-        racks=0,
-    )
+
+    domestic: bool
+    #: Currency per (NIC card, leaf, spine, core switch, link).
+    prices: tuple[float, float, float, float, float]
+    nic_cards_per_node: int
+    ports_per_node: int
+    radix: int
+    oversubscription: float
+
+    def spend(self, nodes: np.ndarray) -> np.ndarray:
+        """Network purchase of pools of `nodes` nodes [currency], one per entry."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        counts = clos_counts(nodes * self.ports_per_node, self.radix, self.oversubscription)
+        nic, *per_count = self.prices
+        out: np.ndarray = nic * self.nic_cards_per_node * nodes + counts @ np.array(per_count)
+        return out
+
+
+def network_prices(inputs: PlanningInputs, o: Option) -> tuple[float, float, float, float, float]:
+    """Price of one NIC card, leaf, spine and core switch and link of option o's fabric, from
+    the registry's network lines (a link: its two optics and its cable) [currency]."""
     lookup = registry.row_lookup(
-        inputs.chips[o.chip], fabric, inputs.coolings[o.cooling], inputs.site
+        inputs.chips[o.chip], inputs.fabrics[o.fabric], inputs.coolings[o.cooling], inputs.site
     )
-    cost = registry.price_pool(counts, lookup)
-    return float(cost.spend("network")) / nodes
+    prices = []
+    for name in ("nics", "leaf_switches", "spine_switches", "core_switches", "links"):
+        unit = dict.fromkeys(registry.DECISIONS, 0)
+        unit[name] = 1
+        cost = registry.price_pool(registry.PoolQuantities(**unit), lookup)
+        prices.append(float(cost.spend("network")))
+    nic, leaf, spine, core, link = prices
+    return nic, leaf, spine, core, link
+
+
+def network(inputs: PlanningInputs, o: Option) -> Network | None:
+    """Option o's network as the share counts it, or None when the share does not."""
+    if not counts_network(inputs):
+        return None
+    fabric = inputs.fabrics[o.fabric]
+    return Network(
+        fabric.origin == "domestic",
+        network_prices(inputs, o),
+        o.nic_cards_per_node,
+        o.nics_per_node,
+        fabric.switch_radix,
+        fabric.oversubscription,
+    )
 
 
 @dataclass(frozen=True)
 class Parts:
-    """A pool's domestic and import amounts per card and per node on the share basis."""
+    """A pool's domestic and import amounts on the share basis: its cards and hosts per
+    card and per node, and its network as bought when the share counts it."""
 
     domestic_per_card: float
     domestic_per_node: float
     import_per_card: float
     import_per_node: float
+    network: Network | None = None
 
-    def domestic(self, cards: Any, nodes: Any) -> Any:
-        return self.domestic_per_card * cards + self.domestic_per_node * nodes
-
-    def total(self, cards: Any, nodes: Any) -> Any:
-        per_card = self.domestic_per_card + self.import_per_card
-        per_node = self.domestic_per_node + self.import_per_node
-        return per_card * cards + per_node * nodes
+    def amounts(self, cards: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(domestic, import) amounts of pools of (cards, nodes), one per entry."""
+        cards, nodes = np.asarray(cards, dtype=float), np.asarray(nodes, dtype=float)
+        domestic = self.domestic_per_card * cards + self.domestic_per_node * nodes
+        imported = self.import_per_card * cards + self.import_per_node * nodes
+        if self.network is not None:
+            spend = self.network.spend(nodes.astype(np.int64))
+            if self.network.domestic:
+                domestic = domestic + spend
+            else:
+                imported = imported + spend
+        return domestic, imported
 
 
 def parts(inputs: PlanningInputs, o: Option) -> Parts:
     """Option o's amounts: its cards and hosts by the chip's origin, its network (when
     counted) by the fabric's."""
     per_card, per_node = weights(inputs, o.chip)
-    network = network_per_node(inputs, o)
     chip_domestic = inputs.chips[o.chip].origin == "domestic"
-    fabric_domestic = inputs.fabrics[o.fabric].origin == "domestic"
     return Parts(
         domestic_per_card=per_card if chip_domestic else 0.0,
-        domestic_per_node=(per_node if chip_domestic else 0.0)
-        + (network if fabric_domestic else 0.0),
+        domestic_per_node=per_node if chip_domestic else 0.0,
         import_per_card=0.0 if chip_domestic else per_card,
-        import_per_node=(0.0 if chip_domestic else per_node)
-        + (0.0 if fabric_domestic else network),
+        import_per_node=0.0 if chip_domestic else per_node,
+        network=network(inputs, o),
     )
 
 
@@ -152,47 +200,46 @@ def grown(inputs: PlanningInputs, options: OptionSet, bounded: bool = True) -> O
 def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True) -> list[Option]:
     """The options with pools allowed to grow as far as the module docstring proves.
 
-    Options with delta <= 0 (import pools, without the network) and every option
-    without a share keep their smallest size as their largest; only `max_nodes` and
-    `max_replicas` change. An elastic option that cannot reach its target keeps the
-    largest size it was built with, and only options that reach it count in the bound.
+    Options whose steps never raise f (import pools) and every option without a share
+    keep their smallest size as their largest; only `max_nodes` and `max_replicas`
+    change. An elastic option that cannot reach its target keeps the largest size it was
+    built with, and only options that reach it count in the bound.
 
-    `bounded=False` (mixed fleets, fleet plans over years) lets every pool with
-    delta > 0 grow to what it may physically be: the proof above assumes one pool per
-    workload at its smallest size meeting one target, which parts of a mixed workload
+    `bounded=False` (mixed fleets, fleet plans over years) lets every pool some step of
+    which raises f grow to what it may physically be: the proof above assumes one pool
+    per workload at its smallest size meeting one target, which parts of a mixed workload
     and the pools of years with smaller targets are not.
     """
     options = list(options)
     if not spare_capacity_helps(inputs):
         return options
+    share = inputs.site.min_domestic_share
+    margins = {o.key: margin(inputs, o, share) for o in options if not o.short}
     if not bounded:
         out = []
         for o in options:
-            share = inputs.site.min_domestic_share
-            delta = _f(parts(inputs, o), share, o.system_cards, o.nodes_per_system)
             huge = _physical_cards(inputs, o) // max(o.system_cards, 1) + 1
-            out.append(o if o.short or delta <= 0 else _grown(inputs, o, huge))
+            helps = not o.short and margins[o.key].step_max > 0
+            out.append(_grown(inputs, o, huge) if helps else o)
         return out
-    share = inputs.site.min_domestic_share
-    shares: dict[OptionKey, tuple[float, float]] = {}
     least: dict[str, float] = {}
     for o in options:
-        if o.short:
-            continue
-        nodes, cards, _ = smallest_size(o)
-        part = parts(inputs, o)
-        small = _f(part, share, cards, nodes)
-        shares[o.key] = (small, _f(part, share, o.system_cards, o.nodes_per_system))
-        least[o.workload] = min(least.get(o.workload, small), small)
+        if not o.short:
+            lowest = margins[o.key].lowest
+            least[o.workload] = min(least.get(o.workload, lowest), lowest)
     total_least = sum(least.values())
 
     def room(o: Option) -> int | None:
         """Most steps option o may grow (None: it never grows)."""
-        small, delta = shares[o.key]
-        if delta <= 0:
+        mg = margins[o.key]
+        if mg.step_max <= 0:
             return None
         others = total_least - least[o.workload]
-        return math.floor((delta - others - small) / delta + 1e-9)
+        if mg.sizes is None:
+            return math.floor((mg.step_max - others - mg.small) / mg.step_max + 1e-9)
+        # A pool left at k steps has f(k - 1) < -others (module docstring).
+        below = np.nonzero(mg.sizes < -others + _TOLERANCE * max(1.0, abs(others)))[0]
+        return int(below.max()) + 1 if below.size else 0
 
     out = []
     for o in options:
@@ -201,10 +248,55 @@ def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True
     return out
 
 
+@dataclass(frozen=True)
+class Margin:
+    """f = (1 - s) x D - s x I of an option's pools: at its smallest size, its change per
+    growth step (one system) at least and at most, f at every size (`sizes`, k steps
+    beyond the smallest at index k; None where f is linear in the steps) and the least
+    f a pool of it keeps in the reduced plan of the module docstring."""
+
+    small: float
+    step_min: float
+    step_max: float
+    sizes: np.ndarray | None
+    lowest: float
+
+
+#: Relative slack on f(k) < -others, so that float noise never cuts a valid step.
+_TOLERANCE = 1e-9
+
+
+def margin(inputs: PlanningInputs, o: Option, share: float) -> Margin:
+    """Option o's `Margin` from its smallest size to the largest it may physically be.
+
+    Without a counted network f is linear in the steps, each adding f of one system. A
+    counted network is priced as bought, in whole switches at the fewest tiers, so each
+    step adds its own amount: f is taken at every size.
+    """
+    part = parts(inputs, o)
+    nodes, cards, _ = smallest_size(o)
+    small = _f(part, share, cards, nodes)
+    if part.network is None:
+        delta = _f(part, share, o.system_cards, o.nodes_per_system)
+        return Margin(small, delta, delta, None, small)
+    physical = _physical_cards(inputs, o) // o.system_cards * o.nodes_per_system
+    sizes = np.arange(nodes, max(nodes, physical) + 1, o.nodes_per_system, dtype=np.int64)
+    if len(sizes) < 2:
+        return Margin(small, -math.inf, -math.inf, None, small)  # no room to grow
+    domestic, imported = part.amounts(sizes * o.cards_per_node, sizes)
+    f = (1.0 - share) * domestic - share * imported
+    steps = np.diff(f)
+    lo, hi = float(steps.min()), float(steps.max())
+    # A pool whose every step lowers f is shrunk to its smallest size, one whose every
+    # step raises it stays at or above it; one with both may hold any f of its sizes.
+    lowest = small if hi <= 0 or lo > 0 else float(f.min())
+    return Margin(small, lo, hi, f, lowest)
+
+
 def _f(part: Parts, share: float, cards: float, nodes: float) -> float:
     """f = (1 - s) x domestic - s x import amount of (cards, nodes)."""
-    domestic = part.domestic(cards, nodes)
-    return float((1.0 - share) * domestic - share * (part.total(cards, nodes) - domestic))
+    domestic, imported = part.amounts(np.array([cards]), np.array([nodes]))
+    return float((1.0 - share) * domestic[0] - share * imported[0])
 
 
 def _grown(inputs: PlanningInputs, o: Option, steps: int) -> Option:
@@ -237,16 +329,16 @@ def _physical_cards(inputs: PlanningInputs, o: Option) -> int:
 
 
 def least_margins(inputs: PlanningInputs, options: Iterable[Option]) -> dict[str, float]:
-    """m(w) per workload: the least f = (1 - s) x D - s x I of its options at their
-    smallest size, over the options that reach their target (what `grow` bounds with)."""
+    """m(w) per workload: the least f = (1 - s) x D - s x I a pool of its options keeps
+    (`Margin.lowest`: f at the smallest size, unless steps both raise and lower f), over
+    the options that reach their target (what `grow` bounds with)."""
     share = inputs.site.min_domestic_share
     least: dict[str, float] = {}
     for o in options:
         if o.short:
             continue
-        nodes, cards, _ = smallest_size(o)
-        small = _f(parts(inputs, o), share, cards, nodes)
-        least[o.workload] = min(least.get(o.workload, small), small)
+        lowest = margin(inputs, o, share).lowest
+        least[o.workload] = min(least.get(o.workload, lowest), lowest)
     return least
 
 
@@ -294,12 +386,11 @@ def growth_unchanged(
     for o in options:
         if o.short or not falls - {o.workload}:
             continue
-        nodes, cards, _ = smallest_size(o)
-        part = parts(inputs, o)
-        delta = _f(part, share, o.system_cards, o.nodes_per_system)
+        mg = margin(inputs, o, share)
+        delta = mg.step_min  # = step_max: no counted network here (margin_floor is None)
         if delta <= 0:
             continue
         others = sum(low.get(w, m) for w, m in least.items() if w != o.workload)
-        if (delta - others - _f(part, share, cards, nodes)) / delta >= 1.0 - 1e-6:
+        if (delta - others - mg.small) / delta >= 1.0 - 1e-6:
             return False
     return True

@@ -28,7 +28,6 @@ from tco.model.context import MONEY_SCALE
 from tco.model.fleet import one_pool
 from tco.model.network import FabricDecision
 from tco.model.options import Option
-from tco.model.share import network_per_node
 from tco.schema.fields import SHARE_BASES
 from tco.schema.inputs import PlanningInputs, usable_chips
 from tco.solve.highs import SolveOutcome, relative_gap
@@ -413,9 +412,10 @@ def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: 
     """Domestic amount over all on `basis` (`registry.share_amount`); 0 for an empty plan.
 
     On the spend basis the network counts too when the Site asks for it, domestic by
-    the fabric's origin: a pool's "network_spend" when given (a bought plan re-priced,
-    `tco.risk.evaluate.fixed_outcome`), else `tco.model.share.network_per_node` x its
-    nodes, as the model counts it.
+    the fabric's origin, as bought: a pool's "network_spend" when given (a bought plan
+    re-priced, `tco.risk.evaluate.fixed_outcome`), else its own priced lines'. The model
+    counts it the same way (`tco.model.limits.share_rule`), so the check and the
+    report agree with the row the plan was solved under.
     """
     chips, fabrics = inputs.chips, inputs.fabrics
     with_network = basis == "spend" and inputs.site.domestic_share_includes_network
@@ -428,7 +428,7 @@ def _domestic_share(inputs: PlanningInputs, pools: list[dict[str, Any]], basis: 
         if with_network:
             network = p.get("network_spend")
             if network is None:
-                network = network_per_node(inputs, o) * p["nodes"]
+                network = float(p["cost"].spend("network"))
             amounts.append((fabrics[o.fabric].origin == "domestic", network))
     total = sum(a for _, a in amounts)
     return sum(a for domestic, a in amounts if domestic) / total if total else 0.0
@@ -535,11 +535,8 @@ def _assemble(
     bom += migration_lines
     cash_flow = cash_flow_years(site, capex, energy, maintenance)
     chips = inputs.chips
-    # The share as bought: each pool's network at its own BOM's spend, where the model
-    # counts it per node at its option's full-target size (`network_per_node`).
-    as_bought = [dict(p, network_spend=float(p["cost"].spend("network"))) for p in pools]
-    achieved = {basis: _domestic_share(inputs, as_bought, basis) for basis in SHARE_BASES}
-    warnings = _warnings(inputs, pool_plans, outcome) + _share_warning(inputs, achieved)
+    achieved = {basis: _domestic_share(inputs, pools, basis) for basis in SHARE_BASES}
+    warnings = _warnings(inputs, pool_plans, outcome)
     return Plan(
         status=outcome.status,
         mip_gap=outcome.gap,
@@ -569,24 +566,6 @@ def _assemble(
         cash_flow=cash_flow,
         domestic_share=achieved,
         warnings=warnings,
-    )
-
-
-def _share_warning(inputs: PlanningInputs, achieved: dict[str, float]) -> tuple[str, ...]:
-    """A warning when the bill of materials misses the share the model met: counted with
-    the network, the model prices a pool's network per node at its option's full-target
-    size, and a smaller pool (a part of a mixed workload) pays more per node."""
-    site = inputs.site
-    share, basis = site.min_domestic_share, site.domestic_share_basis
-    if not (share > 0 and basis == "spend" and site.domestic_share_includes_network):
-        return ()
-    if achieved[basis] >= share * (1 - 1e-9):
-        return ()
-    return (
-        f"the domestic share of spend with the network is {achieved[basis]:.2%} on the bill "
-        f"of materials, below the {share:.2%} asked: the optimizer counts each pool's network "
-        "per node at its option's full-target size, and a smaller pool's costs more per "
-        "node; check the share against the BOM before ordering",
     )
 
 
