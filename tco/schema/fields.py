@@ -856,8 +856,8 @@ SITE = Sheet(
             "bool",
             "yes|no",
             "On the spend basis, count the scale-out network too (NICs, switches, optics, "
-            "cables), domestic when the fabric's origin is: each pool's network purchase at "
-            "its smallest size, pro rata per node beyond it",
+            "cables), domestic when the fabric's origin is: each pool's network purchase as "
+            "bought, its Clos at the fewest tiers its ports need",
             default=False,
             required=False,
         ),

@@ -445,8 +445,8 @@ class SiteRow(BaseModel, extra="forbid", frozen=True):
 
     domestic_share_includes_network: bool = False
     """On the spend basis, count the scale-out network too (NICs, switches, optics, cables),
-    domestic when the fabric's origin is: each pool's network purchase at its smallest size,
-    pro rata per node beyond it."""
+    domestic when the fabric's origin is: each pool's network purchase as bought, its Clos at
+    the fewest tiers its ports need."""
 
     region: Literal["cn", "global"] = "cn"
     """Where the site is: cn (China: chips of export_class restricted-cn are unavailable) or
