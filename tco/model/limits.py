@@ -83,10 +83,9 @@ def share_rule(m: pyo.ConcreteModel, ctx: ModelContext) -> None:
     W = w_card x cards + w_node x nodes per pool, plus its network as bought when the
     Site counts it, split into its domestic and import parts (`tco.model.share.parts`:
     the chip's origin, and the fabric's for the network), divided by the largest
-    per-card weight so the
-    row's coefficients stay near 1 whatever the basis' unit (cards, TFLOPS or
-    currency). The elastic slack is in those scaled units; `tco.solve.diagnose`
-    converts it back.
+    per-card weight so the row's coefficients stay near 1 whatever the basis' unit
+    (cards, TFLOPS or currency). The elastic slack is in those scaled units;
+    `tco.solve.diagnose` converts it back.
     """
     inputs, options = ctx.inputs, ctx.options
     share = inputs.site.min_domestic_share

@@ -191,33 +191,38 @@ def _as_bought(
             return None
         return (exact.denominator - 1) / exact.denominator
 
-    def ceiling(index: int, k: tuple[str, ...]) -> Any | None:
+    def terms(index: int, k: tuple[str, ...]) -> list[tuple[int, float, float]] | None:
+        """(tier, c_t, (q_t - 1) / q_t) of count `index` over k's tiers, or None."""
         fab = fabric_of(k)
-        terms = []
+        out = []
         for t in tiers_of(k):
             c = tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
             r = rounding(c)
             if r is None:
                 return None
-            terms.append(c * m.v_tier_endpoints[(*k, t)] + r * m.v_tier[(*k, t)])
-        return sum(terms)
+            out.append((t, c, r))
+        return out
+
+    ceilings = {
+        (*o.key, i): found
+        for o in ctx.options
+        for i in range(len(_COUNTS))
+        if (found := terms(i, o.key)) is not None
+    }
 
     def whole_count_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
         """count <= sum_t (c_t x e_t + (q_t - 1) / q_t x z_t): count = ceil(c_t x e_t)."""
         k, i = ki[:4], ki[4]
-        return getattr(m, _COUNTS[i])[k] <= ceiling(i, k)
+        return getattr(m, _COUNTS[i])[k] <= sum(
+            c * m.v_tier_endpoints[(*k, t)] + r * m.v_tier[(*k, t)] for t, c, r in ceilings[ki]
+        )
 
-    rows = [
-        (*o.key, i)
-        for o in ctx.options
-        for i in range(len(_COUNTS))
-        if ceiling(i, o.key) is not None
-    ]
-    m.whole_count_constraint = pyo.Constraint(rows, rule=whole_count_constraint)
+    m.whole_count_constraint = pyo.Constraint(list(ceilings), rule=whole_count_constraint)
 
 
-#: Largest denominator a per-endpoint coefficient may have for its count's ceiling row.
-_MAX_DENOMINATOR = 1 << 20
+#: Largest denominator a per-endpoint coefficient may have for its count's ceiling row:
+#: (q - 1) / q then stays 1 / 4096 below 1, far above HiGHS's feasibility tolerance.
+_MAX_DENOMINATOR = 1 << 12
 
 
 #: The integer counts of a pool's fabric, in `tier_coefficients` order.
