@@ -159,3 +159,8 @@ def test_a_mixed_plan_meets_the_share_on_its_bill_of_materials(target: int, shar
     achieved = _bom_spend_share(inputs, result.plan)
     assert achieved >= share
     assert result.plan.domestic_share["spend"] == pytest.approx(achieved)
+    # No spare switch or tier buys share: each part buys the Clos its ports need.
+    for pool in result.plan.pools:
+        clos = pool.network
+        assert pool.switches_bought == (clos.leaf_switches, clos.spine_switches, clos.core_switches)
+        assert pool.links_bought == clos.links
