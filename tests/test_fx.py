@@ -263,7 +263,8 @@ def test_a_range_in_its_own_currency_is_judged_and_drawn_in_the_site_currency() 
     usd = 180000 / CNY_PER_USD
     assert warning.endswith(
         "h100: 180,000 CNY = 25,245.44 USD is outside the Uncertainty range 15,000-20,000 USD "
-        "(Uncertainty row 3); the range is widened to 15,000-25,245.44 USD"
+        "(Uncertainty row 3, entered as 15,000-20,000 USD); the range is widened to "
+        "15,000-25,245.44 USD"
     )
     (widened,) = dear.uncertainty
     assert (widened.low, widened.high) == (15000, usd)
@@ -296,8 +297,74 @@ def test_a_range_currency_needs_money_and_a_rate() -> None:
         "range on money only; 'tdp_w' is not money (leave the cell blank)",
         f"Sheet 'Uncertainty', row 4, column {column} (currency): no FX rate for EUR: add a "
         "row to sheet FX (currency EUR, units_per_usd = EUR per US dollar) to convert this "
-        "row's prices to the Site currency USD",
+        "range to the Site currency USD",
     ]
+
+
+def test_every_problem_of_a_range_is_reported_at_once() -> None:
+    """An inverted range used to hide the rest of its row's problems until it was fixed."""
+    found = errors(
+        Uncertainty=[
+            {
+                "sheet": "Chips",
+                "row_id": "h100",
+                "field": "tdp_w",
+                "low": 800,
+                "high": 600,
+                "currency": "USD",
+            }
+        ]
+    )
+    assert [f.split(": ", 1)[1] for f in found] == [
+        "low (800) must be <= high (600)",
+        "a currency applies to a range on money only; 'tdp_w' is not money (leave the cell blank)",
+    ]
+
+
+def test_a_quote_on_the_end_of_a_converted_range_is_inside_it() -> None:
+    """116,320 CNY at 7.27 is 16,000 USD, the range's top, but 16,000.000000000002 in
+    floats: it drew a warning that the range 10,000-16,000 was widened to 10,000-16,000."""
+    inputs = make_inputs(
+        Chips=[dict(CHIP, card_price=116320, currency="CNY"), DOMESTIC],
+        Uncertainty=[
+            {
+                "sheet": "Chips",
+                "row_id": "h100",
+                "field": "card_price",
+                "low": 10000,
+                "high": 16000,
+                "currency": "USD",
+            }
+        ],
+        FX=[dict(CNY, units_per_usd=7.27)],
+    )
+    assert inputs.warnings == ()
+    (price,) = inputs.uncertainty
+    assert price.low <= inputs.chips["h100"].card_price <= price.high
+
+
+def test_a_small_converted_amount_keeps_its_digits() -> None:
+    """A CNY range on a USD electricity price: the warning quoted 0.1 USD outside 0.1-0.13
+    (amounts rounded to the cent) for a price of 0.095."""
+    inputs = make_inputs(
+        {"electricity_price_per_kwh": 0.095},
+        Uncertainty=[
+            {
+                "sheet": "Site",
+                "row_id": "electricity_price_per_kwh",
+                "field": "value",
+                "low": 0.68,
+                "high": 0.9,
+                "currency": "CNY",
+            }
+        ],
+        FX=[dict(CNY, units_per_usd=7.1)],
+    )
+    (warning,) = inputs.warnings
+    assert warning.endswith(
+        "0.095 USD is outside the Uncertainty range 0.09577465-0.1267606 USD (Uncertainty "
+        "row 3, entered as 0.68-0.9 CNY); the range is widened to 0.095-0.1267606 USD"
+    )
 
 
 def test_a_rate_only_a_range_needs_is_listed_as_used() -> None:

@@ -143,7 +143,7 @@ class Converter:
             sheet = _PRICED.get(u.sheet)
             money = sheet is not None and u.field in sheet.money_keys
         quoted = u.currency or self._quoted.get((u.sheet, u.row_id))
-        if not money or quoted is None or not self._convertible(quoted, table, row):
+        if not money or quoted is None or not self._convertible(quoted, table, row, "this range"):
             return u
         return u.model_copy(
             update={
@@ -183,8 +183,11 @@ class Converter:
             MappingProxyType(dict(self._quoted)),
         )
 
-    def _convertible(self, quoted: str, table: RawTable, row: int) -> bool:
-        """A row quoted in `quoted` needs converting and both rates exist (else the issue)."""
+    def _convertible(
+        self, quoted: str, table: RawTable, row: int, what: str = "this row's prices"
+    ) -> bool:
+        """A row quoted in `quoted` needs converting and both rates exist (else the issue,
+        which says what needs the rate)."""
         if quoted == self.currency:
             return False
         from_rate, to_rate = self.units_per_usd(quoted), self.units_per_usd(self.currency)
@@ -192,8 +195,8 @@ class Converter:
             self.issues.append(
                 InputIssue(
                     f"no FX rate for {quoted}: add a row to sheet FX (currency {quoted}, "
-                    f"units_per_usd = {quoted} per US dollar) to convert this row's prices to "
-                    f"the Site currency {self.currency}",
+                    f"units_per_usd = {quoted} per US dollar) to convert {what} to the Site "
+                    f"currency {self.currency}",
                     table.name,
                     row,
                     table.column_of("currency"),

@@ -836,14 +836,15 @@ def _check_uncertainty(
     for key, (row, u) in list(ranges.items()):
         sheet = SHEETS_BY_NAME[u.sheet]
         target: BaseModel | None  # the row holding the nominal value (None: Site is invalid)
-        if u.low > u.high:
+        # Reported with the row's other problems, all at once; such a range is not judged.
+        inverted = u.low > u.high
+        if inverted:
             check.add(
                 f"low ({show_value(u.low)}) must be <= high ({show_value(u.high)})",
                 table,
                 row,
                 "low",
             )
-            continue
         if sheet.name == "Site":
             if u.row_id not in SITE.keys:
                 check.add(f"unknown Site key {show_value(u.row_id)}", table, row, "row_id")
@@ -889,12 +890,12 @@ def _check_uncertainty(
                 "currency",
             )
             continue
-        if target is None:
+        if target is None or inverted:
             continue
         if u.currency is not None and u.currency != quoted:
             check.deferred_ranges[key] = place
             continue
-        _judge_range(check, table, ranges, key, getattr(target, field_key), place, "")
+        _judge_range(check, table, ranges, key, getattr(target, field_key), place)
 
 
 def _judge_converted_ranges(
@@ -914,6 +915,7 @@ def _judge_converted_ranges(
         if key not in ranges or ranges[key][1].currency != site.currency:
             continue
         _, u = ranges[key]
+        _, quoted_range = entered.uncertainty[key]
         if place.sheet == SITE.name:
             as_entered, nominal, quoted = None, getattr(site, place.field), site.currency
         else:
@@ -925,7 +927,8 @@ def _judge_converted_ranges(
             quoted = getattr(before, "currency", site.currency)
         if as_entered is not None and quoted != site.currency:
             place = replace(place, label=f"{place.label}{_amount(as_entered)} {quoted} = ")
-        _judge_range(check, table, ranges, key, nominal, place, f" {site.currency}")
+        entered_as = f"{_span(quoted_range.low, quoted_range.high)} {quoted_range.currency}"
+        _judge_range(check, table, ranges, key, nominal, place, site.currency, entered_as)
 
 
 def _judge_range(
@@ -935,11 +938,18 @@ def _judge_range(
     key: str,
     nominal: float | None,
     place: _Nominal,
-    unit: str,
+    currency: str = "",
+    entered_as: str = "",
 ) -> None:
     """Widen range `key` to hold its nominal value, with a warning at both cells; a blank
-    nominal is an error. `unit` (" USD", or "") follows every amount the warning quotes; a
-    converted amount is shown to the cent (the stored range keeps every digit)."""
+    nominal is an error.
+
+    A range converted from another currency (`currency`, the Site's, follows each amount
+    the warning quotes; `entered_as` is the range as typed) is judged within a relative
+    1e-9: converting both ends and the nominal in floats can put a quote that sits on an
+    end a hair outside it (116,320 CNY / 7.27 = 16,000.000000000002 USD). Such a range is
+    still widened to hold it, silently; converted amounts are quoted to 7 digits.
+    """
     row, u = ranges[key]
     if nominal is None:
         check.add(f"the nominal {place.sheet} value of {place.field} is blank", table, row, "field")
@@ -947,22 +957,33 @@ def _judge_range(
     if u.low <= nominal <= u.high:
         return
     widened = u.model_copy(update={"low": min(u.low, nominal), "high": max(u.high, nominal)})
-
-    def shown(value: float) -> float:
-        return round(value, 2) if unit else value
-
     ranges[key] = (row, widened)
+    slack = _CONVERTED_SLACK * max(abs(u.low), abs(u.high), abs(nominal))
+    if currency and u.low - slack <= nominal <= u.high + slack:
+        return
+
+    def digits(value: float) -> float:
+        return float(f"{value:.7g}") if currency else value
+
+    unit = f" {currency}" if currency else ""
+    before = _span(digits(u.low), digits(u.high))
+    after = _span(digits(widened.low), digits(widened.high))
+    entered = f", entered as {entered_as}" if entered_as else ""
     check.warnings.append(
         InputIssue(
-            f"{place.label}{_amount(shown(nominal))}{unit} is outside the Uncertainty range "
-            f"{_span(shown(u.low), shown(u.high))}{unit} (Uncertainty row {row}); the range "
-            f"is widened to {_span(shown(widened.low), shown(widened.high))}{unit}",
+            f"{place.label}{_amount(digits(nominal))}{unit} is outside the Uncertainty range "
+            f"{before}{unit} (Uncertainty row {row}{entered}); the range is widened to "
+            f"{after}{unit}",
             place.sheet,
             place.row,
             place.column,
             place.field,
         )
     )
+
+
+#: Relative tolerance of a converted range's ends (`_judge_range`).
+_CONVERTED_SLACK = 1e-9
 
 
 def _amount(value: float) -> str:
