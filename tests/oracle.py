@@ -79,6 +79,10 @@ class Clos:
         return self.leaf + self.spine + self.core
 
 
+#: Largest denominator of the ratio an oversubscription cell is read as (4/3, 7/5, 1.33).
+OVERSUBSCRIPTION_DENOMINATOR = 1000
+
+
 def _ceil(value: Fraction) -> int:
     return math.ceil(value)
 
@@ -87,11 +91,14 @@ def clos(endpoints: int, radix: int, oversubscription: float) -> Clos | None:
     """The smallest folded Clos for `endpoints` ports, or None beyond three tiers.
 
     Exact rational arithmetic: d = r o / (1 + o) leaf down ports; capacities
-    r (1 tier), r d (2 tiers), r d r / 2 (3 tiers).
+    r (1 tier), r d (2 tiers), r d r / 2 (3 tiers). The oversubscription is the ratio
+    the planner typed (`OVERSUBSCRIPTION_DENOMINATOR`): 1.4 is 7/5, so 24 ports of
+    radix 24 at 1.4:1 give d = 14 and two tiers connect 336, not the float's 335.99...
     """
     if endpoints == 0:
         return Clos(0, 0, 0, 0, 0, 0)
-    e, r, o = Fraction(endpoints), Fraction(radix), Fraction(oversubscription)
+    o = Fraction(oversubscription).limit_denominator(OVERSUBSCRIPTION_DENOMINATOR)
+    e, r = Fraction(endpoints), Fraction(radix)
     d = r * o / (1 + o)
     if e <= r:
         return Clos(endpoints, 1, _ceil(e / r), 0, 0, endpoints)
@@ -535,14 +542,15 @@ def spare_system_room(
     Let D(P) and I(P) be a pool's domestic and import amounts and s the share; the share
     holds iff F = sum_P g(P) >= 0 with g = (1 - s) D - s I. Each whole system beyond
     the smallest changes g by some d (one d without a counted network; whole switches
-    make it vary with one). Every cost and every other limit only grows with a pool's
-    size, so pools whose every d <= 0 may sit at their smallest size (F only rises), and
-    a pool that could lose its last system while F >= 0 may lose it. In the optimal plan
-    left, a pool P k systems beyond its smallest size has F < d_k(P) = g_k(P) - g_{k-1}(P),
-    and every other pool Q has g(Q) >= the least g over its workload's choices (g0, or
-    the least g of any size where some d <= 0 < some other d). So g_{k-1}(P) < -(the sum
-    of the other workloads' least g), which bounds k: with one d, g0(P) + k d(P) < d(P)
-    - that sum. Zero without a share strictly between 0 and 1.
+    make it vary, in sign too, with one). Every cost and every other limit only grows
+    with a pool's size, so a pool may move down to the smallest of its sizes with the
+    most g up to its own, after which its g is above g at every smaller size and at
+    least its g0; and a pool that could move down to the next such size while F >= 0
+    may move. In the optimal plan left, a pool P k systems up has F < g_k(P) - the most
+    g below k, and every other pool Q has g(Q) >= the least g0 over its workload's
+    choices. So g(P) stays below -(the sum of the other workloads' least g0) at every
+    size below k, which bounds k: with one d, g0(P) + k d(P) < d(P) - that sum. Zero
+    without a share strictly between 0 and 1.
     """
     usable = list(usable)
     share = inputs.site.min_domestic_share
@@ -570,15 +578,12 @@ def spare_system_room(
         chip = inputs.chips[c.chip]
         per, size = servers_per_system(chip), system_size(chip)
         gs = [g(c, smallest.nodes + k * per, smallest.cards + k * size) for k in range(scanned + 1)]
-        steps = [b - a for a, b in itertools.pairwise(gs)]
         start[c] = gs
-        # A pool that may sit above its smallest size with some d <= 0: its least g.
-        lowest = min(gs) if min(steps) <= 0 < max(steps) else gs[0]
-        least[c.workload] = min(least.get(c.workload, lowest), lowest)
+        least[c.workload] = min(least.get(c.workload, gs[0]), gs[0])
     room = {}
     for c in usable:
         gs = start.get(c)
-        if gs is None or max(b - a for a, b in itertools.pairwise(gs)) <= 0:
+        if gs is None or max(gs[1:]) <= gs[0]:
             room[c] = 0
             continue
         others = sum(v for w, v in least.items() if w != c.workload)
@@ -586,16 +591,17 @@ def spare_system_room(
             g0, d = gs[0], gs[1] - gs[0]
             room[c] = max(0, math.ceil((d - others - g0) / d) + 1)
             continue
-        # Left k systems above its smallest size, a pool has g(k - 1) < -others.
-        below = [k for k, v in enumerate(gs) if v < -others + 1e-9 * max(1.0, abs(others))]
-        room[c] = max(below) + 1 if below else 0
+        # A pool left k systems up has g below -others at every smaller size.
+        reached = [k for k, v in enumerate(gs) if v >= -others - 1e-9 * max(1.0, abs(others))]
+        room[c] = reached[0] if reached else scanned
     return room
 
 
 #: Systems beyond its smallest size over which a pool's g is taken when the network
-#: counts (whole switches make its change per system vary); the random instances' pools
-#: stay far below it.
-SCANNED_SYSTEMS = 64
+#: counts (whole switches make its change per system vary). A domestic chip on an
+#: imported fabric may need many: QA found optima 105-168 nodes above the smallest at a
+#: 70% share, where 64 made the oracle call them infeasible.
+SCANNED_SYSTEMS = 400
 
 
 def candidate_pools(

@@ -15,7 +15,7 @@ import numpy as np
 import oracle
 import pytest
 
-from tco.costs.clos import clos_counts, size_clos, tier_capacity
+from tco.costs.clos import clos_counts, first_endpoints, size_clos, tier_capacity
 
 # (endpoints, radix, oversubscription) -> (tiers, leaf, spine, core, links)
 HAND = {
@@ -115,3 +115,20 @@ def test_the_counts_of_many_sizes_at_once_are_size_clos_at_each(
         assert tuple(row) == (c.leaf_switches, c.spine_switches, c.core_switches, c.links)
     with pytest.raises(ValueError):
         clos_counts(np.array([top + 1]), radix, oversubscription)
+
+
+@pytest.mark.parametrize(
+    ("radix", "over", "ports"), [(24, 1.4, 336), (48, 1.4, 1344), (64, 1.0, 2048)]
+)
+def test_the_first_ports_of_a_tier_follow_the_tolerance_of_tiers_needed(
+    radix: int, over: float, ports: int
+) -> None:
+    """24 x 14 = 336 ports fit two tiers of radix 24 at 1.4:1, though the capacity reads
+    335.99999999999994 in floats; the model's fewest-tiers rows start the third tier at
+    337, as `size_clos` does (they started it at 336, and a plan bought a third tier)."""
+    assert tier_capacity(2, radix, over) == pytest.approx(ports)
+    assert size_clos(ports, radix, over).tiers == 2
+    assert size_clos(ports + 1, radix, over).tiers == 3
+    assert first_endpoints(3, radix, over) == ports + 1
+    assert first_endpoints(2, radix, over) == radix + 1
+    assert first_endpoints(1, radix, over) == 1

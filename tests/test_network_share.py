@@ -8,6 +8,7 @@ are hand-computed cases and the input check.
 
 from __future__ import annotations
 
+import oracle
 import pytest
 from test_optimizer_bruteforce import SMALL_MODEL
 
@@ -164,3 +165,32 @@ def test_a_mixed_plan_meets_the_share_on_its_bill_of_materials(target: int, shar
         clos = pool.network
         assert pool.switches_bought == (clos.leaf_switches, clos.spine_switches, clos.core_switches)
         assert pool.links_bought == clos.links
+
+
+@pytest.mark.parametrize(("radix", "over"), [(32, 1.33), (32, 4 / 3), (16, 2.57)])
+def test_an_odd_oversubscription_buys_no_spare_switch_for_the_share(
+    radix: int, over: float
+) -> None:
+    """At 1.33:1 the leaf coefficient has no small denominator; the ceiling rows were
+    then left out and the optimizer bought a fourth leaf switch where the Clos needs three
+    to pad the share, 12% below any plan that buys what it needs (QA)."""
+    domestic = dict(DOMESTIC_FABRIC, switch_radix=radix, oversubscription=over)
+    inputs = make_inputs(
+        site={
+            "domestic_share_basis": "spend",
+            "domestic_share_includes_network": True,
+            "min_domestic_share": 0.2607,
+        },
+        Chips=[CHIP],
+        Fabrics=[FABRIC, domestic],
+        Workloads=[dict(INFERENCE, target_tokens_per_s=30_000)],
+    )
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.status == "optimal" and result.plan is not None
+    for pool in result.plan.pools:
+        clos = pool.network
+        assert pool.switches_bought == (clos.leaf_switches, clos.spine_switches, clos.core_switches)
+        assert pool.links_bought == clos.links
+    best = oracle.cheapest_plan(inputs, oracle.candidate_pools(inputs))
+    assert best is not None
+    assert result.plan.tco == pytest.approx(best[0].tco, rel=1e-9)

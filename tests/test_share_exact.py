@@ -518,6 +518,34 @@ def check_exact(raw: Raw) -> None:
     compare_exact(raw)
 
 
+def counts_network(raw: Raw) -> bool:
+    return bool(raw[1].get("domestic_share_includes_network"))
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(share_instances().filter(counts_network))
+def check_exact_counting_the_network(raw: Raw) -> None:
+    compare_exact(raw)
+
+
+def test_optimum_matches_brute_force_counting_the_network() -> None:
+    """The network counted as bought (whole switches at the fewest tiers), on instances
+    drawn for it alone: in the mixed draw above their number moved with Hypothesis's
+    choices (10 in one order of the suite, 6 in another), too few to lean on."""
+    EXACT.clear()
+    EXACT_FAILURES.clear()
+    check_exact_counting_the_network()
+    summary = (
+        f"{EXACT['compared']} compared, {EXACT['domestic network']} optima on a domestic "
+        f"fabric, {EXACT['spare']} with spare domestic cards, "
+        f"{EXACT['disagreeing instances']} disagreeing"
+    )
+    print("\n" + summary)
+    assert EXACT["compared"] >= 50, summary
+    assert EXACT["domestic network"] >= 10, summary
+    assert not EXACT_FAILURES, summary + "\n" + "\n".join(EXACT_FAILURES[:5])
+
+
 def test_optimum_matches_brute_force_under_a_domestic_share() -> None:
     EXACT.clear()
     EXACT_FAILURES.clear()
@@ -546,8 +574,6 @@ def test_optimum_matches_brute_force_under_a_domestic_share() -> None:
     for basis in ("cards", "compute", "spend"):
         if EXACT[f"basis {basis}"] < 10:
             problems.append(f"basis {basis} in only {EXACT[f'basis {basis}']} instances")
-    if EXACT["with network"] < 10 or EXACT["domestic network"] < 3:
-        problems.append("too few instances counting the network or optima on a domestic fabric")
     if EXACT_FAILURES:
         # The first disagreement on each basis, then the first few others.
         firsts = {f.split(",", 1)[0].split(" on ")[1]: f for f in reversed(EXACT_FAILURES)}

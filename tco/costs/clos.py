@@ -71,12 +71,25 @@ def tier_coefficients(tiers: int, radix: int, oversubscription: float) -> tuple[
     return (1.0 / d, 2.0 / (o * radix), 1.0 / (o * radix), 1.0 + 2.0 / o)
 
 
+#: Float noise forgiven in tier capacities and counts: a capacity of 335.99999999999994
+#: connects 336 ports, a count of 3.0000000001 switches is 3.
+NOISE = 1e-9
+
+
 def tiers_needed(endpoints: int, radix: int, oversubscription: float) -> int | None:
     """Fewest tiers that connect `endpoints`, or None beyond three tiers."""
     for tiers in range(1, MAX_TIERS + 1):
-        if endpoints <= tier_capacity(tiers, radix, oversubscription) + 1e-9:
+        if endpoints <= tier_capacity(tiers, radix, oversubscription) + NOISE:
             return tiers
     return None
+
+
+def first_endpoints(tiers: int, radix: int, oversubscription: float) -> int:
+    """Fewest endpoints that need `tiers` tiers (`tiers_needed`): one more than the tier
+    below connects (1 for one tier)."""
+    if tiers <= 1:
+        return 1
+    return math.floor(tier_capacity(tiers - 1, radix, oversubscription) + NOISE) + 1
 
 
 def size_clos(endpoints: int, radix: int, oversubscription: float) -> ClosSize:
@@ -99,7 +112,7 @@ def size_clos(endpoints: int, radix: int, oversubscription: float) -> ClosSize:
 
 def _ceil(value: float) -> int:
     """Ceiling that forgives float noise (3.0000000001 -> 3)."""
-    return math.ceil(value - 1e-9)
+    return math.ceil(value - NOISE)
 
 
 def clos_counts(endpoints: np.ndarray, radix: int, oversubscription: float) -> np.ndarray:
@@ -109,7 +122,7 @@ def clos_counts(endpoints: np.ndarray, radix: int, oversubscription: float) -> n
     e = np.asarray(endpoints, dtype=np.int64)
     tiers = np.full(e.shape, 0, dtype=np.int64)
     for t in range(MAX_TIERS, 0, -1):
-        tiers = np.where(e <= tier_capacity(t, radix, oversubscription) + 1e-9, t, tiers)
+        tiers = np.where(e <= tier_capacity(t, radix, oversubscription) + NOISE, t, tiers)
     if np.any((tiers == 0) & (e > 0)):
         raise ValueError(f"{int(e.max())} endpoints exceed a 3-tier fabric of radix {radix}")
     table = np.array(
@@ -117,7 +130,7 @@ def clos_counts(endpoints: np.ndarray, radix: int, oversubscription: float) -> n
         + [tier_coefficients(t, radix, oversubscription) for t in range(1, MAX_TIERS + 1)]
     )
     coefficients = table[tiers]
-    counts = np.ceil(e[:, None] * coefficients - 1e-9)
+    counts = np.ceil(e[:, None] * coefficients - NOISE)
     counts[e <= 0] = 0
     out: np.ndarray = counts.astype(np.int64)
     return out

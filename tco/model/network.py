@@ -11,12 +11,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
-from tco.costs.clos import size_clos, tier_capacity, tier_coefficients
+from tco.costs.clos import (
+    NOISE,
+    clos_counts,
+    first_endpoints,
+    size_clos,
+    tier_capacity,
+    tier_coefficients,
+)
 from tco.model.context import ModelContext, count_of
 from tco.model.options import Option, OptionKey, max_endpoint_tiers
 from tco.model.share import counts_network
@@ -164,54 +171,65 @@ def _as_bought(
     fabric_of: Callable[[Any], FabricRow],
 ) -> None:
     """When the domestic share counts the network as bought (`tco.model.limits`), hold each
-    pool to the Clos `size_clos` gives its ports, so no spare switch or tier buys share.
+    pool on a domestic fabric to the Clos `size_clos` gives its ports, so no spare switch
+    or tier buys share. (On an imported fabric a spare switch or tier only costs more and
+    lowers the share: no plan takes one, and those pools get no rows.)
 
-    Fewest tiers: e_t >= (floor(capacity_{t-1}) + 1) x z_t for t >= 2, a tier only for
-    ports the tier below cannot connect (never dearer: every count grows with the tier).
-    Whole counts, not more: count <= sum_t (c_t x e_t + (q_t - 1) / q_t x z_t) with the
-    per-endpoint coefficient c_t = p_t / q_t in lowest terms; at integer ports e, c_t x e
-    is a multiple of 1 / q_t, so this is count <= ceil(c_t x e). A coefficient with no
-    small denominator (an odd oversubscription) keeps only its lower row.
+    Fewest tiers: e_t >= first_endpoints(t) x z_t for t >= 2, a tier only for ports the
+    tier below cannot connect (`tco.costs.clos.first_endpoints`, the same float tolerance
+    as `tiers_needed`; never dearer: every count grows with the tier).
+    Whole counts, not more: count <= sum_t (c_t x e_t + r_t x z_t), with c_t the count's
+    per-endpoint coefficient and r_t = max over the tier's port counts e (whole nodes up
+    to the pool's largest) of size_clos(e) - c_t x e, so the row is count <= size_clos(e)
+    at every e. The rounding r_t - (size_clos(e) - c_t x e) stays below 1 by at least
+    1 / the number of port counts; a count whose spread comes within `_CLEAR` of 1
+    keeps only its lower row.
     """
+    fabrics = ctx.inputs.fabrics
+    domestic = [o for o in ctx.options if fabrics[o.fabric].origin == "domestic"]
+    keys = {o.key for o in domestic}
 
     def fewest_tiers_constraint(m: pyo.ConcreteModel, *kt: Any) -> Any:
-        """e_t >= (floor(capacity of t - 1 tiers) + 1) x z_t [endpoints]."""
+        """e_t >= first_endpoints(t) x z_t [endpoints]."""
         fab = fabric_of(kt[:4])
-        below = math.floor(tier_capacity(kt[4] - 1, fab.switch_radix, fab.oversubscription))
-        return m.v_tier_endpoints[kt] >= (below + 1) * m.v_tier[kt]
+        first = first_endpoints(kt[4], fab.switch_radix, fab.oversubscription)
+        return m.v_tier_endpoints[kt] >= first * m.v_tier[kt]
 
     m.fewest_tiers_constraint = pyo.Constraint(
-        [kt for kt in m.TIERS if kt[4] >= 2], rule=fewest_tiers_constraint
+        [kt for kt in m.TIERS if kt[4] >= 2 and kt[:4] in keys], rule=fewest_tiers_constraint
     )
 
-    def rounding(c: float) -> float | None:
-        """(q - 1) / q for c = p / q in lowest terms, or None without a small q."""
-        exact = Fraction(c).limit_denominator(_MAX_DENOMINATOR)
-        if abs(float(exact) - c) > 1e-12 * max(1.0, c):
+    def roundings(o: Option, t: int) -> np.ndarray | None:
+        """r_t of each count (leaf, spine, core, links) at tier t, NaN where the spread is
+        too wide; None when no whole node's ports use the tier."""
+        fab = fabrics[o.fabric]
+        radix, over = fab.switch_radix, fab.oversubscription
+        ports = o.nics_per_node
+        first = -(-first_endpoints(t, radix, over) // ports) * ports
+        last = min(o.max_nodes * ports, math.floor(tier_capacity(t, radix, over) + NOISE))
+        if last < first:
             return None
-        return (exact.denominator - 1) / exact.denominator
+        e = np.arange(first, last + 1, ports, dtype=np.int64)
+        gaps = clos_counts(e, radix, over) - np.outer(e, tier_coefficients(t, radix, over))
+        spread = gaps.max(axis=0) - gaps.min(axis=0)
+        r: np.ndarray = np.where(spread < 1.0 - _CLEAR, gaps.max(axis=0), np.nan)
+        return r
 
-    def terms(index: int, k: tuple[str, ...]) -> list[tuple[int, float, float]] | None:
-        """(tier, c_t, (q_t - 1) / q_t) of count `index` over k's tiers, or None."""
-        fab = fabric_of(k)
-        out = []
-        for t in tiers_of(k):
-            c = tier_coefficients(t, fab.switch_radix, fab.oversubscription)[index]
-            r = rounding(c)
-            if r is None:
-                return None
-            out.append((t, c, r))
-        return out
-
-    ceilings = {
-        (*o.key, i): found
-        for o in ctx.options
-        for i in range(len(_COUNTS))
-        if (found := terms(i, o.key)) is not None
-    }
+    ceilings: dict[tuple[Any, ...], list[tuple[int, float, float]]] = {}
+    for o in domestic:
+        fab = fabrics[o.fabric]
+        per_tier = {t: roundings(o, t) for t in tiers_of(o.key)}
+        for i in range(len(_COUNTS)):
+            terms = [
+                (t, tier_coefficients(t, fab.switch_radix, fab.oversubscription)[i], float(r[i]))
+                for t, r in per_tier.items()
+                if r is not None
+            ]
+            if terms and not any(math.isnan(r) for _, _, r in terms):
+                ceilings[(*o.key, i)] = terms
 
     def whole_count_constraint(m: pyo.ConcreteModel, *ki: Any) -> Any:
-        """count <= sum_t (c_t x e_t + (q_t - 1) / q_t x z_t): count = ceil(c_t x e_t)."""
+        """count <= sum_t (c_t x e_t + r_t x z_t): size_clos(e)'s count at whole nodes."""
         k, i = ki[:4], ki[4]
         return getattr(m, _COUNTS[i])[k] <= sum(
             c * m.v_tier_endpoints[(*k, t)] + r * m.v_tier[(*k, t)] for t, c, r in ceilings[ki]
@@ -220,9 +238,9 @@ def _as_bought(
     m.whole_count_constraint = pyo.Constraint(list(ceilings), rule=whole_count_constraint)
 
 
-#: Largest denominator a per-endpoint coefficient may have for its count's ceiling row:
-#: (q - 1) / q then stays 1 / 4096 below 1, far above HiGHS's feasibility tolerance.
-_MAX_DENOMINATOR = 1 << 12
+#: How far below 1 a count's rounding spread must stay for its ceiling row: far above
+#: HiGHS's feasibility tolerance, so the row never admits one switch more.
+_CLEAR = 1e-5
 
 
 #: The integer counts of a pool's fabric, in `tier_coefficients` order.

@@ -21,24 +21,24 @@ except where more size raises F. Pools are ordered in whole systems, so a
 growth step is one system (nodes for training, a system freed of replicas for
 inference). Without a counted network f grows by the same delta_o = (1 - s) x
 D_step - s x I_step at every step; a counted network rounds up to whole switches
-and tiers, so each step adds its own delta, and f is taken at every size the
-pool may have (`Margin`). How far a pool may grow is bounded as follows; the
+and tiers, so each step adds its own delta (of either sign), and f is taken at
+every size the pool may have (`Margin`). How far a pool may grow is bounded as follows; the
 bound is valid, i.e. some optimal plan respects it.
 
-Take an optimal plan. (1) Shrink every pool whose every step has delta <= 0 to
-its smallest size: no cost or limit gets worse and F does not fall. (2) While
-some pool j above its smallest size has F - delta >= 0 for its last step, take
-that step off it; again nothing gets worse. When this stops, every pool j left
-k_j > 0 steps above its smallest size has F < delta_j(k_j) = f_j(k_j) -
-f_j(k_j - 1). Every other pool q keeps f_q >= m(w_q): m(w) is the least over
-workload w's options of f at the smallest size, or, for an option whose steps
-both raise and lower f, the least f of any of its sizes (`Margin.lowest`). Pool
-j serves its workload w, so F >= f_j(k_j) + sum_{w' != w} m(w') gives
+Take an optimal plan. (1) Move every pool down to the smallest of its sizes
+that holds the most f among the sizes up to its own: no cost or limit gets
+worse and F does not fall. Each pool then sits at a size k whose f is above f
+at every smaller size, so f >= f(smallest) for every pool. (2) While some pool
+j can move down to the next smaller such size and keep F >= 0, move it. When
+this stops, a pool j left k_j > 0 steps up has F < f_j(k_j) - max_{k < k_j}
+f_j(k), and every other pool q has f_q >= m(w_q), m(w) the least f at its
+smallest size over workload w's options. Pool j serves its workload w, so F >=
+f_j(k_j) + sum_{w' != w} m(w') gives
 
-    f_j(k_j - 1) < -sum_{w' != w} m(w'),
+    f_j(k) < -sum_{w' != w} m(w')   for every k < k_j,
 
-which bounds k_j: one more than the largest k with f_j(k) below that. With f
-linear (delta_j > 0 at every step) it reads f_j(smallest) + steps_j x delta_j <
+so k_j is at most the first step at which f_j reaches -sum_{w' != w} m(w'). With
+f linear (one delta_j > 0 a step) it reads f_j(smallest) + steps_j x delta_j <
 delta_j - sum_{w' != w} m(w'). It is also capped by what the pool
 may physically be: a 3-tier fabric, the chip's supply cap, the power budget at
 the node's peak kW x PUE, and the racks. The reduced plan is optimal and inside
@@ -200,12 +200,12 @@ def grown(inputs: PlanningInputs, options: OptionSet, bounded: bool = True) -> O
 def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True) -> list[Option]:
     """The options with pools allowed to grow as far as the module docstring proves.
 
-    Options whose steps never raise f (import pools) and every option without a share
-    keep their smallest size as their largest; only `max_nodes` and `max_replicas`
-    change. An elastic option that cannot reach its target keeps the largest size it was
-    built with, and only options that reach it count in the bound.
+    Options no size of which holds more f than their smallest (import pools) and every
+    option without a share keep their smallest size as their largest; only `max_nodes`
+    and `max_replicas` change. An elastic option that cannot reach its target keeps the
+    largest size it was built with, and only options that reach it count in the bound.
 
-    `bounded=False` (mixed fleets, fleet plans over years) lets every pool some step of
+    `bounded=False` (mixed fleets, fleet plans over years) lets every pool some size of
     which raises f grow to what it may physically be: the proof above assumes one pool
     per workload at its smallest size meeting one target, which parts of a mixed workload
     and the pools of years with smaller targets are not.
@@ -219,27 +219,28 @@ def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True
         out = []
         for o in options:
             huge = _physical_cards(inputs, o) // max(o.system_cards, 1) + 1
-            helps = not o.short and margins[o.key].step_max > 0
+            helps = not o.short and margins[o.key].rises
             out.append(_grown(inputs, o, huge) if helps else o)
         return out
     least: dict[str, float] = {}
     for o in options:
         if not o.short:
-            lowest = margins[o.key].lowest
-            least[o.workload] = min(least.get(o.workload, lowest), lowest)
+            small = margins[o.key].small
+            least[o.workload] = min(least.get(o.workload, small), small)
     total_least = sum(least.values())
 
     def room(o: Option) -> int | None:
         """Most steps option o may grow (None: it never grows)."""
         mg = margins[o.key]
-        if mg.step_max <= 0:
+        if not mg.rises:
             return None
         others = total_least - least[o.workload]
         if mg.sizes is None:
-            return math.floor((mg.step_max - others - mg.small) / mg.step_max + 1e-9)
-        # A pool left at k steps has f(k - 1) < -others (module docstring).
-        below = np.nonzero(mg.sizes < -others + _TOLERANCE * max(1.0, abs(others)))[0]
-        return int(below.max()) + 1 if below.size else 0
+            return math.floor((mg.delta - others - mg.small) / mg.delta + 1e-9)
+        # A pool left k steps up has f(k') < -others at every k' < k (module docstring):
+        # k is at most the first step where f reaches -others.
+        reached = mg.sizes >= -others - _TOLERANCE * max(1.0, abs(others))
+        return int(np.argmax(reached)) if reached.any() else len(mg.sizes) - 1
 
     out = []
     for o in options:
@@ -250,19 +251,23 @@ def grow(inputs: PlanningInputs, options: Iterable[Option], bounded: bool = True
 
 @dataclass(frozen=True)
 class Margin:
-    """f = (1 - s) x D - s x I of an option's pools: at its smallest size, its change per
-    growth step (one system) at least and at most, f at every size (`sizes`, k steps
-    beyond the smallest at index k; None where f is linear in the steps) and the least
-    f a pool of it keeps in the reduced plan of the module docstring."""
+    """f = (1 - s) x D - s x I of an option's pools: at its smallest size, and either its
+    change per growth step (one system, `delta`: f linear in the steps) or f at every size
+    (`sizes`, k steps beyond the smallest at index k)."""
 
     small: float
-    step_min: float
-    step_max: float
+    delta: float
     sizes: np.ndarray | None
-    lowest: float
+
+    @property
+    def rises(self) -> bool:
+        """Whether some larger size holds more f than the smallest: else it never grows."""
+        if self.sizes is None:
+            return self.delta > 0
+        return len(self.sizes) > 1 and bool(self.sizes[1:].max() > self.small)
 
 
-#: Relative slack on f(k) < -others, so that float noise never cuts a valid step.
+#: Relative slack on f(k) >= -others, so that float noise never cuts a valid step.
 _TOLERANCE = 1e-9
 
 
@@ -277,20 +282,11 @@ def margin(inputs: PlanningInputs, o: Option, share: float) -> Margin:
     nodes, cards, _ = smallest_size(o)
     small = _f(part, share, cards, nodes)
     if part.network is None:
-        delta = _f(part, share, o.system_cards, o.nodes_per_system)
-        return Margin(small, delta, delta, None, small)
+        return Margin(small, _f(part, share, o.system_cards, o.nodes_per_system), None)
     physical = _physical_cards(inputs, o) // o.system_cards * o.nodes_per_system
     sizes = np.arange(nodes, max(nodes, physical) + 1, o.nodes_per_system, dtype=np.int64)
-    if len(sizes) < 2:
-        return Margin(small, -math.inf, -math.inf, None, small)  # no room to grow
     domestic, imported = part.amounts(sizes * o.cards_per_node, sizes)
-    f = (1.0 - share) * domestic - share * imported
-    steps = np.diff(f)
-    lo, hi = float(steps.min()), float(steps.max())
-    # A pool whose every step lowers f is shrunk to its smallest size, one whose every
-    # step raises it stays at or above it; one with both may hold any f of its sizes.
-    lowest = small if hi <= 0 or lo > 0 else float(f.min())
-    return Margin(small, lo, hi, f, lowest)
+    return Margin(small, math.nan, (1.0 - share) * domestic - share * imported)
 
 
 def _f(part: Parts, share: float, cards: float, nodes: float) -> float:
@@ -329,16 +325,15 @@ def _physical_cards(inputs: PlanningInputs, o: Option) -> int:
 
 
 def least_margins(inputs: PlanningInputs, options: Iterable[Option]) -> dict[str, float]:
-    """m(w) per workload: the least f = (1 - s) x D - s x I a pool of its options keeps
-    (`Margin.lowest`: f at the smallest size, unless steps both raise and lower f), over
-    the options that reach their target (what `grow` bounds with)."""
+    """m(w) per workload: the least f = (1 - s) x D - s x I of its options at their
+    smallest size, over the options that reach their target (what `grow` bounds with)."""
     share = inputs.site.min_domestic_share
     least: dict[str, float] = {}
     for o in options:
         if o.short:
             continue
-        lowest = margin(inputs, o, share).lowest
-        least[o.workload] = min(least.get(o.workload, lowest), lowest)
+        small = margin(inputs, o, share).small
+        least[o.workload] = min(least.get(o.workload, small), small)
     return least
 
 
@@ -387,7 +382,7 @@ def growth_unchanged(
         if o.short or not falls - {o.workload}:
             continue
         mg = margin(inputs, o, share)
-        delta = mg.step_min  # = step_max: no counted network here (margin_floor is None)
+        delta = mg.delta  # linear: no counted network here (margin_floor is None)
         if delta <= 0:
             continue
         others = sum(low.get(w, m) for w, m in least.items() if w != o.workload)
