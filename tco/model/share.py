@@ -22,8 +22,8 @@ growth step is one system (nodes for training, a system freed of replicas for
 inference). Without a counted network f grows by the same delta_o = (1 - s) x
 D_step - s x I_step at every step; a counted network rounds up to whole switches
 and tiers, so each step adds its own delta (of either sign), and f is taken at
-every size the pool may have (`Margin`). How far a pool may grow is bounded as follows; the
-bound is valid, i.e. some optimal plan respects it.
+every size the pool may have (`Margin`). How far a pool may grow is bounded as
+follows; the bound is valid, i.e. some optimal plan respects it.
 
 Take an optimal plan. (1) Move every pool down to the smallest of its sizes
 that holds the most f among the sizes up to its own: no cost or limit gets
@@ -39,9 +39,9 @@ f_j(k_j) + sum_{w' != w} m(w') gives
 
 so k_j is at most the first step at which f_j reaches -sum_{w' != w} m(w'). With
 f linear (one delta_j > 0 a step) it reads f_j(smallest) + steps_j x delta_j <
-delta_j - sum_{w' != w} m(w'). It is also capped by what the pool
-may physically be: a 3-tier fabric, the chip's supply cap, the power budget at
-the node's peak kW x PUE, and the racks. The reduced plan is optimal and inside
+delta_j - sum_{w' != w} m(w'). It is also capped by what the pool may physically
+be: a 3-tier fabric, the chip's supply cap, the power budget at the node's peak
+kW x PUE, and the racks. The reduced plan is optimal and inside
 these bounds, so the MILP over the grown options keeps the optimum. The bound is
 computed over every option, so it holds for every forced chip, fabric or
 cooling; on the cards and compute bases it depends on no price.
