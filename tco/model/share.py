@@ -101,8 +101,9 @@ class Network:
     spend = nic x NIC cards + leaf x leaf switches + spine x spine switches + core x core
     switches + link x links [currency], the registry's network lines (`network_prices`);
     the counts are the Clos of the pool's NIC ports at the fewest tiers that connect
-    them (`tco.costs.clos.size_clos`), which the model's rows hold it to when the share
-    counts the network (`tco.model.network`).
+    them (`tco.costs.clos.size_clos`): the model's rows hold a pool on a domestic fabric
+    to it (`tco.model.network`), and on an imported one a spare switch or tier only
+    costs more and lowers the share.
     """
 
     domestic: bool
