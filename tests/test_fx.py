@@ -220,19 +220,24 @@ def test_uncertainty_ranges_on_converted_money_are_converted_too() -> None:
     assert (widened.low, widened.high) == (20000 / CNY_PER_USD, 180000 / CNY_PER_USD)
 
 
+def h100_range(field: str, low: float, high: float, currency: str) -> dict[str, Any]:
+    """An Uncertainty row on the factory H100's `field`, quoted in `currency`."""
+    return {
+        "sheet": "Chips",
+        "row_id": "h100",
+        "field": field,
+        "low": low,
+        "high": high,
+        "currency": currency,
+    }
+
+
 def test_a_range_in_its_own_currency_is_judged_and_drawn_in_the_site_currency() -> None:
     """The default catalog's ranges are USD (their currency column); a planner who reprices
     a row in CNY keeps them right. Before the column, 15,000-20,000 was read as CNY: a
     110,000 CNY quote (15,428 USD, inside it) was warned about and the range widened to
     15,000-110,000 CNY."""
-    usd_range = {
-        "sheet": "Chips",
-        "row_id": "h100",
-        "field": "card_price",
-        "low": 15000,
-        "high": 20000,
-        "currency": "USD",
-    }
+    usd_range = h100_range("card_price", 15000, 20000, "USD")
     inputs = make_inputs(
         Chips=[dict(CHIP, card_price=110000, currency="CNY"), DOMESTIC],
         Uncertainty=[usd_range],
@@ -273,22 +278,8 @@ def test_a_range_in_its_own_currency_is_judged_and_drawn_in_the_site_currency() 
 def test_a_range_currency_needs_money_and_a_rate() -> None:
     found = errors(
         Uncertainty=[
-            {
-                "sheet": "Chips",
-                "row_id": "h100",
-                "field": "tdp_w",
-                "low": 600,
-                "high": 800,
-                "currency": "USD",
-            },
-            {
-                "sheet": "Chips",
-                "row_id": "h100",
-                "field": "card_price",
-                "low": 20000,
-                "high": 30000,
-                "currency": "EUR",
-            },
+            h100_range("tdp_w", 600, 800, "USD"),
+            h100_range("card_price", 20000, 30000, "EUR"),
         ]
     )
     column = col(UNCERTAINTY, "currency")
@@ -303,18 +294,7 @@ def test_a_range_currency_needs_money_and_a_rate() -> None:
 
 def test_every_problem_of_a_range_is_reported_at_once() -> None:
     """An inverted range used to hide the rest of its row's problems until it was fixed."""
-    found = errors(
-        Uncertainty=[
-            {
-                "sheet": "Chips",
-                "row_id": "h100",
-                "field": "tdp_w",
-                "low": 800,
-                "high": 600,
-                "currency": "USD",
-            }
-        ]
-    )
+    found = errors(Uncertainty=[h100_range("tdp_w", 800, 600, "USD")])
     assert [f.split(": ", 1)[1] for f in found] == [
         "low (800) must be <= high (600)",
         "a currency applies to a range on money only; 'tdp_w' is not money (leave the cell blank)",
@@ -326,16 +306,7 @@ def test_a_quote_on_the_end_of_a_converted_range_is_inside_it() -> None:
     floats: it drew a warning that the range 10,000-16,000 was widened to 10,000-16,000."""
     inputs = make_inputs(
         Chips=[dict(CHIP, card_price=116320, currency="CNY"), DOMESTIC],
-        Uncertainty=[
-            {
-                "sheet": "Chips",
-                "row_id": "h100",
-                "field": "card_price",
-                "low": 10000,
-                "high": 16000,
-                "currency": "USD",
-            }
-        ],
+        Uncertainty=[h100_range("card_price", 10000, 16000, "USD")],
         FX=[dict(CNY, units_per_usd=7.27)],
     )
     assert inputs.warnings == ()
@@ -369,16 +340,7 @@ def test_a_small_converted_amount_keeps_its_digits() -> None:
 
 def test_a_rate_only_a_range_needs_is_listed_as_used() -> None:
     inputs = make_inputs(
-        Uncertainty=[
-            {
-                "sheet": "Chips",
-                "row_id": "h100",
-                "field": "card_price",
-                "low": 20000 * EUR_PER_USD,
-                "high": 30000 * EUR_PER_USD,
-                "currency": "EUR",
-            }
-        ],
+        Uncertainty=[h100_range("card_price", 20000 * EUR_PER_USD, 30000 * EUR_PER_USD, "EUR")],
         FX=[CNY, EUR],
     )
     assert list(inputs.fx.rates) == ["EUR"]

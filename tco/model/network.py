@@ -181,9 +181,9 @@ def _as_bought(
     Whole counts, not more: count <= sum_t (c_t x e_t + r_t x z_t), with c_t the count's
     per-endpoint coefficient and r_t = max over the tier's port counts e (whole nodes up
     to the pool's largest) of size_clos(e) - c_t x e, so the row is count <= size_clos(e)
-    at every e. The rounding r_t - (size_clos(e) - c_t x e) stays below 1 by at least
-    1 / the number of port counts; a count whose spread comes within `_CLEAR` of 1
-    keeps only its lower row.
+    at every e. The slack r_t - (size_clos(e) - c_t x e) stays below 1 (the spread of
+    ceilings' gaps over the tier's port counts); a count whose spread comes within
+    `_CLEAR` of 1 keeps only its lower row.
     """
     fabrics = ctx.inputs.fabrics
     domestic = [o for o in ctx.options if fabrics[o.fabric].origin == "domestic"]

@@ -911,6 +911,7 @@ def _judge_converted_ranges(
     A range left unconverted (a missing rate) is not judged: its issue is reported.
     The warning gives the value as entered and converted ("180,000 CNY = 25,245.44 USD").
     """
+    before_rows, after_rows = entered.by_sheet(), converted.by_sheet()
     for key, place in check.deferred_ranges.items():
         if key not in ranges or ranges[key][1].currency != site.currency:
             continue
@@ -919,8 +920,8 @@ def _judge_converted_ranges(
         if place.sheet == SITE.name:
             as_entered, nominal, quoted = None, getattr(site, place.field), site.currency
         else:
-            before = entered.by_sheet()[place.sheet][u.row_id][1]
-            after = converted.by_sheet()[place.sheet][u.row_id][1]
+            before = before_rows[place.sheet][u.row_id][1]
+            after = after_rows[place.sheet][u.row_id][1]
             if getattr(after, "currency", site.currency) != site.currency:
                 continue  # the row's own rate is missing: its issue is reported
             as_entered, nominal = getattr(before, place.field), getattr(after, place.field)
