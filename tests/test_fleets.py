@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from typing import Any
 
 import oracle
@@ -451,10 +452,39 @@ def test_fleet_report_and_json(tmp_path: Any) -> None:
     path = tmp_path / "fleet.xlsx"
     write_report(path, inputs, plan, [])
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Timeline", "CashFlow", "BOM", "Pools"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Timeline",
+        "CashFlow",
+        "BOM",
+        "Pools",
+        "Power",
+        "Network",
+        "Assumptions",
+    ]
     years = [c.value for c in wb["BOM"]["A"][1:] if isinstance(c.value, int)]
     assert years == sorted(years) and set(years) == {t.year for t in plan.fleet.tranches}
     assert wb["Timeline"]._charts
+    # Every BOM unit price reads its Assumptions value, a card's with the year's change.
+    names = set(wb.defined_names)
+    lines = [(r[0].value, str(r[6].value)) for r in wb["BOM"].iter_rows(min_row=2)]
+    lines = [(year, f) for year, f in lines if isinstance(year, int)]
+    assert lines and all(f.startswith("=") for _, f in lines)
+    grown = [(year, f) for year, f in lines if "price_change_per_year" in f]
+    assert {year for year, _ in grown} == {year for year, _ in lines} - {1}
+    assert all(f.endswith(f"_price_change_per_year)^{year - 1}") for year, f in grown)
+    used = {name for _, f in lines for name in re.findall(r"[A-Za-z]\w*_\w+", f)}
+    assert used <= names
+    # Power and Network: one row per year and serving pool, as the plan's.
+    serving = [(fy.year, p) for fy in plan.fleet.years for p in fy.serving.pools]
+    power = [r for r in wb["Power"].iter_rows(min_row=2, values_only=True) if isinstance(r[0], int)]
+    network = [
+        r for r in wb["Network"].iter_rows(min_row=2, values_only=True) if isinstance(r[0], int)
+    ]
+    assert [(r[0], r[1], r[5]) for r in power] == [(y, p.name, p.nodes) for y, p in serving]
+    assert [r[7] for r in power] == [p.it_kw for _, p in serving]
+    assert [(r[0], r[11]) for r in network] == [(y, p.links_bought) for y, p in serving]
+    assert [r[12] for r in network] == [2 * p.links_bought for _, p in serving]
     summary = json_summary(inputs, result)
     assert {p["year"] for p in summary["purchases"]} == {t.year for t in plan.fleet.tranches}
     assert [y["year"] for y in summary["years"]] == [1, 2, 3]

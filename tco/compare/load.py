@@ -94,17 +94,18 @@ def open_one(path: Path) -> Opened:
     if INPUT_SHEET in sheets:
         inputs = validate_workbook(read_workbook(path))
         return Opened(path, inputs=inputs)
+    # A fleet report has Power and Network too: tell it apart first.
+    if FLEET_SHEET in sheets:
+        raise InputError.single(
+            f"{path.name}: the report of a fleet plan (a {FLEET_SHEET} sheet: tranches over "
+            "years) cannot be read back yet; compare its input workbook instead"
+        )
     if all(name in sheets for name in REPORT_SHEETS):
         return Opened(path, entry=read_report(path, book))
     if COMPARE_SHEET in sheets:
         raise InputError.single(
             f"{path.name}: this is a tco compare workbook; compare the input workbooks or "
             "reports it was made from"
-        )
-    if FLEET_SHEET in sheets:
-        raise InputError.single(
-            f"{path.name}: the report of a fleet plan (a {FLEET_SHEET} sheet: tranches over "
-            "years) cannot be read back yet; compare its input workbook instead"
         )
     raise InputError.single(
         f"{path.name}: neither a tco input workbook (no '{INPUT_SHEET}' sheet) nor a tco "

@@ -1,22 +1,30 @@
-"""The report of a fleet plan over years: Summary, Timeline, CashFlow, BOM, Pools.
+"""The report of a fleet plan over years: Summary, Timeline, CashFlow, BOM, Pools, Power,
+Network and Assumptions.
 
 A fleet is bought in tranches, so the single-purchase sheets (whose capex is one
 BOM sum per pool) do not apply. Here the BOM lists every tranche line grouped by
-the operating year it is bought for, each extended price a live formula
-(quantity x unit price); CashFlow takes each year's capex as the SUM of that
+the operating year it is bought for, each unit price a live formula on the
+Assumptions value that prices it (card, host and system prices x (1 +
+price_change_per_year)^(year - 1)) and each extended price quantity x unit
+price; CashFlow takes each year's capex as the SUM of that
 year's BOM block (paid at the end of the year before), the residual value as a
 credit at the end of the horizon, and discounts with live formulas, so a buyer who
 changes a unit price sees every total move. Energy and maintenance are the engine's
 numbers. Timeline shows, per year, the installed, bought and retired cards per
 chip, IT and facility kW, racks, capex, opex and throughput against target, with a
 stacked chart of the installed cards by chip. Pools lists each year's serving pools,
-each part of a mixed workload on its own row.
+each part of a mixed workload on its own row; Power and Network give each of them
+its IT and facility kW, racks and rack density, and its fabric tier by tier.
+Assumptions lists every input value of the rows any year uses, with its source.
+The alternatives are not re-solved for a fleet plan, so there is no Alternatives
+sheet.
 """
 
 from __future__ import annotations
 
+from tco.costs import registry
 from tco.costs.formula import Formula
-from tco.plan.extract import Plan
+from tco.plan.extract import BomLine, Plan, PoolPlan
 from tco.report.book import Book, Sheet
 from tco.report.cells import (
     COUNT,
@@ -26,14 +34,17 @@ from tco.report.cells import (
     MONEY,
     MONEY_CENTS,
     PERCENT,
+    RATIO,
     Column,
     Table,
     call,
 )
 from tco.report.explain import pool_sentence, split_sentences, tranche_sentences
+from tco.report.names import Names
+from tco.report.sheets import assumptions
 from tco.schema.inputs import PlanningInputs
 
-SHEETS = ("Summary", "Timeline", "CashFlow", "BOM", "Pools")
+SHEETS = ("Summary", "Timeline", "CashFlow", "BOM", "Pools", "Power", "Network", "Assumptions")
 
 BOM = Table(
     "BOM",
@@ -102,6 +113,46 @@ POOLS = Table(
     ),
 )
 
+POWER = Table(
+    "Power",
+    (
+        Column("year", "Operating year", COUNT, 10),
+        Column("workload", "Pool", None, 28),
+        Column("chip", "Chip", None, 16),
+        Column("cooling", "Cooling", None, 12),
+        Column("cards", "Cards", COUNT, 8),
+        Column("nodes", "Nodes", COUNT, 8),
+        Column("node_kw", "Node [kW]", KW, 8),
+        Column("it_kw", "IT [kW]", KW, 10),
+        Column("pue", "PUE", RATIO, 6),
+        Column("facility_kw", "Facility [kW]", KW, 10),
+        Column("racks", "Racks", COUNT, 7),
+        Column("nodes_per_rack", "Nodes per rack", COUNT, 8),
+        Column("peak_rack_kw", "Peak rack [kW]", KW, 8),
+        Column("max_rack_kw", "Rack limit of the cooling [kW]", KW, 10),
+    ),
+)
+
+NETWORK = Table(
+    "Network",
+    (
+        Column("year", "Operating year", COUNT, 10),
+        Column("workload", "Pool", None, 28),
+        Column("fabric", "Fabric", None, 18),
+        Column("technology", "Technology", None, 12),
+        Column("port_gbps", "Port [Gbit/s]", COUNT, 9),
+        Column("tiers", "Tiers", COUNT, 6),
+        Column("endpoints", "Endpoints [NIC ports]", COUNT, 10),
+        Column("leaf_switches", "Leaf switches", COUNT, 9),
+        Column("spine_switches", "Spine switches", COUNT, 9),
+        Column("core_switches", "Core switches", COUNT, 9),
+        Column("nics", "NICs", COUNT, 9),
+        Column("links", "Links", COUNT, 9),
+        Column("optics", "Optics [transceivers]", COUNT, 11),
+        Column("cables", "Cables", COUNT, 9),
+    ),
+)
+
 SUMMARY = Table("Summary", (Column("label", "", None, 60), Column("value", "", MONEY, 18)))
 
 
@@ -112,16 +163,41 @@ def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
     cur = inputs.site.currency
     book = Book(SHEETS)
     sheets = book.sheets
-    year_rows = _write_bom(sheets["BOM"], inputs, plan, cur)
+    serving = [p for fy in fleet.years for p in fy.serving.pools]
+    rows = assumptions.assumptions(inputs, plan, serving)
+    names = Names([a.key for a in rows])
+    assumptions.write(sheets["Assumptions"], inputs, names, rows, "Unit prices on BOM")
+    year_rows = _write_bom(sheets["BOM"], inputs, plan, names, cur)
     tco_cell = _write_cash(sheets["CashFlow"], inputs, plan, year_rows, cur)
     _write_timeline(book, sheets["Timeline"], inputs, plan, cur)
     _write_pools(sheets["Pools"], plan, cur)
+    _write_power(sheets["Power"], inputs, plan, cur)
+    _write_network(sheets["Network"], inputs, plan, cur)
     _write_summary(sheets["Summary"], inputs, plan, tco_cell)
     return book.close()
 
 
+def _unit_price(line: BomLine, names: Names, inputs: PlanningInputs) -> Formula:
+    """A tranche line's unit price on the Assumptions value that prices it [currency/unit].
+
+    price(y) = price x (1 + Chips.price_change_per_year)^(y - 1) for the lines the Chips
+    sheet prices (cards, hosts, systems: `tco.model.years.StockLine.price`), the value
+    itself for every other line and for a stack's migration.
+    """
+    if line.key == registry.MIGRATION_KEY:
+        return names.formula("Chips", line.source_id, registry.MIGRATION_PRICE_FIELD)
+    cost_line = registry.LINES_BY_KEY[line.key]
+    row = "" if cost_line.price_sheet == "Site" else line.source_id
+    price = names.formula(cost_line.price_sheet, row, cost_line.price_field)
+    year = line.year or 1
+    if cost_line.price_sheet != "Chips" or year == 1:
+        return price
+    change = names.formula("Chips", line.source_id, "price_change_per_year")
+    return price * (1 + change) ** (year - 1)
+
+
 def _write_bom(
-    sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str
+    sheet: Sheet, inputs: PlanningInputs, plan: Plan, names: Names, cur: str
 ) -> dict[int, tuple[int, int]]:
     """Tranche lines by purchase year, each year closed by its subtotal row."""
     sheet.header(BOM, cur)
@@ -137,7 +213,7 @@ def _write_bom(
             sheet.put(r, "category", line.category)
             sheet.put(r, "quantity", line.quantity)
             sheet.put(r, "unit", line.unit)
-            sheet.put(r, "unit_price", line.unit_price)
+            sheet.formula(r, "unit_price", _unit_price(line, names, inputs), line.unit_price)
             extended = BOM.local("quantity", r) * BOM.local("unit_price", r)
             sheet.formula(r, "extended", extended, line.extended)
             where = f"{line.source_sheet} {line.source_id}"
@@ -278,6 +354,76 @@ def _write_pools(sheet: Sheet, plan: Plan, cur: str) -> None:
             sheet.put(r, "target", p.target_tokens_per_s)
             sheet.put(r, "it_kw", p.it_kw)
             r += 1
+
+
+def _serving(plan: Plan) -> list[tuple[int, PoolPlan]]:
+    """(operating year, pool) of every year's serving pools, in year order."""
+    fleet = plan.fleet
+    assert fleet is not None
+    return [(fy.year, p) for fy in fleet.years for p in fy.serving.pools]
+
+
+def _write_power(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
+    """Each year's serving pools: IT kW at peak, PUE, facility kW, racks, rack density."""
+    sheet.header(POWER, cur)
+    r = FIRST_ROW
+    for year, p in _serving(plan):
+        here = {c.key: POWER.local(c.key, r) for c in POWER.columns}
+        sheet.put(r, "year", year)
+        sheet.put(r, "workload", p.name)
+        sheet.put(r, "chip", p.chip)
+        sheet.put(r, "cooling", p.cooling)
+        sheet.put(r, "cards", p.cards)
+        sheet.put(r, "nodes", p.nodes)
+        sheet.put(r, "node_kw", p.node_kw)
+        sheet.put(r, "it_kw", p.it_kw)
+        sheet.put(r, "pue", p.pue)
+        sheet.formula(r, "facility_kw", here["it_kw"] * here["pue"], p.facility_kw)
+        sheet.put(r, "racks", p.racks)
+        sheet.put(r, "nodes_per_rack", p.nodes_per_rack)
+        peak = here["node_kw"] * here["nodes_per_rack"]
+        sheet.formula(r, "peak_rack_kw", peak, p.node_kw * p.nodes_per_rack)
+        sheet.put(r, "max_rack_kw", inputs.coolings[p.cooling].max_rack_kw)
+        r += 1
+    sheet.note(
+        r + 1,
+        "Per operating year, the pools that serve it: IT kW = (cards x tdp_w + nodes x "
+        "node_power_w + NICs x nic_power_w + switches x switch_power_w) / 1000 at peak; "
+        "facility kW = IT kW x PUE. Racks are the pool's; Timeline counts the racks "
+        "installed, idle or not.",
+    )
+
+
+def _write_network(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
+    """Each year's serving pools: the fabric tier by tier, as the pool uses it."""
+    sheet.header(NETWORK, cur)
+    r = FIRST_ROW
+    optic, cable = registry.LINES_BY_KEY["optic"], registry.LINES_BY_KEY["cable"]
+    for year, p in _serving(plan):
+        fabric = inputs.fabrics[p.fabric]
+        leaf, spine, core = p.switches_bought
+        counts = {"links": p.links_bought}
+        sheet.put(r, "year", year)
+        sheet.put(r, "workload", p.name)
+        sheet.put(r, "fabric", p.fabric)
+        sheet.put(r, "technology", fabric.technology)
+        sheet.put(r, "port_gbps", fabric.port_gbps)
+        sheet.put(r, "tiers", p.network.tiers)
+        sheet.put(r, "endpoints", p.network.endpoints)
+        sheet.put(r, "leaf_switches", leaf)
+        sheet.put(r, "spine_switches", spine)
+        sheet.put(r, "core_switches", core)
+        sheet.put(r, "nics", p.nics)
+        sheet.put(r, "links", p.links_bought)
+        sheet.put(r, "optics", optic.units(counts))
+        sheet.put(r, "cables", cable.units(counts))
+        r += 1
+    sheet.note(
+        r + 1,
+        "Per operating year, the fabric each serving pool uses (at least the minimum folded "
+        "Clos of its ports). What a year buys is the BOM's, what is installed the purchases "
+        "not retired: a pool that shrinks keeps its switches and links installed.",
+    )
 
 
 def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula) -> None:

@@ -114,7 +114,7 @@ def report_bytes(
         layout.risk_lines = tuple(sentences(inputs, risk))
     book = Book(names)
     sheets = book.sheets
-    assumptions.write(sheets["Assumptions"], layout, rows)
+    assumptions.write(sheets["Assumptions"], inputs, layout.names, rows)
     for module in (summary, pools, bom, cashflow, power, network, alternatives_sheet):
         module.write(sheets[module.TABLE.sheet], layout)
     if risk is not None:

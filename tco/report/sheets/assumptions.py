@@ -9,15 +9,15 @@ conversion used are listed after the Site values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tco.costs import registry
-from tco.plan.extract import Plan
+from tco.plan.extract import Plan, PoolPlan
 from tco.report.book import Sheet
 from tco.report.cells import FIRST_ROW, INPUT_NUMBER, Column, Table
-from tco.report.layout import Layout
-from tco.report.names import Key
+from tco.report.names import Key, Names
 from tco.schema.fields import CHIPS, COOLING, FABRICS, SITE
 from tco.schema.inputs import PlanningInputs
 from tco.schema.rows import UncertaintyRow
@@ -59,9 +59,16 @@ class Assumption:
         return (self.sheet, self.row_id, self.field)
 
 
-def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
+def assumptions(
+    inputs: PlanningInputs, plan: Plan, pools: Sequence[PoolPlan] | None = None
+) -> tuple[Assumption, ...]:
     """Site values, the FX rates used, the constants, then every field of the chip, fabric and
-    cooling rows used (their `currency` left out: every value shown is in the Site's)."""
+    cooling rows used (their `currency` left out: every value shown is in the Site's).
+
+    The rows used are those of `pools` (default the plan's; a fleet plan passes every
+    year's serving pools) and of the chips the BOM prices.
+    """
+    pools = plan.pools if pools is None else pools
     site, cur = inputs.site, str(inputs.site.currency)
 
     def unit(text: str) -> str:
@@ -108,12 +115,12 @@ def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
             "-",
         ),
     ]
-    chips = [p.chip for p in plan.pools]
+    chips = [p.chip for p in pools]
     chips += [line.source_id for line in plan.bom if line.source_sheet == "Chips"]
     used = (
         (CHIPS, inputs.chips, chips),
-        (FABRICS, inputs.fabrics, [p.fabric for p in plan.pools]),
-        (COOLING, inputs.coolings, [p.cooling for p in plan.pools]),
+        (FABRICS, inputs.fabrics, [p.fabric for p in pools]),
+        (COOLING, inputs.coolings, [p.cooling for p in pools]),
     )
     for sheet, rows, ids in used:
         for row_id in dict.fromkeys(ids):
@@ -146,14 +153,26 @@ def assumptions(inputs: PlanningInputs, plan: Plan) -> tuple[Assumption, ...]:
     return tuple(out)
 
 
-def write(sheet: Sheet, layout: Layout, rows: tuple[Assumption, ...]) -> None:
-    sheet.header(TABLE, layout.currency)
+#: Which sheets' cost formulas read the values, for the note under the table.
+SINGLE_PURCHASE_READERS = "Cost formulas on BOM, Power, CashFlow and Pools"
+
+
+def write(
+    sheet: Sheet,
+    inputs: PlanningInputs,
+    names: Names,
+    rows: tuple[Assumption, ...],
+    readers: str = SINGLE_PURCHASE_READERS,
+) -> None:
+    """The rows, each value defined as its workbook name (`names`); `readers` says which
+    formulas read them (the note under the table)."""
+    sheet.header(TABLE, str(inputs.site.currency))
     ranges: dict[tuple[str, str, str], UncertaintyRow] = {
-        (u.sheet, u.row_id, u.field): u for u in layout.inputs.uncertainty
+        (u.sheet, u.row_id, u.field): u for u in inputs.uncertainty
     }
     for i, a in enumerate(rows):
         r = FIRST_ROW + i
-        name = layout.names[a.key]
+        name = names[a.key]
         sheet.put(r, "sheet", a.sheet)
         sheet.put(r, "row_id", a.row_id)
         sheet.put(r, "field", a.field)
@@ -176,7 +195,7 @@ def write(sheet: Sheet, layout: Layout, rows: tuple[Assumption, ...]) -> None:
         sheet.book.define_name(name, TABLE.ref("value", r))
     sheet.note(
         FIRST_ROW + len(rows) + 1,
-        "Cost formulas on BOM, Power, CashFlow and Pools read the Value column through the "
+        f"{readers} read the Value column through the "
         "names in the last column: change a value here and they recalculate. Counts (nodes, "
         "cards, switches, racks) are the optimiser's decisions and do not re-optimise; "
         "horizon_years fixes the CashFlow rows. Input row = row of the input workbook sheet. "
