@@ -36,7 +36,7 @@ def _compare(*args: str) -> Any:
 
 def _single_purchase(scenario: Any, folder: Path) -> Path:
     """The scenario without its demand ramp (one purchase at the year-1 targets): quicker
-    to solve, and its report is one `compare` reads back (a fleet report is not)."""
+    to solve than its fleet plan."""
     sheets = scenario.sheets()
     del sheets["Demand"]
     path = folder / f"{scenario.name}.xlsx"
@@ -316,20 +316,38 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
     assert "cards carry" not in text
 
 
-def test_a_fleet_report_is_refused_with_what_to_do(tmp_path: Path) -> None:
-    """A fleet plan's report (tranches over years) is not read back: the error says to
-    compare its input workbook, and nothing is written."""
+#: What a fleet report does not carry of its pools (its Summary states them in sentences).
+NOT_IN_FLEET_POOL = {"run_cost", "dedicated_run_cost", "replica_cards"}
+
+
+def test_a_fleet_report_reads_back_as_its_input_solves(tmp_path: Path) -> None:
+    """A fleet plan's report (tranches over years) is read back: its summary, years,
+    purchases and last-year pools equal those of its input solved, and the comparison
+    says they are the same plan."""
     sheets = factory.sheets()
+    sheets["Chips"] = [dict(sheets["Chips"][0], price_change_per_year=-0.2)]
     sheets["Demand"] = [
         {"workload_id": "chat", "year": 2, "target_tokens_per_s": 20000.0},
+        {"workload_id": "chat", "year": 3, "target_tokens_per_s": 45000.0},
     ]
     path = tmp_path / "ramp.xlsx"
-    write_workbook(path, sheets, {**factory.SITE, "horizon_years": 2})
+    write_workbook(path, sheets, {**factory.SITE, "horizon_years": 3})
     report = tmp_path / "ramp-report.xlsx"
     done = runner.invoke(app, ["optimize", str(path), "-o", str(report), "--no-alternatives"])
     assert done.exit_code == 0, done.output
     out = tmp_path / "c.xlsx"
-    result = _compare(str(report), str(path), "-o", str(out))
-    assert result.exit_code == 2
-    assert "fleet plan" in result.output and "compare its input workbook" in result.output
-    assert not out.exists()
+    result = _compare(str(report), str(path), "-o", str(out), "--json", "-")
+    assert result.exit_code == 0, result.output
+    read, solved = json.loads(result.stdout)
+    assert (read["source"], solved["source"]) == ("report", "input")
+    assert len(read["years"]) == 3 and len({p["year"] for p in read["purchases"]}) > 1
+    for pool in read["pools"]:
+        assert all(pool.pop(key) is None for key in NOT_IN_FLEET_POOL)
+    for pool in solved["pools"]:
+        for key in NOT_IN_FLEET_POOL:
+            del pool[key]
+    _close(solved, read, "fleet")
+    assert out.exists()
+    rows = _rows(out)
+    unit, report_tco, input_tco = rows[next(label for label in rows if label.startswith("TCO"))][:3]
+    assert unit == "USD" and report_tco == pytest.approx(input_tco, rel=1e-9)

@@ -455,6 +455,7 @@ def test_fleet_report_and_json(tmp_path: Any) -> None:
     assert wb.sheetnames == [
         "Summary",
         "Timeline",
+        "Tranches",
         "CashFlow",
         "BOM",
         "Pools",
@@ -485,6 +486,21 @@ def test_fleet_report_and_json(tmp_path: Any) -> None:
     assert [r[7] for r in power] == [p.it_kw for _, p in serving]
     assert [(r[0], r[11]) for r in network] == [(y, p.links_bought) for y, p in serving]
     assert [r[12] for r in network] == [2 * p.links_bought for _, p in serving]
+    # Tranches: the order list, one row per option and year, as the JSON's purchases.
+    tranches = [r for r in wb["Tranches"].iter_rows(min_row=2, values_only=True) if r[0]]
+    tranches = [r for r in tranches if isinstance(r[0], int)]
+    assert [(r[0], r[2], r[7], r[8]) for r in tranches] == [
+        (t.year, t.chip, t.cards, t.capex) for t in plan.fleet.tranches
+    ]
+    # Summary: the key figures under the single-purchase labels.
+    figures = {
+        r[0]: r[1]
+        for r in openpyxl.load_workbook(path, data_only=True)["Summary"].iter_rows(values_only=True)
+        if isinstance(r[0], str)
+    }
+    assert figures["TCO, discounted over 3 years"] == pytest.approx(plan.tco, rel=1e-12)
+    assert figures["Capex (every tranche, nominal, incl. software migration)"] == plan.capex
+    assert figures["Accelerator cards"] == plan.cards and figures["Status"] == "optimal"
     summary = json_summary(inputs, result)
     assert {p["year"] for p in summary["purchases"]} == {t.year for t in plan.fleet.tranches}
     assert [y["year"] for y in summary["years"]] == [1, 2, 3]

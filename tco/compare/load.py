@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tco.compare.entry import ChipFacts, Entry, SiteFacts
-from tco.compare.report_reader import REPORT_SHEETS, read_report
+from tco.compare.report_reader import REPORT_SHEETS, read_fleet_report, read_report
 from tco.errors import InputError, InputIssue
 from tco.io.reader import load_checked, read_workbook
 from tco.report.summary import json_summary
@@ -96,10 +96,7 @@ def open_one(path: Path) -> Opened:
         return Opened(path, inputs=inputs)
     # A fleet report has Power and Network too: tell it apart first.
     if FLEET_SHEET in sheets:
-        raise InputError.single(
-            f"{path.name}: the report of a fleet plan (a {FLEET_SHEET} sheet: tranches over "
-            "years) cannot be read back yet; compare its input workbook instead"
-        )
+        return Opened(path, entry=read_fleet_report(path, book))
     if all(name in sheets for name in REPORT_SHEETS):
         return Opened(path, entry=read_report(path, book))
     if COMPARE_SHEET in sheets:

@@ -33,6 +33,8 @@ from tco.report.cells import (
     KW,
     MONEY,
     MONEY_CENTS,
+    MW,
+    PER_MTOK,
     PERCENT,
     RATIO,
     Column,
@@ -42,9 +44,23 @@ from tco.report.cells import (
 from tco.report.explain import pool_sentence, split_sentences, tranche_sentences
 from tco.report.names import Names
 from tco.report.sheets import assumptions
+from tco.report.sheets.summary import SHARE_LABELS
 from tco.schema.inputs import PlanningInputs
+from tco.text import plural
 
-SHEETS = ("Summary", "Timeline", "CashFlow", "BOM", "Pools", "Power", "Network", "Assumptions")
+KW_PER_MW = 1000.0
+
+SHEETS = (
+    "Summary",
+    "Timeline",
+    "Tranches",
+    "CashFlow",
+    "BOM",
+    "Pools",
+    "Power",
+    "Network",
+    "Assumptions",
+)
 
 BOM = Table(
     "BOM",
@@ -101,15 +117,35 @@ POOLS = Table(
     "Pools",
     (
         Column("year", "Operating year", COUNT, 10),
-        Column("workload", "Pool", None, 28),
+        Column("pool", "Pool", None, 28),
+        Column("workload", "Workload", None, 18),
+        Column("kind", "Kind", None, 10),
         Column("chip", "Chip", None, 16),
         Column("fabric", "Fabric", None, 14),
         Column("cooling", "Cooling", None, 12),
+        Column("systems", "Systems", COUNT, 8),
         Column("nodes", "Nodes", COUNT, 8),
         Column("cards", "Cards", COUNT, 8),
+        Column("replicas", "Replicas", COUNT, 8),
+        Column("layout", "Layout", None, 30),
         Column("throughput", "Tokens/s", MONEY, 14),
         Column("target", "Target share (tokens/s)", MONEY, 14),
         Column("it_kw", "IT kW", KW, 10),
+    ),
+)
+
+TRANCHES = Table(
+    "Tranches",
+    (
+        Column("year", "Bought for year", COUNT, 10),
+        Column("workload", "Workload", None, 22),
+        Column("chip", "Chip", None, 16),
+        Column("fabric", "Fabric", None, 18),
+        Column("cooling", "Cooling", None, 12),
+        Column("systems", "Systems", COUNT, 8),
+        Column("nodes", "Nodes", COUNT, 8),
+        Column("cards", "Cards", COUNT, 8),
+        Column("capex", "Capex ({cur})", MONEY, 16),
     ),
 )
 
@@ -153,7 +189,14 @@ NETWORK = Table(
     ),
 )
 
-SUMMARY = Table("Summary", (Column("label", "", None, 60), Column("value", "", MONEY, 18)))
+SUMMARY = Table(
+    "Summary",
+    (
+        Column("label", "", None, 60),
+        Column("value", "", MONEY, 18),
+        Column("unit", "", None, 26),
+    ),
+)
 
 
 def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
@@ -170,6 +213,7 @@ def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
     year_rows = _write_bom(sheets["BOM"], inputs, plan, names, cur)
     tco_cell = _write_cash(sheets["CashFlow"], inputs, plan, year_rows, cur)
     _write_timeline(book, sheets["Timeline"], inputs, plan, cur)
+    _write_tranches(sheets["Tranches"], plan, cur)
     _write_pools(sheets["Pools"], plan, cur)
     _write_power(sheets["Power"], inputs, plan, cur)
     _write_network(sheets["Network"], inputs, plan, cur)
@@ -344,16 +388,47 @@ def _write_pools(sheet: Sheet, plan: Plan, cur: str) -> None:
     for fy in fleet.years:
         for p in fy.serving.pools:
             sheet.put(r, "year", fy.year)
-            sheet.put(r, "workload", p.name)
+            sheet.put(r, "pool", p.name)
+            sheet.put(r, "workload", p.workload)
+            sheet.put(r, "kind", p.kind)
             sheet.put(r, "chip", p.chip)
             sheet.put(r, "fabric", p.fabric)
             sheet.put(r, "cooling", p.cooling)
+            sheet.put(r, "systems", p.systems)
             sheet.put(r, "nodes", p.nodes)
             sheet.put(r, "cards", p.cards)
+            sheet.put(r, "replicas", p.replicas)
+            sheet.put(r, "layout", p.layout)
             sheet.put(r, "throughput", p.throughput_tokens_per_s)
             sheet.put(r, "target", p.target_tokens_per_s)
             sheet.put(r, "it_kw", p.it_kw)
             r += 1
+
+
+def _write_tranches(sheet: Sheet, plan: Plan, cur: str) -> None:
+    """What each option buys for each year: the order list (DESIGN 3.6 `purchases`)."""
+    fleet = plan.fleet
+    assert fleet is not None
+    sheet.header(TRANCHES, cur)
+    r = FIRST_ROW
+    for t in fleet.tranches:
+        sheet.put(r, "year", t.year)
+        sheet.put(r, "workload", t.workload)
+        sheet.put(r, "chip", t.chip)
+        sheet.put(r, "fabric", t.fabric)
+        sheet.put(r, "cooling", t.cooling)
+        sheet.put(r, "systems", t.systems)
+        sheet.put(r, "nodes", t.nodes)
+        sheet.put(r, "cards", t.cards)
+        sheet.put(r, "capex", t.capex)
+        r += 1
+    sheet.note(
+        r + 1,
+        "Everything one option (chip, fabric, cooling) buys for one operating year, at that "
+        "year's prices: its systems and the network, racks, cooling plant and data hall "
+        "they need (0 systems when only those are bought, as when they retire before the "
+        "cards). The BOM lists each tranche line by line; software migration is not here.",
+    )
 
 
 def _serving(plan: Plan) -> list[tuple[int, PoolPlan]]:
@@ -428,8 +503,7 @@ def _write_network(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -
 
 def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula) -> None:
     sheet.landscape = False
-    sheet.fixed_columns(SUMMARY, (60,))
-    cur = inputs.site.currency
+    sheet.fixed_columns(SUMMARY, ())
     sheet.put(0, "label", "AI cluster fleet plan over years (minimum TCO)", styles=("title",))
     sheet.put(1, "label", f"Input: {inputs.source_name}", styles=("italic",))
     r = 3
@@ -445,15 +519,77 @@ def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formul
     for line in split_sentences(inputs, plan):
         r += 1
         sheet.paragraph(r, line, 2)
+    r = _key_figures(sheet, inputs, plan, tco, r + 2)
     r += 2
-    sheet.put(r, "label", f"TCO, discounted ({cur})", styles=("bold",))
-    sheet.formula(r, "value", tco, plan.tco, styles=("bold",))
-    r += 1
-    sheet.put(r, "label", f"Capex over every tranche, nominal ({cur})")
-    sheet.put(r, "value", plan.capex)
-    r += 1
-    gap = f"{plan.mip_gap:.3%}" if plan.mip_gap is not None else "n/a"
-    sheet.put(r, "label", f"Solver: {plan.status}, gap {gap}")
-    for w in plan.warnings:
+    sheet.put(r, "label", "Solver", styles=("section",))
+    solver: tuple[tuple[str, object, str | None], ...] = (
+        ("Status", plan.status, None),
+        ("MIP gap (relative)", plan.mip_gap if plan.mip_gap is not None else "n/a", "0.00%"),
+        ("Solve time [s]", plan.solve_seconds, "0.0"),
+    )
+    for label, value, fmt in solver:
         r += 1
-        sheet.paragraph(r, f"warning: {w}", 2, ("note",))
+        sheet.put(r, "label", label)
+        warn = label == "Status" and value != "optimal"
+        sheet.put(r, "value", value, fmt, styles=("warn",) if warn else ())
+    r += 2
+    sheet.put(r, "label", "Warnings", styles=("section",))
+    for text in plan.warnings or ("none",):
+        r += 1
+        sheet.paragraph(r, text, 2, ("warn",) if plan.warnings else ())
+
+
+def _key_figures(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula, r: int) -> int:
+    """The key figures under the labels a single-purchase Summary uses (so `tco compare`
+    reads either back): the TCO live on CashFlow, the rest the engine's numbers. Power,
+    racks, cards and shares are the last operating year's serving fleet, as in the JSON."""
+    cur = inputs.site.currency
+    years = int(inputs.site.horizon_years)
+    last = f"year {years}"
+    sheet.put(r, "label", "Key figures", styles=("section",))
+    sheet.put(r, "value", "Value", styles=("bold",))
+    sheet.put(r, "unit", "Unit", styles=("bold",))
+    r += 1
+    sheet.put(r, "label", f"TCO, discounted over {plural(years, 'year')}", styles=("bold",))
+    sheet.formula(r, "value", tco, plan.tco, styles=("bold",))
+    sheet.put(r, "unit", cur)
+    rows: list[tuple[str, float, str | None, str]] = [
+        (f"TCO, nominal (undiscounted) over {plural(years, 'year')}", plan.tco_nominal, None, cur),
+        ("Capex (every tranche, nominal, incl. software migration)", plan.capex, None, cur),
+        ("of which software migration", plan.migration, None, cur),
+        ("Opex per year", plan.opex_per_year, None, f"{cur}/yr in {last}"),
+        ("of which energy", plan.energy_per_year, None, f"{cur}/yr in {last}"),
+        ("of which maintenance", plan.maintenance_per_year, None, f"{cur}/yr in {last}"),
+    ]
+    for p in plan.pools:
+        rows += [
+            (
+                f"Cost per million tokens, {p.name}",
+                p.cost_per_million_tokens,
+                PER_MTOK,
+                f"{cur}/Mtok",
+            ),
+            (f"Pool capex, {p.name}", p.capex, None, f"{cur}, every tranche of its option"),
+            (f"Pool TCO, {p.name}", p.tco, None, f"{cur}, discounted, every year"),
+        ]
+    share = plan.domestic_cards / plan.cards if plan.cards else 0.0
+    rows += [
+        ("IT power (peak)", plan.it_kw / KW_PER_MW, MW, f"MW serving in {last}"),
+        ("Facility power (IT x PUE)", plan.facility_kw / KW_PER_MW, MW, f"MW serving in {last}"),
+        ("Racks", plan.racks, COUNT, f"racks serving in {last}"),
+        ("Accelerator cards", plan.cards, COUNT, f"cards serving in {last}"),
+        ("Domestic cards", plan.domestic_cards, COUNT, f"cards ({share:.0%})"),
+    ]
+    basis = inputs.site.domestic_share_basis
+    for name, achieved in plan.domestic_share.items():
+        asked = f", at least {inputs.site.min_domestic_share:.0%} asked" if name == basis else ""
+        label = SHARE_LABELS[name]
+        if name == "spend" and inputs.site.domestic_share_includes_network:
+            label += " and network"
+        rows.append((f"Domestic share of {label}", achieved, PERCENT, f"fraction{asked}"))
+    for label, value, fmt, unit in rows:
+        r += 1
+        sheet.put(r, "label", label)
+        sheet.put(r, "value", value, fmt)
+        sheet.put(r, "unit", unit)
+    return r

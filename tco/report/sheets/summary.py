@@ -103,7 +103,7 @@ def write(sheet: Sheet, layout: Layout) -> None:
     for name, achieved in plan.domestic_share.items():
         r += 1
         asked = f", at least {inputs.site.min_domestic_share:.0%} asked" if name == basis else ""
-        label = _SHARE_LABELS[name]
+        label = SHARE_LABELS[name]
         if name == "spend" and layout.inputs.site.domestic_share_includes_network:
             label += " and network"
         sheet.put(r, "label", f"Domestic share of {label}")
@@ -221,7 +221,7 @@ def _figures(layout: Layout) -> dict[str, _Figure]:
 
 
 #: How the Summary names each domestic-share basis.
-_SHARE_LABELS = {
+SHARE_LABELS = {
     "cards": "cards",
     "compute": "BF16 compute",
     "spend": "card, host and system spend",
