@@ -94,7 +94,11 @@ def read_fleet_report(path: Path, book: Any) -> Entry:
     pool_rows = _table_rows(book, fleet.POOLS, currency, name, "year")
     power_rows = _table_rows(book, fleet.POWER, currency, name, "year")
     network_rows = _table_rows(book, fleet.NETWORK, currency, name, "year")
-    if not len(pool_rows) == len(power_rows) == len(network_rows) > 0:
+    keys = [
+        [(_get(row, "year", _count), _get(row, "pool", str)) for row in rows]
+        for rows in (pool_rows, power_rows, network_rows)
+    ]
+    if not keys[0] or keys[0] != keys[1] or keys[0] != keys[2]:
         raise _fail(name, "Sheets 'Pools', 'Power' and 'Network' list different pools")
     last = max(_get(p, "year", _count) for p in pool_rows)
     per_pool = {

@@ -153,7 +153,7 @@ POWER = Table(
     "Power",
     (
         Column("year", "Operating year", COUNT, 10),
-        Column("workload", "Pool", None, 28),
+        Column("pool", "Pool", None, 28),
         Column("chip", "Chip", None, 16),
         Column("cooling", "Cooling", None, 12),
         Column("cards", "Cards", COUNT, 8),
@@ -173,7 +173,7 @@ NETWORK = Table(
     "Network",
     (
         Column("year", "Operating year", COUNT, 10),
-        Column("workload", "Pool", None, 28),
+        Column("pool", "Pool", None, 28),
         Column("fabric", "Fabric", None, 18),
         Column("technology", "Technology", None, 12),
         Column("port_gbps", "Port [Gbit/s]", COUNT, 9),
@@ -221,7 +221,7 @@ def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
     return book.close()
 
 
-def _unit_price(line: BomLine, names: Names, inputs: PlanningInputs) -> Formula:
+def _unit_price(line: BomLine, names: Names) -> Formula:
     """A tranche line's unit price on the Assumptions value that prices it [currency/unit].
 
     price(y) = price x (1 + Chips.price_change_per_year)^(y - 1) for the lines the Chips
@@ -257,7 +257,7 @@ def _write_bom(
             sheet.put(r, "category", line.category)
             sheet.put(r, "quantity", line.quantity)
             sheet.put(r, "unit", line.unit)
-            sheet.formula(r, "unit_price", _unit_price(line, names, inputs), line.unit_price)
+            sheet.formula(r, "unit_price", _unit_price(line, names), line.unit_price)
             extended = BOM.local("quantity", r) * BOM.local("unit_price", r)
             sheet.formula(r, "extended", extended, line.extended)
             where = f"{line.source_sheet} {line.source_id}"
@@ -445,7 +445,7 @@ def _write_power(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> 
     for year, p in _serving(plan):
         here = {c.key: POWER.local(c.key, r) for c in POWER.columns}
         sheet.put(r, "year", year)
-        sheet.put(r, "workload", p.name)
+        sheet.put(r, "pool", p.name)
         sheet.put(r, "chip", p.chip)
         sheet.put(r, "cooling", p.cooling)
         sheet.put(r, "cards", p.cards)
@@ -479,7 +479,7 @@ def _write_network(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -
         leaf, spine, core = p.switches_bought
         counts = {"links": p.links_bought}
         sheet.put(r, "year", year)
-        sheet.put(r, "workload", p.name)
+        sheet.put(r, "pool", p.name)
         sheet.put(r, "fabric", p.fabric)
         sheet.put(r, "technology", fabric.technology)
         sheet.put(r, "port_gbps", fabric.port_gbps)
