@@ -278,16 +278,31 @@ assert result.samples == 4 and not result.partial
 """
 
 
-def test_a_finished_pool_run_exits_without_leaked_semaphores() -> None:
-    # The workers of a finished run are shut down, not terminated: terminated workers
-    # leave their queue semaphores to the resource tracker, which warns at exit.
+#: The same, stopped (as a time limit or Ctrl-C stops it) 4 s in, with its workers busy.
+_STOPPED_POOL_RUN = _POOL_RUN.replace(
+    "result = run_risk(inputs, plan, 4, 7,",
+    "import time\n"
+    "started = []\n"
+    "def stop():\n"
+    "    started.append(time.monotonic())\n"
+    "    return started[-1] - started[0] > 4.0\n"
+    "result = run_risk(inputs, plan, 4000, 7, stopped=stop,",
+).replace("assert result.samples == 4 and not result.partial", "assert result.partial")
+
+
+@pytest.mark.parametrize("script", [_POOL_RUN, _STOPPED_POOL_RUN], ids=["finished", "stopped"])
+def test_a_pool_run_exits_without_leaked_semaphores(script: str) -> None:
+    # A finished run shuts its workers down; a stopped one terminates them and then joins
+    # the executor, which closes its queues. Either way the resource tracker has no
+    # semaphore left to warn about at exit.
     import subprocess
     import sys
     from pathlib import Path
 
+    assert "stopped=stop" in script or script == _POOL_RUN
     tests = Path(__file__).resolve().parent
     done = subprocess.run(
-        [sys.executable, "-c", _POOL_RUN, str(tests)],
+        [sys.executable, "-c", script, str(tests)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -20,6 +20,7 @@ run with a message and what it has.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -125,7 +126,9 @@ class LocalPool:
         """Run `todo`; (batches not returned, whether the pool broke)."""
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_exit_on_sigterm
+            )
         pool = self._pool
         futures: dict[Future[Any], list[Task]] = {}
         queue = list(todo)
@@ -163,6 +166,28 @@ class LocalPool:
         return left, broke
 
 
+def _exit_on_sigterm() -> None:
+    """Worker initializer: SIGTERM raises SystemExit, so a stopped worker ends through
+    Python's exit and its finalizers run.
+
+    A worker holds a semaphore of its own (Pyomo's deferred import of multiprocessing
+    creates a Lock); killed by the default SIGTERM, it never unlinks it, and the resource
+    tracker warns of it as leaked when the run exits. Raised inside a batch, SystemExit
+    ends the batch (its result goes to a cancelled future) and the worker then takes the
+    shutdown sentinel; raised while it waits for work, it ends the worker at once.
+    """
+    signal.signal(signal.SIGTERM, _raise_exit)
+
+
+def _raise_exit(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+#: Seconds a stopped worker has to exit (it finishes the C call it is in, such as a
+#: HiGHS solve, before Python sees the signal) before it is killed.
+_EXIT_S = 5.0
+
+
 def _shutdown(pool: ProcessPoolExecutor) -> None:
     """Stop the pool now: cancel what has not started, end the worker processes."""
     processes = list(getattr(pool, "_processes", {}).values())
@@ -171,7 +196,11 @@ def _shutdown(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=5)
+        process.join(timeout=_EXIT_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 class DaskCluster:
