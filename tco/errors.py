@@ -40,6 +40,33 @@ class InputIssue:
         return f"{', '.join(place)}: {self.message}"
 
 
+def in_reading_order(issues: list[InputIssue]) -> list[InputIssue]:
+    """The issues sheet by sheet (in the order each sheet first has one), then by row and
+    column, as a planner reads the workbook; a check that runs later (a cross-sheet
+    reference after the cell types) no longer puts its row after the sheet's later rows.
+    Issues without a sheet keep their place after those with one.
+    """
+    sheets = list(dict.fromkeys(i.sheet for i in issues if i.sheet is not None))
+
+    def key(item: tuple[int, InputIssue]) -> tuple[int, int, int, int]:
+        k, issue = item
+        if issue.sheet is None:
+            return (len(sheets), 0, 0, k)
+        return (sheets.index(issue.sheet), issue.row or 0, _column_number(issue.column), k)
+
+    return [issue for _, issue in sorted(enumerate(issues), key=key)]
+
+
+def _column_number(column: str | None) -> int:
+    """Spreadsheet column letters as a number (A = 1, AA = 27); 0 for none."""
+    number = 0
+    for letter in (column or "").upper():
+        if not "A" <= letter <= "Z":
+            return 0
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
 class InputError(Exception):
     """The input cannot be used; carries every issue found (exit code 2)."""
 

@@ -773,6 +773,29 @@ def test_all_errors_reported_in_one_run(base: Path) -> None:
     assert len(problem_lines(result)) == 3, result.stderr
 
 
+def test_errors_are_listed_in_reading_order(base: Path) -> None:
+    """A reference checked after the cell types (row 3's unknown chip) is listed before a
+    later row's type error of the same sheet, and the sheets keep their order."""
+
+    def change(wb: Workbook) -> None:
+        rows = list(wb["Workloads"].iter_rows(min_row=3, max_row=3, values_only=True))
+        wb["Workloads"].append(list(rows[0]))
+        wb["Workloads"][f"{col(WORKLOADS, 'workload_id')}4"] = "second"
+        wb["Workloads"][f"{col(WORKLOADS, 'max_tpot_ms')}4"] = "slow"
+        wb["Workloads"][f"{col(WORKLOADS, 'allowed_chips')}3"] = "no-such-chip"
+        wb["Chips"][f"{col(CHIPS, 'tdp_w')}3"] = -300
+
+    edit(base, change)
+    result = expect_error(base, "4 input problems; nothing was written.")
+    lines = problem_lines(result)
+    assert [line.split(":")[0] for line in lines] == [
+        at(CHIPS, "tdp_w"),
+        at(WORKLOADS, "allowed_chips"),  # unknown id
+        at(WORKLOADS, "allowed_chips"),  # so none of its chips is available
+        f"Sheet 'Workloads', row 4, column {col(WORKLOADS, 'max_tpot_ms')} (max_tpot_ms)",
+    ], result.stderr
+
+
 def test_invalid_row_does_not_cause_unknown_reference(base: Path) -> None:
     set_cell(base, MODELS, "layers", "1,000")
     result = expect_error(base, f"{at(MODELS, 'layers')}: must be a number, got '1,000'")

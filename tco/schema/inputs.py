@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from tco.errors import InputError, InputIssue, show_value
+from tco.errors import InputError, InputIssue, in_reading_order, show_value
 from tco.io.raw import RawTable, RawWorkbook, table_from_dicts
 from tco.schema.availability import allowed_chip_ids, unavailable_chips
 from tco.schema.fields import (
@@ -254,11 +254,11 @@ def validate_workbook(raw: RawWorkbook) -> PlanningInputs:
         f"has no data rows (data starts on row {FIRST_DATA_ROW})",
     )
     if site is None:  # the Site issues are in; without its currency nothing converts
-        raise InputError(check.issues)
+        raise InputError(in_reading_order(check.issues))
     _check_site(check, site_table, site)
     typed, conversion, warnings = _in_site_currency(check, raw, typed, site, site_table)
     if check.issues:
-        raise InputError(check.issues)
+        raise InputError(in_reading_order(check.issues))
 
     sheets = typed.by_sheet()
     del sheets["Uncertainty"]  # ranges have no id of their own to point back at
