@@ -215,7 +215,7 @@ def test_uncertainty_ranges_on_converted_money_are_converted_too() -> None:
         FX=[CNY],
     )
     (warning,) = quoted.warnings
-    assert "180,000 is outside the Uncertainty range 20,000-30,000" in warning
+    assert "180,000 CNY is outside the Uncertainty range 20,000-30,000 CNY" in warning
     (widened,) = quoted.uncertainty
     assert (widened.low, widened.high) == (20000 / CNY_PER_USD, 180000 / CNY_PER_USD)
 
@@ -333,8 +333,9 @@ def test_a_small_converted_amount_keeps_its_digits() -> None:
     )
     (warning,) = inputs.warnings
     assert warning.endswith(
-        "0.095 USD is outside the Uncertainty range 0.09577465-0.1267606 USD (Uncertainty "
-        "row 3, entered as 0.68-0.9 CNY); the range is widened to 0.095-0.1267606 USD"
+        "0.095 USD/kWh is outside the Uncertainty range 0.09577465-0.1267606 USD/kWh "
+        "(Uncertainty row 3, entered as 0.68-0.9 CNY/kWh); the range is widened to "
+        "0.095-0.1267606 USD/kWh"
     )
 
 

@@ -126,11 +126,12 @@ def test_a_quote_outside_its_published_range_is_accepted_and_widens_the_range() 
     assert ranges[("ascend", "card_price")] == (15000, 21000)
     assert ranges[("electricity_price_per_kwh", "value")] == (0.1, 0.2)
     assert inputs.warnings == (
-        "Sheet 'Chips', row 4, column T (card_price): ascend: 21,000 is outside the "
-        "Uncertainty range 15,000-20,000 (Uncertainty row 4); the range is widened to "
-        "15,000-21,000",
-        "Sheet 'Site', row 3, column B (electricity_price_per_kwh): 0.1 is outside the "
-        "Uncertainty range 0.12-0.2 (Uncertainty row 5); the range is widened to 0.1-0.2",
+        "Sheet 'Chips', row 4, column T (card_price): ascend: 21,000 USD is outside the "
+        "Uncertainty range 15,000-20,000 USD (Uncertainty row 4); the range is widened to "
+        "15,000-21,000 USD",
+        "Sheet 'Site', row 3, column B (electricity_price_per_kwh): 0.1 USD/kWh is outside "
+        "the Uncertainty range 0.12-0.2 USD/kWh (Uncertainty row 5); the range is widened to "
+        "0.1-0.2 USD/kWh",
     )
 
 

@@ -21,8 +21,8 @@ runner = CliRunner()
 QUOTE = dict(CHIP, card_price=31000)
 PRICE_RANGE = dict(sheet="Chips", row_id="h100", field="card_price", low=25000, high=30000)
 WARNING = (
-    "Sheet 'Chips', row 3, column T (card_price): h100: 31,000 is outside the Uncertainty "
-    "range 25,000-30,000 (Uncertainty row 3); the range is widened to 25,000-31,000"
+    "Sheet 'Chips', row 3, column T (card_price): h100: 31,000 USD is outside the Uncertainty "
+    "range 25,000-30,000 USD (Uncertainty row 3); the range is widened to 25,000-31,000 USD"
 )
 
 

@@ -895,7 +895,9 @@ def _check_uncertainty(
         if u.currency is not None and u.currency != quoted:
             check.deferred_ranges[key] = place
             continue
-        _judge_range(check, table, ranges, key, getattr(target, field_key), place)
+        # A money range in its row's own currency is quoted in it; other fields bare.
+        unit = _money_unit(sheet, field_key, quoted or "USD") if money else ""
+        _judge_range(check, table, ranges, key, getattr(target, field_key), place, unit=unit)
 
 
 def _judge_converted_ranges(
@@ -928,8 +930,16 @@ def _judge_converted_ranges(
             quoted = getattr(before, "currency", site.currency)
         if as_entered is not None and quoted != site.currency:
             place = replace(place, label=f"{place.label}{_amount(as_entered)} {quoted} = ")
-        entered_as = f"{_span(quoted_range.low, quoted_range.high)} {quoted_range.currency}"
-        _judge_range(check, table, ranges, key, nominal, place, site.currency, entered_as)
+        sheet = SITE if place.sheet == SITE.name else SHEETS_BY_NAME[place.sheet]
+        entered_unit = _money_unit(sheet, place.field, str(quoted_range.currency))
+        entered_as = f"{_span(quoted_range.low, quoted_range.high)} {entered_unit}"
+        unit = _money_unit(sheet, place.field, site.currency)
+        _judge_range(check, table, ranges, key, nominal, place, site.currency, entered_as, unit)
+
+
+def _money_unit(sheet: Any, field_key: str, currency: str) -> str:
+    """A money field's unit in `currency`: 'CNY' for a price, 'USD/kWh' for energy."""
+    return str(sheet.field(field_key).unit).replace("currency", currency)
 
 
 def _judge_range(
@@ -941,9 +951,11 @@ def _judge_range(
     place: _Nominal,
     currency: str = "",
     entered_as: str = "",
+    unit: str = "",
 ) -> None:
     """Widen range `key` to hold its nominal value, with a warning at both cells; a blank
-    nominal is an error.
+    nominal is an error. `unit` follows each amount the warning quotes (money: its
+    currency, per kWh or kW where the field is, `_money_unit`).
 
     A range converted from another currency (`currency`, the Site's, follows each amount
     the warning quotes; `entered_as` is the range as typed) is judged within a relative
@@ -966,7 +978,7 @@ def _judge_range(
     def digits(value: float) -> float:
         return float(f"{value:.7g}") if currency else value
 
-    unit = f" {currency}" if currency else ""
+    unit = f" {unit or currency}" if currency or unit else ""
     before = _span(digits(u.low), digits(u.high))
     after = _span(digits(widened.low), digits(widened.high))
     entered = f", entered as {entered_as}" if entered_as else ""
