@@ -107,6 +107,9 @@ def test_the_report_has_the_risk_sheet_and_summary_sentences(run) -> None:
     summary = " ".join(str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value)
     assert "cheapest choice" in summary and "card price is below" in summary
     assert "Robust recommendation" in summary
+    # The ranges are quoted with their units: prices in the Site currency, compute as typed.
+    assert "Chips[h100].card_price 20,000-32,000 USD (TCO swing" in summary
+    assert "Chips[ascend].bf16_tflops 280-376 TFLOP/s (TCO swing" in summary
     assert len(wb["Risk"]._charts) == 3
 
 

@@ -7,8 +7,12 @@ from typing import Any
 from tco.risk import statistics
 from tco.risk.analysis import RiskResult
 from tco.risk.evaluate import Purchase
+from tco.schema.fields import SHEETS_BY_NAME, SITE
 from tco.schema.inputs import PlanningInputs
 from tco.text import plural
+
+#: Units that say nothing after a number in a sentence ('0.5-0.7 fraction').
+_BARE_UNITS = frozenset(("-", "fraction", "ratio", "field unit", "units"))
 
 #: Tornado rows named in the summary sentence.
 TOP_RANGES = 3
@@ -105,6 +109,19 @@ def risk_json(result: RiskResult) -> dict[str, Any]:
     return out
 
 
+def _unit(row: Any, currency: str) -> str:
+    """' USD', ' W', ' USD/kWh': the unit of a range's field after its bounds (money in the
+    Site currency, as the ranges are held), '' where none reads well."""
+    if row.sheet == SITE.name:
+        field = SITE.field(row.row_id)
+    elif row.sheet in SHEETS_BY_NAME and row.field in SHEETS_BY_NAME[row.sheet].keys:
+        field = SHEETS_BY_NAME[row.sheet].field(row.field)
+    else:
+        return ""
+    unit = str(field.unit).replace("currency", currency)
+    return "" if unit in _BARE_UNITS else f" {unit}"
+
+
 def _money(value: float, currency: str) -> str:
     return f"{value:,.0f} {currency}"
 
@@ -147,7 +164,8 @@ def sentences(inputs: PlanningInputs, result: RiskResult) -> list[str]:
     if result.tornado:
         top = result.tornado[:TOP_RANGES]
         parts = [
-            f"{t.row.label} {t.row.low:,g}-{t.row.high:,g} (TCO swing {_money(t.swing, cur)}"
+            f"{t.row.label} {t.row.low:,g}-{t.row.high:,g}{_unit(t.row, cur)} "
+            f"(TCO swing {_money(t.swing, cur)}"
             + (", changes the decision)" if t.changes_decision else ")")
             for t in top
         ]
