@@ -424,13 +424,13 @@ def test_fleet_matches_brute_force(
     assert plan.tco == pytest.approx(oracle_fleet_tco(inputs, plan), rel=REL)
 
 
-def _ramp_inputs() -> PlanningInputs:
+def _ramp_inputs(ascend_card_price: float = 5_000, **site: Any) -> PlanningInputs:
     chips = [
         dict(CHIP, price_change_per_year=-0.15, lifetime_years=2),
-        dict(DOMESTIC, migration_cost=50_000, card_price=5_000, node_price=20_000),
+        dict(DOMESTIC, migration_cost=50_000, card_price=ascend_card_price, node_price=20_000),
     ]
     return make_inputs(
-        {"horizon_years": 3, "max_options_per_workload": 2},
+        {"horizon_years": 3, "max_options_per_workload": 2, **site},
         Chips=chips,
         Models=[SMALL_MODEL],
         Workloads=[SERVE],
@@ -478,7 +478,10 @@ def test_fleet_report_and_json(tmp_path: Any) -> None:
     assert used <= names
     # Power and Network: one row per year and serving pool, as the plan's.
     serving = [(fy.year, p) for fy in plan.fleet.years for p in fy.serving.pools]
-    power = [r for r in wb["Power"].iter_rows(min_row=2, values_only=True) if isinstance(r[0], int)]
+    cached = openpyxl.load_workbook(path, data_only=True)
+    power = [
+        r for r in cached["Power"].iter_rows(min_row=2, values_only=True) if isinstance(r[0], int)
+    ]
     network = [
         r for r in wb["Network"].iter_rows(min_row=2, values_only=True) if isinstance(r[0], int)
     ]
@@ -552,6 +555,45 @@ def test_fleet_report_recalculates_to_the_engine(tmp_path: Any) -> None:
     original = tmp_path / "fleet.xlsx"
     write_report(original, inputs, plan, [])
     assert _formulas_recalculate(original, tmp_path) > 20
+
+
+@_NO_OFFICE
+def test_an_edited_fleet_report_recalculates_to_its_purchases_repriced(tmp_path: Any) -> None:
+    """A buyer who changes a card price and the discount rate on Assumptions gets the
+    TCO of the same purchases at those values: capex, the residual, maintenance and the
+    discounting all follow (the oracle prices the plan's yearly fleets at the new values).
+    The residual, maintenance and discount factors used to stay the engine's numbers."""
+    import openpyxl
+    from test_report_recalc import recalculate
+
+    from tco.report.workbook import write_report
+
+    inputs = _ramp_inputs()
+    plan = optimize(inputs, mip_gap=0.0, explain=False).plan
+    assert plan is not None and plan.fleet is not None and plan.fleet.residual > 0
+    original = tmp_path / "fleet.xlsx"
+    write_report(original, inputs, plan, [])
+    edits = {"Chips_ascend_card_price": 7_000.0, "Site_discount_rate": 0.2}
+    book = openpyxl.load_workbook(original)
+    sheet = book["Assumptions"]
+    header = [c.value for c in sheet[1]]
+    value, name = header.index("Value"), header.index("Name in formulas")
+    for row in sheet.iter_rows(min_row=2):
+        if row[name].value in edits:
+            row[value].value = edits.pop(row[name].value)
+    assert not edits, edits
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    out = recalculate([edited], tmp_path)[edited.name]
+    figures = {
+        r[0]: r[1]
+        for r in openpyxl.load_workbook(out, data_only=True)["Summary"].iter_rows(values_only=True)
+        if isinstance(r[0], str)
+    }
+    repriced = _ramp_inputs(ascend_card_price=7_000, discount_rate=0.2)
+    expected = oracle_fleet_tco(repriced, plan)
+    assert expected != pytest.approx(plan.tco, rel=1e-3)
+    assert figures["TCO, discounted over 3 years"] == pytest.approx(expected, rel=1e-9)
 
 
 @_NO_OFFICE

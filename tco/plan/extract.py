@@ -58,6 +58,12 @@ class BomLine:
     confidence: str
     #: Fleet plans: the operating year the line is bought for (None: a single purchase).
     year: int | None = None
+    #: Fleet plans: the last operating year the tranche line is installed (its stock's
+    #: lifetime from `year`, at most the horizon; maintained through it), and the share of
+    #: its price credited as residual value after the horizon. None and 0 for a single
+    #: purchase and for a stack's migration.
+    in_service_to: int | None = None
+    residual_share: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,19 @@ class FleetPlan:
 
 
 def _tranche_lines(
-    inputs: PlanningInputs, o: Option, stock: str, year: int, units: float
+    inputs: PlanningInputs,
+    o: Option,
+    stock: str,
+    year: int,
+    units: float,
+    life: int | None = None,
 ) -> list[BomLine]:
+    """The BOM lines of `units` of one stock bought for `year` at that year's prices; with
+    the stock's `life`, each says through which year it is installed and what share of
+    it the residual credits (`BomLine.in_service_to`, `residual_share`)."""
+    horizon = int(inputs.site.horizon_years)
+    in_service_to = None if life is None else min(horizon, year + life - 1)
+    share = 0.0 if life is None else tranche_factor(inputs, year, life)
     chip, fabric, cooling = (
         inputs.chips[o.chip],
         inputs.fabrics[o.fabric],
@@ -129,6 +140,8 @@ def _tranche_lines(
                 inputs.source_rows.get((sl.line.price_sheet, source_id)),
                 registry.confidence(sl.line, chip, fabric, cooling),
                 year,
+                in_service_to,
+                share,
             )
         )
     return out
@@ -155,9 +168,9 @@ def extract_fleet(
     hardware_by_year: dict[int, float] = defaultdict(float)
     own = _OptionCosts()
     for p in decided.purchases:
-        lines = _tranche_lines(inputs, p.option, p.stock, p.year, p.units)
-        lines_by_year[p.year] += lines
         life = fc.lifetimes[(p.option.key, p.stock)]
+        lines = _tranche_lines(inputs, p.option, p.stock, p.year, p.units, life)
+        lines_by_year[p.year] += lines
         left = tranche_factor(inputs, p.year, life)
         spent = sum(line.extended for line in lines)
         residual += left * spent

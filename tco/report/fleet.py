@@ -22,6 +22,8 @@ sheet.
 
 from __future__ import annotations
 
+import math
+
 from tco.costs import registry
 from tco.costs.formula import Formula
 from tco.plan.extract import BomLine, Plan, PoolPlan
@@ -74,6 +76,9 @@ BOM = Table(
         Column("unit_price", "Unit price ({cur})", MONEY_CENTS, 14),
         Column("extended", "Extended ({cur})", MONEY, 16),
         Column("source", "Source row", None, 22),
+        Column("in_service_to", "Installed through year", COUNT, 10),
+        Column("maintained", "Maintained (1 = hardware)", COUNT, 10),
+        Column("residual_share", "Share left after the horizon", FACTOR, 10),
     ),
 )
 
@@ -166,6 +171,7 @@ POWER = Table(
         Column("nodes_per_rack", "Nodes per rack", COUNT, 8),
         Column("peak_rack_kw", "Peak rack [kW]", KW, 8),
         Column("max_rack_kw", "Rack limit of the cooling [kW]", KW, 10),
+        Column("energy", "Energy ({cur}/yr)", MONEY, 14),
     ),
 )
 
@@ -211,13 +217,13 @@ def fleet_report_bytes(inputs: PlanningInputs, plan: Plan) -> bytes:
     names = Names([a.key for a in rows])
     assumptions.write(sheets["Assumptions"], inputs, names, rows, "Unit prices on BOM")
     year_rows = _write_bom(sheets["BOM"], inputs, plan, names, cur)
-    tco_cell = _write_cash(sheets["CashFlow"], inputs, plan, year_rows, cur)
+    cash_total = _write_cash(sheets["CashFlow"], inputs, plan, names, year_rows, cur)
     _write_timeline(book, sheets["Timeline"], inputs, plan, cur)
     _write_tranches(sheets["Tranches"], plan, cur)
     _write_pools(sheets["Pools"], plan, cur)
-    _write_power(sheets["Power"], inputs, plan, cur)
+    _write_power(sheets["Power"], inputs, plan, names, cur)
     _write_network(sheets["Network"], inputs, plan, cur)
-    _write_summary(sheets["Summary"], inputs, plan, tco_cell)
+    _write_summary(sheets["Summary"], inputs, plan, cash_total)
     return book.close()
 
 
@@ -264,6 +270,9 @@ def _write_bom(
             if line.source_row is not None:
                 where += f" (row {line.source_row})"
             sheet.put(r, "source", where)
+            sheet.put(r, "in_service_to", line.in_service_to)
+            sheet.put(r, "maintained", int(line.category in registry.HARDWARE_CATEGORIES))
+            sheet.put(r, "residual_share", line.residual_share)
             r += 1
         spans[year] = (first, r - 1)
         total = sum(x.extended for x in plan.bom if x.year == year)
@@ -289,14 +298,32 @@ def _write_cash(
     sheet: Sheet,
     inputs: PlanningInputs,
     plan: Plan,
+    names: Names,
     spans: dict[int, tuple[int, int]],
     cur: str,
-) -> Formula:
-    """Years 0..H with live capex, totals and discounting; returns the TCO cell."""
+) -> int:
+    """Years 0..H, every cell live; returns the row of the totals.
+
+    capex[t]    = SUM of the BOM block of year t + 1 (paid at the end of year t)
+    residual[H] = SUMPRODUCT(BOM share left after the horizon, BOM extended)
+    energy[t]   = SUM of Power's energy of the pools serving year t
+    maint[t]    = maintenance_rate x SUMPRODUCT((bought for <= t) x (installed through
+                  >= t) x maintained x extended) over the BOM lines
+    factor[t]   = (1 + discount_rate)^-t
+    """
     fleet = plan.fleet
     assert fleet is not None
     sheet.header(CASH, cur)
     horizon = int(inputs.site.horizon_years)
+    rate = names.formula("Site", "", "discount_rate")
+    upkeep = names.formula("Site", "", "maintenance_rate")
+    power_rows = _rows_by_year(plan)
+    bom_first = min(first for first, _ in spans.values())
+    bom_last = max(last for _, last in spans.values())
+
+    def column(key: str) -> Formula:
+        return BOM.span(key, bom_first, bom_last)
+
     first = FIRST_ROW
     for i, row in enumerate(plan.cash_flow):
         r = first + i
@@ -308,9 +335,26 @@ def _write_cash(
             sheet.formula(r, "capex", call("SUM", BOM.span("extended", *span)), capex)
         else:
             sheet.put(r, "capex", 0.0)
-        sheet.put(r, "residual", fleet.residual if t == horizon else 0.0)
-        sheet.put(r, "energy", row.energy)
-        sheet.put(r, "maintenance", row.maintenance)
+        if t == horizon:
+            left = call("SUMPRODUCT", column("residual_share"), column("extended"))
+            sheet.formula(r, "residual", left, fleet.residual)
+        else:
+            sheet.put(r, "residual", 0.0)
+        serving = power_rows.get(t)
+        if serving is not None:
+            energy = call("SUM", POWER.span("energy", *serving))
+            sheet.formula(r, "energy", energy, row.energy)
+        else:
+            sheet.put(r, "energy", row.energy)
+        if t >= 1:
+            year = CASH.local("year", r)
+            alive = Formula(
+                f"({column('year').text}<={year.text})*({column('in_service_to').text}"
+                f">={year.text})*{column('maintained').text}*{column('extended').text}"
+            )
+            sheet.formula(r, "maintenance", upkeep * call("SUMPRODUCT", alive), row.maintenance)
+        else:
+            sheet.put(r, "maintenance", row.maintenance)
         total = (
             CASH.local("capex", r)
             - CASH.local("residual", r)
@@ -318,26 +362,37 @@ def _write_cash(
             + CASH.local("maintenance", r)
         )
         sheet.formula(r, "total", total, row.total)
-        sheet.put(r, "factor", row.discount_factor)
+        factor = registry.discount_factor_at(rate, t)
+        sheet.formula(r, "factor", factor, row.discount_factor)
         sheet.formula(
             r, "discounted", CASH.local("total", r) * CASH.local("factor", r), row.discounted
         )
     last = first + len(plan.cash_flow) - 1
     r = last + 1
+    sums = {
+        "capex": plan.capex,
+        "residual": fleet.residual,
+        "energy": math.fsum(y.energy for y in plan.cash_flow),
+        "maintenance": math.fsum(y.maintenance for y in plan.cash_flow),
+        "total": plan.tco_nominal,
+        "discounted": plan.tco,
+    }
+    for key, value in sums.items():
+        sheet.formula(
+            r, key, call("SUM", CASH.local_span(key, first, last)), value, styles=("bold",)
+        )
     sheet.put(r, "year", None)
-    sheet.put(r, "energy", None)
-    tco = call("SUM", CASH.local_span("discounted", first, last))
-    sheet.put(r, "maintenance", None)
-    sheet.formula(r, "discounted", tco, plan.tco, styles=("bold",))
     sheet.put(r, "factor", None)
     sheet.note(
         r + 2,
         f"TCO = sum of the discounted column: purchases for year y are paid at the end of "
         f"year y - 1, opex at the end of its year, and the value the tranches keep after "
         f"year {horizon} (straight-line over each one's lifetime) is credited at the end. "
-        f"Nominal total {plan.tco_nominal:,.0f} {cur}.",
+        "Every cell is live: capex and the residual on the BOM, energy on Power, "
+        "maintenance on the BOM lines still installed, the discount factor on the Site's "
+        "rate.",
     )
-    return CASH.ref("discounted", r)
+    return r
 
 
 def _write_timeline(book: Book, sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
@@ -438,12 +493,34 @@ def _serving(plan: Plan) -> list[tuple[int, PoolPlan]]:
     return [(fy.year, p) for fy in fleet.years for p in fy.serving.pools]
 
 
-def _write_power(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
-    """Each year's serving pools: IT kW at peak, PUE, facility kW, racks, rack density."""
+def _rows_by_year(plan: Plan) -> dict[int, tuple[int, int]]:
+    """Operating year -> its first and last row on Pools, Power and Network."""
+    out: dict[int, tuple[int, int]] = {}
+    for i, (year, _) in enumerate(_serving(plan)):
+        r = FIRST_ROW + i
+        out[year] = (out.get(year, (r, r))[0], r)
+    return out
+
+
+def _write_power(sheet: Sheet, inputs: PlanningInputs, plan: Plan, names: Names, cur: str) -> None:
+    """Each year's serving pools: IT kW at peak, PUE, facility kW, racks, rack density and
+    the year's energy, live on the counts (Power, Pools, Network) and Assumptions."""
     sheet.header(POWER, cur)
     r = FIRST_ROW
     for year, p in _serving(plan):
         here = {c.key: POWER.local(c.key, r) for c in POWER.columns}
+        prices = _lookup(names, p)
+        counts = registry.PoolQuantities(
+            here["cards"],
+            here["nodes"],
+            POOLS.ref("systems", r),
+            NETWORK.ref("nics", r),
+            NETWORK.ref("leaf_switches", r),
+            NETWORK.ref("spine_switches", r),
+            NETWORK.ref("core_switches", r),
+            NETWORK.ref("links", r),
+            here["racks"],
+        )
         sheet.put(r, "year", year)
         sheet.put(r, "pool", p.name)
         sheet.put(r, "chip", p.chip)
@@ -451,22 +528,36 @@ def _write_power(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> 
         sheet.put(r, "cards", p.cards)
         sheet.put(r, "nodes", p.nodes)
         sheet.put(r, "node_kw", p.node_kw)
-        sheet.put(r, "it_kw", p.it_kw)
-        sheet.put(r, "pue", p.pue)
-        sheet.formula(r, "facility_kw", here["it_kw"] * here["pue"], p.facility_kw)
+        sheet.formula(r, "it_kw", registry.it_kw(counts, prices), p.it_kw)
+        sheet.formula(r, "pue", prices("Cooling", "pue"), p.pue)
+        sheet.formula(r, "facility_kw", registry.facility_kw(here["it_kw"], prices), p.facility_kw)
         sheet.put(r, "racks", p.racks)
         sheet.put(r, "nodes_per_rack", p.nodes_per_rack)
         peak = here["node_kw"] * here["nodes_per_rack"]
         sheet.formula(r, "peak_rack_kw", peak, p.node_kw * p.nodes_per_rack)
         sheet.put(r, "max_rack_kw", inputs.coolings[p.cooling].max_rack_kw)
+        sheet.formula(
+            r, "energy", registry.energy_per_year(here["it_kw"], prices), p.energy_per_year
+        )
         r += 1
     sheet.note(
         r + 1,
         "Per operating year, the pools that serve it: IT kW = (cards x tdp_w + nodes x "
-        "node_power_w + NICs x nic_power_w + switches x switch_power_w) / 1000 at peak; "
-        "facility kW = IT kW x PUE. Racks are the pool's; Timeline counts the racks "
-        "installed, idle or not.",
+        "node_power_w + systems x system_power_w + NICs x nic_power_w + switches x "
+        "switch_power_w) / 1000 at peak; facility kW = IT kW x PUE; energy = IT kW x "
+        "utilization x PUE x 8,760 h x electricity price, summed per year on CashFlow. "
+        "Racks are the pool's; Timeline counts the racks installed, idle or not.",
     )
+
+
+def _lookup(names: Names, pool: PoolPlan) -> registry.FieldLookup:
+    """(sheet, field) -> the workbook name of the pool's input value."""
+    ids = {"Chips": pool.chip, "Fabrics": pool.fabric, "Cooling": pool.cooling, "Site": ""}
+
+    def lookup(sheet: str, field: str) -> Formula:
+        return names.formula(sheet, ids[sheet], field)
+
+    return lookup
 
 
 def _write_network(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -> None:
@@ -501,7 +592,7 @@ def _write_network(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cur: str) -
     )
 
 
-def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula) -> None:
+def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cash_total: int) -> None:
     sheet.landscape = False
     sheet.fixed_columns(SUMMARY, ())
     sheet.put(0, "label", "AI cluster fleet plan over years (minimum TCO)", styles=("title",))
@@ -519,7 +610,7 @@ def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formul
     for line in split_sentences(inputs, plan):
         r += 1
         sheet.paragraph(r, line, 2)
-    r = _key_figures(sheet, inputs, plan, tco, r + 2)
+    r = _key_figures(sheet, inputs, plan, cash_total, r + 2)
     r += 2
     sheet.put(r, "label", "Solver", styles=("section",))
     solver: tuple[tuple[str, object, str | None], ...] = (
@@ -539,28 +630,60 @@ def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formul
         sheet.paragraph(r, text, 2, ("warn",) if plan.warnings else ())
 
 
-def _key_figures(sheet: Sheet, inputs: PlanningInputs, plan: Plan, tco: Formula, r: int) -> int:
+def _key_figures(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cash_total: int, r: int) -> int:
     """The key figures under the labels a single-purchase Summary uses (so `tco compare`
-    reads either back): the TCO live on CashFlow, the rest the engine's numbers. Power,
-    racks, cards and shares are the last operating year's serving fleet, as in the JSON."""
+    reads either back): the TCO, capex and opex live on CashFlow (`cash_total` its totals
+    row), the rest the engine's numbers. Power, racks, cards and shares are the last
+    operating year's serving fleet, as in the JSON."""
     cur = inputs.site.currency
     years = int(inputs.site.horizon_years)
     last = f"year {years}"
     sheet.put(r, "label", "Key figures", styles=("section",))
     sheet.put(r, "value", "Value", styles=("bold",))
     sheet.put(r, "unit", "Unit", styles=("bold",))
-    r += 1
-    sheet.put(r, "label", f"TCO, discounted over {plural(years, 'year')}", styles=("bold",))
-    sheet.formula(r, "value", tco, plan.tco, styles=("bold",))
-    sheet.put(r, "unit", cur)
-    rows: list[tuple[str, float, str | None, str]] = [
-        (f"TCO, nominal (undiscounted) over {plural(years, 'year')}", plan.tco_nominal, None, cur),
-        ("Capex (every tranche, nominal, incl. software migration)", plan.capex, None, cur),
-        ("of which software migration", plan.migration, None, cur),
-        ("Opex per year", plan.opex_per_year, None, f"{cur}/yr in {last}"),
-        ("of which energy", plan.energy_per_year, None, f"{cur}/yr in {last}"),
-        ("of which maintenance", plan.maintenance_per_year, None, f"{cur}/yr in {last}"),
+    final = cash_total - 1  # the CashFlow row of the last operating year
+    energy, upkeep = CASH.ref("energy", final), CASH.ref("maintenance", final)
+    live: list[tuple[str, Formula, float, str]] = [
+        (
+            f"TCO, discounted over {plural(years, 'year')}",
+            CASH.ref("discounted", cash_total),
+            plan.tco,
+            cur,
+        ),
+        (
+            f"TCO, nominal (undiscounted) over {plural(years, 'year')}",
+            CASH.ref("total", cash_total),
+            plan.tco_nominal,
+            cur,
+        ),
+        (
+            "Capex (every tranche, nominal, incl. software migration)",
+            CASH.ref("capex", cash_total),
+            plan.capex,
+            cur,
+        ),
     ]
+    for k, (label, formula, value, unit) in enumerate(live):
+        r += 1
+        bold = ("bold",) if k == 0 else ()
+        sheet.put(r, "label", label, styles=bold)
+        sheet.formula(r, "value", formula, value, styles=bold)
+        sheet.put(r, "unit", unit)
+    r += 1
+    sheet.put(r, "label", "of which software migration")
+    sheet.put(r, "value", plan.migration)
+    sheet.put(r, "unit", cur)
+    opex = (
+        ("Opex per year", registry.yearly_opex(energy, upkeep), plan.opex_per_year),
+        ("of which energy", energy, plan.energy_per_year),
+        ("of which maintenance", upkeep, plan.maintenance_per_year),
+    )
+    for label, formula, value in opex:
+        r += 1
+        sheet.put(r, "label", label)
+        sheet.formula(r, "value", formula, value)
+        sheet.put(r, "unit", f"{cur}/yr in {last}")
+    rows: list[tuple[str, float, str | None, str]] = []
     for p in plan.pools:
         rows += [
             (
