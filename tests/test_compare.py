@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tco.cli import app
-from tco.compare.entry import kpis
+from tco.compare.entry import kpis, levelized_per_mtok
 from tco.compare.figures import FIGURES
 from tco.compare.load import worst
 from tco.compare.workbook import SHEETS
@@ -314,6 +314,17 @@ def test_sentences_give_the_factors_behind_a_cost_per_token() -> None:
     text = "\n".join(differences([a, fleet]))
     assert "50% less than f (2.000 on chip-f with roce, air)" in text
     assert "cards carry" not in text
+
+
+def test_pools_together_cost_their_tco_over_their_discounted_tokens() -> None:
+    """Two fleet pools: 300 at 3/Mtok (100 Mtok over the years) and 100 at 1/Mtok (100
+    Mtok) cost 400 / 200 = 2 per Mtok together; their last-year targets (1 and 3) would
+    weight them to 1.5, the figure compare gave. Without a TCO the target weights stay."""
+    a = {"tco": 300.0, "cost_per_million_tokens": 3.0, "target_tokens_per_s": 1.0}
+    b = {"tco": 100.0, "cost_per_million_tokens": 1.0, "target_tokens_per_s": 3.0}
+    assert levelized_per_mtok([a, b]) == pytest.approx(2.0, rel=1e-12)
+    blind = [dict(p, tco=None) for p in (a, b)]
+    assert levelized_per_mtok(blind) == pytest.approx(1.5, rel=1e-12)
 
 
 #: What a fleet report does not carry of its pools (its Summary states them in sentences).

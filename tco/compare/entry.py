@@ -98,15 +98,23 @@ class Entry:
 def levelized_per_mtok(pools: Iterable[dict[str, Any]]) -> float | None:
     """Cost per million tokens of several pools together [currency/Mtok].
 
-    Each pool's levelized cost is c_i = TCO_i / (T_i x s x A / 1e6) with T_i its
-    target [tokens/s], s seconds per year and A the annuity factor; pools of one
-    plan share s and A, so together C = sum TCO_i / (sum T_i x s x A / 1e6) =
-    sum c_i T_i / sum T_i: the target-weighted mean. None without a target.
+    Each pool's levelized cost is c_i = TCO_i / M_i, M_i its discounted tokens [Mtok]
+    (its target x seconds a year x the annuity for a single purchase; the sum over the
+    years of each year's target x seconds x discount factor for a fleet pool,
+    `tco.plan.fleet`). Together C = sum TCO_i / sum M_i with M_i = TCO_i / c_i, which for
+    a single purchase (one annuity for every pool) is the target-weighted mean
+    sum c_i T_i / sum T_i, used when a pool's TCO is not known. None without a target.
     """
-    weighted = [
-        (float(p["cost_per_million_tokens"]), float(p["target_tokens_per_s"]))
+    pools = [
+        p
         for p in pools
         if p.get("cost_per_million_tokens") is not None and p.get("target_tokens_per_s")
+    ]
+    costs = [(float(p["tco"]), float(p["cost_per_million_tokens"])) for p in pools if p.get("tco")]
+    if pools and len(costs) == len(pools) and all(c > 0 for _, c in costs):
+        return math.fsum(t for t, _ in costs) / math.fsum(t / c for t, c in costs)
+    weighted = [
+        (float(p["cost_per_million_tokens"]), float(p["target_tokens_per_s"])) for p in pools
     ]
     total = math.fsum(t for _, t in weighted)
     if total <= 0:
