@@ -16,7 +16,9 @@ from tco.perf.inference import (
     expert_links,
     inference_estimate,
     serve_expert_replica,
+    serve_replica,
 )
+from tco.perf.memory import kv_copies
 from tco.perf.moe import dense_params, routed_params
 from tco.scenario.optimize import optimize
 from tco.schema.rows import ModelRow
@@ -294,3 +296,26 @@ def test_the_replica_is_chosen_per_card_bought_on_a_72_card_system() -> None:
     loose, cards = per_card_bought("tpot100")
     assert loose >= tight
     assert cards == 8
+
+
+def test_an_mla_cache_is_held_whole_on_every_tensor_parallel_card() -> None:
+    """DeepSeek-V3's latent cache (70,272 B a token, one vector every head reads) cannot be
+    split by heads, so a TP8 replica keeps it on all 8 cards; a GQA model splits its 8 KV
+    heads over TP8 and copies them past it. QA: on an H20 (96 GB) at TPOT 100 ms the model
+    chose TP8 at a batch of 114, whose 114 x 2,500 tokens x 70,272 B = 20.0 GB of cache a
+    card does not fit beside the 83.9 GB of weights a card holds; 14 do."""
+    model = ModelRow.model_validate(DEEPSEEK)
+    assert kv_copies(model, 8) == 8 and kv_copies(model, 1) == 1
+    gqa = ModelRow.model_validate(
+        dict(DEEPSEEK, model_id="gqa", kv_bytes_per_token=None, kv_heads=8, experts=None)
+    )
+    assert (kv_copies(gqa, 4), kv_copies(gqa, 8), kv_copies(gqa, 16)) == (1, 1, 2)
+    h20 = _row("Chips", "chip_id", "h20", ("max_cards",))
+    inputs = _inputs([IB], chip=h20, max_tpot_ms=100, max_ttft_ms=None)
+    w, chip = inputs.workloads["ds"], inputs.chips["h20"]
+    tp8 = serve_replica(w, inputs.models["deepseek-v3"], chip, inputs.site, 8)
+    usable = 96e9 * (1 - inputs.site.memory_headroom)
+    weights_per_card = 671e9 / 8
+    fits = math.floor((usable - weights_per_card) / (70_272 * 2_500))
+    assert tp8.feasible and tp8.batch <= fits == 14
+    assert tp8.free_gb_per_card >= 0

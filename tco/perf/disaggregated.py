@@ -62,6 +62,7 @@ from tco.perf.inference import (
 )
 from tco.perf.memory import (
     kv_bytes_per_token,
+    kv_copies,
     powers_of_two_up_to,
     smallest_replica,
     with_kv_cache,
@@ -87,6 +88,8 @@ class _Shape:
     step: Callable[[float, float], DecodeStep]
     #: B/s the KV cache can leave one card by.
     handoff_bytes_per_s: float
+    #: Copies of each token's KV cache a batching unit keeps (`memory.kv_copies`).
+    kv_copies: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def _shapes(
                     f"TP{g}",
                     tp_step,
                     handoff,
+                    kv_copies(model, g),
                 )
             )
     if is_moe(model):
@@ -180,7 +184,9 @@ def _shapes(
 
 def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> Phase | None:
     """The largest decode batch that fits memory and the TPOT limit, or None."""
-    memory_batch = math.floor((shape.room_bytes - shape.weights_bytes) / kv_per_seq)
+    memory_batch = math.floor(
+        (shape.room_bytes - shape.weights_bytes) / (kv_per_seq * shape.kv_copies)
+    )
     if memory_batch < 1:
         return None
     b = largest_within(lambda n: shape.step(float(n), 0.0).tpot_s, 1, memory_batch, tpot_s)
@@ -192,7 +198,9 @@ def _decode(shape: _Shape, kv_per_seq: float, tpot_s: float) -> Phase | None:
 
 def _prefill(shape: _Shape, kv_per_token: float, i: float, ttft_s: float) -> Phase | None:
     """The most prompts a batch may hold within memory and TTFT, or None."""
-    memory_prompts = math.floor((shape.room_bytes - shape.weights_bytes) / (kv_per_token * i))
+    memory_prompts = math.floor(
+        (shape.room_bytes - shape.weights_bytes) / (kv_per_token * i * shape.kv_copies)
+    )
     if memory_prompts < 1:
         return None
     wait = PREFILL_WAIT_ITERATIONS

@@ -24,7 +24,9 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
                  c = i + o/2 the mean context during decode; a chunk token attends to
                  i/2 earlier tokens on average (causal), hence 2 x layers x i x ...
     weights_s  = min(P, (b + C) x A) x bytes / (g x memory_bw x mem_bw_efficiency)
-    kv_s       = kv x (b x c + C) / (g x memory_bw x mem_bw_efficiency)
+    kv_s       = kv x copies x (b x c + C) / (g x memory_bw x mem_bw_efficiency)
+                 copies = `memory.kv_copies` (a cache TP cannot split by heads is kept
+                 on every card: an MLA latent cache g times);
                  the weights are read once per iteration for decode and chunk together
                  (an MoE reads only the experts its b + C tokens activate, at most P);
                  decode reads its KV contexts, the chunk writes its KV (its re-read of
@@ -88,6 +90,7 @@ from tco.perf.hardware import (
 )
 from tco.perf.memory import (
     kv_bytes_per_token,
+    kv_copies,
     powers_of_two_up_to,
     smallest_replica,
     with_kv_cache,
@@ -329,7 +332,10 @@ def _iteration_terms(
         linear_s / g,
         (weight_read + draft_read) * BYTES_PER_VALUE[precision] / bandwidth,
         attention / attention_flops_per_s(chip) / g,
-        kv_bytes_per_token(model, precision) * (batch * context + chunk) / bandwidth,
+        kv_bytes_per_token(model, precision)
+        * kv_copies(model, g)
+        * (batch * context + chunk)
+        / bandwidth,
         _tp_comm_s(chip, g, passes, model.hidden, model.layers)
         + moe_layers(model) * moe_layer_s * active_expert_share(model, verify + chunk),
         chunk,
@@ -639,7 +645,8 @@ def serve_replica(
     i, o = request_tokens(workload)
     usable = usable_memory_bytes(chip, site.memory_headroom)
     weights = model.params_b * 1e9 * BYTES_PER_VALUE[precision]
-    kv_per_seq = kv_bytes_per_token(model, precision) * (i + o)
+    # The replica's whole cache of one sequence, each copy its cards keep (`kv_copies`).
+    kv_per_seq = kv_bytes_per_token(model, precision) * (i + o) * kv_copies(model, g)
     memory_batch = math.floor((g * usable - weights) / kv_per_seq)
     moe_eff = site.moe_gemm_efficiency if is_moe(model) else 1.0
     moe_layer_s = site.moe_serve_overhead_ms * 1e-3

@@ -147,6 +147,29 @@ def kv_bytes_per_token(model: ModelRow, precision: str) -> float:
     return 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_VALUE[precision]
 
 
+def kv_heads_split(model: ModelRow) -> int:
+    """KV heads a tensor-parallel replica can divide a token's cache by.
+
+    Attention runs head-parallel: each card keeps the K and V of its own heads, so the
+    cache of kv_heads heads splits kv_heads ways. An override below what kv_heads heads
+    hold at the smallest precision is a latent cache (MLA: one compressed vector a token
+    a layer that every head reads), which no card can split: 1.
+    """
+    per_head_set = 2.0 * model.layers * model.kv_heads * model.head_dim
+    smallest = per_head_set * min(BYTES_PER_VALUE.values())
+    if model.kv_bytes_per_token is not None and model.kv_bytes_per_token < smallest:
+        return 1
+    return int(model.kv_heads)
+
+
+def kv_copies(model: ModelRow, replica_cards: int) -> float:
+    """Copies of each token's KV cache a tensor-parallel replica of g cards holds:
+    max(1, g / `kv_heads_split`). Past its KV heads (GQA at TP above kv_heads, an MLA
+    latent cache at any TP) every card keeps whole heads, so the cache is held g / split
+    times over and each card reads its copy: the reason for attention data-parallel."""
+    return max(1.0, replica_cards / kv_heads_split(model))
+
+
 def with_kv_cache(model: ModelRow, workload: WorkloadRow) -> ModelRow:
     """The model with the workload's KV cache precision in its per-token bytes, B.
 
@@ -186,12 +209,15 @@ def smallest_replica(
 ) -> ReplicaFit:
     """Smallest power of two g <= scaleup_domain with g x usable >= weights + KV of one sequence.
 
-    One sequence's KV cache (kv_bytes_per_token x context_tokens) is required on
-    top of the weights because a replica that holds only the weights serves nothing.
+    One sequence's KV cache (kv_bytes_per_token x context_tokens x `kv_copies`) is
+    required on top of the weights because a replica that holds only the weights serves
+    nothing.
     """
     weight_b = weights_bytes(model, precision)
-    need_b = weight_b + kv_bytes_per_token(model, precision) * context_tokens
+    sequence_b = kv_bytes_per_token(model, precision) * context_tokens
+    need_b = weight_b + sequence_b
     for g in powers_of_two_up_to(scaleup_domain):
+        need_b = weight_b + sequence_b * kv_copies(model, g)
         if g * usable_bytes >= need_b:
             return ReplicaFit(True, "", g, weight_b / 1e9, usable_bytes / 1e9)
     largest = powers_of_two_up_to(scaleup_domain)[-1]
