@@ -19,7 +19,7 @@ from tco.perf.inference import (
     serve_replica,
 )
 from tco.perf.memory import kv_copies
-from tco.perf.moe import dense_params, routed_params
+from tco.perf.moe import dense_active_params, dense_params, routed_params
 from tco.scenario.optimize import optimize
 from tco.schema.rows import ModelRow
 from tests.factory import make_inputs
@@ -319,3 +319,18 @@ def test_an_mla_cache_is_held_whole_on_every_tensor_parallel_card() -> None:
     fits = math.floor((usable - weights_per_card) / (70_272 * 2_500))
     assert tp8.feasible and tp8.batch <= fits == 14
     assert tp8.free_gb_per_card >= 0
+
+
+def test_a_tensor_parallel_moe_iteration_reads_the_dense_part_once_and_each_expert_once() -> None:
+    """DeepSeek-V3 FP8 on TP8 H20s, 7 decoding tokens and no chunk: the iteration reads the
+    dense weights once and the experts its tokens reach, 1 - (1 - 8/256)^7 = 19.9% of
+    them, where it read min(P, 7 x 37e9) = 259 GB (the dense part once a token). QA."""
+    model = ModelRow.model_validate(DEEPSEEK)
+    h20 = _inputs([IB], chip=_row("Chips", "chip_id", "h20", ("max_cards",))).chips["h20"]
+    step = decode_step(model, h20, "fp8", 8, 7, 2000, 500, chunk=0.0)
+    reached = 1 - (1 - 8 / 256) ** 7
+    touched = min(dense_params(model), 7 * dense_active_params(model))
+    touched += routed_params(model) * reached
+    bandwidth = 8 * h20.memory_bw_gbs * 1e9 * h20.mem_bw_efficiency
+    assert step.weights_s == pytest.approx(touched * 1.0 / bandwidth, rel=1e-12)
+    assert touched < 0.6 * 7 * model.active_params_b * 1e9

@@ -23,12 +23,13 @@ and peak the chip's dense rate at the precision (FLOP/s or OP/s):
                  bf16: train_mfu), attention = bf16 peak x train_mfu
                  c = i + o/2 the mean context during decode; a chunk token attends to
                  i/2 earlier tokens on average (causal), hence 2 x layers x i x ...
-    weights_s  = min(P, (b + C) x A) x bytes / (g x memory_bw x mem_bw_efficiency)
+    weights_s  = [min(D, (b + C) x D_a) + R x share(b + C)] x bytes
+                 / (g x memory_bw x mem_bw_efficiency)   (`_weights_touched`)
     kv_s       = kv x copies x (b x c + C) / (g x memory_bw x mem_bw_efficiency)
                  copies = `memory.kv_copies` (a cache TP cannot split by heads is kept
                  on every card: an MLA latent cache g times);
                  the weights are read once per iteration for decode and chunk together
-                 (an MoE reads only the experts its b + C tokens activate, at most P);
+                 (an MoE its dense part once and the experts its b + C tokens reach);
                  decode reads its KV contexts, the chunk writes its KV (its re-read of
                  its own prefix, at most i tokens per iteration, is neglected)
     comm_s     = 2 x layers x [2(g-1)/g x (b + C) x hidden x 2 B / scale-up B/s
@@ -279,6 +280,20 @@ def _at_most(cap: float, values: _Tokens) -> _Tokens:
     return min(cap, values)
 
 
+def _weights_touched(model: ModelRow, tokens: _Tokens) -> _Tokens:
+    """Parameters an iteration of `tokens` tokens reads on a tensor-parallel replica:
+
+      min(D, n x D_a) + R x share(n)
+
+    D and D_a the dense parameters and those one token runs through (every weight of a
+    dense model: all of it once n >= 1), R the routed experts, share(n) the expected
+    share of them n tokens reach (`active_expert_share`): the dense part is read once
+    an iteration, not once a token, and an expert once however many tokens it gets.
+    """
+    dense = _at_most(dense_params(model), tokens * dense_active_params(model))
+    return dense + routed_params(model) * active_expert_share(model, tokens)
+
+
 def _iteration_terms(
     model: ModelRow,
     chip: ChipRow,
@@ -311,7 +326,6 @@ def _iteration_terms(
     if chunk is None:
         chunk = batch * i / spec.steps(o)  # prefill tokens per iteration in steady state
     context = i + o / 2.0
-    active = model.active_params_b * 1e9
     per_head = model.layers * model.heads * model.head_dim
     verify = spec.verify_tokens(batch)
     passes = verify + chunk + spec.draft_tokens(batch, model.layers)
@@ -323,10 +337,9 @@ def _iteration_terms(
         / linear_rate
     )
     attention = verify * 4.0 * per_head * context + chunk * 2.0 * per_head * i
-    params = model.params_b * 1e9
-    weight_read = _at_most(params, (verify + chunk) * active)
+    weight_read = _weights_touched(model, verify + chunk)
     # Each draft pass re-reads one layer's weights (those its b tokens touch).
-    draft_read = _at_most(params, batch * active) * (spec.draft / model.layers)
+    draft_read = _weights_touched(model, batch) * (spec.draft / model.layers)
     bandwidth = g * chip.memory_bw_gbs * 1e9 * chip.mem_bw_efficiency
     return DecodeTerms(
         linear_s / g,
