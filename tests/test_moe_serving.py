@@ -19,7 +19,12 @@ from tco.perf.inference import (
     serve_replica,
 )
 from tco.perf.memory import kv_copies
-from tco.perf.moe import dense_active_params, dense_params, routed_params
+from tco.perf.moe import (
+    all_to_all_bytes_per_token,
+    dense_active_params,
+    dense_params,
+    routed_params,
+)
 from tco.scenario.optimize import optimize
 from tco.schema.rows import ModelRow
 from tests.factory import make_inputs
@@ -334,3 +339,16 @@ def test_a_tensor_parallel_moe_iteration_reads_the_dense_part_once_and_each_expe
     bandwidth = 8 * h20.memory_bw_gbs * 1e9 * h20.mem_bw_efficiency
     assert step.weights_s == pytest.approx(touched * 1.0 / bandwidth, rel=1e-12)
     assert touched < 0.6 * 7 * model.active_params_b * 1e9
+
+
+def test_the_bytes_that_cross_servers_are_those_sent_to_other_servers() -> None:
+    """EP16 over two 8-GPU H800 servers, FP8 dispatch and BF16 combine: of the 8 x 7,168
+    x 3 B a token sends to its experts per MoE layer, 8 of 16 copies go to the other
+    server: 86,016 B over the fabric. The all-to-all's (g - 1) / g was applied twice,
+    161,280 x 8/16 = 80,640 B (QA)."""
+    inputs = _inputs([IB])
+    model, chip = inputs.models["deepseek-v3"], inputs.chips["h800"]
+    links = expert_links(chip, inputs.fabrics["ib-ndr400"], 16)
+    sent = all_to_all_bytes_per_token(model, "fp8", 16)
+    assert sent == pytest.approx(8 * 7168 * 3 * 15 / 16, rel=1e-12)
+    assert sent * links.remote_share == pytest.approx(8 * 7168 * 3 * 8 / 16, rel=1e-12)

@@ -907,8 +907,9 @@ def expert_replica_sizes(model: ModelRow, chip: ChipRow, fabric: FabricRow | Non
 
 @dataclass(frozen=True)
 class ExpertLinks:
-    """Where an expert-parallel replica's all-to-all goes: the share of destinations on
-    other systems (over the fabric) and the link rates and per-call latency, B/s and s."""
+    """Where an expert-parallel replica's all-to-all goes: the share of the bytes a card
+    sends that go to other systems (over the fabric) and the link rates and per-call
+    latency, B/s and s."""
 
     remote_share: float
     scaleup_bytes_per_s: float
@@ -918,15 +919,16 @@ class ExpertLinks:
 
 def expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) -> ExpertLinks:
     """Links of a replica of `replica_cards` cards: inside one scale-up group every
-    destination is on the scale-up link; across systems a destination is on another
-    system with probability (g - group) / g (uniform routing) and crosses the fabric,
-    2t - 1 switches for the t tiers the replica's nodes need."""
+    destination is on the scale-up link; across systems, of the g - 1 other cards a copy
+    leaves for (uniform routing; `all_to_all_bytes_per_token` already leaves out the 1/g
+    that stays), g - group are on other systems, so (g - group) / (g - 1) of the bytes
+    sent cross the fabric, 2t - 1 switches for the t tiers the replica's nodes need."""
     group = scaleup_group_cards(chip)
     scaleup = scaleup_bytes_per_s(chip)
     if replica_cards <= group or fabric is None:
         return ExpertLinks(0.0, scaleup, scaleup, SCALEUP_CALL_LATENCY_S)
     return ExpertLinks(
-        (replica_cards - group) / replica_cards,
+        (replica_cards - group) / (replica_cards - 1),
         scaleup,
         fabric_bytes_per_s_per_card(chip, fabric),
         SCALEUP_CALL_LATENCY_S
