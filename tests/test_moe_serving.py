@@ -10,6 +10,7 @@ import pytest
 
 from tco.data.catalog import DEFAULT_CATALOG
 from tco.perf.estimate import estimate, notes
+from tco.perf.hardware import all_to_all_fabric_bytes_per_s, fabric_bytes_per_s_per_card
 from tco.perf.inference import (
     decode_step,
     expert_iteration,
@@ -352,3 +353,32 @@ def test_the_bytes_that_cross_servers_are_those_sent_to_other_servers() -> None:
     sent = all_to_all_bytes_per_token(model, "fp8", 16)
     assert sent == pytest.approx(8 * 7168 * 3 * 15 / 16, rel=1e-12)
     assert sent * links.remote_share == pytest.approx(8 * 7168 * 3 * 8 / 16, rel=1e-12)
+
+
+def test_an_oversubscribed_fabric_slows_the_all_to_all_that_leaves_a_leaf() -> None:
+    """Rail-optimized 4:1 leaves of radix 64 hold 51 nodes (64 x 4/5 down ports). 64 H800
+    nodes: 13 of the 63 other nodes are under other leaves, so 13/63 of the bytes share
+    uplinks at a quarter of the rate: rate / (50/63 + 13/63 x 4). Up to 51 nodes, and on a
+    1:1 fabric, the full rate; an oversubscribed fabric never serves more (QA: the 1:1,
+    4:1 and 8:1 fabrics gave the same EP256 replica)."""
+    inputs = _inputs([IB, dict(IB, fabric_id="ib-4to1", oversubscription=4)])
+    chip, full, over = (
+        inputs.chips["h800"],
+        inputs.fabrics["ib-ndr400"],
+        inputs.fabrics["ib-4to1"],
+    )
+    base = fabric_bytes_per_s_per_card(chip, over)
+    assert all_to_all_fabric_bytes_per_s(chip, over, 64 * 8) == pytest.approx(
+        base / (50 / 63 + 13 / 63 * 4), rel=1e-12
+    )
+    assert all_to_all_fabric_bytes_per_s(chip, over, 51 * 8) == base
+    assert all_to_all_fabric_bytes_per_s(chip, full, 64 * 8) == base
+    w, model = inputs.workloads["ds"], inputs.models["deepseek-v3"]
+    speeds = {}
+    for g in (256, 512, 1024):
+        fast = serve_expert_replica(w, model, chip, inputs.site, g, full)
+        slow = serve_expert_replica(w, model, chip, inputs.site, g, over)
+        assert slow.tokens_per_s <= fast.tokens_per_s * (1 + 1e-12)
+        speeds[g] = (fast.tokens_per_s, slow.tokens_per_s)
+    assert speeds[256][0] == speeds[256][1]  # 32 nodes: one leaf a rail
+    assert speeds[512][1] < 0.8 * speeds[512][0]

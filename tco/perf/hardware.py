@@ -7,7 +7,9 @@ and bytes/s here.
 
 from __future__ import annotations
 
-from tco.costs.clos import MAX_TIERS, tiers_needed
+import math
+
+from tco.costs.clos import MAX_TIERS, NOISE, leaf_down_ports, tiers_needed
 from tco.schema.rows import ChipRow, FabricRow
 
 #: Achieved fraction of the scale-up link's one-direction line rate in ring
@@ -183,6 +185,31 @@ def fabric_bytes_per_s_per_card(chip: ChipRow, fabric: FabricRow) -> float:
     """
     node_bytes_per_s = nics_per_node(chip) * port_gbps(chip, fabric) / 8 * 1e9 * fabric.efficiency
     return node_bytes_per_s / chip.cards_per_node
+
+
+def all_to_all_fabric_bytes_per_s(chip: ChipRow, fabric: FabricRow, cards: int) -> float:
+    """Per-card rate of a uniform all-to-all among the nodes of `cards` cards, B/s.
+
+    The fabric is rail-optimized (each node's k-th port on the k-th rail's leaves, as AI
+    clusters are cabled; traffic for another rail crosses the scale-up link first), so a
+    leaf's d = r o / (1 + o) down ports hold d nodes (`leaf_down_ports`). Of the other
+    n - 1 nodes, max(0, n - d) are under other leaves, and what goes to them shares the
+    leaf's uplinks, 1/o of its down ports' rate. With s = max(0, n - d) / (n - 1) of the
+    bytes on uplinks the all-to-all takes bytes x ((1 - s) + s x o) / rate:
+
+      rate(n) = `fabric_bytes_per_s_per_card` / ((1 - s) + s x o)
+
+    the full rate on one switch (one tier) or a non-oversubscribed fabric (o = 1).
+    """
+    rate = fabric_bytes_per_s_per_card(chip, fabric)
+    o = float(fabric.oversubscription)
+    nodes = -(-cards // chip.cards_per_node)
+    endpoints = nodes * nics_per_node(chip)
+    if o <= 1.0 or nodes <= 1 or (tiers_needed(endpoints, fabric.switch_radix, o) or 2) <= 1:
+        return rate
+    per_leaf = math.floor(leaf_down_ports(fabric.switch_radix, o) + NOISE)
+    crossing = max(0, nodes - per_leaf) / (nodes - 1)
+    return rate / ((1.0 - crossing) + crossing * o)
 
 
 def port_gbps(chip: ChipRow, fabric: FabricRow) -> float:

@@ -76,8 +76,8 @@ from numpy.typing import NDArray
 from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
+    all_to_all_fabric_bytes_per_s,
     attention_flops_per_s,
-    fabric_bytes_per_s_per_card,
     linear_flops_per_s,
     peak_flops_per_s,
     replicas_per_system,
@@ -930,7 +930,7 @@ def expert_links(chip: ChipRow, fabric: FabricRow | None, replica_cards: int) ->
     return ExpertLinks(
         (replica_cards - group) / (replica_cards - 1),
         scaleup,
-        fabric_bytes_per_s_per_card(chip, fabric),
+        all_to_all_fabric_bytes_per_s(chip, fabric, replica_cards),
         SCALEUP_CALL_LATENCY_S
         + switch_hops(chip, fabric, replica_cards) * fabric.latency_us * 1e-6,
     )

@@ -64,6 +64,7 @@ from tco.perf.hardware import (
     ACTIVATION_BYTES,
     SCALEUP_CALL_LATENCY_S,
     SCALEUP_STEP_LATENCY_S,
+    all_to_all_fabric_bytes_per_s,
     attention_flops_per_s,
     fabric_bytes_per_s_per_card,
     linear_flops_per_s,
@@ -849,11 +850,14 @@ def training_curve(
     moe_expert_s = site.moe_train_expert_overhead_us * 1e-6
     fabric_s = fabric.latency_us * 1e-6
 
-    def link(cards: int) -> tuple[float, float]:
-        """(B/s per card, call latency s) of a group of `cards` consecutive cards."""
+    def link(cards: int, all_to_all: bool = False) -> tuple[float, float]:
+        """(B/s per card, call latency s) of a group of `cards` consecutive cards; an
+        all-to-all over the fabric shares oversubscribed leaf uplinks
+        (`all_to_all_fabric_bytes_per_s`), a ring or pipeline send does not."""
         if cards <= group:
             return scaleup, SCALEUP_CALL_LATENCY_S
-        return fabric_bw, SCALEUP_CALL_LATENCY_S + switch_hops(chip, fabric, cards) * fabric_s
+        rate = all_to_all_fabric_bytes_per_s(chip, fabric, cards) if all_to_all else fabric_bw
+        return rate, SCALEUP_CALL_LATENCY_S + switch_hops(chip, fabric, cards) * fabric_s
 
     layouts = []
     shapes: dict[tuple[float, int, int], ShapeFactors] = {}
@@ -937,7 +941,7 @@ def training_curve(
                 ep,
                 batch_tokens / cp,
                 microbatches,
-                *link(tp * ep),
+                *link(tp * ep, all_to_all=True),
                 recompute=recompute,
             )
             cp_s = context_ring_s(
