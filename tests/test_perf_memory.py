@@ -6,6 +6,7 @@ import pytest
 
 from tco.perf.inference import inference_estimate
 from tco.perf.memory import (
+    busiest_stage_share,
     kv_bytes_per_token,
     min_data_parallel,
     smallest_replica,
@@ -13,6 +14,7 @@ from tco.perf.memory import (
     weights_bytes,
     with_kv_cache,
 )
+from tco.schema.rows import ModelRow
 
 from test_perf_helpers import make_inputs, model, parts, serving
 
@@ -96,3 +98,28 @@ def test_smallest_replica() -> None:
     # Only 1-card domains: cannot fit, with a reason.
     fit = smallest_replica(_model(), "bf16", 1, 72e9, 1000)
     assert not fit.feasible and fit.replica_cards is None and "GB" in fit.reason
+
+
+def test_the_busiest_pipeline_stage_holds_whole_layers() -> None:
+    """28 layers over 16 stages: twelve hold 2, 8/7 of the mean 1.75; 61 over 16 (DeepSeek-V3):
+    4 on the busiest, 64/61; stages that divide the layers: 1. Its weights and activations
+    are what the card must hold (QA: a fraction of a layer a stage)."""
+    assert busiest_stage_share(28, 16) == pytest.approx(8 / 7, rel=1e-12)
+    assert busiest_stage_share(61, 16) == pytest.approx(64 / 61, rel=1e-12)
+    assert busiest_stage_share(80, 16) == busiest_stage_share(32, 1) == 1.0
+    model = ModelRow.model_validate(
+        dict(
+            model_id="m",
+            params_b=7.0,
+            active_params_b=7.0,
+            layers=28,
+            hidden=3584,
+            heads=28,
+            kv_heads=4,
+            head_dim=128,
+        )
+    )
+    even = training_memory(model, 4096, 8, 14, 1)
+    uneven = training_memory(model, 4096, 8, 16, 1)
+    assert uneven.activations_bytes == pytest.approx(even.activations_bytes * 8 / 7, rel=1e-12)
+    assert uneven.weights_bytes == pytest.approx(even.weights_bytes * 14 / 16 * 8 / 7, rel=1e-12)

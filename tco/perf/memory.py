@@ -70,7 +70,9 @@ def training_memory(
       ACTIVATION_BYTES_PER_HIDDEN[recompute] (2 B full, 34 B selective): per layer
       and microbatch of micro_batch sequences, split over tp (sequence parallel) and
       over the cp context-parallel ranks; 1F1B keeps up to pp microbatches in flight on
-      the first stage, which holds layers/pp layers, so pp cancels.
+      the first stage, which holds layers/pp layers, so pp cancels; the shard and the
+      activations are the busiest stage's (x `busiest_stage_share`, 1 where pp divides
+      the layers).
     Memory for recomputing one layer and allocator fragmentation is left to the
     site's `memory_headroom`.
     """
@@ -82,7 +84,8 @@ def training_memory(
         * model.params_b
         * 1e9
         / (tensor * context * pipeline * data),
-        activations_bytes=model.layers
+        activations_bytes=busiest_stage_share(model.layers, pipeline)
+        * model.layers
         * micro_batch
         * seq_len
         / context
@@ -92,9 +95,23 @@ def training_memory(
     )
 
 
+def busiest_stage_share(layers: int, pipeline: int) -> float:
+    """Layers of the busiest pipeline stage over the mean: ceil(L / pp) / (L / pp) >= 1.
+
+    Stages hold whole layers, so where pp does not divide L some hold one more, and the
+    pipeline runs at the pace of those (and holds their weights and activations): 28
+    layers over 16 stages put 2 on twelve of them, 8/7 of the mean 1.75.
+    """
+    return math.ceil(layers / pipeline - 1e-9) * pipeline / layers
+
+
 def trained_shard_params(model: ModelRow, tensor: int, pipeline: int, expert: int = 1) -> float:
-    """Parameters one card holds: dense / (tp x pp) + routed experts / (pp x ep)."""
-    return dense_params(model) / (tensor * pipeline) + routed_params(model) / (pipeline * expert)
+    """Parameters the busiest card holds: [dense / (tp x pp) + routed experts / (pp x ep)]
+    x `busiest_stage_share`."""
+    share = busiest_stage_share(model.layers, pipeline)
+    return share * (
+        dense_params(model) / (tensor * pipeline) + routed_params(model) / (pipeline * expert)
+    )
 
 
 def min_data_parallel(

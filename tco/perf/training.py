@@ -76,6 +76,7 @@ from tco.perf.hardware import (
 )
 from tco.perf.memory import (
     TRAIN_GRAD_BYTES_PER_PARAM,
+    busiest_stage_share,
     min_data_for_memory,
     powers_of_two_up_to,
     trained_shard_params,
@@ -922,8 +923,10 @@ def training_curve(
             # moe_layers is 0 for a dense model.
             fixed_s = moe_layer_s + (model.experts or 0) / ep * moe_expert_s
             moe_fixed_s = redo * moe_layers(model) / pp * microbatches * fixed_s
-            work_s = redo * batch_tokens * per_token_s / replica + moe_fixed_s
-            calls = TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
+            # The busiest stage (one more layer where pp does not divide them) sets the pace.
+            busiest = busiest_stage_share(model.layers, pp)
+            work_s = busiest * (redo * batch_tokens * per_token_s / replica + moe_fixed_s)
+            calls = busiest * TP_CALLS_PER_LAYER[recompute] * model.layers / pp * microbatches
             calls = calls if tp > 1 else 0.0
             tp_bytes = mbs * chunk_tokens * model.hidden * ACTIVATION_BYTES
             tp_s = calls * (2.0 * (tp - 1) / tp * tp_bytes / scaleup + SCALEUP_CALL_LATENCY_S)
