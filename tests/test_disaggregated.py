@@ -78,10 +78,34 @@ def test_the_unit_is_chosen_only_when_it_needs_fewer_cards() -> None:
     unit = disaggregated_estimate(*parts)
     target = TIGHT["target_tokens_per_s"]
     colocated_cards = math.ceil(target / colocated.tokens_per_s) * (colocated.replica_cards or 0)
-    # 8-card servers: both counts in whole servers.
+    # 8-card servers: both counts in whole servers; a tie goes to the more tokens/s a card.
+    split_servers = math.ceil((unit.replica_cards or 0) / 8)
+    colocated_servers = math.ceil(colocated_cards / 8)
+    tie = split_servers == colocated_servers
     assert (chosen == unit) == (
-        math.ceil((unit.replica_cards or 0) / 8) < math.ceil(colocated_cards / 8)
+        split_servers < colocated_servers
+        or (tie and unit.tokens_per_s_per_card > colocated.tokens_per_s_per_card)
     )
+
+
+def test_a_tie_in_systems_goes_to_the_more_tokens_a_card(monkeypatch: Any) -> None:
+    """QA: with a looser TPOT the colocated replicas needed as many 8-card servers as the
+    prefill/decode unit (64 cards) and won the tie with fewer tokens/s a card (318.6
+    against 341.4), so the estimate fell as the limit rose. Ties now go to the faster."""
+    from tco.perf import disaggregated
+    from tco.perf.inference import InferenceResult
+
+    parts = _parts(_inputs("allowed", target_tokens_per_s=20_000))
+    colocated = InferenceResult(True, "", replica_cards=16, tokens_per_s=16 * 318.6)
+    unit = InferenceResult(True, "", replica_cards=64, tokens_per_s=64 * 341.4)
+    monkeypatch.setattr(disaggregated, "inference_estimate", lambda *_: colocated)
+    monkeypatch.setattr(disaggregated, "disaggregated_estimate", lambda *_: unit)
+    # 20,000 / 5,098 -> 4 replicas of 16 cards = 8 servers, as the unit's 64 cards.
+    assert math.ceil(20_000 / colocated.tokens_per_s) * 16 == 64
+    assert serving_estimate(*parts) is unit
+    slower = InferenceResult(True, "", replica_cards=64, tokens_per_s=64 * 300.0)
+    monkeypatch.setattr(disaggregated, "disaggregated_estimate", lambda *_: slower)
+    assert serving_estimate(*parts) is colocated
 
 
 def test_optimizer_buys_the_unit_as_one_replica() -> None:

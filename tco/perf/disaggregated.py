@@ -297,7 +297,9 @@ def serving_estimate(
     fabric: FabricRow | None = None,
 ) -> InferenceResult:
     """The colocated replica, or with `pd_disaggregation = allowed` the prefill + decode
-    unit when it meets the target on fewer cards, counted in whole systems."""
+    unit when it meets the target on fewer cards, counted in whole systems, or on as
+    many with more tokens/s a card (a tie went to the colocated replica, so a looser TPOT
+    that made it as large could lower the estimate)."""
     colocated = inference_estimate(workload, model, chip, site, fabric)
     if site.pd_disaggregation != "allowed":
         return colocated
@@ -310,4 +312,7 @@ def serving_estimate(
     replicas = math.ceil(target / colocated.tokens_per_s - 1e-9)
     colocated_cards = systems_for_replicas(chip, colocated.replica_cards, replicas)
     split_cards = systems_for_replicas(chip, split.replica_cards, 1)
-    return split if split_cards < colocated_cards else colocated
+    if split_cards != colocated_cards:
+        return split if split_cards < colocated_cards else colocated
+    better = split.tokens_per_s_per_card > colocated.tokens_per_s_per_card
+    return split if better else colocated
