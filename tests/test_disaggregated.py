@@ -118,3 +118,16 @@ def test_optimizer_buys_the_unit_as_one_replica() -> None:
     assert pool.cards >= (chosen.replica_cards or 0)
     if chosen.disaggregated:
         assert pool.replicas == 1 and pool.cards == 8 * math.ceil(chosen.replica_cards / 8)
+
+
+def test_the_estimate_explains_a_prefill_decode_unit() -> None:
+    """A disaggregated row says how its unit is split, as an expert-parallel one does."""
+    from tco.perf.estimate import estimate, notes
+
+    inputs = _inputs("allowed")
+    rows = [e for e in estimate(inputs, "chat") if e.feasible]
+    units = [e for e in rows if e.layout and " prefill " in e.layout]
+    assert units, [e.layout for e in rows]
+    text = "\n".join(notes(rows))
+    for e in units:
+        assert f"one prefill/decode unit of {e.replica_cards:,} cards, {e.layout}" in text

@@ -273,6 +273,7 @@ def disaggregated_estimate(
         decode_compute_s=decode.step.compute_s,
         decode_memory_s=decode.step.memory_s,
         decode_comm_s=decode.step.comm_s,
+        decode_step_s=decode.step.step_s,
         prefill_s=prefill.step.step_s,
         prefill_chunk_tokens=prefill.batch * i,
         ttft_iterations=PREFILL_WAIT_ITERATIONS,

@@ -307,8 +307,10 @@ def _inference(
         batch=result.batch,
         tpot_ms=result.tpot_ms,
         ttft_ms=result.ttft_ms,
-        # A decode iteration (its mean under prefill bursts): TPOT x tokens a step.
-        step_time_s=(result.tpot_ms or 0.0) / 1e3 * speculation(workload).accept,
+        # The iteration whose terms are shown (a busy one under prefill bursts, longer
+        # than the mean TPOT x tokens a step), so its comm is part of its step.
+        step_time_s=result.decode_step_s
+        or (result.tpot_ms or 0.0) / 1e3 * speculation(workload).accept,
         comm_s=result.decode_comm_s,
         avg_node_kw=node_power(chip, site).average_kw,
         memory_headroom_gb=result.free_gb_per_card,
@@ -395,7 +397,8 @@ def render_table(estimates: list[Estimate], wide: bool = False) -> Table:
 
 def notes(estimates: list[Estimate]) -> list[str]:
     """'[k] chip, fabric: reason' for each infeasible row, numbered as in `render_table`,
-    then how each expert-parallel replica is laid out (it is not a plain TP group)."""
+    then how each expert-parallel replica or prefill/decode unit is laid out (neither is
+    a plain TP group)."""
     failed = [e for e in estimates if not e.feasible]
     lines = [
         f"[{k}] {e.chip}, {e.fabric}: {e.reason or 'no estimate'}"
@@ -416,6 +419,14 @@ def notes(estimates: list[Estimate]) -> list[str]:
                 f"{e.layout} (each card holds the dense layers and 1/{e.replica_cards} of the "
                 f"routed experts and serves its own requests' attention); batch {e.batch:,} "
                 f"a card, TPOT {e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms" + bursts
+            )
+        elif e.layout and " prefill " in e.layout and " decode " in e.layout:
+            lines.append(
+                f"{e.chip}, {e.fabric}: one prefill/decode unit of "
+                f"{plural(e.replica_cards or 0, 'card')}, {e.layout} (prompts are prefilled "
+                f"on the prefill replicas and their KV cache handed over {e.fabric} to the "
+                f"decode replicas, which decode only); decode batch {e.batch:,}, TPOT "
+                f"{e.tpot_ms or 0:,.1f} ms, TTFT {e.ttft_ms or 0:,.0f} ms"
             )
         elif bursts:
             lines.append(

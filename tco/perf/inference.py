@@ -192,6 +192,9 @@ class InferenceResult:
     decode_compute_s: float = 0.0
     decode_memory_s: float = 0.0
     decode_comm_s: float = 0.0
+    #: The iteration the decode_* terms are of, s: one that carries prefill (under
+    #: prefill bursts a busy one, longer than TPOT x tokens a step says on average).
+    decode_step_s: float = 0.0
     prefill_s: float = 0.0
     prefill_chunk_tokens: float = 0.0
     ttft_iterations: int = 0
@@ -786,6 +789,7 @@ def serve_replica(
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
         decode_comm_s=s.comm_s,
+        decode_step_s=s.step_s,
         prefill_s=alone,
         prefill_chunk_tokens=s.chunk_tokens,
         ttft_iterations=best.ttft_iterations,
@@ -1179,6 +1183,7 @@ def serve_expert_replica(
         decode_compute_s=s.compute_s,
         decode_memory_s=s.memory_s,
         decode_comm_s=s.comm_s,
+        decode_step_s=s.step_s,
         prefill_s=alone.step_s,
         prefill_chunk_tokens=s.chunk_tokens,
         ttft_iterations=best.ttft_iterations,
