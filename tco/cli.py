@@ -252,12 +252,23 @@ def estimate(
     A chip named with --chip that the site cannot buy, or filters that leave
     nothing to estimate, are refused with the reason (exit 2).
     """
+    from tco.model.years import is_fleet, peak_inputs, schedule
     from tco.perf.estimate import estimate as run_estimate
     from tco.perf.estimate import render, unanswerable
 
     _json_path_ok(json_path, path)
     inputs = load_inputs(path)
     _print_warnings(inputs.warnings)
+    peaks: list[str] = []
+    if is_fleet(inputs):
+        # Targets over years: estimate each workload at its peak year, as the plan sizes it.
+        years = schedule(inputs)
+        inputs = peak_inputs(inputs, years)
+        peaks = [
+            f"{wid} {w.target_tokens_per_s:,.0f} tokens/s"
+            for wid, w in inputs.workloads.items()
+            if workload in (None, wid)
+        ]
     for kind, value, known in (
         ("workload", workload, inputs.workloads),
         ("chip", chip, inputs.chips),
@@ -273,6 +284,12 @@ def estimate(
         raise InputError([InputIssue(line) for line in refused])
     _write_json(json_path, [r.to_json() for r in results])
     console = Console(stderr=json_path == "-", highlight=False)
+    if peaks:
+        console.print(
+            "Targets over years: each workload at its peak year's target, as the plan sizes "
+            "its pools (" + "; ".join(peaks) + ").",
+            markup=False,
+        )
     shown = render(results, wide=wide)
     if wide:
         # As wide as the columns need: a number never folds, a narrow terminal scrolls.

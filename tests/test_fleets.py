@@ -637,6 +637,12 @@ def test_cli_writes_a_fleet_report_from_a_demand_sheet(tmp_path: Any) -> None:
     assert {p["year"] for p in summary["purchases"]} == {1, 2, 3}
     assert summary["tco"] == pytest.approx(summary["objective"])
     assert "Timeline" in openpyxl.load_workbook(report).sheetnames
+    # tco estimate sizes each workload at its peak year, as the plan does (QA: it showed
+    # the Workloads target).
+    shown = CliRunner().invoke(app, ["estimate", str(book)])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "target 150,000 tokens/s" in text and "its peak year's target" in text
 
 
 def _share_mix_inputs() -> PlanningInputs:
