@@ -761,3 +761,39 @@ def test_an_infeasible_fleet_names_the_year_and_limit(site: dict[str, Any], expe
     assert any(expected in line for line in result.diagnosis), result.diagnosis
     if "power_budget_kw" in site:
         assert [line.split(":")[0] for line in result.diagnosis] == ["year 1", "year 2", "year 3"]
+
+
+@pytest.mark.parametrize("h100_change", [0.3, 0.0])
+def test_a_mix_with_a_chip_on_sale_later_says_so_only_when_that_is_why(
+    h100_change: float,
+) -> None:
+    """The Ascend goes on sale in year 2. With H100 prices rising 30% a year every H100 is
+    bought in year 1 and the Ascend serves the growth: the Summary says the Ascend comes
+    later (QA: it blamed whole-system rounding). With flat H100 prices the plan buys H100
+    again in year 3, so the late start is not why it mixes."""
+    from tco.report.explain import split_sentences
+
+    chips = [
+        dict(CHIP, price_change_per_year=h100_change),
+        dict(
+            DOMESTIC,
+            migration_cost=0,
+            card_price=5_000,
+            node_price=20_000,
+            available_from_year=2,
+        ),
+    ]
+    inputs = make_inputs(
+        {"horizon_years": 3, "max_options_per_workload": 2},
+        Chips=chips,
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([15_000, 60_000, 100_000]),
+    )
+    plan = _fleet(inputs)
+    assert {p.chip for p in plan.pools} == {"h100", "ascend"}
+    (line,) = split_sentences(inputs, plan)
+    h100_years = {t.year for t in plan.fleet.tranches if t.chip == "h100" and t.cards}
+    late = "Ascend 910B goes on sale only from year 2" in line
+    assert late == (max(h100_years) < 2), (line, h100_years)
+    assert late == (h100_change > 0)

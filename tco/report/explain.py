@@ -50,8 +50,10 @@ def split_sentences(inputs: PlanningInputs, plan: Plan) -> list[str]:
     The reason is the first that holds on the plan: a chip at its supply cap, the
     domestic share at its minimum with domestic and import parts, the power budget or
     the racks, when the workload on any one of its chips alone would exceed them
-    (`_alone`); otherwise nothing binds and the mix is simply the cheapest (whole
-    systems round every single-chip pool up; a second chip fills the remainder).
+    (`_alone`); for a fleet plan, a chip on sale only from a later year beside cards
+    all bought before then (`_on_sale_later`); otherwise nothing binds and the mix is
+    simply the cheapest (whole systems round every single-chip pool up; a second chip
+    fills the remainder).
     """
     out = []
     for wid in inputs.workloads:
@@ -133,9 +135,37 @@ def _split_reason(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan])
             f"the {racks:,} racks: the workload on any one of these chips alone would take "
             f"the plan to {min(r for _, r in alone):,} racks or more"
         )
+    late = _on_sale_later(inputs, plan, parts)
+    if late is not None:
+        return late
     return (
         "the mix costs less than any one chip alone: whole systems round a single-chip "
         "pool up and the second chip serves the remainder more cheaply"
+    )
+
+
+def _on_sale_later(inputs: PlanningInputs, plan: Plan, parts: Sequence[PoolPlan]) -> str | None:
+    """For a fleet plan: the reason when some parts' chips go on sale only in a later year
+    and every card of the other parts was bought before then (so those keep serving
+    beside the newcomer rather than being bought instead of it); None otherwise."""
+    fleet = plan.fleet
+    if fleet is None:
+        return None
+    chips = {p.chip for p in parts}
+    late = {c for c in chips if inputs.chips[c].available_from_year > 1}
+    early = chips - late
+    if not late or not early:
+        return None
+    arrival = min(inputs.chips[c].available_from_year for c in late)
+    bought = [t.year for t in fleet.tranches if t.chip in early and t.cards]
+    if not bought or max(bought) >= arrival:
+        return None
+    names = [inputs.chips[c].name for c in sorted(late)]
+    before = [inputs.chips[c].name for c in sorted(early)]
+    return (
+        f"{' and '.join(names)} {'goes' if len(names) == 1 else 'go'} on sale only from year "
+        f"{arrival}: the {' and '.join(before)} cards bought before then keep serving "
+        "beside it"
     )
 
 
