@@ -797,3 +797,20 @@ def test_a_mix_with_a_chip_on_sale_later_says_so_only_when_that_is_why(
     late = "Ascend 910B goes on sale only from year 2" in line
     assert late == (max(h100_years) < 2), (line, h100_years)
     assert late == (h100_change > 0)
+
+
+def test_a_year_before_any_chip_is_on_sale_names_the_chip_that_comes_later() -> None:
+    """The only chip goes on sale in year 2: year 1 cannot be served, and the diagnosis
+    names the chip it left out and when it comes (QA: it said only that chips on sale
+    later were left out)."""
+    inputs = make_inputs(
+        {"horizon_years": 2},
+        Chips=[dict(DOMESTIC, available_from_year=2)],
+        Models=[SMALL_MODEL],
+        Workloads=[SERVE],
+        Demand=_demand([15_000, 20_000]),
+    )
+    result = optimize(inputs, mip_gap=0.0, explain=False)
+    assert result.status == "infeasible" and result.plan is None
+    text = "\n".join(result.diagnosis)
+    assert "year 1 (on sale only later: Ascend 910B from year 2)" in text, text

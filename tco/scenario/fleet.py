@@ -35,6 +35,7 @@ from tco.model.years import (
 from tco.plan.fleet import extract_fleet
 from tco.scenario.fleet_start import START_TIME_SHARE, FleetStart, solve_start
 from tco.scenario.result import OptimizeResult
+from tco.schema.inputs import usable_chips
 from tco.solve.diagnose import NO_SINGLE_LIMIT, diagnose
 from tco.solve.highs import PersistentModel, SolveOutcome
 from tco.solve.interrupt import INTERRUPT
@@ -252,6 +253,7 @@ def diagnose_years(engine: Engine, plan: Schedule) -> list[str]:
     the years together can break (the capex budget, lifetimes, arrivals).
     """
     inputs = engine.inputs
+    usable = usable_chips(inputs)
     lines: list[str] = []
     for year in range(1, plan.horizon + 1):
         if engine.budget.expired:
@@ -262,8 +264,12 @@ def diagnose_years(engine: Engine, plan: Schedule) -> list[str]:
         share = engine.budget.left() / max(1, plan.horizon - year + 1)
         found = diagnose(alone, share)
         if found and not found[0].startswith(NO_SINGLE_LIMIT):
-            late = len(on_sale) < len(inputs.chips)
-            suffix = " (chips on sale from a later year left out)" if late else ""
+            later = [
+                f"{row.name} from year {row.available_from_year}"
+                for c, row in inputs.chips.items()
+                if c not in on_sale and c in usable
+            ]
+            suffix = f" (on sale only later: {', '.join(later)})" if later else ""
             lines += [f"year {year}{suffix}: {line}" for line in found]
     if lines:
         return lines
