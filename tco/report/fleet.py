@@ -46,7 +46,7 @@ from tco.report.cells import (
 from tco.report.explain import pool_sentence, split_sentences, tranche_sentences
 from tco.report.names import Names
 from tco.report.sheets import assumptions
-from tco.report.sheets.summary import SHARE_LABELS
+from tco.report.sheets.summary import SHARE_LABELS, solver_section
 from tco.schema.inputs import PlanningInputs
 from tco.text import plural
 
@@ -612,17 +612,7 @@ def _write_summary(sheet: Sheet, inputs: PlanningInputs, plan: Plan, cash_total:
         sheet.paragraph(r, line, 2)
     r = _key_figures(sheet, inputs, plan, cash_total, r + 2)
     r += 2
-    sheet.put(r, "label", "Solver", styles=("section",))
-    solver: tuple[tuple[str, object, str | None], ...] = (
-        ("Status", plan.status, None),
-        ("MIP gap (relative)", plan.mip_gap if plan.mip_gap is not None else "n/a", "0.00%"),
-        ("Solve time [s]", plan.solve_seconds, "0.0"),
-    )
-    for label, value, fmt in solver:
-        r += 1
-        sheet.put(r, "label", label)
-        warn = label == "Status" and value != "optimal"
-        sheet.put(r, "value", value, fmt, styles=("warn",) if warn else ())
+    r = solver_section(sheet, plan, r)
     r += 2
     sheet.put(r, "label", "Warnings", styles=("section",))
     for text in plan.warnings or ("none",):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tco.costs import registry
 from tco.costs.formula import Formula
+from tco.plan.extract import Plan
 from tco.report import explain
 from tco.report.book import Sheet
 from tco.report.cells import (
@@ -250,7 +251,11 @@ def _runners_up(sheet: Sheet, layout: Layout, r: int) -> int:
 
 
 def _solver(sheet: Sheet, layout: Layout, r: int) -> int:
-    plan = layout.plan
+    return solver_section(sheet, layout.plan, r)
+
+
+def solver_section(sheet: Sheet, plan: Plan, r: int) -> int:
+    """The Solver rows from row `r` (status, gap, solve time); returns the last row."""
     sheet.put(r, "label", "Solver", styles=("section",))
     shown: Sequence[tuple[str, object, str | None]] = (
         ("Status", plan.status, None),
