@@ -1,23 +1,25 @@
-"""The report of a fleet plan over years: Summary, Timeline, CashFlow, BOM, Pools, Power,
-Network and Assumptions.
+"""The report of a fleet plan over years: Summary, Timeline, Tranches, CashFlow, BOM,
+Pools, Power, Network and Assumptions.
 
 A fleet is bought in tranches, so the single-purchase sheets (whose capex is one
 BOM sum per pool) do not apply. Here the BOM lists every tranche line grouped by
 the operating year it is bought for, each unit price a live formula on the
 Assumptions value that prices it (card, host and system prices x (1 +
-price_change_per_year)^(year - 1)) and each extended price quantity x unit
-price; CashFlow takes each year's capex as the SUM of that
-year's BOM block (paid at the end of the year before), the residual value as a
-credit at the end of the horizon, and discounts with live formulas, so a buyer who
-changes a unit price sees every total move. Energy and maintenance are the engine's
-numbers. Timeline shows, per year, the installed, bought and retired cards per
-chip, IT and facility kW, racks, capex, opex and throughput against target, with a
-stacked chart of the installed cards by chip. Pools lists each year's serving pools,
-each part of a mixed workload on its own row; Power and Network give each of them
-its IT and facility kW, racks and rack density, and its fabric tier by tier.
-Assumptions lists every input value of the rows any year uses, with its source.
-The alternatives are not re-solved for a fleet plan, so there is no Alternatives
-sheet.
+price_change_per_year)^(year - 1)) and each extended price quantity x unit price,
+with the last year the line is installed, whether it is maintained and its share
+left after the horizon. CashFlow is live in every cell (`_write_cash`): each year's
+capex the SUM of that year's BOM block (paid at the end of the year before), the
+residual, the maintenance of the lines still installed, the energy of Power's rows
+and the discount factors, so a buyer who changes a unit price or the discount rate
+sees every total move; Summary's TCO, capex and opex read CashFlow. Timeline shows,
+per year, the installed, bought and retired cards per chip, IT and facility kW,
+racks, capex, opex and throughput against target, with a stacked chart of the
+installed cards by chip; Tranches what each option buys for each year. Pools lists
+each year's serving pools, each part of a mixed workload on its own row; Power and
+Network give each of them its IT and facility kW, racks, rack density and energy,
+and its fabric tier by tier. Assumptions lists every input value of the rows any
+year uses, with its source. The alternatives are not re-solved for a fleet plan, so
+there is no Alternatives sheet.
 """
 
 from __future__ import annotations
